@@ -1,0 +1,42 @@
+# brandbot: `make demo` runs the offline demo, `make test` runs the whole suite.
+# Both create .venv and install what they need on first use, and are quick afterwards.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG ?= config/demo.toml
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "brandbot needs Python >= 3.11 (found $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the dependency list changes.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/brandbot --config $(CONFIG) check-config
+	@echo "web queue: http://127.0.0.1:8080  (Ctrl-C stops the daemon)"
+	$(BIN)/brandbot --config $(CONFIG) run
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check monitor responders tests bench
+	$(BIN)/mypy monitor responders
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -1,0 +1,363 @@
+"""The `brandbot` command: parses arguments, loads the config, composes the daemon.
+
+Exit codes: 0 success, 2 bad usage or bad config (the message names the key), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from monitor import logs
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.cases import CaseRules
+from monitor.models import Role, utcnow
+from monitor.pipeline import Pipeline
+from monitor.platforms import build_platform
+from monitor.poller import Poller
+from monitor.settings import ConfigError, Settings, load_settings, resolve_config_path, summary
+from monitor.store import AsyncStore, Store, StoreError
+
+log = logging.getLogger("brandbot")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_text", "author",
+                "intent", "priority", "created_at", "flags", "mention_url", "team",
+                "sla_due_at", "decided_by", "decided_at", "reason")
+CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
+               "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
+               "customer_effort")
+
+
+class UsageError(Exception):
+    """A command was asked for something it cannot do as given (exit 2)."""
+
+
+def brand_terms(settings: Settings) -> BrandTerms:
+    """The analysis vocabulary described by `[brand]`."""
+    brand = settings.brand
+    return BrandTerms(
+        name=brand.name, keywords=tuple(brand.keywords), hashtags=tuple(brand.hashtags),
+        handles=tuple(brand.all_handles()), exclude=tuple(brand.exclude),
+        competitors=tuple((name, tuple(words)) for name, words in brand.competitors.items()),
+    )
+
+
+def make_analyzer(settings: Settings | None) -> Analyzer:
+    """An analyzer for the configured brand, or a brand-less one."""
+    if settings is None:
+        return Analyzer()
+    return Analyzer(brand_terms(settings),
+                    complaint_threshold=settings.analysis.complaint_threshold,
+                    high_reach=settings.analysis.high_reach_followers)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
+    for line in summary(settings):
+        print(line)
+    print("config OK")
+    return EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace, settings: Settings | None) -> int:
+    analyzer = make_analyzer(settings)
+    source: TextIO = open(args.file, encoding="utf-8") if args.file else sys.stdin  # noqa: SIM115
+    out = sys.stdout
+    try:
+        for line in source:
+            text = line.rstrip("\n")
+            a = analyzer.analyze(text)
+            out.write(json.dumps({
+                "text": text, "compound": a.sentiment.compound, "pos": a.sentiment.pos,
+                "neu": a.sentiment.neu, "neg": a.sentiment.neg, "label": a.sentiment.label,
+                "complaint": a.complaint, "complaint_probability": a.complaint_probability,
+                "intent": a.intent.value, "priority": a.priority.value,
+                "matched_terms": list(a.matched_terms), "reasons": list(a.reasons),
+            }, ensure_ascii=False) + "\n")
+    finally:
+        if args.file:
+            source.close()
+    return EXIT_OK
+
+
+def _open_store(settings: Settings) -> Store:
+    return Store(settings.database_path)
+
+
+def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
+    from responders.drafts import voice_from_settings
+    from responders.queue import approve, reject
+
+    store = _open_store(settings)
+    try:
+        if args.queue_command == "list":
+            drafts = store.list_drafts(status=args.status, limit=args.limit)
+            if args.json:
+                print(json.dumps([{k: d.get(k) for k in DRAFT_FIELDS} for d in drafts],
+                                 ensure_ascii=False))
+            else:
+                _print_table(drafts, ("id", "status", "priority", "platform", "author",
+                                      "intent", "text"))
+            return EXIT_OK
+        voice = voice_from_settings(settings)
+        if args.queue_command == "approve":
+            draft = approve(store, args.id, user=args.as_user, voice=voice, now=utcnow(),
+                            text=args.text)
+        else:
+            draft = reject(store, args.id, user=args.as_user, reason=args.reason, now=utcnow())
+        print(f"draft {draft.id} {draft.status.value} by {draft.decided_by}")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    try:
+        cases = store.list_cases(status=args.status, team=args.team, limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([{k: c.get(k) for k in CASE_FIELDS} for c in cases],
+                         ensure_ascii=False))
+    else:
+        _print_table(cases, ("id", "status", "priority", "team", "platform", "author",
+                             "intent", "mention_count", "sla_due_at"))
+    return EXIT_OK
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    from responders.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.name}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        raise UsageError("password: use at least 8 characters")
+    store = _open_store(settings)
+    try:
+        store.add_user(args.name, Role(args.role), hash_password(password), actor="cli",
+                       now=utcnow())
+    finally:
+        store.close()
+    print(f"user {args.name} added as {args.role}")
+    return EXIT_OK
+
+
+def _print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    print("\t".join(columns))
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = "" if row.get(column) is None else str(row[column])
+            value = " ".join(value.split())
+            cells.append(value[:60] + "…" if len(value) > 61 else value)
+        print("\t".join(cells))
+
+
+# --- the daemon -------------------------------------------------------------------------------
+
+
+def build_pipeline(settings: Settings, store: AsyncStore) -> Pipeline:
+    """The pipeline with the configured analysis, case rules and brand voice."""
+    from responders.drafts import Drafter, voice_from_settings
+
+    return Pipeline(
+        store, analyzer=make_analyzer(settings), rules=CaseRules.from_settings(settings),
+        drafter=Drafter(voice_from_settings(settings)),
+        languages=settings.brand.languages, clock=utcnow,
+    )
+
+
+async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
+    """Run every enabled source through the pipeline until stopped (or one cycle with once)."""
+    sources = [s for s in settings.sources if s.enabled]
+    platforms = {s.key: build_platform(s, settings) for s in sources}
+    store = await AsyncStore(settings.database_path).open()
+    pipeline = build_pipeline(settings, store)
+    pollers = [
+        Poller(key=s.key, platform=platforms[s.key], pipeline=pipeline, store=store,
+               interval=s.interval.total_seconds(), clock=utcnow)
+        for s in sources
+    ]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _on_signal, stop, signum)
+    runner = None
+    if web and not once:
+        from responders.web.app import start_web
+
+        runner = await start_web(settings, store, {p.key: p.health for p in pollers})
+    log.info("brandbot started: %d sources%s", len(pollers), " (one cycle)" if once else "",
+             extra={"event": "started", "sources": [p.key for p in pollers]})
+    try:
+        if once:
+            tasks = [asyncio.create_task(p.drain(stop, retry=False)) for p in pollers]
+            results = await _until_stopped(tasks, stop)
+        else:
+            tasks = [asyncio.create_task(p.run(stop)) for p in pollers]
+            await stop.wait()
+            results = await _until_stopped(tasks, stop)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        for platform in platforms.values():
+            await platform.close()
+        await store.close()
+    failed = [p.key for p, ok in zip(pollers, results, strict=True) if not ok] if once else []
+    log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed})
+    return EXIT_ERROR if once and failed else EXIT_OK
+
+
+def _on_signal(stop: asyncio.Event, signum: int) -> None:
+    log.info("received %s: finishing the page in hand, then stopping",
+             signal.Signals(signum).name, extra={"event": "stopping"})
+    stop.set()
+
+
+async def _until_stopped(tasks: list[asyncio.Task[Any]], stop: asyncio.Event,
+                         grace: float = 4.5) -> list[Any]:
+    """Wait for the tasks; once stop is set, give them `grace` seconds, then cancel them.
+
+    Returns each task's result, or None for one that failed or was cancelled.
+    """
+    stopper = asyncio.create_task(stop.wait())
+    pending: set[asyncio.Task[Any]] = set(tasks)
+    while pending and not stopper.done():
+        _, pending = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+        pending.discard(stopper)
+    stopper.cancel()
+    if pending:
+        _, still = await asyncio.wait(pending, timeout=grace)
+        for task in still:
+            task.cancel()
+        await asyncio.gather(*still, return_exceptions=True)
+    results = []
+    for task in tasks:
+        if task.cancelled():
+            results.append(None)
+        elif task.exception() is not None:
+            log.error("a source failed", exc_info=task.exception(), extra={"event": "crashed"})
+            results.append(None)
+        else:
+            results.append(task.result())
+    return results
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(run_daemon(settings, once=args.once, web=not args.no_web))
+
+
+# --- argument parsing -----------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help="config file (default: $BRANDBOT_CONFIG, else ./brandbot.toml)")
+    common.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS)
+    common.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                        default=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(prog="brandbot", parents=[common],
+                                     description="Listen for a brand; queue on-voice replies.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="run the daemon")
+    run.add_argument("--once", action="store_true", help="one full cycle of every source")
+    run.add_argument("--no-web", action="store_true", help="do not serve the web queue")
+
+    sub.add_parser("check-config", parents=[common], help="validate the config and summarise it")
+
+    analyze = sub.add_parser("analyze", parents=[common],
+                             help="score posts, one per line, as JSON lines")
+    analyze.add_argument("--file", help="read posts from this file instead of stdin")
+
+    queue = sub.add_parser("queue", parents=[common], help="the approval queue")
+    queue_sub = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
+    qlist = queue_sub.add_parser("list", parents=[common], help="list drafts")
+    qlist.add_argument("--status", choices=("pending", "approved", "rejected", "posting",
+                                            "posted", "failed"))
+    qlist.add_argument("--json", action="store_true", help="one JSON array on stdout")
+    qlist.add_argument("--limit", type=int, default=1000)
+    qapprove = queue_sub.add_parser("approve", parents=[common], help="approve a draft")
+    qapprove.add_argument("id", type=int)
+    qapprove.add_argument("--text", help="replace the draft's text before approving")
+    qapprove.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    qreject = queue_sub.add_parser("reject", parents=[common], help="reject a draft")
+    qreject.add_argument("id", type=int)
+    qreject.add_argument("--reason", required=True)
+    qreject.add_argument("--as", dest="as_user", required=True, metavar="USER")
+
+    cases = sub.add_parser("cases", parents=[common], help="customer-service cases")
+    cases_sub = cases.add_subparsers(dest="cases_command", required=True, metavar="ACTION")
+    clist = cases_sub.add_parser("list", parents=[common], help="list cases")
+    clist.add_argument("--status", choices=("open", "waiting", "escalated", "resolved",
+                                            "closed"))
+    clist.add_argument("--team")
+    clist.add_argument("--json", action="store_true", help="one JSON array on stdout")
+    clist.add_argument("--limit", type=int, default=1000)
+
+    users = sub.add_parser("users", parents=[common], help="people who use the queue")
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    uadd = users_sub.add_parser("add", parents=[common],
+                                help="add a user (password read from stdin)")
+    uadd.add_argument("name")
+    uadd.add_argument("--role", required=True, choices=[r.value for r in Role])
+    return parser
+
+
+COMMANDS = {
+    "run": cmd_run, "check-config": cmd_check_config, "queue": cmd_queue,
+    "cases": cmd_cases, "users": cmd_users,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `brandbot` console script."""
+    args = build_parser().parse_args(argv)
+    logs.configure(fmt=getattr(args, "log_format", "text"),
+                   level=getattr(args, "log_level", "info"))
+    config_path = resolve_config_path(getattr(args, "config", None))
+    try:
+        if args.command == "analyze":
+            settings = load_settings(config_path) if _wants_config(args, config_path) else None
+            return cmd_analyze(args, settings)
+        settings = load_settings(config_path)
+        return COMMANDS[args.command](args, settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"config error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _wants_config(args: argparse.Namespace, path: Path) -> bool:
+    """`analyze` works without a config; it uses one when named or present."""
+    return hasattr(args, "config") or path.exists()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,240 @@
+"""The data that crosses module borders: mentions, analysis, cases, drafts. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hackernews", "replay")
+
+# Reply length limits per platform, in characters (X counts differently for URLs; we are strict).
+REPLY_LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "reddit": 10_000, "hackernews": 0}
+
+
+class Intent(StrEnum):
+    BILLING = "billing"
+    OUTAGE = "outage"
+    DELIVERY = "delivery"
+    BUG = "bug"
+    ACCOUNT = "account"
+    CANCELLATION = "cancellation"
+    QUESTION = "question"
+    PRAISE = "praise"
+    OTHER = "other"
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most pressing, 3 for the least."""
+        return _PRIORITY_ORDER.index(self)
+
+
+_PRIORITY_ORDER = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    WAITING = "waiting"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ACTIVE_CASE_STATUSES = (CaseStatus.OPEN, CaseStatus.WAITING, CaseStatus.ESCALATED)
+
+
+class DraftStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Render a datetime as UTC ISO-8601 with a Z suffix (the store's format)."""
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(value: str) -> datetime:
+    """Parse ISO-8601 (with Z or an offset; naive means UTC) into an aware UTC datetime."""
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A person on one platform."""
+
+    platform: str
+    native_id: str
+    handle: str
+    display_name: str | None = None
+    followers: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.platform}:{self.native_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One post, normalised from whatever platform it came from."""
+
+    platform: str
+    native_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    url: str | None = None
+    lang: str | None = None
+    in_reply_to: str | None = None
+    conversation_id: str | None = None
+    metrics: dict[str, int] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.platform}:{self.native_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """Rate-limit facts read from one response's headers."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One call's worth of posts from a source, oldest first, and where to resume."""
+
+    mentions: tuple[Mention, ...]
+    next_cursor: str | None
+    has_more: bool = False
+    rate_limit: RateLimit | None = None
+    problems: tuple[str, ...] = ()  # items the adapter skipped, and why
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    """VADER scores and the label from the conventional +-0.05 thresholds."""
+
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+
+    @property
+    def label(self) -> str:
+        if self.compound >= 0.05:
+            return "positive"
+        if self.compound <= -0.05:
+            return "negative"
+        return "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What analysis concluded about one post, with the reasons a reviewer can read."""
+
+    sentiment: Sentiment
+    complaint: bool
+    complaint_probability: float
+    intent: Intent
+    priority: Priority
+    matched_terms: tuple[str, ...]
+    addressed: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def needs_case(self) -> bool:
+        """Complaints and questions become customer-service cases."""
+        return self.complaint or self.intent is Intent.QUESTION
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedMention:
+    """A mention with its analysis, ready for the store."""
+
+    mention: Mention
+    analysis: Analysis
+
+
+@dataclass(slots=True)
+class Case:
+    """One customer problem, however many posts it spans."""
+
+    id: int
+    author_id: str
+    platform: str
+    status: CaseStatus
+    intent: Intent
+    priority: Priority
+    opened_at: datetime
+    updated_at: datetime
+    team: str | None = None
+    assignee: str | None = None
+    conversation_id: str | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    sla_due_at: datetime | None = None
+    follow_up_due_at: datetime | None = None
+    csat: int | None = None
+    mention_count: int = 0
+    customer_effort: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DraftSpec:
+    """A reply the voice produced for a case, before it is stored."""
+
+    text: str
+    template: str
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A stored reply draft awaiting (or past) a human decision."""
+
+    id: int
+    case_id: int
+    mention_id: str
+    platform: str
+    text: str
+    template: str
+    status: DraftStatus
+    flags: tuple[str, ...]
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    posted_id: str | None = None
+    posted_at: datetime | None = None
+    error: str | None = None

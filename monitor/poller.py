@@ -1,0 +1,181 @@
+"""Runs every source: interval with jitter, cursors, rate-limit waits, backoff, parking.
+
+Like Home Assistant's DataUpdateCoordinator, this is the one place that schedules requests and
+decides what an adapter's error means; adapters only make a request and raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import backoff
+
+from monitor.models import iso
+from monitor.pipeline import Pipeline
+from monitor.platforms.base import AuthFailed, Platform, PlatformError, RateLimited, Unavailable
+from monitor.store import AsyncStore
+
+log = logging.getLogger("brandbot.poller")
+
+Sleeper = Callable[[float, asyncio.Event], Awaitable[None]]
+
+
+async def interruptible_sleep(seconds: float, stop: asyncio.Event) -> None:
+    """Sleep for `seconds`, or less if `stop` is set meanwhile."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=max(0.0, seconds))
+    except TimeoutError:
+        pass
+
+
+class SourceState(StrEnum):
+    STARTING = "starting"
+    OK = "ok"
+    BACKING_OFF = "backing_off"
+    RATE_LIMITED = "rate_limited"
+    PARKED = "parked"
+
+
+@dataclass(slots=True)
+class SourceHealth:
+    """What an operator wants to know about one source."""
+
+    state: SourceState = SourceState.STARTING
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_errors: int = 0
+    errors: int = 0
+    rate_limit_waits: int = 0
+    mentions_ingested: int = 0
+    wait_until: datetime | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form for /healthz."""
+        return {
+            "state": self.state.value, "last_success_at": iso(self.last_success_at),
+            "last_error": self.last_error, "consecutive_errors": self.consecutive_errors,
+            "errors": self.errors, "rate_limit_waits": self.rate_limit_waits,
+            "mentions_ingested": self.mentions_ingested, "wait_until": iso(self.wait_until),
+        }
+
+
+@dataclass(slots=True)
+class Poller:
+    """Polls one source through the pipeline."""
+
+    key: str
+    platform: Platform
+    pipeline: Pipeline
+    store: AsyncStore
+    interval: float
+    clock: Callable[[], datetime]
+    sleep: Sleeper = interruptible_sleep
+    jitter: float = 0.1
+    max_backoff: float = 300.0
+    max_rate_limit_wait: float = 900.0
+    health: SourceHealth = field(default_factory=SourceHealth)
+    _delays: Iterator[float] | None = None
+
+    async def poll_page(self) -> bool:
+        """Fetch and store one page; True when the source says more is waiting."""
+        cursor = await self.store.read(lambda s: s.get_cursor(self.key))
+        page = await self.platform.listen(cursor)
+        for problem in page.problems:
+            log.warning("source %s skipped an item: %s", self.key, problem,
+                        extra={"source": self.key, "event": "item_skipped"})
+        result = await self.pipeline.ingest(self.key, page)
+        self._recovered()
+        self.health.mentions_ingested += result.stored
+        log.info(
+            "source %s: page of %d, %d new, %d cases opened, %d drafts",
+            self.key, result.received, result.stored, result.cases_opened,
+            result.drafts_created,
+            extra={"source": self.key, "event": "page", "received": result.received,
+                   "stored": result.stored, "cases_opened": result.cases_opened,
+                   "drafts_created": result.drafts_created},
+        )
+        return page.has_more
+
+    async def drain(self, stop: asyncio.Event, *, retry: bool = True) -> bool:
+        """Poll until the source has nothing more (or stop is set); False if it gave up.
+
+        With `retry`, transient errors and rate limits are waited out; without it, the first
+        error ends the drain (used by `run --once`, which reports it rather than waiting).
+        """
+        while not stop.is_set():
+            try:
+                more = await self.poll_page()
+            except PlatformError as exc:
+                delay = self._failed(exc)
+                if delay is None or not retry:
+                    return False
+                await self.sleep(delay, stop)
+                continue
+            if not more:
+                return True
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll on the source's interval until stop is set or the source is parked."""
+        while not stop.is_set():
+            try:
+                await self.drain(stop)
+            except Exception as exc:  # a bug or a store failure: keep the daemon alive
+                log.exception("source %s failed unexpectedly", self.key,
+                              extra={"source": self.key, "event": "error"})
+                delay = self._failed(Unavailable(f"{type(exc).__name__}: {exc}"))
+                await self.sleep(delay or self.max_backoff, stop)
+                continue
+            if self.health.state is SourceState.PARKED:
+                return
+            spread = self.interval * self.jitter
+            await self.sleep(self.interval + random.uniform(-spread, spread), stop)
+
+    def _recovered(self) -> None:
+        if self.health.state not in (SourceState.OK, SourceState.STARTING):
+            log.info("source %s recovered", self.key,
+                     extra={"source": self.key, "event": "recovered"})
+        self.health.state = SourceState.OK
+        self.health.last_success_at = self.clock()
+        self.health.consecutive_errors = 0
+        self.health.wait_until = None
+        self._delays = None
+
+    def _failed(self, exc: PlatformError) -> float | None:
+        """Record a failure and return how long to wait, or None to stop polling."""
+        health = self.health
+        health.errors += 1
+        health.consecutive_errors += 1
+        health.last_error = f"{type(exc).__name__}: {exc}"
+        first = health.consecutive_errors == 1
+        if isinstance(exc, AuthFailed):
+            health.state = SourceState.PARKED
+            log.error("source %s parked: credentials refused (%s); fix them and restart",
+                      self.key, exc, extra={"source": self.key, "event": "parked"})
+            return None
+        if isinstance(exc, RateLimited) and exc.reset_at is not None:
+            delay = (exc.reset_at - self.clock()).total_seconds() + 1
+            delay = min(max(delay, 1.0), self.max_rate_limit_wait)
+            health.state = SourceState.RATE_LIMITED
+            health.rate_limit_waits += 1
+        else:
+            if self._delays is None:
+                self._delays = backoff.expo(base=2, factor=1, max_value=self.max_backoff)
+                next(self._delays)  # the generator's first value is a priming None
+            delay = max(0.5, backoff.full_jitter(next(self._delays)))
+            if isinstance(exc, Unavailable) and exc.retry_after:
+                delay = max(delay, exc.retry_after)
+            health.state = (SourceState.RATE_LIMITED if isinstance(exc, RateLimited)
+                            else SourceState.BACKING_OFF)
+        health.wait_until = self.clock() + timedelta(seconds=delay)
+        if first:
+            log.warning("source %s: %s; waiting %.0fs", self.key, exc, delay,
+                        extra={"source": self.key, "event": health.state.value,
+                               "wait_s": round(delay, 1)})
+        return delay

@@ -1,0 +1,418 @@
+"""Configuration: the TOML schema (pydantic), loading, and checks against the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from monitor.models import Intent, Priority
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_TEMPLATE_CHECK = ImmutableSandboxedEnvironment()
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse "90s", "15m", "1h", "7d" (or a number of seconds) into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
+    raise PydanticCustomError(
+        "duration",
+        "invalid duration '{value}' (use a number and a unit: 90s, 15m, 1h, 7d)",
+        {"value": str(value)},
+    )
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Terms = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Strict(BaseModel):
+    """Base for config sections: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Brand(Strict):
+    name: str = Field(min_length=1)
+    keywords: Terms = Field(default_factory=list)
+    hashtags: Terms = Field(default_factory=list)
+    handles: dict[Literal["x", "reddit", "mastodon", "bluesky", "hackernews"], Terms] = Field(
+        default_factory=dict
+    )
+    exclude: Terms = Field(default_factory=list)
+    languages: Terms = Field(default_factory=list)
+    competitors: dict[str, Terms] = Field(default_factory=dict)
+
+    @field_validator("hashtags")
+    @classmethod
+    def _strip_hash(cls, value: list[str]) -> list[str]:
+        return [tag.lstrip("#") for tag in value]
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> Brand:
+        if not (self.keywords or self.hashtags or self.handles):
+            raise PydanticCustomError(
+                "no_terms", "give at least one of keywords, hashtags or handles to listen for"
+            )
+        return self
+
+    def all_handles(self) -> list[str]:
+        """Every handle of the brand on every platform, without a leading @."""
+        return [h.lstrip("@") for hs in self.handles.values() for h in hs]
+
+
+class SourceBase(Strict):
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$")
+    interval: Duration = timedelta(seconds=60)
+    base_url: str | None = None
+    enabled: bool = True
+
+    @property
+    def key(self) -> str:
+        """The stable identity of this source (cursor and health key)."""
+        return self.name or self.platform  # type: ignore[attr-defined, no-any-return]
+
+    def secret_envs(self) -> dict[str, str | None]:
+        """Config key -> environment variable name for every credential this source names."""
+        return {k: v for k, v in self.__dict__.items() if k.endswith("_env")}
+
+    def required_envs(self) -> list[str]:
+        """Config keys whose environment variable must be set for the source to run."""
+        return []
+
+
+class ReplaySource(SourceBase):
+    platform: Literal["replay"]
+    path: Path
+    page_size: int = Field(default=50, ge=1, le=10_000)
+
+
+class XSource(SourceBase):
+    platform: Literal["x"]
+    bearer_token_env: EnvName = "X_BEARER_TOKEN"
+    user_token_env: EnvName | None = None
+    consumer_key_env: EnvName | None = None
+    consumer_secret_env: EnvName | None = None
+    access_token_env: EnvName | None = None
+    access_token_secret_env: EnvName | None = None
+    max_results: int = Field(default=100, ge=10, le=100)
+
+    def required_envs(self) -> list[str]:
+        return ["bearer_token_env"]
+
+
+class RedditSource(SourceBase):
+    platform: Literal["reddit"]
+    client_id_env: EnvName = "REDDIT_CLIENT_ID"
+    client_secret_env: EnvName = "REDDIT_CLIENT_SECRET"
+    username_env: EnvName | None = None
+    password_env: EnvName | None = None
+    subreddits: Terms = Field(default_factory=lambda: ["all"])
+    user_agent: str = "brandbot/0.1 (social care listener)"
+
+    def required_envs(self) -> list[str]:
+        return ["client_id_env", "client_secret_env"]
+
+
+class MastodonSource(SourceBase):
+    platform: Literal["mastodon"]
+    instance: str | None = None
+    access_token_env: EnvName | None = None
+    hashtags: Terms = Field(default_factory=list)
+    stream: bool = False
+
+
+class BlueskySource(SourceBase):
+    platform: Literal["bluesky"]
+    identifier_env: EnvName = "BLUESKY_IDENTIFIER"
+    app_password_env: EnvName = "BLUESKY_APP_PASSWORD"
+
+    def required_envs(self) -> list[str]:
+        return ["identifier_env", "app_password_env"]
+
+
+class HackerNewsSource(SourceBase):
+    platform: Literal["hackernews"]
+
+
+Source = Annotated[
+    ReplaySource | XSource | RedditSource | MastodonSource | BlueskySource | HackerNewsSource,
+    Field(discriminator="platform"),
+]
+
+
+def _template_parses(source: str) -> str:
+    try:
+        _TEMPLATE_CHECK.parse(source)
+    except TemplateSyntaxError as exc:
+        raise PydanticCustomError("template", "template error: {error}",
+                                  {"error": str(exc)}) from None
+    return source
+
+
+ReplyTemplate = Annotated[str, AfterValidator(_template_parses)]
+
+
+class Voice(Strict):
+    tone: Literal["friendly", "formal"] = "friendly"
+    sign_off: str = ""
+    banned_phrases: Terms = Field(default_factory=list)
+    templates: dict[Intent | Literal["default", "follow_up"], ReplyTemplate] = Field(
+        default_factory=dict
+    )
+
+
+class Team(Strict):
+    intents: list[Intent] = Field(default_factory=list)
+    terms: Terms = Field(default_factory=list)
+
+
+class Routing(Strict):
+    default_team: str = "care"
+    teams: dict[str, Team] = Field(default_factory=dict)
+
+
+def _per_priority(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return value
+    return {p.value: value for p in Priority}
+
+
+PerPriority = Annotated[dict[Priority, Duration], BeforeValidator(_per_priority)]
+
+
+class Sla(Strict):
+    first_response: PerPriority = Field(
+        default={"urgent": "15m", "high": "1h", "normal": "4h", "low": "24h"},
+        validate_default=True,
+    )
+    resolution: PerPriority = Field(
+        default={"urgent": "4h", "high": "24h", "normal": "72h", "low": "7d"},
+        validate_default=True,
+    )
+    follow_up: Duration = timedelta(hours=24)
+
+    @field_validator("first_response", "resolution")
+    @classmethod
+    def _every_priority(cls, value: dict[Priority, timedelta]) -> dict[Priority, timedelta]:
+        missing = [p.value for p in Priority if p not in value]
+        if missing:
+            raise PydanticCustomError(
+                "sla", "no target for {missing}", {"missing": ", ".join(missing)}
+            )
+        return value
+
+
+class Cases(Strict):
+    reopen_window: Duration = timedelta(days=7)
+
+
+class Analysis(Strict):
+    complaint_threshold: float | None = Field(default=None, ge=0, le=1)
+    high_reach_followers: int = Field(default=10_000, ge=0)
+
+
+class Web(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class Storage(Strict):
+    url: str = "sqlite:///brandbot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith("sqlite:///"):
+            raise PydanticCustomError(
+                "storage_url",
+                "unsupported storage URL '{value}' (use sqlite:///path/to/brandbot.db)",
+                {"value": value},
+            )
+        return value
+
+
+class Settings(Strict):
+    brand: Brand
+    sources: list[Source] = Field(default_factory=list)
+    voice: Voice = Field(default_factory=Voice)
+    routing: Routing = Field(default_factory=Routing)
+    sla: Sla = Field(default_factory=Sla)
+    cases: Cases = Field(default_factory=Cases)
+    analysis: Analysis = Field(default_factory=Analysis)
+    web: Web = Field(default_factory=Web)
+    storage: Storage = Field(default_factory=Storage)
+
+    @model_validator(mode="after")
+    def _unique_source_keys(self) -> Settings:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.key in seen:
+                raise PydanticCustomError(
+                    "duplicate_source",
+                    "two sources are called '{key}'; give each a distinct `name`",
+                    {"key": source.key},
+                )
+            seen.add(source.key)
+        return self
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file the storage URL points at."""
+        return Path(self.storage.url.removeprefix("sqlite:///"))
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic error location into a key path like `sources[0].interval`."""
+    out = ""
+    previous: int | str | None = None
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(previous, int) and out.startswith("sources"):
+            # pydantic puts the discriminator tag after the list index; drop it for readers.
+            pass
+        elif part.startswith("function-") or part in {"list[str]", "str"}:
+            pass
+        else:
+            out += f".{part}" if out else str(part)
+        previous = part
+    return out or "(top level)"
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing required key"
+    if kind == "union_tag_invalid":
+        return f"unknown platform {error['input'].get('platform')!r}" \
+            if isinstance(error.get("input"), dict) else error["msg"]
+    if kind == "union_tag_not_found":
+        return "missing required key 'platform'"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    return [f"{_location(tuple(e['loc']))}: {_describe(e)}" for e in exc.errors()]
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None,
+                        environ: Mapping[str, str] = os.environ) -> Path:
+    """--config, else $BRANDBOT_CONFIG, else ./brandbot.toml."""
+    return Path(explicit or environ.get("BRANDBOT_CONFIG") or "brandbot.toml")
+
+
+def load_settings(path: str | os.PathLike[str], *,
+                  environ: Mapping[str, str] = os.environ) -> Settings:
+    """Read, validate and resolve a config file; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read config file ({exc})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+    return settings_from_dict(data, base_dir=path.resolve().parent, environ=environ)
+
+
+def settings_from_dict(data: dict[str, Any], *, base_dir: Path,
+                       environ: Mapping[str, str] = os.environ) -> Settings:
+    """Validate a parsed config, apply the environment and resolve relative paths."""
+    storage_override = environ.get("BRANDBOT_STORAGE_URL")
+    if storage_override:
+        data = {**data, "storage": {**data.get("storage", {}), "url": storage_override}}
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc)) from None
+    problems = missing_credentials(settings, environ)
+    if problems:
+        raise ConfigError(problems)
+    return _resolve_paths(settings, base_dir)
+
+
+def missing_credentials(settings: Settings, environ: Mapping[str, str]) -> list[str]:
+    """One problem per enabled source whose required credential variable is unset."""
+    problems = []
+    for index, source in enumerate(settings.sources):
+        if not source.enabled:
+            continue
+        envs = source.secret_envs()
+        for key in source.required_envs():
+            variable = envs[key]
+            if variable and not environ.get(variable):
+                problems.append(
+                    f"sources[{index}].{key}: environment variable {variable} is not set "
+                    f"(source {source.key!r} needs it)"
+                )
+    return problems
+
+
+def _resolve_paths(settings: Settings, base_dir: Path) -> Settings:
+    db = Path(settings.storage.url.removeprefix("sqlite:///"))
+    storage = settings.storage.model_copy(
+        update={"url": "sqlite:///" + str(db if db.is_absolute() else (base_dir / db).resolve())}
+    )
+    sources = [
+        s.model_copy(update={"path": (base_dir / s.path).resolve()})
+        if isinstance(s, ReplaySource) else s
+        for s in settings.sources
+    ]
+    return settings.model_copy(update={"storage": storage, "sources": sources})
+
+
+def summary(settings: Settings) -> list[str]:
+    """A short human summary for `check-config`."""
+    brand = settings.brand
+    lines = [
+        f"brand: {brand.name} ({len(brand.keywords)} keywords, {len(brand.hashtags)} hashtags, "
+        f"{len(brand.all_handles())} handles, {len(brand.competitors)} competitors)",
+        f"storage: {settings.storage.url}",
+        f"web: http://{settings.web.host}:{settings.web.port}",
+    ]
+    for source in settings.sources:
+        state = "" if source.enabled else " (disabled)"
+        lines.append(f"source {source.key}: {source.platform} every "
+                     f"{int(source.interval.total_seconds())}s{state}")
+    teams = [settings.routing.default_team, *settings.routing.teams]
+    lines.append(f"teams: {', '.join(dict.fromkeys(teams))}")
+    return lines

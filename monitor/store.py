@@ -1,0 +1,663 @@
+"""The only module that speaks SQL: schema, migrations, and every read and write of brandbot.
+
+`Store` is synchronous and owns one SQLite connection. `AsyncStore` gives the event loop a
+single writer thread (every write runs there, in `BEGIN IMMEDIATE`) and a small pool of reader
+threads with their own connections, so async code never holds a connection or blocks on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from monitor.models import (
+    AnalysedMention,
+    Case,
+    CaseStatus,
+    Draft,
+    DraftSpec,
+    DraftStatus,
+    Intent,
+    Mention,
+    Priority,
+    Role,
+    iso,
+    parse_iso,
+)
+
+T = TypeVar("T")
+
+# Numbered, append-only. Each entry runs once, in its own transaction, recorded in `migrations`.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "initial schema",
+        """
+        CREATE TABLE authors (
+            id TEXT PRIMARY KEY, platform TEXT NOT NULL, native_id TEXT NOT NULL,
+            handle TEXT NOT NULL, display_name TEXT, followers INTEGER,
+            first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL
+        );
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY, author_id TEXT NOT NULL REFERENCES authors(id),
+            platform TEXT NOT NULL, status TEXT NOT NULL, intent TEXT NOT NULL,
+            priority TEXT NOT NULL, team TEXT, assignee TEXT, conversation_id TEXT,
+            opened_at TEXT NOT NULL, updated_at TEXT NOT NULL, first_response_at TEXT,
+            resolved_at TEXT, sla_due_at TEXT, follow_up_due_at TEXT, csat INTEGER,
+            mention_count INTEGER NOT NULL DEFAULT 0, customer_effort INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX cases_author ON cases(author_id, updated_at);
+        CREATE INDEX cases_status ON cases(status, priority);
+        CREATE TABLE mentions (
+            id TEXT PRIMARY KEY, platform TEXT NOT NULL, native_id TEXT NOT NULL,
+            source TEXT, url TEXT, author_id TEXT NOT NULL REFERENCES authors(id),
+            text TEXT NOT NULL, lang TEXT, created_at TEXT NOT NULL, fetched_at TEXT NOT NULL,
+            matched_terms TEXT NOT NULL DEFAULT '[]', in_reply_to TEXT, conversation_id TEXT,
+            metrics TEXT NOT NULL DEFAULT '{}', compound REAL, pos REAL, neu REAL, neg REAL,
+            sentiment TEXT, is_complaint INTEGER NOT NULL DEFAULT 0, complaint_probability REAL,
+            intent TEXT, priority TEXT, reasons TEXT NOT NULL DEFAULT '[]',
+            case_id INTEGER REFERENCES cases(id), raw TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX mentions_created ON mentions(created_at);
+        CREATE INDEX mentions_author ON mentions(author_id, created_at);
+        CREATE INDEX mentions_case ON mentions(case_id);
+        CREATE INDEX mentions_conversation ON mentions(platform, conversation_id);
+        CREATE TABLE drafts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER NOT NULL REFERENCES cases(id),
+            mention_id TEXT NOT NULL REFERENCES mentions(id), platform TEXT NOT NULL,
+            text TEXT NOT NULL, original_text TEXT NOT NULL, template TEXT NOT NULL,
+            status TEXT NOT NULL, flags TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL,
+            decided_by TEXT, decided_at TEXT, reason TEXT, posted_id TEXT, posted_url TEXT,
+            posted_at TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX drafts_status ON drafts(status, created_at);
+        CREATE INDEX drafts_case ON drafts(case_id);
+        CREATE TABLE cursors (
+            source TEXT PRIMARY KEY, cursor TEXT, updated_at TEXT NOT NULL
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, subject TEXT, before TEXT, after TEXT, detail TEXT
+        );
+        CREATE INDEX audit_at ON audit(at);
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+]
+
+
+class StoreError(Exception):
+    """A request the store refuses for a reason a person can act on."""
+
+
+class NotFound(StoreError):
+    """No such row."""
+
+
+class AlreadyDecided(StoreError):
+    """The draft was decided before this request arrived."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseContext:
+    """What the case planner may know about the store, read inside the ingest transaction."""
+
+    next_case_id: int
+    # every case the page may touch, by id
+    cases: dict[int, Case]
+    # author id -> id of that author's most recent case
+    latest_case_by_author: dict[str, int]
+    # mention id -> case id, for the posts that new mentions reply to
+    case_of_mention: dict[str, int]
+    # (platform, conversation id) -> case id
+    case_of_conversation: dict[tuple[str, str], int]
+    # case ids with a draft awaiting a decision
+    pending_draft: frozenset[int]
+
+
+@dataclass(slots=True)
+class Plan:
+    """What the planner decided for a page of new mentions; the store writes it as one unit."""
+
+    case_of: dict[str, int | None] = field(default_factory=dict)  # mention id -> case id
+    new_cases: list[Case] = field(default_factory=list)
+    updated_cases: list[Case] = field(default_factory=list)
+    drafts: list[tuple[int, Mention, DraftSpec]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one ingest transaction wrote."""
+
+    received: int
+    stored: int
+    cases_opened: int
+    drafts_created: int
+
+
+Planner = Callable[[Sequence[AnalysedMention], CaseContext], Plan]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _dt(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+def _case_from_row(row: sqlite3.Row) -> Case:
+    return Case(
+        id=row["id"], author_id=row["author_id"], platform=row["platform"],
+        status=CaseStatus(row["status"]), intent=Intent(row["intent"]),
+        priority=Priority(row["priority"]), opened_at=parse_iso(row["opened_at"]),
+        updated_at=parse_iso(row["updated_at"]), team=row["team"], assignee=row["assignee"],
+        conversation_id=row["conversation_id"],
+        first_response_at=_dt(row["first_response_at"]), resolved_at=_dt(row["resolved_at"]),
+        sla_due_at=_dt(row["sla_due_at"]), follow_up_due_at=_dt(row["follow_up_due_at"]),
+        csat=row["csat"], mention_count=row["mention_count"],
+        customer_effort=row["customer_effort"],
+    )
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id, "author_id": case.author_id, "platform": case.platform,
+        "status": case.status.value, "intent": case.intent.value,
+        "priority": case.priority.value, "team": case.team, "assignee": case.assignee,
+        "conversation_id": case.conversation_id, "opened_at": iso(case.opened_at),
+        "updated_at": iso(case.updated_at), "first_response_at": iso(case.first_response_at),
+        "resolved_at": iso(case.resolved_at), "sla_due_at": iso(case.sla_due_at),
+        "follow_up_due_at": iso(case.follow_up_due_at), "csat": case.csat,
+        "mention_count": case.mention_count, "customer_effort": case.customer_effort,
+    }
+
+
+def draft_from_row(row: sqlite3.Row) -> Draft:
+    """Build a Draft from a `drafts` row."""
+    return Draft(
+        id=row["id"], case_id=row["case_id"], mention_id=row["mention_id"],
+        platform=row["platform"], text=row["text"], template=row["template"],
+        status=DraftStatus(row["status"]), flags=tuple(json.loads(row["flags"])),
+        created_at=parse_iso(row["created_at"]), decided_by=row["decided_by"],
+        decided_at=_dt(row["decided_at"]), posted_id=row["posted_id"],
+        posted_at=_dt(row["posted_at"]), error=row["error"],
+    )
+
+
+def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class Store:
+    """brandbot's SQLite database: one connection, used by one thread at a time."""
+
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        self.conn.row_factory = sqlite3.Row
+        self.db = sqlite_utils.Database(self.conn)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        if migrate:
+            self.migrate()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken with BEGIN IMMEDIATE so writers queue, not deadlock."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- schema -------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The number of migrations applied."""
+        if "migrations" not in self.db.table_names():
+            return 0
+        row = self.conn.execute("SELECT max(version) FROM migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> list[int]:
+        """Apply every migration not yet applied; return their numbers."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        applied = []
+        for version, (name, sql) in enumerate(MIGRATIONS, start=1):
+            if version <= self.schema_version():
+                continue
+            with self.transaction() as conn:
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO migrations (version, name, applied_at) "
+                    "VALUES (?, ?, datetime('now'))",
+                    (version, name),
+                )
+            applied.append(version)
+        return applied
+
+    # --- ingest -------------------------------------------------------------------------
+
+    def known_mention_ids(self, ids: Iterable[str]) -> set[str]:
+        """The subset of `ids` already stored."""
+        ids = list(ids)
+        found: set[str] = set()
+        for chunk in _chunks(ids):
+            rows = self.conn.execute(
+                f"SELECT id FROM mentions WHERE id IN ({_marks(len(chunk))})", chunk
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    def mentions_by_author(self, author_ids: Iterable[str]) -> dict[str, int]:
+        """How many mentions each author already has stored (repeat contact)."""
+        author_ids = list(author_ids)
+        counts: dict[str, int] = {}
+        for chunk in _chunks(author_ids):
+            rows = self.conn.execute(
+                "SELECT author_id, count(*) FROM mentions "
+                f"WHERE author_id IN ({_marks(len(chunk))}) GROUP BY author_id",
+                chunk,
+            )
+            counts.update({r[0]: r[1] for r in rows})
+        return counts
+
+    def get_cursor(self, source: str) -> str | None:
+        """Where `source` should resume, or None to start from the beginning."""
+        row = self.conn.execute("SELECT cursor FROM cursors WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def ingest(
+        self,
+        source: str,
+        cursor: str | None,
+        items: Sequence[AnalysedMention],
+        planner: Planner,
+        *,
+        now: datetime,
+        advance_cursor: bool = True,
+    ) -> IngestResult:
+        """Store a page of mentions, their cases and drafts, and the source's cursor, atomically.
+
+        A mention already stored is skipped (however often it is fetched), so replaying a page
+        after a crash repeats nothing. The cursor moves in the same transaction as the data it
+        covers, so a crash between pages loses nothing either.
+        """
+        unique = list({item.mention.id: item for item in items}.values())
+        with self.transaction() as conn:
+            known = self.known_mention_ids(i.mention.id for i in unique)
+            new = [i for i in unique if i.mention.id not in known]
+            plan = planner(new, self._case_context(new)) if new else Plan()
+            self._write_authors(new, now)
+            for case in plan.new_cases:
+                values = _case_values(case)
+                conn.execute(
+                    f"INSERT INTO cases ({','.join(values)}) "
+                    f"VALUES ({_marks(len(values))})",
+                    list(values.values()),
+                )
+            self._write_mentions(source, new, plan, now)
+            for case in plan.updated_cases:
+                values = _case_values(case)
+                case_id = values.pop("id")
+                conn.execute(
+                    f"UPDATE cases SET {', '.join(f'{k} = ?' for k in values)} "
+                    "WHERE id = ?",
+                    [*values.values(), case_id],
+                )
+            self._write_drafts(plan.drafts, now)
+            if advance_cursor:
+                conn.execute(
+                    "INSERT INTO cursors (source, cursor, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, "
+                    "updated_at = excluded.updated_at",
+                    (source, cursor, iso(now)),
+                )
+        return IngestResult(
+            received=len(items), stored=len(new), cases_opened=len(plan.new_cases),
+            drafts_created=len(plan.drafts),
+        )
+
+    def _case_context(self, new: Sequence[AnalysedMention]) -> CaseContext:
+        conn = self.conn
+        authors = sorted({i.mention.author.id for i in new})
+        latest: dict[str, int] = {}
+        for chunk in _chunks(authors):
+            rows = conn.execute(
+                "SELECT author_id, max(id) FROM cases "
+                f"WHERE author_id IN ({_marks(len(chunk))}) GROUP BY author_id",
+                chunk,
+            )
+            latest.update({r[0]: r[1] for r in rows})
+        parents = sorted({
+            f"{i.mention.platform}:{i.mention.in_reply_to}" for i in new if i.mention.in_reply_to
+        })
+        case_of_mention: dict[str, int] = {}
+        for chunk in _chunks(parents):
+            rows = conn.execute(
+                "SELECT id, case_id FROM mentions "
+                f"WHERE case_id IS NOT NULL AND id IN ({_marks(len(chunk))})",
+                chunk,
+            )
+            case_of_mention.update({r[0]: r[1] for r in rows})
+        conversations = sorted({
+            (i.mention.platform, i.mention.conversation_id)
+            for i in new if i.mention.conversation_id
+        })
+        case_of_conversation: dict[tuple[str, str], int] = {}
+        for platform, conversation in conversations:
+            row = conn.execute(
+                "SELECT max(id) FROM cases WHERE platform = ? AND conversation_id = ?",
+                (platform, conversation),
+            ).fetchone()
+            if row[0] is not None:
+                case_of_conversation[(platform, conversation)] = row[0]
+        case_ids = sorted(set(latest.values()) | set(case_of_mention.values())
+                          | set(case_of_conversation.values()))
+        cases: dict[int, Case] = {}
+        pending: set[int] = set()
+        for chunk in _chunks(case_ids):
+            marks = _marks(len(chunk))
+            rows = conn.execute(f"SELECT * FROM cases WHERE id IN ({marks})", chunk)
+            cases.update({r["id"]: _case_from_row(r) for r in rows})
+            rows = conn.execute(
+                "SELECT DISTINCT case_id FROM drafts "
+                f"WHERE status = 'pending' AND case_id IN ({marks})",
+                chunk,
+            )
+            pending.update(r[0] for r in rows)
+        next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchone()[0]
+        return CaseContext(
+            next_case_id=next_id, cases=cases, latest_case_by_author=latest,
+            case_of_mention=case_of_mention, case_of_conversation=case_of_conversation,
+            pending_draft=frozenset(pending),
+        )
+
+    def _write_authors(self, new: Sequence[AnalysedMention], now: datetime) -> None:
+        stamp = iso(now)
+        rows = {
+            i.mention.author.id: (
+                i.mention.author.id, i.mention.author.platform, i.mention.author.native_id,
+                i.mention.author.handle, i.mention.author.display_name,
+                i.mention.author.followers, stamp, stamp,
+            )
+            for i in new
+        }
+        self.conn.executemany(
+            "INSERT INTO authors (id, platform, native_id, handle, display_name, followers, "
+            "first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET handle = excluded.handle, "
+            "display_name = coalesce(excluded.display_name, display_name), "
+            "followers = coalesce(excluded.followers, followers), "
+            "last_seen_at = excluded.last_seen_at",
+            list(rows.values()),
+        )
+
+    def _write_mentions(
+        self, source: str, new: Sequence[AnalysedMention], plan: Plan, now: datetime
+    ) -> None:
+        fetched = iso(now)
+        rows = []
+        for item in new:
+            m, a = item.mention, item.analysis
+            rows.append((
+                m.id, m.platform, m.native_id, source, m.url, m.author.id, m.text, m.lang,
+                iso(m.created_at), fetched, _dumps(list(a.matched_terms)), m.in_reply_to,
+                m.conversation_id, _dumps(m.metrics), a.sentiment.compound, a.sentiment.pos,
+                a.sentiment.neu, a.sentiment.neg, a.sentiment.label, int(a.complaint),
+                a.complaint_probability, a.intent.value, a.priority.value,
+                _dumps(list(a.reasons)), plan.case_of.get(m.id), _dumps(m.raw),
+            ))
+        self.conn.executemany(
+            "INSERT INTO mentions (id, platform, native_id, source, url, author_id, text, lang, "
+            "created_at, fetched_at, matched_terms, in_reply_to, conversation_id, metrics, "
+            "compound, pos, neu, neg, sentiment, is_complaint, complaint_probability, intent, "
+            "priority, reasons, case_id, raw) VALUES "
+            f"({_marks(26)})",
+            rows,
+        )
+
+    def _write_drafts(self, drafts: Sequence[tuple[int, Mention, DraftSpec]],
+                      now: datetime) -> None:
+        self.conn.executemany(
+            "INSERT INTO drafts (case_id, mention_id, platform, text, original_text, template, "
+            "status, flags, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            [
+                (case_id, m.id, m.platform, spec.text, spec.text, spec.template,
+                 _dumps(list(spec.flags)), iso(now))
+                for case_id, m, spec in drafts
+            ],
+        )
+
+    # --- reads --------------------------------------------------------------------------
+
+    def get_mention(self, mention_id: str) -> dict[str, Any] | None:
+        """One stored mention as a dict (JSON columns decoded), or None."""
+        row = self.conn.execute("SELECT * FROM mentions WHERE id = ?", (mention_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        for key in ("matched_terms", "metrics", "reasons", "raw"):
+            out[key] = json.loads(out[key])
+        return out
+
+    def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
+        """Row count of one of brandbot's tables."""
+        if table not in {"mentions", "authors", "cases", "drafts", "audit", "users", "cursors"}:
+            raise ValueError(f"unknown table {table!r}")
+        sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def list_drafts(
+        self, *, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Drafts with their post, author and case, most pressing first."""
+        where, params = ("WHERE d.status = ?", [status]) if status else ("", [])
+        rows = self.conn.execute(
+            "SELECT d.id, d.case_id, d.platform, d.status, d.text, d.template, d.flags, "
+            "d.created_at, d.decided_by, d.decided_at, d.reason, d.posted_id, "
+            "m.id AS mention_id, m.text AS mention_text, m.url AS mention_url, "
+            "m.created_at AS mention_created_at, a.handle AS author, "
+            "a.followers AS author_followers, c.intent, c.priority, c.team, c.sla_due_at, "
+            "c.status AS case_status "
+            "FROM drafts d JOIN mentions m ON m.id = d.mention_id "
+            "JOIN cases c ON c.id = d.case_id JOIN authors a ON a.id = m.author_id "
+            f"{where} ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 "
+            "WHEN 'normal' THEN 2 ELSE 3 END, c.sla_due_at, d.id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        out = []
+        for row in rows:
+            item = dict(row)
+            item["flags"] = json.loads(item["flags"])
+            out.append(item)
+        return out
+
+    def get_draft(self, draft_id: int) -> Draft:
+        """One draft; NotFound if there is none with that id."""
+        row = self.conn.execute("SELECT * FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no draft with id {draft_id}")
+        return draft_from_row(row)
+
+    def list_cases(self, *, status: str | None = None, team: str | None = None,
+                   limit: int = 1000) -> list[dict[str, Any]]:
+        """Cases with their author handle, newest first."""
+        clauses, params = [], []
+        if status:
+            clauses.append("c.status = ?")
+            params.append(status)
+        if team:
+            clauses.append("c.team = ?")
+            params.append(team)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(
+            "SELECT c.*, a.handle AS author FROM cases c JOIN authors a ON a.id = c.author_id "
+            f"{where} ORDER BY c.id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [dict(r) for r in rows]
+
+    # --- decisions ----------------------------------------------------------------------
+
+    def decide_draft(
+        self,
+        draft_id: int,
+        *,
+        approve: bool,
+        actor: str,
+        now: datetime,
+        text: str | None = None,
+        reason: str | None = None,
+        flags: Sequence[str] | None = None,
+    ) -> Draft:
+        """Approve (optionally with edited text) or reject a pending draft, with an audit row.
+
+        Raises AlreadyDecided when someone decided it first: a draft is decided exactly once.
+        """
+        with self.transaction() as conn:
+            before = self.get_draft(draft_id)
+            if before.status is not DraftStatus.PENDING:
+                by = f" by {before.decided_by}" if before.decided_by else ""
+                at = f" at {iso(before.decided_at)}" if before.decided_at else ""
+                raise AlreadyDecided(
+                    f"draft {draft_id} is already {before.status.value}{by}{at}"
+                )
+            status = DraftStatus.APPROVED if approve else DraftStatus.REJECTED
+            new_text = text if text is not None else before.text
+            new_flags = list(flags) if flags is not None else list(before.flags)
+            conn.execute(
+                "UPDATE drafts SET status = ?, text = ?, flags = ?, decided_by = ?, "
+                "decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
+                (status.value, new_text, _dumps(new_flags), actor, iso(now), reason, draft_id),
+            )
+            action = "approve" if approve else "reject"
+            if approve and new_text != before.text:
+                action = "edit_approve"
+            self._audit(actor, action, f"draft:{draft_id}", before.text, new_text,
+                        {"reason": reason} if reason else None, now)
+            return self.get_draft(draft_id)
+
+    def _audit(self, actor: str, action: str, subject: str | None, before: str | None,
+               after: str | None, detail: dict[str, Any] | None, now: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, action, subject, before, after, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (iso(now), actor, action, subject, before, after,
+             _dumps(detail) if detail else None),
+        )
+
+    def list_audit(self, *, limit: int = 200) -> list[dict[str, Any]]:
+        """The newest audit rows first."""
+        rows = self.conn.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+    # --- users --------------------------------------------------------------------------
+
+    def add_user(self, name: str, role: Role, password_hash: str, *, actor: str,
+                 now: datetime) -> None:
+        """Create a user; StoreError if the name is taken."""
+        with self.transaction() as conn:
+            exists = conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+            if exists:
+                raise StoreError(f"user {name!r} already exists")
+            conn.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, role.value, password_hash, iso(now)),
+            )
+            self._audit(actor, "user_add", f"user:{name}", None, role.value, None, now)
+
+    def get_user(self, name: str) -> dict[str, Any] | None:
+        """A user row (name, role, password_hash, created_at) or None."""
+        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        return dict(row) if row else None
+
+
+class AsyncStore:
+    """The store for async code: one writer thread, a few reader threads, each its own conn."""
+
+    def __init__(self, path: str | Path, *, readers: int = 2) -> None:
+        self.path = Path(path)
+        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
+        self._reader_pool = ThreadPoolExecutor(readers, thread_name_prefix="store-reader")
+        self._local = threading.local()
+        self._stores: list[Store] = []
+        self._lock = threading.Lock()
+        self._writer: Store | None = None
+
+    async def open(self) -> AsyncStore:
+        """Open the writer connection (running migrations) on the writer thread."""
+        loop = asyncio.get_running_loop()
+        self._writer = await loop.run_in_executor(self._writer_pool, Store, self.path)
+        return self
+
+    def _reader(self) -> Store:
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.path, migrate=False)
+            self._local.store = store
+            with self._lock:
+                self._stores.append(store)
+        return store
+
+    async def write(self, fn: Callable[[Store], T]) -> T:
+        """Run `fn(store)` on the writer thread."""
+        writer = self._writer
+        if writer is None:
+            raise RuntimeError("AsyncStore.open() was not awaited")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer_pool, fn, writer
+        )
+
+    async def read(self, fn: Callable[[Store], T]) -> T:
+        """Run `fn(store)` on a reader thread with its own connection."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._reader_pool, lambda: fn(self._reader())
+        )
+
+    async def close(self) -> None:
+        """Finish queued work and close every connection."""
+        if self._writer is not None:
+            await self.write(lambda s: s.close())
+            self._writer = None
+        self._writer_pool.shutdown(wait=True)
+        self._reader_pool.shutdown(wait=True)
+        with self._lock:
+            for store in self._stores:
+                store.close()
+            self._stores.clear()

@@ -1,0 +1,42 @@
+"""Users and passwords: scrypt hashes (hashlib, no extra dependency) and role checks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from monitor.models import Role
+
+# scrypt cost: n=2**14, r=8, p=1 is the interactive-login setting recommended by its author.
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash in the form `scrypt$n$r$p$salt$hash`."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return "$".join(
+        ["scrypt", str(_N), str(_R), str(_P), base64.b64encode(salt).decode(),
+         base64.b64encode(digest).decode()]
+    )
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether `password` matches a hash made by `hash_password`."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(
+        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+    )
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def can_decide(role: Role | str) -> bool:
+    """Approvers and admins may approve or reject drafts; viewers may not."""
+    return Role(role) in (Role.APPROVER, Role.ADMIN)

@@ -1,0 +1,129 @@
+"""The brand's voice: sandboxed reply templates, tone, sign-off, banned phrases, length limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from monitor.models import REPLY_LIMITS, Author, Intent
+
+# Default replies per tone and intent. Variables: name, handle, mention, brand, case_id, team.
+# The customer's post text is never a template variable: it is data, not something to echo.
+DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    "friendly": {
+        Intent.BILLING: "{{ mention }}Hi {{ name }}, sorry about the trouble with your bill. "
+        "DM us your account number and we'll check the charges and put right anything that's "
+        "wrong.",
+        Intent.OUTAGE: "{{ mention }}Hi {{ name }}, sorry you're without service. We're "
+        "checking the network in your area now. DM us your postcode and we'll keep you posted.",
+        Intent.DELIVERY: "{{ mention }}Hi {{ name }}, sorry your order hasn't reached you. DM "
+        "us your order number and we'll chase it with the courier today.",
+        Intent.BUG: "{{ mention }}Hi {{ name }}, sorry it's misbehaving. DM us which device "
+        "you're on and what you see, and we'll help you get it working.",
+        Intent.ACCOUNT: "{{ mention }}Hi {{ name }}, sorry you're having trouble with your "
+        "account. DM us (never share your password) and we'll get you back in.",
+        Intent.CANCELLATION: "{{ mention }}Hi {{ name }}, sorry to hear you want to leave. DM "
+        "us and we'll sort it out quickly, with no runaround.",
+        Intent.QUESTION: "{{ mention }}Hi {{ name }}, thanks for asking! DM us the details "
+        "and we'll get you an answer.",
+        Intent.PRAISE: "{{ mention }}Thanks so much, {{ name }}! We'll pass that on to the "
+        "team.",
+        "default": "{{ mention }}Hi {{ name }}, sorry to hear this. DM us the details and "
+        "we'll look into it straight away.",
+        "follow_up": "{{ mention }}Hi {{ name }}, checking in: is everything working now? If "
+        "you have a moment, reply with a rating from 1 (poor) to 5 (great).",
+    },
+    "formal": {
+        Intent.BILLING: "{{ mention }}Hello {{ name }}, we apologise for the problem with your "
+        "bill. Please send us a direct message with your account number and we will review "
+        "the charges.",
+        Intent.OUTAGE: "{{ mention }}Hello {{ name }}, we apologise for the loss of service. "
+        "We are investigating; please send us your postcode by direct message for updates.",
+        Intent.DELIVERY: "{{ mention }}Hello {{ name }}, we apologise for the delay to your "
+        "order. Please send us your order number by direct message and we will investigate.",
+        "default": "{{ mention }}Hello {{ name }}, we are sorry to hear this. Please send us "
+        "the details by direct message and we will look into it.",
+        "follow_up": "{{ mention }}Hello {{ name }}, we are following up on your case: is "
+        "everything working now? You may reply with a rating from 1 (poor) to 5 (excellent).",
+    },
+}
+
+_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A reply rendered from a template, with the voice rules it breaks."""
+
+    text: str
+    template: str
+    flags: tuple[str, ...]
+
+
+class Voice:
+    """Renders replies in the brand's voice and checks text against its rules."""
+
+    def __init__(
+        self,
+        *,
+        brand: str,
+        tone: str = "friendly",
+        sign_off: str = "",
+        banned_phrases: tuple[str, ...] = (),
+        templates: Mapping[str, str] | None = None,
+    ) -> None:
+        self.brand = brand
+        self.sign_off = sign_off.strip()
+        self.banned_phrases = banned_phrases
+        self._banned = [
+            (phrase, re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE))
+            for phrase in banned_phrases
+        ]
+        sources = {**DEFAULT_TEMPLATES["friendly"], **DEFAULT_TEMPLATES.get(tone, {}),
+                   **(templates or {})}
+        self._templates = {str(key): _ENV.from_string(src) for key, src in sources.items()}
+
+    def template_for(self, intent: Intent | str) -> str:
+        """The template key used for an intent."""
+        return str(intent) if str(intent) in self._templates else "default"
+
+    def render(self, key: str, *, author: Author, platform: str, case_id: int,
+               team: str | None) -> Rendered:
+        """Render one template for one customer and check the result."""
+        name = _first_name(author)
+        mention = f"@{author.handle} " if platform == "mastodon" else ""
+        try:
+            body = self._templates[key].render(
+                name=name, handle=f"@{author.handle}", mention=mention, brand=self.brand,
+                case_id=case_id, team=team or "",
+            ).strip()
+        except TemplateError as exc:
+            return Rendered(text="", template=key, flags=(f"template_error: {exc}",))
+        text = f"{body} {self.sign_off}" if self.sign_off else body
+        return Rendered(text=text, template=key, flags=self.check(text, platform))
+
+    def check(self, text: str, platform: str) -> tuple[str, ...]:
+        """Every voice rule the text breaks on that platform (empty when it is fine)."""
+        flags = []
+        if not text.strip():
+            flags.append("empty: a reply needs some text")
+        limit = REPLY_LIMITS.get(platform)
+        if limit and len(text) > limit:
+            flags.append(f"too_long: {len(text)} characters, {platform} allows {limit}")
+        for phrase, pattern in self._banned:
+            if pattern.search(text):
+                flags.append(f"banned_phrase: {phrase!r}")
+        return tuple(flags)
+
+
+def _first_name(author: Author) -> str:
+    """A friendly name: the first word of the display name if it looks like a name."""
+    if author.display_name:
+        first = author.display_name.strip().split()[0] if author.display_name.strip() else ""
+        if first.isalpha() and len(first) <= 20:
+            return first
+    return author.handle.split("@")[0]

@@ -1,0 +1,45 @@
+"""Shared fixtures. Tests may only talk to this machine: any other address fails loudly."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> object:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise AssertionError(f"test tried to reach {host}: tests may only use loopback")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder for a test's config, data and database."""
+    return tmp_path
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No BRANDBOT_* variables leak in from the developer's shell."""
+    for key in list(os.environ):
+        if key.startswith("BRANDBOT_"):
+            monkeypatch.delenv(key)
+    yield

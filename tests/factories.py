@@ -1,0 +1,58 @@
+"""Small builders for mentions and analyses, so tests state only what matters to them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from monitor.models import (
+    AnalysedMention,
+    Analysis,
+    Author,
+    Intent,
+    Mention,
+    Priority,
+    Sentiment,
+)
+
+T0 = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)
+
+
+def mention(
+    native_id: str,
+    text: str = "@BrightwaveHelp my internet is down again",
+    *,
+    author: str = "dana",
+    platform: str = "x",
+    minutes: float = 0,
+    in_reply_to: str | None = None,
+    conversation_id: str | None = None,
+    followers: int | None = 100,
+) -> Mention:
+    """A post by `author`, `minutes` after T0."""
+    return Mention(
+        platform=platform, native_id=native_id,
+        author=Author(platform=platform, native_id=author, handle=author, followers=followers),
+        text=text, created_at=T0 + timedelta(minutes=minutes), in_reply_to=in_reply_to,
+        conversation_id=conversation_id,
+    )
+
+
+def analysis(
+    *,
+    complaint: bool = True,
+    intent: Intent = Intent.OUTAGE,
+    priority: Priority = Priority.NORMAL,
+    compound: float = -0.5,
+) -> Analysis:
+    """An analysis with the given verdicts."""
+    return Analysis(
+        sentiment=Sentiment(compound=compound, pos=0.0, neu=0.5, neg=0.5),
+        complaint=complaint, complaint_probability=0.9 if complaint else 0.1, intent=intent,
+        priority=priority, matched_terms=("brightwave",), addressed=True,
+        reasons=("test",),
+    )
+
+
+def analysed(m: Mention, **kwargs: object) -> AnalysedMention:
+    """A mention with an analysis built from kwargs."""
+    return AnalysedMention(m, analysis(**kwargs))  # type: ignore[arg-type]

@@ -1,0 +1,98 @@
+"""Analysis: sentiment labels, intents, priority, matched terms, and `brandbot analyze`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from monitor.analysis import Analyzer, BrandTerms, score_priority
+from monitor.models import Intent, Priority, Sentiment
+from tests.helpers import brandbot
+
+TERMS = BrandTerms(
+    name="Brightwave", keywords=("brightwave", "bright wave"), hashtags=("brightwavedown",),
+    handles=("BrightwaveHelp", "Brightwave"), exclude=("brightwave festival",),
+    competitors=(("Tidalnet", ("tidalnet", "@tidalnet")),),
+)
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(TERMS)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("@BrightwaveHelp you charged me twice this month, I want a refund", Intent.BILLING),
+    ("@BrightwaveHelp no internet since 6am, whole street is down #brightwavedown",
+     Intent.OUTAGE),
+    ("@BrightwaveHelp my router order never arrived, courier says delivered", Intent.DELIVERY),
+    ("The Brightwave app crashes every time I open it after the update", Intent.BUG),
+    ("Locked out of my Brightwave account, password reset link never comes", Intent.ACCOUNT),
+    ("Trying to cancel my Brightwave contract for 3 weeks, they keep stalling",
+     Intent.CANCELLATION),
+    ("Does Brightwave support eSIM on the Pixel 9?", Intent.QUESTION),
+    ("Huge thanks to the Brightwave engineer who came out today, brilliant service!",
+     Intent.PRAISE),
+])
+def test_intents(analyzer: Analyzer, text: str, intent: Intent) -> None:
+    assert analyzer.analyze(text).intent is intent
+
+
+def test_complaints_are_told_from_praise_with_reasons(analyzer: Analyzer) -> None:
+    angry = analyzer.analyze("@BrightwaveHelp internet down AGAIN, third time this week, "
+                             "nobody answers the phone. Useless.")
+    happy = analyzer.analyze("Brightwave fibre install went perfectly, thanks team!")
+    assert angry.complaint and not happy.complaint
+    assert angry.sentiment.label == "negative" and happy.sentiment.label == "positive"
+    assert any(r.startswith("complaint:") for r in angry.reasons)
+    assert angry.addressed and not happy.addressed
+    assert angry.priority.rank < Priority.NORMAL.rank
+
+
+def test_matched_terms_and_exclusions(analyzer: Analyzer) -> None:
+    a = analyzer.analyze("Switched from Tidalnet to bright wave, #BrightwaveDown already?")
+    assert a.matched_terms == ("competitor:Tidalnet", "bright wave", "#brightwavedown")
+    assert analyzer.matcher.excluded("Who's going to Brightwave Festival this year?")
+    assert not analyzer.matcher.excluded("Brightwave broadband festive offer")
+
+
+def test_sentiment_label_thresholds(analyzer: Analyzer) -> None:
+    labels = [Sentiment(c, 0, 1, 0).label for c in (0.05, 0.0499, -0.0499, -0.05)]
+    assert labels == ["positive", "neutral", "neutral", "negative"]
+    assert analyzer.sentiment("the router arrived on Tuesday").label == "neutral"
+    assert analyzer.sentiment("great").label == "positive"
+    assert analyzer.sentiment("awful").label == "negative"
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({}, Priority.NORMAL),
+    ({"complaint": False}, Priority.LOW),
+    ({"addressed": True, "compound": -0.8}, Priority.HIGH),
+    ({"addressed": True, "compound": -0.8, "repeat_contacts": 3}, Priority.URGENT),
+    ({"followers": 250_000, "addressed": True}, Priority.URGENT),
+    ({"escalations": ("solicitor",)}, Priority.URGENT),
+    ({"complaint": False, "question": True}, Priority.NORMAL),
+])
+def test_priority(kwargs: dict[str, object], expected: Priority) -> None:
+    args: dict[str, object] = {"complaint": True, "question": False, "compound": -0.2,
+                               "shouting": False, "addressed": False, "followers": 50,
+                               "repeat_contacts": 0, "escalations": ()}
+    args.update(kwargs)
+    priority, _ = score_priority(**args)  # type: ignore[arg-type]
+    assert priority is expected
+
+
+def test_analyze_command_writes_one_json_line_per_post_in_order() -> None:
+    posts = ["@BrightwaveHelp charged twice, want my money back",
+             "love my new Brightwave router",
+             "<script>alert(1)</script> brightwave \u202e",
+             ""]
+    result = brandbot("analyze", stdin="\n".join(posts) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == posts
+    for row in rows:
+        assert {"compound", "label", "complaint", "intent", "priority", "reasons"} <= set(row)
+    assert rows[0]["complaint"] is True and rows[0]["intent"] == "billing"
+    assert rows[1]["complaint"] is False and rows[1]["label"] == "positive"

@@ -1,0 +1,121 @@
+"""Case planning: one problem is one case; threads join; our replies count; routing works."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.cases import CaseRules, plan_page, route
+from monitor.models import CaseStatus, DraftSpec, Intent, Priority
+from monitor.settings import Settings
+from monitor.store import Store
+from tests.factories import T0, analysed, mention
+
+SETTINGS = Settings.model_validate({
+    "brand": {"name": "Brightwave", "keywords": ["brightwave"],
+              "handles": {"x": ["BrightwaveHelp"]}},
+    "routing": {"default_team": "care", "teams": {
+        "billing": {"intents": ["billing"], "terms": ["refund"]},
+        "network": {"intents": ["outage"]},
+    }},
+})
+RULES = CaseRules.from_settings(SETTINGS)
+
+
+def drafter(case, m, a):  # type: ignore[no-untyped-def]
+    return DraftSpec(text=f"reply to {m.native_id}", template=case.intent.value)
+
+
+def planner(new, context):  # type: ignore[no-untyped-def]
+    return plan_page(new, context, rules=RULES, drafter=drafter)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "b.db")
+    yield s
+    s.close()
+
+
+def test_three_posts_by_one_customer_make_one_case_with_one_pending_draft(store: Store) -> None:
+    posts = [analysed(mention(str(i), author="dana", minutes=i * 30)) for i in range(3)]
+    store.ingest("s", "1", posts[:1], planner, now=T0)
+    store.ingest("s", "2", posts[1:], planner, now=T0)
+    (case,) = store.list_cases()
+    assert case["mention_count"] == 3 and case["customer_effort"] == 3
+    assert store.count("drafts") == 1
+    assert store.count("mentions", "case_id = ?", [case["id"]]) == 3
+
+
+def test_a_reply_in_the_thread_joins_even_when_it_is_not_a_complaint(store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("10", author="eli"))], planner, now=T0)
+    follow = mention("11", "any update on this?", author="eli", minutes=9 * 24 * 60,
+                     in_reply_to="10", conversation_id="10")
+    store.ingest("s", None, [analysed(follow, complaint=False, intent=Intent.OTHER)], planner,
+                 now=T0)
+    assert store.count("cases") == 1
+    assert store.get_mention("x:11")["case_id"] == store.get_mention("x:10")["case_id"]
+
+
+def test_our_reply_marks_first_response_and_a_new_complaint_gets_a_new_draft(
+        store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("20", author="fay"))], planner, now=T0)
+    store.decide_draft(1, approve=True, actor="ann", now=T0)
+    ours = mention("21", "Sorry Fay, DM us", author="BrightwaveHelp", minutes=5,
+                   in_reply_to="20", conversation_id="20")
+    again = mention("22", "still down", author="fay", minutes=60, in_reply_to="21",
+                    conversation_id="20")
+    store.ingest("s", None, [analysed(ours, complaint=False), analysed(again)], planner, now=T0)
+    (case,) = store.list_cases()
+    assert case["first_response_at"].startswith("2026-11-18T07:05")
+    assert case["status"] == CaseStatus.WAITING.value
+    assert case["mention_count"] == 2 and case["customer_effort"] == 1
+    assert [d["mention_id"] for d in store.list_drafts(status="pending")] == ["x:22"]
+
+
+def test_praise_opens_no_case_and_other_customers_get_their_own(store: Store) -> None:
+    store.ingest("s", None, [
+        analysed(mention("30", "love it", author="gus"), complaint=False, intent=Intent.PRAISE),
+        analysed(mention("31", author="hal")),
+        analysed(mention("32", "me too", author="ivy", in_reply_to="31", conversation_id="31")),
+    ], planner, now=T0)
+    cases = {c["author"]: c for c in store.list_cases()}
+    assert set(cases) == {"hal", "ivy"}
+    assert store.get_mention("x:30")["case_id"] is None
+
+
+def test_an_old_case_outside_the_window_is_not_joined(store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("40", author="jo"))], planner, now=T0)
+    later = mention("41", author="jo", minutes=8 * 24 * 60)
+    store.ingest("s", None, [analysed(later)], planner, now=T0)
+    assert store.count("cases") == 2
+
+
+def test_priority_rises_with_a_worse_post_and_pulls_the_sla_in(store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("50", author="kim"))], planner, now=T0)
+    worse = analysed(mention("51", author="kim", minutes=10), priority=Priority.URGENT)
+    store.ingest("s", None, [worse], planner, now=T0)
+    (case,) = store.list_cases()
+    assert case["priority"] == "urgent"
+    assert case["sla_due_at"].startswith((T0 + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_routing_prefers_terms_then_intent_then_default() -> None:
+    assert route(Intent.OUTAGE, "I want a refund for the outage", RULES) == "billing"
+    assert route(Intent.OUTAGE, "no internet", RULES) == "network"
+    assert route(Intent.BUG, "app crashes", RULES) == "care"
+
+
+def test_resolved_case_is_reopened_by_a_new_complaint_in_the_window(store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("60", author="lee"))], planner, now=T0)
+    context = store._case_context([analysed(mention("61", author="lee", minutes=60))])
+    case = context.cases[1]
+    resolved = replace(case, status=CaseStatus.RESOLVED, resolved_at=T0 + timedelta(minutes=30))
+    context = replace(context, cases={1: resolved})
+    plan = planner([analysed(mention("61", author="lee", minutes=60))], context)
+    assert plan.new_cases == []
+    assert plan.updated_cases[0].status is CaseStatus.OPEN
+    assert plan.updated_cases[0].resolved_at is None

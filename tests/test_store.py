@@ -1,0 +1,100 @@
+"""The store: migrations, once-only mentions, atomic cursors, hostile text, decisions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from monitor.models import DraftSpec, Role
+from monitor.store import MIGRATIONS, AlreadyDecided, CaseContext, Plan, Store
+from tests.factories import T0, analysed, mention
+
+HOSTILE = [
+    "<script>alert('xss')</script> @BrightwaveHelp",
+    '<img src=x onerror=alert(1)> brightwave',
+    "brightwave'; DROP TABLE mentions; --",
+    "bright\u200bwave\u200d is\ufeff down",
+    "\u202eevaw thgirb\u202c مرحبا brightwave",
+    "e\u0301\u0301 👩‍👩‍👧‍👦 🇬🇧 brightwave",
+    "nul\x00byte brightwave",
+    "brightwave " + "x" * 1_048_576,
+]
+
+
+def one_case_per_complaint(new, context: CaseContext) -> Plan:  # type: ignore[no-untyped-def]
+    """A planner that opens a case and a draft for every complaint (enough for store tests)."""
+    from monitor.cases import CaseRules, plan_page
+    from monitor.settings import Settings
+
+    rules = CaseRules.from_settings(Settings.model_validate({"brand": {"name": "B",
+                                                                       "keywords": ["b"]}}))
+    return plan_page(new, context, rules=rules,
+                     drafter=lambda case, m, a: DraftSpec(text=f"Hi {m.author.handle}",
+                                                          template="default"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "brandbot.db")
+    yield s
+    s.close()
+
+
+def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "a.db")
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.migrate() == []
+    store.close()
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    rows = conn.execute("SELECT version, name FROM migrations").fetchall()
+    assert rows == [(i + 1, name) for i, (name, _) in enumerate(MIGRATIONS)]
+
+
+def test_a_mention_is_stored_once_however_often_fetched(store: Store) -> None:
+    page = [analysed(mention("1")), analysed(mention("2", author="eli")),
+            analysed(mention("1"))]
+    first = store.ingest("src", "c1", page, one_case_per_complaint, now=T0)
+    again = store.ingest("src", "c1", page, one_case_per_complaint, now=T0)
+    assert (first.stored, again.stored) == (2, 0)
+    assert store.count("mentions") == 2
+    assert store.count("cases") == 2
+    assert store.count("drafts") == 2
+
+
+def test_cursor_moves_only_with_its_page(store: Store) -> None:
+    store.ingest("src", "c1", [analysed(mention("1"))], one_case_per_complaint, now=T0)
+
+    def broken_planner(new, context):  # type: ignore[no-untyped-def]
+        raise RuntimeError("crash in the middle of a page")
+
+    with pytest.raises(RuntimeError):
+        store.ingest("src", "c2", [analysed(mention("2"))], broken_planner, now=T0)
+    assert store.get_cursor("src") == "c1"
+    assert store.known_mention_ids(["x:1", "x:2"]) == {"x:1"}
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_text_is_stored_byte_for_byte(store: Store, text: str) -> None:
+    m = mention("h", text)
+    store.ingest("src", None, [analysed(m)], one_case_per_complaint, now=T0)
+    assert store.get_mention("x:h")["text"] == text
+    (draft,) = store.list_drafts()
+    assert draft["mention_text"] == text
+    assert store.count("mentions") == 1
+
+
+def test_deciding_twice_fails_clearly_and_audits_once(store: Store) -> None:
+    store.ingest("src", None, [analysed(mention("1"))], one_case_per_complaint, now=T0)
+    (draft,) = store.list_drafts(status="pending")
+    store.add_user("ann", Role.APPROVER, "hash", actor="cli", now=T0)
+    decided = store.decide_draft(draft["id"], approve=True, actor="ann", now=T0,
+                                 text="Edited reply")
+    assert decided.status.value == "approved" and decided.text == "Edited reply"
+    with pytest.raises(AlreadyDecided, match=r"already approved by ann"):
+        store.decide_draft(draft["id"], approve=False, actor="bob", now=T0, reason="no")
+    actions = [(a["actor"], a["action"], a["before"], a["after"]) for a in store.list_audit()]
+    assert ("ann", "edit_approve", "Hi dana", "Edited reply") in actions
+    assert not [a for a in actions if a[0] == "bob"]
