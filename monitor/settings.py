@@ -100,6 +100,7 @@ class SourceBase(Strict):
     name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$")
     interval: Duration = timedelta(seconds=60)
     base_url: str | None = None
+    timeout: Duration = timedelta(seconds=30)
     enabled: bool = True
 
     @property

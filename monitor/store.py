@@ -23,6 +23,7 @@ import sqlite_utils
 
 from monitor.models import (
     AnalysedMention,
+    Author,
     Case,
     CaseStatus,
     Draft,
@@ -475,6 +476,26 @@ class Store:
         for key in ("matched_terms", "metrics", "reasons", "raw"):
             out[key] = json.loads(out[key])
         return out
+
+    def load_mention(self, mention_id: str) -> Mention:
+        """A stored mention rebuilt as a Mention (for replying to it); NotFound if absent."""
+        row = self.conn.execute(
+            "SELECT m.*, a.native_id AS author_native_id, a.handle, a.display_name, a.followers "
+            "FROM mentions m JOIN authors a ON a.id = m.author_id WHERE m.id = ?",
+            (mention_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no mention with id {mention_id}")
+        return Mention(
+            platform=row["platform"], native_id=row["native_id"],
+            author=Author(platform=row["platform"], native_id=row["author_native_id"],
+                          handle=row["handle"], display_name=row["display_name"],
+                          followers=row["followers"]),
+            text=row["text"], created_at=parse_iso(row["created_at"]), url=row["url"],
+            lang=row["lang"], in_reply_to=row["in_reply_to"],
+            conversation_id=row["conversation_id"], metrics=json.loads(row["metrics"]),
+            raw=json.loads(row["raw"]),
+        )
 
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         """Row count of one of brandbot's tables."""

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from monitor.platforms.base import Platform
-from monitor.platforms.replay import ReplayPlatform
-from monitor.settings import ConfigError, ReplaySource, Settings, SourceBase
+from monitor.settings import (
+    BlueskySource,
+    HackerNewsSource,
+    MastodonSource,
+    RedditSource,
+    ReplaySource,
+    Settings,
+    SourceBase,
+    XSource,
+)
 
 
-def build_platform(source: SourceBase, settings: Settings) -> Platform:
-    """The adapter for one configured source."""
+def build_platform(source: SourceBase, settings: Settings, *,
+                   environ: Mapping[str, str] = os.environ) -> Platform:
+    """The adapter for one configured source (imported lazily: each pulls its own client)."""
+    brand = settings.brand
     if isinstance(source, ReplaySource):
+        from monitor.platforms.replay import ReplayPlatform
+
         return ReplayPlatform(source.path, page_size=source.page_size)
-    raise ConfigError([
-        f"sources: platform {source.platform!r} (source {source.key!r}) "  # type: ignore[attr-defined]
-        "has no adapter in this version yet; use platform = \"replay\""
-    ])
+    if isinstance(source, XSource):
+        from monitor.platforms.x import XPlatform
+
+        return XPlatform(source, brand, environ=environ)
+    if isinstance(source, RedditSource):
+        from monitor.platforms.reddit import RedditPlatform
+
+        return RedditPlatform(source, brand, environ=environ)
+    if isinstance(source, MastodonSource):
+        from monitor.platforms.mastodon import MastodonPlatform
+
+        return MastodonPlatform(source, brand, environ=environ)
+    if isinstance(source, BlueskySource):
+        from monitor.platforms.bluesky import BlueskyPlatform
+
+        return BlueskyPlatform(source, brand, environ=environ)
+    if isinstance(source, HackerNewsSource):
+        from monitor.platforms.hackernews import HackerNewsPlatform
+
+        return HackerNewsPlatform(source, brand, environ=environ)
+    raise TypeError(f"no adapter for {type(source).__name__}")

@@ -109,5 +109,8 @@ class ReplayPlatform:
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
         raise Refused("the replay source is read-only; replies go to real platforms")
 
+    async def find_reply(self, mention: Mention, text: str) -> PostedReply | None:
+        return None
+
     async def close(self) -> None:
         return None
