@@ -22,6 +22,7 @@ from monitor.cases import CaseRules
 from monitor.models import Role, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
+from monitor.platforms.base import Platform
 from monitor.poller import Poller
 from monitor.settings import ConfigError, Settings, load_settings, resolve_config_path, summary
 from monitor.store import AsyncStore, Store, StoreError
@@ -185,9 +186,15 @@ def build_pipeline(settings: Settings, store: AsyncStore) -> Pipeline:
 
 
 async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
-    """Run every enabled source through the pipeline until stopped (or one cycle with once)."""
+    """Run every enabled source and the publisher until stopped (or one cycle with once)."""
+    from responders.publisher import Publisher, PublishPolicy
+
     sources = [s for s in settings.sources if s.enabled]
     platforms = {s.key: build_platform(s, settings) for s in sources}
+    repliers: dict[str, Platform] = {}
+    for platform in platforms.values():
+        if platform.platform not in ("replay", "hackernews"):
+            repliers.setdefault(platform.platform, platform)
     store = await AsyncStore(settings.database_path).open()
     pipeline = build_pipeline(settings, store)
     pollers = [
@@ -195,6 +202,11 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
                interval=s.interval.total_seconds(), clock=utcnow)
         for s in sources
     ]
+    streaming = {s.key for s in sources if getattr(s, "stream", False)}
+    options = settings.publisher
+    publisher = Publisher(store, repliers, clock=utcnow, policy=PublishPolicy(
+        max_attempts=options.max_attempts, interval=options.interval.total_seconds(),
+        reconcile_after=options.reconcile_after.total_seconds()))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -205,24 +217,33 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
 
         runner = await start_web(settings, store, {p.key: p.health for p in pollers})
     log.info("brandbot started: %d sources%s", len(pollers), " (one cycle)" if once else "",
-             extra={"event": "started", "sources": [p.key for p in pollers]})
+             extra={"event": "started", "sources": [p.key for p in pollers],
+                    "replying_to": sorted(repliers)})
+    failed: list[str] = []
     try:
         if once:
             tasks = [asyncio.create_task(p.drain(stop, retry=False)) for p in pollers]
             results = await _until_stopped(tasks, stop)
+            failed = [p.key for p, ok in zip(pollers, results, strict=True) if not ok]
+            if not stop.is_set():
+                await _until_stopped([asyncio.create_task(publisher.run_once())], stop)
         else:
-            tasks = [asyncio.create_task(p.run(stop)) for p in pollers]
+            tasks = [
+                asyncio.create_task(p.stream(stop) if p.key in streaming else p.run(stop))
+                for p in pollers
+            ]
+            tasks.append(asyncio.create_task(publisher.run(stop)))
             await stop.wait()
-            results = await _until_stopped(tasks, stop)
+            await _until_stopped(tasks, stop)
     finally:
         if runner is not None:
             await runner.cleanup()
         for platform in platforms.values():
             await platform.close()
         await store.close()
-    failed = [p.key for p, ok in zip(pollers, results, strict=True) if not ok] if once else []
-    log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed})
-    return EXIT_ERROR if once and failed else EXIT_OK
+    log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed,
+                                         "posted": publisher.posted})
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def _on_signal(stop: asyncio.Event, signum: int) -> None:

@@ -238,3 +238,4 @@ class Draft:
     posted_id: str | None = None
     posted_at: datetime | None = None
     error: str | None = None
+    attempts: int = 0

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import backoff
 
-from monitor.models import iso
+from monitor.models import Page, iso
 from monitor.pipeline import Pipeline
 from monitor.platforms.base import AuthFailed, Platform, PlatformError, RateLimited, Unavailable
 from monitor.store import AsyncStore
@@ -86,6 +86,10 @@ class Poller:
         """Fetch and store one page; True when the source says more is waiting."""
         cursor = await self.store.read(lambda s: s.get_cursor(self.key))
         page = await self.platform.listen(cursor)
+        await self._ingest(page)
+        return page.has_more
+
+    async def _ingest(self, page: Page) -> None:
         for problem in page.problems:
             log.warning("source %s skipped an item: %s", self.key, problem,
                         extra={"source": self.key, "event": "item_skipped"})
@@ -100,7 +104,30 @@ class Poller:
                    "stored": result.stored, "cases_opened": result.cases_opened,
                    "drafts_created": result.drafts_created},
         )
-        return page.has_more
+
+    async def stream(self, stop: asyncio.Event) -> None:
+        """Follow a streaming source, reconnecting (from the stored cursor) after failures."""
+        stream = getattr(self.platform, "stream", None)
+        if stream is None:
+            raise TypeError(f"source {self.key} cannot stream")
+        while not stop.is_set():
+            try:
+                cursor = await self.store.read(lambda s: s.get_cursor(self.key))
+                async for page in stream(cursor):
+                    await self._ingest(page)
+                    if stop.is_set():
+                        return
+                raise Unavailable("the stream ended")
+            except PlatformError as exc:
+                delay = self._failed(exc)
+                if delay is None:
+                    return
+                await self.sleep(delay, stop)
+            except Exception as exc:  # a bug or a store failure: keep the daemon alive
+                log.exception("source %s failed unexpectedly", self.key,
+                              extra={"source": self.key, "event": "error"})
+                await self.sleep(self._failed(Unavailable(f"{type(exc).__name__}: {exc}"))
+                                 or self.max_backoff, stop)
 
     async def drain(self, stop: asyncio.Event, *, retry: bool = True) -> bool:
         """Poll until the source has nothing more (or stop is set); False if it gave up.

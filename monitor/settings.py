@@ -248,6 +248,12 @@ class Analysis(Strict):
     high_reach_followers: int = Field(default=10_000, ge=0)
 
 
+class Publisher(Strict):
+    interval: Duration = timedelta(seconds=2)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    reconcile_after: Duration = timedelta(seconds=30)
+
+
 class Web(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -276,6 +282,7 @@ class Settings(Strict):
     sla: Sla = Field(default_factory=Sla)
     cases: Cases = Field(default_factory=Cases)
     analysis: Analysis = Field(default_factory=Analysis)
+    publisher: Publisher = Field(default_factory=Publisher)
     web: Web = Field(default_factory=Web)
     storage: Storage = Field(default_factory=Storage)
 

@@ -97,6 +97,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "publishing state",
+        """
+        ALTER TABLE drafts ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE drafts ADD COLUMN posting_started_at TEXT;
+        """,
+    ),
 ]
 
 
@@ -195,7 +202,7 @@ def draft_from_row(row: sqlite3.Row) -> Draft:
         status=DraftStatus(row["status"]), flags=tuple(json.loads(row["flags"])),
         created_at=parse_iso(row["created_at"]), decided_by=row["decided_by"],
         decided_at=_dt(row["decided_at"]), posted_id=row["posted_id"],
-        posted_at=_dt(row["posted_at"]), error=row["error"],
+        posted_at=_dt(row["posted_at"]), error=row["error"], attempts=row["attempts"],
     )
 
 
@@ -607,6 +614,88 @@ class Store:
         """The newest audit rows first."""
         rows = self.conn.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
+
+    # --- publishing ---------------------------------------------------------------------
+
+    def claim_for_posting(self, platforms: Sequence[str], *, now: datetime,
+                          limit: int = 10) -> list[Draft]:
+        """Move due, human-approved drafts for these platforms to `posting` and return them.
+
+        A draft is only ever claimed when its approval is recorded twice over: `decided_by`
+        on the draft and an approve row in the audit log.
+        """
+        if not platforms:
+            return []
+        with self.transaction() as conn:
+            rows = conn.execute(
+                f"SELECT d.id FROM drafts d WHERE d.status = 'approved' "
+                f"AND d.platform IN ({_marks(len(platforms))}) AND d.decided_by IS NOT NULL "
+                "AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) "
+                "AND EXISTS (SELECT 1 FROM audit a WHERE a.subject = 'draft:' || d.id "
+                "AND a.action IN ('approve', 'edit_approve') AND a.actor = d.decided_by) "
+                "ORDER BY d.decided_at, d.id LIMIT ?",
+                [*platforms, iso(now), limit],
+            ).fetchall()
+            ids = [r[0] for r in rows]
+            for draft_id in ids:
+                conn.execute(
+                    "UPDATE drafts SET status = 'posting', posting_started_at = ?, "
+                    "attempts = attempts + 1 WHERE id = ? AND status = 'approved'",
+                    (iso(now), draft_id),
+                )
+        return [self.get_draft(i) for i in ids]
+
+    def drafts_in_posting(self, platforms: Sequence[str], *, started_before: datetime
+                          ) -> list[Draft]:
+        """Drafts whose outcome is unknown (a crash or an ambiguous error while posting)."""
+        if not platforms:
+            return []
+        rows = self.conn.execute(
+            f"SELECT * FROM drafts WHERE status = 'posting' AND platform IN "
+            f"({_marks(len(platforms))}) AND posting_started_at <= ? ORDER BY id",
+            [*platforms, iso(started_before)],
+        )
+        return [draft_from_row(r) for r in rows]
+
+    def mark_posted(self, draft_id: int, *, posted_id: str, url: str | None,
+                    now: datetime) -> None:
+        """Record a reply the platform accepted, and the case's first response."""
+        with self.transaction() as conn:
+            draft = self.get_draft(draft_id)
+            conn.execute(
+                "UPDATE drafts SET status = 'posted', posted_id = ?, posted_url = ?, "
+                "posted_at = ?, error = NULL, next_attempt_at = NULL WHERE id = ?",
+                (posted_id, url, iso(now), draft_id),
+            )
+            conn.execute(
+                "UPDATE cases SET first_response_at = coalesce(first_response_at, ?), "
+                "status = CASE WHEN status = 'open' THEN 'waiting' ELSE status END, "
+                "updated_at = ? WHERE id = ?",
+                (iso(now), iso(now), draft.case_id),
+            )
+            self._audit("publisher", "post", f"draft:{draft_id}", None, draft.text,
+                        {"posted_id": posted_id, "url": url}, now)
+
+    def mark_retry(self, draft_id: int, *, error: str, next_attempt_at: datetime,
+                   now: datetime) -> None:
+        """Put a draft that certainly was not posted back in line for a later attempt."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE drafts SET status = 'approved', error = ?, next_attempt_at = ?, "
+                "posting_started_at = NULL WHERE id = ? AND status = 'posting'",
+                (error, iso(next_attempt_at), draft_id),
+            )
+
+    def mark_failed(self, draft_id: int, *, error: str, now: datetime) -> None:
+        """Give up on a draft: it needs a person (a permanent refusal, or too many tries)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE drafts SET status = 'failed', error = ?, next_attempt_at = NULL "
+                "WHERE id = ? AND status = 'posting'",
+                (error, draft_id),
+            )
+            self._audit("publisher", "post_failed", f"draft:{draft_id}", None, None,
+                        {"error": error}, now)
 
     # --- users --------------------------------------------------------------------------
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from monitor.cases import CaseRules, plan_page
 from monitor.models import (
     AnalysedMention,
     Analysis,
     Author,
+    DraftSpec,
     Intent,
     Mention,
     Priority,
     Sentiment,
 )
+from monitor.settings import Settings
+from monitor.store import CaseContext, Plan
 
 T0 = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)
 
@@ -56,3 +60,15 @@ def analysis(
 def analysed(m: Mention, **kwargs: object) -> AnalysedMention:
     """A mention with an analysis built from kwargs."""
     return AnalysedMention(m, analysis(**kwargs))  # type: ignore[arg-type]
+
+
+_RULES = CaseRules.from_settings(
+    Settings.model_validate({"brand": {"name": "B", "keywords": ["b"]}})
+)
+
+
+def simple_planner(new: list[AnalysedMention], context: CaseContext) -> Plan:
+    """The real case planner with default rules and a one-line drafter."""
+    return plan_page(new, context, rules=_RULES,
+                     drafter=lambda case, m, a: DraftSpec(text=f"Hi {m.author.handle}",
+                                                          template="default"))

@@ -145,8 +145,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     assert isinstance(load_settings(example, environ={}), Settings)
     text = example.read_text()
     models = [s.Settings, s.Brand, s.Voice, s.Routing, s.Team, s.Sla, s.Cases, s.Analysis,
-              s.Web, s.Storage, s.ReplaySource, s.XSource, s.RedditSource, s.MastodonSource,
-              s.BlueskySource, s.HackerNewsSource]
+              s.Publisher, s.Web, s.Storage, s.ReplaySource, s.XSource, s.RedditSource,
+              s.MastodonSource, s.BlueskySource, s.HackerNewsSource]
     undocumented = sorted(
         key for model in models for key in _keys(model)
         if not re.search(rf"(^|\[|\.|#\s*|\s){re.escape(key)}(\s*=|\]|\.|\s)", text, re.M)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.models import DraftSpec, Role
-from monitor.store import MIGRATIONS, AlreadyDecided, CaseContext, Plan, Store
-from tests.factories import T0, analysed, mention
+from monitor.models import Role
+from monitor.store import MIGRATIONS, AlreadyDecided, Store
+from tests.factories import T0, analysed, mention, simple_planner
 
 HOSTILE = [
     "<script>alert('xss')</script> @BrightwaveHelp",
@@ -21,18 +21,6 @@ HOSTILE = [
     "nul\x00byte brightwave",
     "brightwave " + "x" * 1_048_576,
 ]
-
-
-def one_case_per_complaint(new, context: CaseContext) -> Plan:  # type: ignore[no-untyped-def]
-    """A planner that opens a case and a draft for every complaint (enough for store tests)."""
-    from monitor.cases import CaseRules, plan_page
-    from monitor.settings import Settings
-
-    rules = CaseRules.from_settings(Settings.model_validate({"brand": {"name": "B",
-                                                                       "keywords": ["b"]}}))
-    return plan_page(new, context, rules=rules,
-                     drafter=lambda case, m, a: DraftSpec(text=f"Hi {m.author.handle}",
-                                                          template="default"))
 
 
 @pytest.fixture
@@ -56,8 +44,8 @@ def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
 def test_a_mention_is_stored_once_however_often_fetched(store: Store) -> None:
     page = [analysed(mention("1")), analysed(mention("2", author="eli")),
             analysed(mention("1"))]
-    first = store.ingest("src", "c1", page, one_case_per_complaint, now=T0)
-    again = store.ingest("src", "c1", page, one_case_per_complaint, now=T0)
+    first = store.ingest("src", "c1", page, simple_planner, now=T0)
+    again = store.ingest("src", "c1", page, simple_planner, now=T0)
     assert (first.stored, again.stored) == (2, 0)
     assert store.count("mentions") == 2
     assert store.count("cases") == 2
@@ -65,7 +53,7 @@ def test_a_mention_is_stored_once_however_often_fetched(store: Store) -> None:
 
 
 def test_cursor_moves_only_with_its_page(store: Store) -> None:
-    store.ingest("src", "c1", [analysed(mention("1"))], one_case_per_complaint, now=T0)
+    store.ingest("src", "c1", [analysed(mention("1"))], simple_planner, now=T0)
 
     def broken_planner(new, context):  # type: ignore[no-untyped-def]
         raise RuntimeError("crash in the middle of a page")
@@ -79,7 +67,7 @@ def test_cursor_moves_only_with_its_page(store: Store) -> None:
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_text_is_stored_byte_for_byte(store: Store, text: str) -> None:
     m = mention("h", text)
-    store.ingest("src", None, [analysed(m)], one_case_per_complaint, now=T0)
+    store.ingest("src", None, [analysed(m)], simple_planner, now=T0)
     assert store.get_mention("x:h")["text"] == text
     (draft,) = store.list_drafts()
     assert draft["mention_text"] == text
@@ -87,7 +75,7 @@ def test_hostile_text_is_stored_byte_for_byte(store: Store, text: str) -> None:
 
 
 def test_deciding_twice_fails_clearly_and_audits_once(store: Store) -> None:
-    store.ingest("src", None, [analysed(mention("1"))], one_case_per_complaint, now=T0)
+    store.ingest("src", None, [analysed(mention("1"))], simple_planner, now=T0)
     (draft,) = store.list_drafts(status="pending")
     store.add_user("ann", Role.APPROVER, "hash", actor="cli", now=T0)
     decided = store.decide_draft(draft["id"], approve=True, actor="ann", now=T0,

@@ -1,0 +1,174 @@
+"""Posts approved drafts exactly once: approved -> posting -> posted (or failed), audited.
+
+A draft is claimed (moved to `posting`) before the request goes out. If the answer is lost
+(a crash, a timeout, a 5xx after the platform may have acted), the draft stays in `posting`
+and is reconciled before anything else happens to it: the platform is asked whether our
+reply is on the thread. Only a draft we know was not posted is tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.models import Draft
+from monitor.platforms.base import (
+    AuthFailed,
+    Platform,
+    PlatformError,
+    RateLimited,
+    Refused,
+    Unavailable,
+)
+from monitor.poller import Sleeper, interruptible_sleep
+from monitor.store import AsyncStore
+
+log = logging.getLogger("brandbot.publisher")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishPolicy:
+    """How hard to try: retry spacing, give-up point, and the wait before reconciling."""
+
+    max_attempts: int = 8
+    base_delay: float = 5.0
+    max_delay: float = 900.0
+    auth_retry: float = 600.0
+    reconcile_after: float = 30.0
+    interval: float = 2.0
+
+    def delay(self, attempts: int) -> float:
+        """Exponential backoff with full jitter for the nth attempt."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1)))
+
+
+def idempotency_key(draft: Draft) -> str:
+    """The same key for every attempt at one draft, for platforms that honour one."""
+    return f"brandbot-draft-{draft.id}"
+
+
+class Publisher:
+    """Posts approved drafts through the adapter of each draft's platform."""
+
+    def __init__(
+        self,
+        store: AsyncStore,
+        repliers: Mapping[str, Platform],
+        *,
+        clock: Callable[[], datetime],
+        policy: PublishPolicy | None = None,
+        sleep: Sleeper = interruptible_sleep,
+    ) -> None:
+        self.store = store
+        self.repliers = dict(repliers)
+        self.clock = clock
+        self.policy = policy or PublishPolicy()
+        self.sleep = sleep
+        self.posted = 0
+        self.failed = 0
+
+    async def reconcile(self) -> int:
+        """Settle drafts left in `posting`: posted if our reply is there, else retry later."""
+        cutoff = self.clock() - timedelta(seconds=self.policy.reconcile_after)
+        platforms = sorted(self.repliers)
+        stuck = await self.store.read(
+            lambda s: s.drafts_in_posting(platforms, started_before=cutoff)
+        )
+        settled = 0
+        for draft in stuck:
+            mention = await self.store.read(lambda s, d=draft: s.load_mention(d.mention_id))
+            try:
+                found = await self.repliers[draft.platform].find_reply(mention, draft.text)
+            except PlatformError as exc:
+                log.warning("draft %d: cannot check the thread yet (%s)", draft.id, exc,
+                            extra={"event": "reconcile_deferred", "draft": draft.id})
+                continue
+            now = self.clock()
+            if found is not None:
+                await self.store.write(lambda s, d=draft, f=found, t=now: s.mark_posted(
+                    d.id, posted_id=f.native_id, url=f.url, now=t))
+                log.info("draft %d was posted before the interruption (%s)", draft.id,
+                         found.native_id, extra={"event": "reconciled_posted",
+                                                 "draft": draft.id})
+                self.posted += 1
+            else:
+                await self._retry_or_fail(draft, "not on the thread after an interrupted post",
+                                          now + timedelta(seconds=self.policy.delay(
+                                              draft.attempts)))
+            settled += 1
+        return settled
+
+    async def publish_due(self) -> int:
+        """Post every due approved draft once; returns how many were claimed."""
+        now = self.clock()
+        drafts = await self.store.write(
+            lambda s: s.claim_for_posting(sorted(self.repliers), now=now)
+        )
+        for draft in drafts:
+            await self._post(draft)
+        return len(drafts)
+
+    async def _post(self, draft: Draft) -> None:
+        platform = self.repliers[draft.platform]
+        mention = await self.store.read(lambda s: s.load_mention(draft.mention_id))
+        now = self.clock()
+        try:
+            posted = await platform.reply(mention, draft.text,
+                                          idempotency_key=idempotency_key(draft))
+        except Refused as exc:
+            await self._fail(draft, f"refused by {draft.platform}: {exc}")
+        except RateLimited as exc:
+            # A 429 means the platform did not act: safe to try again after its reset.
+            backoff = now + timedelta(seconds=self.policy.delay(draft.attempts))
+            when = exc.reset_at if exc.reset_at and exc.reset_at > now else backoff
+            await self._retry_or_fail(draft, str(exc), when)
+        except AuthFailed as exc:
+            log.error("cannot post to %s: credentials refused (%s)", draft.platform, exc,
+                      extra={"event": "post_auth_failed", "draft": draft.id})
+            await self._retry_or_fail(draft, f"credentials refused: {exc}",
+                                      now + timedelta(seconds=self.policy.auth_retry))
+        except Unavailable as exc:
+            # The outcome is unknown: leave it in `posting`; reconcile() decides later.
+            log.warning("draft %d: outcome unknown (%s); will check the thread", draft.id, exc,
+                        extra={"event": "post_uncertain", "draft": draft.id})
+        else:
+            await self.store.write(lambda s: s.mark_posted(
+                draft.id, posted_id=posted.native_id, url=posted.url, now=self.clock()))
+            self.posted += 1
+            log.info("draft %d posted to %s as %s", draft.id, draft.platform, posted.native_id,
+                     extra={"event": "posted", "draft": draft.id,
+                            "posted_id": posted.native_id})
+
+    async def _fail(self, draft: Draft, error: str) -> None:
+        now = self.clock()
+        await self.store.write(lambda s: s.mark_failed(draft.id, error=error, now=now))
+        self.failed += 1
+        log.error("draft %d needs a person: %s", draft.id, error,
+                  extra={"event": "post_failed", "draft": draft.id})
+
+    async def _retry_or_fail(self, draft: Draft, reason: str, when: datetime) -> None:
+        if draft.attempts >= self.policy.max_attempts:
+            await self._fail(draft, f"gave up after {draft.attempts} attempts: {reason}")
+            return
+        now = self.clock()
+        await self.store.write(lambda s: s.mark_retry(draft.id, error=reason,
+                                                      next_attempt_at=when, now=now))
+
+    async def run_once(self) -> None:
+        """One publishing cycle: reconcile the uncertain, then post what is due."""
+        await self.reconcile()
+        while await self.publish_due():
+            pass
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until stop is set."""
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # a store failure must not end publishing for good
+                log.exception("publisher cycle failed", extra={"event": "error"})
+            await self.sleep(self.policy.interval, stop)

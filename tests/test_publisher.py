@@ -1,0 +1,184 @@
+"""The publisher: only approved drafts, each posted once, with uncertain posts reconciled."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.models import Mention, Role
+from monitor.platforms.base import (
+    AuthFailed,
+    PlatformError,
+    PostedReply,
+    RateLimited,
+    Refused,
+    Unavailable,
+)
+from monitor.store import AsyncStore, Store
+from responders.publisher import Publisher, PublishPolicy
+from tests.factories import T0, analysed, mention, simple_planner
+
+
+class Thread:
+    """A platform's side of the conversation: what was really posted, and scripted failures.
+
+    This stands in for the remote platform (the adapters have their own fake-server tests).
+    """
+
+    platform = "x"
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, str, str]] = []  # (parent id, text, reply id)
+        self.script: list[PlatformError | tuple[PlatformError, bool]] = []
+
+    async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
+        if self.script:
+            step = self.script.pop(0)
+            error, acted = step if isinstance(step, tuple) else (step, False)
+            if acted:  # the platform posted, then the answer was lost
+                self.posted.append((mention.native_id, text, f"r{len(self.posted)}"))
+            raise error
+        reply_id = f"r{len(self.posted)}"
+        self.posted.append((mention.native_id, text, reply_id))
+        return PostedReply(reply_id, f"https://x.com/i/web/status/{reply_id}")
+
+    async def find_reply(self, mention: Mention, text: str) -> PostedReply | None:
+        for parent, posted_text, reply_id in self.posted:
+            if parent == mention.native_id and posted_text == text:
+                return PostedReply(reply_id, None)
+        return None
+
+    async def listen(self, cursor: str | None):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        return None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0 + timedelta(hours=1)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "p.db"
+    store = Store(path)
+    store.ingest("s", None, [analysed(mention(str(i), author=f"c{i}")) for i in range(3)],
+                 simple_planner, now=T0)
+    store.add_user("ann", Role.APPROVER, "h", actor="cli", now=T0)
+    store.close()
+    return path
+
+
+def _approve(db: Path, draft_id: int) -> None:
+    store = Store(db)
+    store.decide_draft(draft_id, approve=True, actor="ann", now=T0)
+    store.close()
+
+
+def _status(db: Path) -> dict[int, tuple[str, str | None]]:
+    with sqlite3.connect(db) as conn:
+        return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, status, error FROM drafts")}
+
+
+async def _publisher(db: Path, thread: Thread, clock: Clock, **policy: float) -> Publisher:
+    store = await AsyncStore(db).open()
+    defaults = {"reconcile_after": 0.0, "base_delay": 10.0}
+    return Publisher(store, {"x": thread}, clock=clock,
+                     policy=PublishPolicy(**{**defaults, **policy}))  # type: ignore[arg-type]
+
+
+async def test_only_approved_drafts_are_posted_once_on_their_thread(db: Path) -> None:
+    _approve(db, 2)
+    thread, clock = Thread(), Clock()
+    publisher = await _publisher(db, thread, clock)
+    await publisher.run_once()
+    await publisher.run_once()
+    await publisher.store.close()
+    assert thread.posted == [("1", "Hi c1", "r0")]
+    assert _status(db) == {1: ("pending", None), 2: ("posted", None), 3: ("pending", None)}
+    with sqlite3.connect(db) as conn:
+        case = conn.execute("SELECT c.first_response_at, c.status FROM cases c JOIN drafts d "
+                            "ON d.case_id = c.id WHERE d.id = 2").fetchone()
+        audit = conn.execute("SELECT actor, action FROM audit WHERE subject = 'draft:2'").fetchall()
+    assert case == (clock.now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "waiting")
+    assert audit == [("ann", "approve"), ("publisher", "post")]
+
+
+async def test_a_draft_marked_approved_without_a_recorded_decision_is_never_posted(
+        db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE drafts SET status = 'approved', decided_by = 'ann' WHERE id = 1")
+    thread = Thread()
+    publisher = await _publisher(db, thread, Clock())
+    await publisher.run_once()
+    await publisher.store.close()
+    assert thread.posted == []
+    assert _status(db)[1] == ("approved", None)
+
+
+async def test_a_permanent_refusal_fails_the_draft_without_retrying(db: Path) -> None:
+    _approve(db, 1)
+    thread, clock = Thread(), Clock()
+    thread.script = [Refused("duplicate content")]
+    publisher = await _publisher(db, thread, clock)
+    await publisher.run_once()
+    clock.now += timedelta(hours=2)
+    await publisher.run_once()
+    await publisher.store.close()
+    assert thread.posted == []
+    assert _status(db)[1] == ("failed", "refused by x: duplicate content")
+
+
+async def test_rate_limit_waits_for_the_reset(db: Path) -> None:
+    _approve(db, 1)
+    thread, clock = Thread(), Clock()
+    thread.script = [RateLimited("429", reset_at=clock.now + timedelta(minutes=15))]
+    publisher = await _publisher(db, thread, clock)
+    await publisher.run_once()
+    clock.now += timedelta(minutes=14)
+    await publisher.run_once()
+    assert thread.posted == [] and _status(db)[1][0] == "approved"
+    clock.now += timedelta(minutes=2)
+    await publisher.run_once()
+    await publisher.store.close()
+    assert len(thread.posted) == 1 and _status(db)[1][0] == "posted"
+
+
+@pytest.mark.parametrize("acted", [True, False], ids=["posted-then-lost", "never-arrived"])
+async def test_an_uncertain_post_is_reconciled_not_repeated(db: Path, acted: bool) -> None:
+    _approve(db, 1)
+    thread, clock = Thread(), Clock()
+    thread.script = [(Unavailable("connection reset"), acted)]
+    publisher = await _publisher(db, thread, clock, reconcile_after=30.0)
+    await publisher.run_once()
+    assert _status(db)[1][0] == "posting"
+    await publisher.run_once()  # too soon to trust the thread: nothing happens
+    assert _status(db)[1][0] == "posting"
+    clock.now += timedelta(minutes=1)
+    await publisher.run_once()  # reconciles; posts (again) only if it was not there
+    clock.now += timedelta(minutes=10)
+    await publisher.run_once()
+    await publisher.store.close()
+    assert len(thread.posted) == 1
+    assert _status(db)[1][0] == "posted"
+
+
+async def test_gives_up_after_max_attempts_and_leaves_it_to_a_person(db: Path) -> None:
+    _approve(db, 1)
+    thread, clock = Thread(), Clock()
+    thread.script = [AuthFailed("401")] * 3
+    publisher = await _publisher(db, thread, clock, max_attempts=3, auth_retry=60)
+    for _ in range(4):
+        await publisher.run_once()
+        clock.now += timedelta(minutes=2)
+    await publisher.store.close()
+    assert thread.posted == []
+    assert _status(db)[1] == ("failed", "gave up after 3 attempts: credentials refused: 401")
