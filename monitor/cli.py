@@ -228,13 +228,13 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
             if not stop.is_set():
                 await _until_stopped([asyncio.create_task(publisher.run_once())], stop)
         else:
-            tasks = [
+            loops: list[asyncio.Task[None]] = [
                 asyncio.create_task(p.stream(stop) if p.key in streaming else p.run(stop))
                 for p in pollers
             ]
-            tasks.append(asyncio.create_task(publisher.run(stop)))
+            loops.append(asyncio.create_task(publisher.run(stop)))
             await stop.wait()
-            await _until_stopped(tasks, stop)
+            await _until_stopped(loops, stop)
     finally:
         if runner is not None:
             await runner.cleanup()
@@ -252,7 +252,7 @@ def _on_signal(stop: asyncio.Event, signum: int) -> None:
     stop.set()
 
 
-async def _until_stopped(tasks: list[asyncio.Task[Any]], stop: asyncio.Event,
+async def _until_stopped(tasks: Sequence[asyncio.Task[Any]], stop: asyncio.Event,
                          grace: float = 4.5) -> list[Any]:
     """Wait for the tasks; once stop is set, give them `grace` seconds, then cancel them.
 
@@ -269,7 +269,7 @@ async def _until_stopped(tasks: list[asyncio.Task[Any]], stop: asyncio.Event,
         for task in still:
             task.cancel()
         await asyncio.gather(*still, return_exceptions=True)
-    results = []
+    results: list[Any] = []
     for task in tasks:
         if task.cancelled():
             results.append(None)

@@ -399,14 +399,14 @@ class Store:
                           | set(case_of_conversation.values()))
         cases: dict[int, Case] = {}
         pending: set[int] = set()
-        for chunk in _chunks(case_ids):
-            marks = _marks(len(chunk))
-            rows = conn.execute(f"SELECT * FROM cases WHERE id IN ({marks})", chunk)
+        for ids in _chunks(case_ids):
+            marks = _marks(len(ids))
+            rows = conn.execute(f"SELECT * FROM cases WHERE id IN ({marks})", ids)
             cases.update({r["id"]: _case_from_row(r) for r in rows})
             rows = conn.execute(
                 "SELECT DISTINCT case_id FROM drafts "
                 f"WHERE status = 'pending' AND case_id IN ({marks})",
-                chunk,
+                ids,
             )
             pending.update(r[0] for r in rows)
         next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchone()[0]

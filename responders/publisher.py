@@ -15,17 +15,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.models import Draft
+from monitor.models import Draft, Mention
 from monitor.platforms.base import (
     AuthFailed,
     Platform,
     PlatformError,
+    PostedReply,
     RateLimited,
     Refused,
     Unavailable,
 )
 from monitor.poller import Sleeper, interruptible_sleep
-from monitor.store import AsyncStore
+from monitor.store import AsyncStore, Store
 
 log = logging.getLogger("brandbot.publisher")
 
@@ -80,25 +81,22 @@ class Publisher:
         )
         settled = 0
         for draft in stuck:
-            mention = await self.store.read(lambda s, d=draft: s.load_mention(d.mention_id))
+            mention = await self._mention(draft)
             try:
                 found = await self.repliers[draft.platform].find_reply(mention, draft.text)
             except PlatformError as exc:
                 log.warning("draft %d: cannot check the thread yet (%s)", draft.id, exc,
                             extra={"event": "reconcile_deferred", "draft": draft.id})
                 continue
-            now = self.clock()
             if found is not None:
-                await self.store.write(lambda s, d=draft, f=found, t=now: s.mark_posted(
-                    d.id, posted_id=f.native_id, url=f.url, now=t))
+                await self._posted(draft, found)
                 log.info("draft %d was posted before the interruption (%s)", draft.id,
                          found.native_id, extra={"event": "reconciled_posted",
                                                  "draft": draft.id})
-                self.posted += 1
             else:
+                retry_at = self.clock() + timedelta(seconds=self.policy.delay(draft.attempts))
                 await self._retry_or_fail(draft, "not on the thread after an interrupted post",
-                                          now + timedelta(seconds=self.policy.delay(
-                                              draft.attempts)))
+                                          retry_at)
             settled += 1
         return settled
 
@@ -114,7 +112,7 @@ class Publisher:
 
     async def _post(self, draft: Draft) -> None:
         platform = self.repliers[draft.platform]
-        mention = await self.store.read(lambda s: s.load_mention(draft.mention_id))
+        mention = await self._mention(draft)
         now = self.clock()
         try:
             posted = await platform.reply(mention, draft.text,
@@ -136,12 +134,25 @@ class Publisher:
             log.warning("draft %d: outcome unknown (%s); will check the thread", draft.id, exc,
                         extra={"event": "post_uncertain", "draft": draft.id})
         else:
-            await self.store.write(lambda s: s.mark_posted(
-                draft.id, posted_id=posted.native_id, url=posted.url, now=self.clock()))
-            self.posted += 1
+            await self._posted(draft, posted)
             log.info("draft %d posted to %s as %s", draft.id, draft.platform, posted.native_id,
                      extra={"event": "posted", "draft": draft.id,
                             "posted_id": posted.native_id})
+
+    async def _mention(self, draft: Draft) -> Mention:
+        def load(store: Store) -> Mention:
+            return store.load_mention(draft.mention_id)
+
+        return await self.store.read(load)
+
+    async def _posted(self, draft: Draft, reply: PostedReply) -> None:
+        now = self.clock()
+
+        def record(store: Store) -> None:
+            store.mark_posted(draft.id, posted_id=reply.native_id, url=reply.url, now=now)
+
+        await self.store.write(record)
+        self.posted += 1
 
     async def _fail(self, draft: Draft, error: str) -> None:
         now = self.clock()

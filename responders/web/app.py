@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from monitor.poller import SourceHealth
 from monitor.settings import Settings
@@ -25,13 +26,13 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 STORE_KEY = web.AppKey("store", AsyncStore)
-HEALTH_KEY = web.AppKey("health", dict)
+HEALTH_KEY = web.AppKey("health", Mapping[str, SourceHealth])
 JINJA_KEY = web.AppKey("jinja", jinja2.Environment)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Add the security headers to every response."""
     response = await handler(request)
     response.headers.update(SECURITY_HEADERS)
