@@ -41,5 +41,7 @@ def configure(*, fmt: str = "text", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiohttp.access", "prawcore", "urllib3"):
+    # Quieted whatever the level: tweepy logs request headers (bearer token, OAuth header
+    # included) at DEBUG, and prawcore and urllib3 log request details.
+    for noisy in ("aiohttp.access", "tweepy", "prawcore", "praw", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

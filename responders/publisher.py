@@ -118,7 +118,13 @@ class Publisher:
             posted = await platform.reply(mention, draft.text,
                                           idempotency_key=idempotency_key(draft))
         except Refused as exc:
-            await self._fail(draft, f"refused by {draft.platform}: {exc}")
+            # After an earlier attempt with an unknown outcome, a refusal ("duplicate
+            # content") may mean that attempt landed and search had not indexed it yet.
+            found = await self._find(platform, mention, draft) if draft.attempts > 1 else None
+            if found is not None:
+                await self._posted(draft, found)
+            else:
+                await self._fail(draft, f"refused by {draft.platform}: {exc}")
         except RateLimited as exc:
             # A 429 means the platform did not act: safe to try again after its reset.
             backoff = now + timedelta(seconds=self.policy.delay(draft.attempts))
@@ -138,6 +144,13 @@ class Publisher:
             log.info("draft %d posted to %s as %s", draft.id, draft.platform, posted.native_id,
                      extra={"event": "posted", "draft": draft.id,
                             "posted_id": posted.native_id})
+
+    async def _find(self, platform: Platform, mention: Mention,
+                    draft: Draft) -> PostedReply | None:
+        try:
+            return await platform.find_reply(mention, draft.text)
+        except PlatformError:
+            return None
 
     async def _mention(self, draft: Draft) -> Mention:
         def load(store: Store) -> Mention:

@@ -33,6 +33,7 @@ class Thread:
     def __init__(self) -> None:
         self.posted: list[tuple[str, str, str]] = []  # (parent id, text, reply id)
         self.script: list[PlatformError | tuple[PlatformError, bool]] = []
+        self.search_lag = 0  # how many find_reply calls miss a fresh reply (index lag)
 
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
         if self.script:
@@ -46,6 +47,9 @@ class Thread:
         return PostedReply(reply_id, f"https://x.com/i/web/status/{reply_id}")
 
     async def find_reply(self, mention: Mention, text: str) -> PostedReply | None:
+        if self.search_lag:
+            self.search_lag -= 1
+            return None
         for parent, posted_text, reply_id in self.posted:
             if parent == mention.native_id and posted_text == text:
                 return PostedReply(reply_id, None)
@@ -182,3 +186,17 @@ async def test_gives_up_after_max_attempts_and_leaves_it_to_a_person(db: Path) -
     await publisher.store.close()
     assert thread.posted == []
     assert _status(db)[1] == ("failed", "gave up after 3 attempts: credentials refused: 401")
+
+
+async def test_a_duplicate_refusal_after_a_lost_answer_is_recognised_as_posted(db: Path) -> None:
+    _approve(db, 1)
+    thread, clock = Thread(), Clock()
+    thread.script = [(Unavailable("timeout"), True), Refused("duplicate content")]
+    thread.search_lag = 1
+    publisher = await _publisher(db, thread, clock, base_delay=1.0)
+    for _ in range(3):
+        await publisher.run_once()
+        clock.now += timedelta(minutes=1)
+    await publisher.store.close()
+    assert len(thread.posted) == 1
+    assert _status(db)[1][0] == "posted"

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from monitor.platforms.base import Platform
 from monitor.settings import (
     BlueskySource,
+    ConfigError,
     HackerNewsSource,
     MastodonSource,
     RedditSource,
@@ -20,7 +21,16 @@ from monitor.settings import (
 
 def build_platform(source: SourceBase, settings: Settings, *,
                    environ: Mapping[str, str] = os.environ) -> Platform:
-    """The adapter for one configured source (imported lazily: each pulls its own client)."""
+    """The adapter for one configured source; ConfigError if the config cannot work for it."""
+    try:
+        return _build(source, settings, environ)
+    except ValueError as exc:
+        index = settings.sources.index(source)  # type: ignore[arg-type]
+        raise ConfigError([f"sources[{index}] ({source.key}): {exc}"]) from None
+
+
+def _build(source: SourceBase, settings: Settings, environ: Mapping[str, str]) -> Platform:
+    """Construct the adapter (imported lazily: each pulls in its own client library)."""
     brand = settings.brand
     if isinstance(source, ReplaySource):
         from monitor.platforms.replay import ReplayPlatform

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import time
 from datetime import UTC, datetime, timedelta
@@ -81,6 +82,11 @@ def snowflake(dt: datetime, sequence: int = 0) -> str:
 def snowflake_time(tweet_id: str | int) -> datetime:
     """The moment encoded in an X id."""
     return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, UTC)
+
+
+def escape_text(text: str) -> str:
+    """Tweet text as v2 renders it: &, < and > as HTML entities, quotes left alone."""
+    return html.escape(text, quote=False)
 
 
 def _encode_token(tweet_id: str) -> str:
@@ -351,14 +357,22 @@ class FakeX(FakeServer):
                 "retweet": tweet["text"].startswith("RT @"),
             }.get(v, True),
         }
+        # Like X, `(lang:en OR lang:de)` is either language: same-name operators are alternatives.
+        wanted: dict[str, bool] = {}
         for name, value, negated in query.operators:
-            if name in checks and checks[name](value) == negated:
+            if name not in checks:
+                continue
+            hit = checks[name](value)
+            if negated and hit:
                 return False
-        return True
+            if not negated:
+                wanted[name] = wanted.get(name, False) or hit
+        return all(wanted.values())
 
     @staticmethod
     def _render(tweet: dict[str, Any], fields: set[str], expansions: set[str]) -> dict[str, Any]:
-        out = {k: tweet[k] for k in ("edit_history_tweet_ids", "id", "text")}
+        out = {k: tweet[k] for k in ("edit_history_tweet_ids", "id")}
+        out["text"] = escape_text(tweet["text"])
         if "author_id" in expansions:
             out["author_id"] = tweet["author_id"]
         out.update({f: tweet[f] for f in sorted(fields) if f in tweet})
@@ -421,7 +435,13 @@ class FakeX(FakeServer):
             }
         )
         return json_response(
-            {"data": {"edit_history_tweet_ids": [tweet["id"]], "id": tweet["id"], "text": text}},
+            {
+                "data": {
+                    "edit_history_tweet_ids": [tweet["id"]],
+                    "id": tweet["id"],
+                    "text": escape_text(text),
+                }
+            },
             201,
         )
 
