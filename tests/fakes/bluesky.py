@@ -349,7 +349,7 @@ class FakeBluesky(FakeServer):
         )
 
     async def search_posts(self, request: web.Request) -> web.Response:
-        """GET app.bsky.feed.searchPosts (q, sort, since, until, author, limit, cursor)."""
+        """GET app.bsky.feed.searchPosts (q, sort, since, until, author, lang, limit, cursor)."""
         if bearer(request) is None:
             return json_response(AUTH_MISSING, 403)
         problem = self._check(request)
@@ -375,6 +375,10 @@ class FakeBluesky(FakeServer):
 
     def _search(self, params: Any) -> list[dict[str, Any]]:
         query = Query.parse(params["q"])
+        # The real search has no OR: "a OR b" finds only posts with both (social-app#1522).
+        query.groups = [[term for group in query.groups for term in group]] if query.groups else []
+        langs = {v.lower() for v, negated in query.operator("lang") if not negated}
+        langs |= {params["lang"].lower()} if params.get("lang") else set()
         since = to_datetime(params["since"]) if params.get("since") else None
         until = to_datetime(params["until"]) if params.get("until") else None
         authors = {params[k].lower() for k in ("author",) if params.get(k)}
@@ -385,6 +389,8 @@ class FakeBluesky(FakeServer):
             if (since and created < since) or (until and created >= until):
                 continue
             if authors and not authors & {post["author"]["handle"], post["author"]["did"]}:
+                continue
+            if langs and not langs & {lang.lower() for lang in post["record"].get("langs", [])}:
                 continue
             if query.matches(post["record"]["text"]):
                 found.append(post)
