@@ -30,9 +30,9 @@ from monitor.store import AsyncStore, Store, StoreError
 log = logging.getLogger("brandbot")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_text", "author",
-                "intent", "priority", "created_at", "flags", "mention_url", "team",
-                "sla_due_at", "decided_by", "decided_at", "reason")
+DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_id", "mention_text",
+                "mention_url", "author", "intent", "priority", "created_at", "flags", "team",
+                "sla_due_at", "decided_by", "decided_at", "reason", "posted_id")
 CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
                "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
                "customer_effort")

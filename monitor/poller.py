@@ -202,7 +202,8 @@ class Poller:
                             else SourceState.BACKING_OFF)
         health.wait_until = self.clock() + timedelta(seconds=delay)
         if first:
-            log.warning("source %s: %s; waiting %.0fs", self.key, exc, delay,
+            state = "rate limited" if health.state is SourceState.RATE_LIMITED else "unavailable"
+            log.warning("source %s %s (%s); next attempt in %.0fs", self.key, state, exc, delay,
                         extra={"source": self.key, "event": health.state.value,
                                "wait_s": round(delay, 1)})
         return delay

@@ -1,0 +1,219 @@
+"""The real daemon process against local fakes of every platform, at once.
+
+The fakes run in the test's event loop; the daemon is a subprocess pointed at them by
+`base_url`, exactly as an operator would point it at a proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.common import FakeServer
+from tests.fakes.x import FakeX
+from tests.helpers import ROOT
+
+BRAND = """
+[brand]
+name = "Brightwave"
+keywords = ["brightwave"]
+
+[brand.handles]
+x = ["BrightwaveHelp"]
+
+[publisher]
+reconcile_after = "0s"
+interval = "200ms"
+"""
+
+
+@dataclass
+class Platform:
+    """One fake platform, how to configure a source for it, and posts to serve."""
+
+    name: str
+    fake: FakeServer
+    source: Callable[[str], str]
+    env: dict[str, str]
+    complaint_ids: list[str]
+
+
+def _x() -> Platform:
+    fake = FakeX()
+    now = datetime.now(UTC)
+    ids = [fake.add_post(None, f"cust{i}", f"@BrightwaveHelp brightwave internet down again {i}, "
+                         "nobody answers, useless", now - timedelta(minutes=30 - i))["id"]
+           for i in range(3)]
+    fake.add_post(None, "fan", "brightwave fibre is brilliant, thanks!", now - timedelta(minutes=5))
+    return Platform(
+        "x", fake,
+        lambda url: f'platform = "x"\nbase_url = "{url}"\nuser_token_env = "X_USER_TOKEN"\n',
+        {"X_BEARER_TOKEN": fake.bearer_token, "X_USER_TOKEN": fake.user_token}, ids,
+    )
+
+
+def _bluesky() -> Platform:
+    fake = FakeBluesky()
+    now = datetime.now(UTC)
+    ids = [fake.add_post(None, f"cust{i}.bsky.social", f"brightwave charged me twice again {i}, "
+                         "still no refund, awful", now - timedelta(minutes=20 - i))["uri"]
+           for i in range(2)]
+    return Platform(
+        "bluesky", fake, lambda url: f'platform = "bluesky"\nbase_url = "{url}"\n',
+        {"BLUESKY_IDENTIFIER": fake.handle, "BLUESKY_APP_PASSWORD": fake.password}, ids,
+    )
+
+
+SETUPS = [_x, _bluesky]
+
+
+@pytest.fixture
+async def platforms() -> AsyncIterator[list[Platform]]:
+    made = [setup() for setup in SETUPS]
+    for p in made:
+        await p.fake.start()
+    yield made
+    for p in made:
+        await p.fake.stop()
+
+
+def _config(tmp_path: Path, platforms: list[Platform]) -> Path:
+    body = BRAND + f'\n[storage]\nurl = "sqlite:///{tmp_path / "b.db"}"\n'
+    for p in platforms:
+        body += f'\n[[sources]]\ninterval = "1s"\ntimeout = "2s"\n{p.source(p.fake.base_url)}'
+    path = tmp_path / "brandbot.toml"
+    path.write_text(body)
+    return path
+
+
+async def _brandbot(config: Path, env: dict[str, str], *args: str,
+                    stdin: str | None = None) -> tuple[int, str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    full_env.update(env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor.cli", "--config", str(config), *args, cwd=ROOT,
+        env=full_env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(stdin.encode() if stdin else None), 120)
+    return proc.returncode or 0, out.decode()
+
+
+def _rows(db: Path, sql: str) -> list[Any]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _env(platforms: list[Platform]) -> dict[str, str]:
+    return {k: v for p in platforms for k, v in p.env.items()}
+
+
+async def test_every_platform_ingested_once_and_approved_replies_posted_once(
+        tmp_path: Path, platforms: list[Platform]) -> None:
+    config, env = _config(tmp_path, platforms), _env(platforms)
+    db = tmp_path / "b.db"
+    for _ in range(2):
+        code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+        assert code == 0, out
+    stored = {r[0] for r in _rows(db, "SELECT id FROM mentions")}
+    for p in platforms:
+        served = {f"{p.name}:{i}" for i in p.complaint_ids}
+        assert served <= stored, (p.name, out)
+    assert len(stored) == len(_rows(db, "SELECT id FROM mentions"))
+
+    code, out = await _brandbot(config, env, "users", "add", "ann", "--role", "approver",
+                                stdin="a long enough password\n")
+    assert code == 0, out
+    drafts = json.loads((await _brandbot(config, env, "queue", "list", "--json"))[1])
+    approved = {}
+    for p in platforms:
+        mine = [d for d in drafts if d["platform"] == p.name and not d["flags"]]
+        assert mine, p.name
+        code, out = await _brandbot(config, env, "queue", "approve", str(mine[0]["id"]),
+                                    "--as", "ann")
+        assert code == 0, out
+        approved[p.name] = mine[0]
+
+    for _ in range(2):
+        code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+        assert code == 0, out
+    for p in platforms:
+        replies = p.fake.replies
+        assert len(replies) == 1, (p.name, replies)
+        draft = approved[p.name]
+        target = draft["mention_id"].split(":", 1)[1]
+        assert target in json.dumps(replies[0], default=str), (p.name, replies[0])
+    posted = _rows(db, "SELECT platform, status, posted_id FROM drafts WHERE status != 'pending'")
+    assert sorted(r[0] for r in posted) == sorted(p.name for p in platforms)
+    assert all(r[1] == "posted" and r[2] for r in posted)
+
+
+async def test_one_platform_down_and_one_rate_limited_do_not_stop_the_others(
+        tmp_path: Path, platforms: list[Platform]) -> None:
+    down, limited, *healthy = platforms
+    down.fake.fail_next(status=503, times=None)
+    limited.fake.rate_limit_next(times=None, reset_in=120)
+    config, env = _config(tmp_path, platforms), _env(platforms)
+    code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+    assert code == 1  # --once reports that not every source completed
+    events = out
+    assert "rate limited" in events.lower()
+    stored = {r[0] for r in _rows(tmp_path / "b.db", "SELECT id FROM mentions")}
+    for p in healthy:
+        assert {f"{p.name}:{i}" for i in p.complaint_ids} <= stored
+    assert not any(s.startswith((down.name + ":", limited.name + ":")) for s in stored)
+
+    down.fake.clear_faults()
+    limited.fake.clear_faults()
+    code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+    assert code == 0, out
+    stored = {r[0] for r in _rows(tmp_path / "b.db", "SELECT id FROM mentions")}
+    for p in platforms:
+        assert {f"{p.name}:{i}" for i in p.complaint_ids} <= stored
+
+
+async def test_daemon_keeps_polling_and_recovers_when_a_platform_comes_back(
+        tmp_path: Path, platforms: list[Platform]) -> None:
+    first = platforms[0]
+    first.fake.fail_next(status=502, times=2)
+    config, env = _config(tmp_path, platforms), _env(platforms)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    full_env.update(env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-format", "json",
+        "run", "--no-web", cwd=ROOT, env=full_env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    db = tmp_path / "b.db"
+    want = {f"{p.name}:{i}" for p in platforms for i in p.complaint_ids}
+    try:
+        for _ in range(300):
+            await asyncio.sleep(0.1)
+            if db.exists():
+                try:
+                    stored = {r[0] for r in _rows(db, "SELECT id FROM mentions")}
+                except sqlite3.OperationalError:
+                    continue
+                if want <= stored:
+                    break
+        else:
+            raise AssertionError("the daemon did not recover in time")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(proc.communicate(), 10)
+    events = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    kinds = [(e.get("source"), e.get("event")) for e in events]
+    assert (first.name, "backing_off") in kinds
+    assert (first.name, "recovered") in kinds
+    assert proc.returncode == 0
