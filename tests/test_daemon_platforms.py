@@ -217,3 +217,51 @@ async def test_daemon_keeps_polling_and_recovers_when_a_platform_comes_back(
     assert (first.name, "backing_off") in kinds
     assert (first.name, "recovered") in kinds
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("landed", [False, True], ids=["request-lost", "answer-lost"])
+async def test_publisher_killed_while_posting_never_double_posts(
+        tmp_path: Path, platforms: list[Platform], landed: bool) -> None:
+    x = next(p for p in platforms if p.name == "x")
+    config, env = _config(tmp_path, [x]), _env([x])
+    db = tmp_path / "b.db"
+    code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+    assert code == 0, out
+    await _brandbot(config, env, "users", "add", "ann", "--role", "approver",
+                    stdin="a long enough password\n")
+    draft = json.loads((await _brandbot(config, env, "queue", "list", "--json"))[1])[0]
+    code, out = await _brandbot(config, env, "queue", "approve", str(draft["id"]), "--as", "ann")
+    assert code == 0, out
+
+    if landed:  # the platform posts the reply, then the connection drops before the answer
+        x.fake.reset_next(after=True, path="/2/tweets", method="POST")
+    else:  # the platform is still thinking when the process dies
+        x.fake.hang_next(seconds=30, path="/2/tweets", method="POST")
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    full_env.update(env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor.cli", "--config", str(config), "run", "--no-web",
+        cwd=ROOT, env=full_env, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            status = _rows(db, f"SELECT status FROM drafts WHERE id = {draft['id']}")
+            if status == [("posting",)] and (len(x.fake.replies) == 1) == landed:
+                break
+        else:
+            raise AssertionError("the draft never reached posting")
+    finally:
+        proc.kill()
+        await proc.wait()
+    x.fake.clear_faults()
+
+    for _ in range(2):
+        code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+        assert code == 0, out
+    assert len(x.fake.replies) == 1
+    assert x.fake.replies[0]["in_reply_to_tweet_id"] == draft["mention_id"].split(":")[1]
+    assert _rows(db, f"SELECT status, posted_id FROM drafts WHERE id = {draft['id']}") == [
+        ("posted", x.fake.replies[0]["id"])]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
