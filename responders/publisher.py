@@ -94,9 +94,9 @@ class Publisher:
                          found.native_id, extra={"event": "reconciled_posted",
                                                  "draft": draft.id})
             else:
-                retry_at = self.clock() + timedelta(seconds=self.policy.delay(draft.attempts))
+                # Checked: it is not there, so post it now (the platform did nothing wrong).
                 await self._retry_or_fail(draft, "not on the thread after an interrupted post",
-                                          retry_at)
+                                          self.clock())
             settled += 1
         return settled
 

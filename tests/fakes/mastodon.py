@@ -180,6 +180,7 @@ class FakeMastodon(FakeServer):
         app.router.add_get("/api/v1/statuses/{id}", self.get_status)
         app.router.add_get("/api/v1/statuses/{id}/context", self.context)
         app.router.add_get("/api/v1/accounts/verify_credentials", self.verify_credentials)
+        app.router.add_get("/api/v2/instance", self.instance)
 
     def rate_bucket(self, request: web.Request) -> tuple[str, int] | None:
         """REST calls share a 5-minute window; the streaming server sends no limits."""
@@ -219,8 +220,14 @@ class FakeMastodon(FakeServer):
         )
 
     @staticmethod
-    def _page(items: list[dict[str, Any]], params: Any) -> list[dict[str, Any]]:
-        """Mastodon id paging over newest-first items: max_id, since_id, min_id, limit."""
+    def _page(
+        items: list[dict[str, Any]], params: Any, *, min_id_forward: bool = True
+    ) -> list[dict[str, Any]]:
+        """Mastodon id paging over newest-first items: max_id, since_id, min_id, limit.
+
+        Timelines page forward from `min_id` (the items just after it); search does not: it
+        turns min_id/max_id into after:/before: filters and still returns the newest matches.
+        """
         limit = clamp_int(params.get("limit"), 20, 1, 40)
         for key, keep in (
             ("max_id", lambda s, v: int(s["id"]) < v),
@@ -229,7 +236,7 @@ class FakeMastodon(FakeServer):
         ):
             if params.get(key, "").isdigit():
                 items = [s for s in items if keep(s, int(params[key]))]
-        if params.get("min_id"):
+        if params.get("min_id") and min_id_forward:
             return items[-limit:]
         offset = clamp_int(params.get("offset"), 0, 0, 10**6)
         return items[offset : offset + limit]
@@ -266,9 +273,8 @@ class FakeMastodon(FakeServer):
             items = self._public(
                 [s for s in self.statuses.values() if query.matches(plain_text(s["content"]))]
             )
-        return json_response(
-            {"accounts": [], "statuses": self._page(items, request.query), "hashtags": []}
-        )
+        statuses = self._page(items, request.query, min_id_forward=False)
+        return json_response({"accounts": [], "statuses": statuses, "hashtags": []})
 
     async def stream_hashtag(self, request: web.Request) -> web.StreamResponse:
         """GET /api/v1/streaming/hashtag?tag=: server-sent `update`/`delete` events + heartbeats."""
@@ -373,6 +379,24 @@ class FakeMastodon(FakeServer):
         if self._token_state(request) != "valid":
             return json_response(INVALID_TOKEN, 401)
         return json_response({**self.me, "source": {"privacy": "public", "note": "", "fields": []}})
+
+    async def instance(self, request: web.Request) -> web.Response:
+        """GET /api/v2/instance: the parts clients read (domain, streaming URL, limits)."""
+        streaming = request.url.origin().with_scheme(
+            "wss" if request.url.scheme == "https" else "ws"
+        )
+        return json_response(
+            {
+                "domain": self.domain,
+                "title": "Fake Mastodon",
+                "version": "4.3.0",
+                "source_url": "https://github.com/mastodon/mastodon",
+                "configuration": {
+                    "urls": {"streaming": str(streaming)},
+                    "statuses": {"max_characters": MAX_CHARS},
+                },
+            }
+        )
 
 
 if __name__ == "__main__":

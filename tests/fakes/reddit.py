@@ -39,6 +39,7 @@ UNAUTHORIZED = {"message": "Unauthorized", "error": 401}
 FORBIDDEN = {"message": "Forbidden", "error": 403}
 INVALID_TOKEN = {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'}
 TRUTHY = {"1", "true", "True", "on", "yes"}
+_LUCENE_NOT = re.compile(r'\bNOT\s+("[^"]*"|\S+)')
 
 
 def base36(number: int) -> str:
@@ -57,6 +58,11 @@ def _slug(title: str) -> str:
 def _md_html(text: str) -> str:
     paragraphs = "".join(f"<p>{html.escape(p, quote=False)}</p>\n" for p in text.split("\n\n"))
     return f'<div class="md">{paragraphs}</div>'
+
+
+def lucene_not(query: str) -> str:
+    """Reddit's `NOT term` exclusion spelled as the `-term` the shared Query parser knows."""
+    return _LUCENE_NOT.sub(r"-\1", query)
 
 
 def ratelimit_message(seconds: int) -> str:
@@ -97,6 +103,7 @@ class FakeReddit(FakeServer):
         self.tokens: dict[str, str] = {}
         self.token_requests = 0
         self.api_errors: list[list[str | None]] = []
+        self.empty_replies = 0
         self._ids = itertools.count(int("1sk0000", 36))
 
     def add_post(
@@ -211,6 +218,10 @@ class FakeReddit(FakeServer):
         """Make the next POST /api/comment answer 200 with this error in json.errors."""
         self.api_errors.append([code, message, field])
 
+    def empty_reply_next(self, times: int = 1) -> None:
+        """Post the next replies but answer `things: []`, as Reddit does in quarantined subs."""
+        self.empty_replies += times
+
     def comment_ratelimit_next(self, seconds: int = 540) -> None:
         """Make the next reply fail with Reddit's RATELIMIT error for `seconds`."""
         self.api_error_next("RATELIMIT", ratelimit_message(seconds), "ratelimit")
@@ -231,6 +242,7 @@ class FakeReddit(FakeServer):
             "/api/v1/me": self.me,
             "/user/{name}/comments": self.user_comments,
             "/comments/{id}": self.submission,
+            "/comments/{id}/{slug}/{comment}": self.comment_thread,
         }
         for path, handler in routes.items():
             app.router.add_get(path, handler)
@@ -347,7 +359,7 @@ class FakeReddit(FakeServer):
         sub = request.match_info["sub"]
         restrict = params.get("restrict_sr", "") in TRUTHY
         items = self._newest("t3", sub if restrict else None)
-        query = Query.parse(params.get("q", ""))
+        query = Query.parse(lucene_not(params.get("q", "")))
         items = [t for t in items if query.matches(f"{t['title']}\n{t['selftext']}")]
         window = TIME_FILTERS.get(params.get("t", "all"))
         if window is not None:
@@ -404,6 +416,28 @@ class FakeReddit(FakeServer):
             ]
         )
 
+    async def comment_thread(self, request: web.Request) -> web.Response:
+        """GET /comments/{id}/_/{comment}: one comment, its replies and `context` ancestors."""
+        if self._token_kind(request) is None:
+            return self._unauthorized()
+        link = self.things.get(f"t3_{request.match_info['id']}")
+        focus = self.things.get(f"t1_{request.match_info['comment']}")
+        if link is None or focus is None or focus["link_id"] != link["name"]:
+            return self.error(404)
+        below = self._tree(focus["name"])
+        node = {**focus, "replies": self._listing(below, {"limit": "100"}) if below else ""}
+        for _ in range(clamp_int(request.query.get("context"), 0, 0, 8)):
+            parent = self.things.get(node["parent_id"])
+            if parent is None or not parent["name"].startswith("t1_"):
+                break
+            node = {**parent, "replies": self._listing([node], {"limit": "1"})}
+        return json_response(
+            [
+                self._listing([link], {"limit": "1"}),
+                self._listing([node], {"limit": "1"}),
+            ]
+        )
+
     def _tree(self, parent: str) -> list[dict[str, Any]]:
         children = sorted(
             (t for t in self.things.values() if t.get("parent_id") == parent),
@@ -454,6 +488,10 @@ class FakeReddit(FakeServer):
         if errors:
             return json_response({"json": {"errors": errors}})
         comment = self.add_comment(None, self.username, text, time.time(), parent_id=thing_id)
+        things = [{"kind": "t1", "data": comment}]
+        if self.empty_replies:
+            self.empty_replies -= 1
+            things = []
         self.replies.append(
             {
                 "id": comment["id"],
@@ -468,9 +506,7 @@ class FakeReddit(FakeServer):
                 "json": {
                     "errors": [],
                     "data": {
-                        "things": [
-                            {"kind": "t1", "data": comment},
-                        ]
+                        "things": things,
                     },
                 }
             }
