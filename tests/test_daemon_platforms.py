@@ -22,6 +22,9 @@ import pytest
 
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.common import FakeServer
+from tests.fakes.hackernews import FakeHackerNews
+from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.reddit import FakeReddit
 from tests.fakes.x import FakeX
 from tests.helpers import ROOT
 
@@ -76,7 +79,48 @@ def _bluesky() -> Platform:
     )
 
 
-SETUPS = [_x, _bluesky]
+def _reddit() -> Platform:
+    fake = FakeReddit(rate_limit=1_000_000)  # praw paces itself hard against low limits
+    now = datetime.now(UTC)
+    ids = [fake.add_post(None, f"redditor{i}", f"Brightwave billing nightmare {i}",
+                         now - timedelta(minutes=40 - i), subreddit="brightwave",
+                         selftext="Charged twice, no refund, support hung up on me.")["name"]
+           for i in range(2)]
+    return Platform(
+        "reddit", fake,
+        lambda url: (f'platform = "reddit"\nbase_url = "{url}"\nsubreddits = ["brightwave"]\n'
+                     'username_env = "REDDIT_USERNAME"\npassword_env = "REDDIT_PASSWORD"\n'),
+        {"REDDIT_CLIENT_ID": fake.client_id, "REDDIT_CLIENT_SECRET": fake.client_secret,
+         "REDDIT_USERNAME": fake.username, "REDDIT_PASSWORD": fake.password}, ids,
+    )
+
+
+def _mastodon() -> Platform:
+    fake = FakeMastodon()
+    now = datetime.now(UTC)
+    ids = [fake.add_post(None, f"toot{i}", f"#brightwave my order never arrived {i}, "
+                         "courier lost it and nobody replies", now - timedelta(minutes=25 - i)
+                         )["id"] for i in range(2)]
+    return Platform(
+        "mastodon", fake,
+        lambda url: (f'platform = "mastodon"\nbase_url = "{url}"\nhashtags = ["brightwave"]\n'
+                     'access_token_env = "MASTODON_TOKEN"\n'),
+        {"MASTODON_TOKEN": fake.access_token}, ids,
+    )
+
+
+def _hackernews() -> Platform:
+    fake = FakeHackerNews()
+    now = datetime.now(UTC)
+    ids = [str(fake.add_post(None, f"hn{i}", f"Brightwave's CGNAT broke my VPN again {i}",
+                             now - timedelta(minutes=15 - i), title=f"Brightwave outage {i}"
+                             )["objectID"]) for i in range(2)]
+    return Platform("hackernews", fake,
+                    lambda url: f'platform = "hackernews"\nbase_url = "{url}"\n', {}, ids)
+
+
+SETUPS = [_x, _bluesky, _reddit, _mastodon, _hackernews]
+REPLYING = {"x", "bluesky", "reddit", "mastodon"}
 
 
 @pytest.fixture
@@ -138,7 +182,7 @@ async def test_every_platform_ingested_once_and_approved_replies_posted_once(
     assert code == 0, out
     drafts = json.loads((await _brandbot(config, env, "queue", "list", "--json"))[1])
     approved = {}
-    for p in platforms:
+    for p in (p for p in platforms if p.name in REPLYING):
         mine = [d for d in drafts if d["platform"] == p.name and not d["flags"]]
         assert mine, p.name
         code, out = await _brandbot(config, env, "queue", "approve", str(mine[0]["id"]),
@@ -149,14 +193,14 @@ async def test_every_platform_ingested_once_and_approved_replies_posted_once(
     for _ in range(2):
         code, out = await _brandbot(config, env, "run", "--once", "--no-web")
         assert code == 0, out
-    for p in platforms:
+    for p in (p for p in platforms if p.name in REPLYING):
         replies = p.fake.replies
         assert len(replies) == 1, (p.name, replies)
         draft = approved[p.name]
         target = draft["mention_id"].split(":", 1)[1]
         assert target in json.dumps(replies[0], default=str), (p.name, replies[0])
     posted = _rows(db, "SELECT platform, status, posted_id FROM drafts WHERE status != 'pending'")
-    assert sorted(r[0] for r in posted) == sorted(p.name for p in platforms)
+    assert sorted(r[0] for r in posted) == sorted(REPLYING)
     assert all(r[1] == "posted" and r[2] for r in posted)
 
 
@@ -265,3 +309,49 @@ async def test_publisher_killed_while_posting_never_double_posts(
         ("posted", x.fake.replies[0]["id"])]
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stream(
+        tmp_path: Path) -> None:
+    fake = FakeMastodon(heartbeat=0.5)
+    await fake.start()
+    mastodon = Platform(
+        "mastodon", fake,
+        lambda url: (f'platform = "mastodon"\nbase_url = "{url}"\nhashtags = ["brightwave"]\n'
+                     'access_token_env = "MASTODON_TOKEN"\nstream = true\n'),
+        {"MASTODON_TOKEN": fake.access_token}, [])
+    config = _config(tmp_path, [mastodon])
+    db = tmp_path / "b.db"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    full_env.update(mastodon.env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor.cli", "--config", str(config), "run", "--no-web",
+        cwd=ROOT, env=full_env, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+
+    async def stored(status_id: str) -> None:
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            try:
+                if _rows(db, f"SELECT 1 FROM mentions WHERE id = 'mastodon:{status_id}'"):
+                    return
+            except sqlite3.OperationalError:
+                pass
+        raise AssertionError(f"status {status_id} never arrived")
+
+    try:
+        for _ in range(200):  # wait until the daemon holds a stream open
+            await asyncio.sleep(0.05)
+            if fake.streams:
+                break
+        first = fake.add_post(None, "ann", "#brightwave router dead again, no internet")["id"]
+        await stored(first)
+        fake.drop_streams()
+        second = fake.add_post(None, "bob", "#brightwave still charged twice, want a refund")["id"]
+        await stored(second)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 10)
+        await fake.stop()
+    assert proc.returncode == 0
+    assert len(_rows(db, "SELECT id FROM mentions")) == 2
