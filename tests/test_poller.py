@@ -1,0 +1,118 @@
+"""The poller decides what an adapter's error means: wait for the reset, back off, or park."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.analysis import Analyzer
+from monitor.cases import CaseRules
+from monitor.models import DraftSpec, Page
+from monitor.pipeline import Pipeline
+from monitor.platforms.base import AuthFailed, PlatformError, RateLimited, Unavailable
+from monitor.poller import Poller, SourceState
+from monitor.settings import Settings
+from monitor.store import AsyncStore
+from tests.factories import T0, mention
+
+SETTINGS = Settings.model_validate({"brand": {"name": "B", "keywords": ["brightwave"]}})
+
+
+class Script:
+    """A platform whose answers are scripted: a Page, or an error to raise."""
+
+    platform = "x"
+
+    def __init__(self, *steps: Page | PlatformError) -> None:
+        self.steps = list(steps)
+        self.cursors: list[str | None] = []
+
+    async def listen(self, cursor: str | None) -> Page:
+        self.cursors.append(cursor)
+        step = self.steps.pop(0) if self.steps else Page((), cursor)
+        if isinstance(step, PlatformError):
+            raise step
+        return step
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncStore:
+    s = await AsyncStore(tmp_path / "p.db").open()
+    yield s
+    await s.close()
+
+
+def _poller(store: AsyncStore, platform: Script, clock: Clock,
+            waits: list[float], stop: asyncio.Event) -> Poller:
+    pipeline = Pipeline(store, analyzer=Analyzer(), rules=CaseRules.from_settings(SETTINGS),
+                        drafter=lambda c, m, a: DraftSpec("hi", "default"), clock=clock)
+
+    async def sleep(seconds: float, _: asyncio.Event) -> None:
+        waits.append(seconds)
+        clock.now += timedelta(seconds=seconds)
+        if len(waits) >= 12:
+            stop.set()
+
+    return Poller(key="src", platform=platform, pipeline=pipeline, store=store,  # type: ignore[arg-type]
+                  interval=60, clock=clock, sleep=sleep, max_backoff=300)
+
+
+def _page(*ids: str, cursor: str, more: bool = False) -> Page:
+    return Page(tuple(mention(i, f"brightwave post {i}", author=f"a{i}") for i in ids), cursor,
+                has_more=more)
+
+
+async def test_rate_limit_waits_until_the_platforms_reset(store: AsyncStore) -> None:
+    clock, waits, stop = Clock(), [], asyncio.Event()
+    platform = Script(RateLimited("429", reset_at=T0 + timedelta(seconds=90)),
+                      _page("1", cursor="c1"))
+    poller = _poller(store, platform, clock, waits, stop)
+    assert await poller.drain(stop)
+    assert waits == [91.0]
+    assert poller.health.state is SourceState.OK and poller.health.rate_limit_waits == 1
+    assert platform.cursors == [None, None]
+
+
+async def test_transient_errors_back_off_exponentially_up_to_the_cap(store: AsyncStore) -> None:
+    random.seed(7)  # full jitter draws from `random`: make the draws repeatable
+    clock, waits, stop = Clock(), [], asyncio.Event()
+    errors = [Unavailable("503")] * 11
+    poller = _poller(store, Script(*errors, _page("1", cursor="c1")), clock, waits, stop)
+    assert await poller.drain(stop)
+    ceilings = [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+    assert len(waits) == 11
+    assert all(0.5 <= w <= c for w, c in zip(waits, ceilings, strict=True))
+    assert max(waits[8:]) > 16  # it does grow: full jitter, but from a much larger ceiling
+    assert poller.health.state is SourceState.OK and poller.health.errors == 11
+
+
+async def test_refused_credentials_park_the_source(store: AsyncStore) -> None:
+    clock, waits, stop = Clock(), [], asyncio.Event()
+    platform = Script(AuthFailed("401"))
+    poller = _poller(store, platform, clock, waits, stop)
+    await asyncio.wait_for(poller.run(stop), 5)
+    assert poller.health.state is SourceState.PARKED
+    assert "AuthFailed: 401" in (poller.health.last_error or "")
+    assert platform.cursors == [None]  # it stops asking
+
+
+async def test_pages_drain_and_the_cursor_moves_with_each(store: AsyncStore) -> None:
+    clock, waits, stop = Clock(), [], asyncio.Event()
+    platform = Script(_page("1", "2", cursor="c1", more=True), _page("3", cursor="c2"))
+    poller = _poller(store, platform, clock, waits, stop)
+    assert await poller.drain(stop)
+    assert platform.cursors == [None, "c1"]
+    assert await store.read(lambda s: s.get_cursor("src")) == "c2"
+    assert poller.health.mentions_ingested == 3
