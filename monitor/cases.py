@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from monitor.models import (
     ACTIVE_CASE_STATUSES,
@@ -185,3 +185,84 @@ def _join(case: Case, mention: Mention, analysis: Analysis, rules: CaseRules) ->
     if raised is not case.priority and case.first_response_at is None:
         case.sla_due_at = case.opened_at + rules.first_response[raised]
     case.priority = raised
+
+
+# --- SLAs, ratings, escalation: pure rules used by the case service ---------------------------
+
+AT_RISK_FRACTION = 0.2  # a case is "at risk" in the last 20% of its target
+
+
+def sla_state(
+    case: Case,
+    *,
+    now: datetime,
+    first_response: Mapping[Priority, timedelta],
+    resolution: Mapping[Priority, timedelta],
+) -> tuple[str, datetime | None]:
+    """("ok" | "at_risk" | "breached" | "met", due) for the SLA that currently applies.
+
+    Before our first response the first-response target applies; after it, resolution.
+    """
+    if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        return "met", None
+    if case.first_response_at is None:
+        target = first_response[case.priority]
+        due = case.sla_due_at or case.opened_at + target
+    else:
+        target = resolution[case.priority]
+        due = case.opened_at + target
+    if now >= due:
+        return "breached", due
+    if now >= due - target * AT_RISK_FRACTION:
+        return "at_risk", due
+    return "ok", due
+
+
+_RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_RATING = re.compile(
+    r"(?<![\d.,£$€])\b([1-5])\s*(?:/\s*5|out of (?:5|five)|stars?|\*)?(?![\d.,:%])"
+    r"(?!\s*(?:min|minute|hour|hr|day|week|month|year|time|x|gb|mb|mbps|am|pm)s?\b)",
+    re.IGNORECASE,
+)
+_RATING_WORD = re.compile(r"\b(one|two|three|four|five)\s*(?:/\s*5|out of (?:5|five)|stars?)",
+                          re.IGNORECASE)
+
+
+def parse_rating(text: str) -> int | None:
+    """A 1-5 satisfaction rating in a customer's reply ("5", "4/5", "3 stars", "★★★★"), if any.
+
+    Numbers that are clearly something else (times, money, speeds) are not ratings; a reply
+    with two different candidate numbers is ambiguous and gives None.
+    """
+    stars = text.count("★") or text.count("⭐")
+    if 1 <= stars <= 5:
+        return stars
+    body = re.sub(r"@\S+", " ", text)
+    found = {int(m[1]) for m in _RATING.finditer(body)}
+    found |= {_RATING_WORDS[m[1].lower()] for m in _RATING_WORD.finditer(body)}
+    return found.pop() if len(found) == 1 else None
+
+
+def escalation_reasons(
+    analysis: Analysis,
+    *,
+    followers: int | None,
+    high_reach: int,
+) -> list[str]:
+    """Why a customer's post must go to a senior person at once (legal, safety, reach)."""
+    reasons = [r.removeprefix("priority:") for r in analysis.reasons
+               if r.startswith("priority:escalation")]
+    if analysis.needs_case and followers is not None and followers >= high_reach:
+        reasons.append(f"high-reach author ({followers} followers)")
+    return reasons
+
+
+def outage_cluster(
+    times: Sequence[datetime],
+    *,
+    now: datetime,
+    window: timedelta,
+    size: int,
+) -> bool:
+    """Whether at least `size` outage complaints (by distinct authors) fall in the window."""
+    return sum(1 for t in times if now - window <= t <= now) >= size

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cases import CaseRules, plan_page, route
-from monitor.models import CaseStatus, DraftSpec, Intent, Priority
+from monitor.cases import (
+    CaseRules,
+    escalation_reasons,
+    outage_cluster,
+    parse_rating,
+    plan_page,
+    route,
+    sla_state,
+)
+from monitor.models import Case, CaseStatus, DraftSpec, Intent, Priority
 from monitor.settings import Settings
 from monitor.store import Store
 from tests.factories import T0, analysed, mention
@@ -119,3 +127,61 @@ def test_resolved_case_is_reopened_by_a_new_complaint_in_the_window(store: Store
     assert plan.new_cases == []
     assert plan.updated_cases[0].status is CaseStatus.OPEN
     assert plan.updated_cases[0].resolved_at is None
+
+
+FIRST = {p: d for p, d in zip(Priority, [timedelta(minutes=15), timedelta(hours=1),
+                                         timedelta(hours=4), timedelta(hours=24)], strict=True)}
+RESOLVE = {p: d * 8 for p, d in FIRST.items()}
+
+
+def _case(**changes: object) -> Case:
+    base = Case(id=1, author_id="x:dana", platform="x", status=CaseStatus.OPEN,
+                intent=Intent.OUTAGE, priority=Priority.HIGH, opened_at=T0, updated_at=T0,
+                sla_due_at=T0 + timedelta(hours=1))
+    return replace(base, **changes)
+
+
+@pytest.mark.parametrize(("minutes", "state"), [(0, "ok"), (47, "ok"), (48, "at_risk"),
+                                                (59, "at_risk"), (60, "breached")])
+def test_first_response_sla_states(minutes: int, state: str) -> None:
+    now = T0 + timedelta(minutes=minutes)
+    assert sla_state(_case(), now=now, first_response=FIRST, resolution=RESOLVE)[0] == state
+
+
+def test_after_the_first_response_the_resolution_target_applies() -> None:
+    answered = _case(first_response_at=T0 + timedelta(minutes=5))
+    state, due = sla_state(answered, now=T0 + timedelta(hours=7), first_response=FIRST,
+                           resolution=RESOLVE)
+    assert (state, due) == ("at_risk", T0 + timedelta(hours=8))
+    resolved = _case(status=CaseStatus.RESOLVED)
+    assert sla_state(resolved, now=T0 + timedelta(days=9), first_response=FIRST,
+                     resolution=RESOLVE)[0] == "met"
+
+
+@pytest.mark.parametrize(("text", "rating"), [
+    ("5", 5), ("@BrightwaveHelp 4/5, thanks", 4), ("3 stars", 3), ("★★★★", 4),
+    ("I'd give you a 2 out of 5 honestly", 2), ("five stars!", 5), ("1", 1),
+    ("still down after 3 days", None), ("paid £5 for nothing", None), ("2 hours later...", None),
+    ("between 3 and 4", None), ("yes all working now", None), ("100 Mbps now, 5", 5),
+])
+def test_ratings_are_read_from_replies(text: str, rating: int | None) -> None:
+    assert parse_rating(text) == rating
+
+
+def test_outage_cluster_needs_enough_posts_inside_the_window() -> None:
+    times = [T0 + timedelta(minutes=m) for m in (0, 2, 3, 5, 9)]
+    assert outage_cluster(times, now=T0 + timedelta(minutes=9), window=timedelta(minutes=10),
+                          size=5)
+    assert not outage_cluster(times, now=T0 + timedelta(minutes=12),
+                              window=timedelta(minutes=10), size=5)
+
+
+def test_escalation_reasons() -> None:
+    legal = analysed(mention("1"), priority=Priority.URGENT).analysis
+    legal = replace(legal, reasons=("priority:escalation(solicitor)",))
+    assert escalation_reasons(legal, followers=10, high_reach=10_000) == [
+        "escalation(solicitor)"]
+    plain = analysed(mention("2")).analysis
+    assert escalation_reasons(plain, followers=50_000, high_reach=10_000) == [
+        "high-reach author (50000 followers)"]
+    assert escalation_reasons(plain, followers=50, high_reach=10_000) == []

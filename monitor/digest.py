@@ -1,0 +1,346 @@
+"""Brand-mention digests for marketing: the figures (pure), and Markdown, HTML and JSON.
+
+The store aggregates one period into `PeriodFacts` with SQL; everything here is arithmetic on
+those facts, so it is checked against hand-computed figures without a database.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+SENTIMENTS = ("positive", "neutral", "negative")
+TEMPLATES = Path(__file__).parent / "templates"
+
+_WORD = re.compile(r"[a-z][a-z'\-]{2,}")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren't as at be because been before
+being below between both but by can can't cannot could couldn't did didn't do does doesn't
+doing don't down during each few for from further get got had hadn't has hasn't have haven't
+having he her here hers herself him himself his how i i'm i've if in into is isn't it it's its
+itself just let's like me more most my myself no nor not now of off on once only or other our
+ours ourselves out over own same she should shouldn't so some such than that that's the their
+theirs them themselves then there there's these they they're this those through to too under
+until up very was wasn't we we're were weren't what what's when where which while who whom why
+will with won't would wouldn't you you're your yours yourself yourselves also still even really
+one two get gets got just yet ever every much many via amp im ive dont cant wont thats youre
+""".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open time range [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period(self.start - (self.end - self.start), self.start)
+
+    def days(self) -> list[str]:
+        """Every calendar day (UTC) the period touches, as YYYY-MM-DD."""
+        day = self.start.astimezone(UTC).date()
+        last = (self.end - timedelta(microseconds=1)).astimezone(UTC).date()
+        out = []
+        while day <= last:
+            out.append(day.isoformat())
+            day += timedelta(days=1)
+        return out
+
+    def hours(self) -> list[str]:
+        """Every hour in the period, as YYYY-MM-DDTHH."""
+        hour = self.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        out = []
+        while hour < self.end:
+            out.append(hour.strftime("%Y-%m-%dT%H"))
+            hour += timedelta(hours=1)
+        return out
+
+
+@dataclass(slots=True)
+class CareFacts:
+    """Customer-care measurements for cases opened in a period."""
+
+    opened: int = 0
+    resolved: int = 0
+    first_response_s: list[float] = field(default_factory=list)
+    resolution_s: list[float] = field(default_factory=list)
+    sla_met: list[bool] = field(default_factory=list)
+    csat: list[int] = field(default_factory=list)
+    effort: list[int] = field(default_factory=list)
+    first_contact_resolved: int = 0
+
+
+@dataclass(slots=True)
+class PeriodFacts:
+    """What the store aggregates for one period."""
+
+    total: int = 0
+    by_platform: dict[str, int] = field(default_factory=dict)
+    by_day: dict[str, dict[str, int]] = field(default_factory=dict)
+    sentiment: dict[str, int] = field(default_factory=dict)
+    # matched-term label ("brightwave", "competitor:Tidalnet") -> counts by sentiment
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    complaints_by_intent: dict[str, int] = field(default_factory=dict)
+    complaint_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    top_posts: list[dict[str, Any]] = field(default_factory=list)
+    hourly_negative: dict[str, int] = field(default_factory=dict)
+    terms: Counter[str] = field(default_factory=Counter)
+    care: CareFacts = field(default_factory=CareFacts)
+
+
+def terms_of(text: str) -> list[str]:
+    """The words and two-word phrases of a post that can say what people talk about."""
+    words = [w.strip("'-") for w in _WORD.findall(_NOISE.sub(" ", text.lower()))]
+    words = [w for w in words if w and w not in STOPWORDS]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def count_terms(texts: Iterable[str], *, ignore: Iterable[str] = ()) -> Counter[str]:
+    """How many posts use each term (once per post), leaving out the brand's own names."""
+    skip = {t.lower().lstrip("#@") for t in ignore}
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update({t for t in terms_of(text) if not any(s in t.split() for s in skip)})
+    return counts
+
+
+def change(current: float, previous: float) -> float | None:
+    """Percentage change from previous to current; None when there was nothing before."""
+    if not previous:
+        return None
+    return round((current - previous) / previous * 100, 1)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def shares(counts: Mapping[str, float]) -> dict[str, float]:
+    """Each key's share of the total, in percent (one decimal)."""
+    total = sum(counts.values())
+    return {k: round(v / total * 100, 1) if total else 0.0 for k, v in counts.items()}
+
+
+def share_of_voice(labels: Mapping[str, Mapping[str, int]], *, brand: str,
+                   competitors: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Mentions and sentiment of the brand and each competitor (a post may count for several)."""
+    merged: dict[str, Counter[str]] = {name: Counter() for name in (brand, *competitors)}
+    for label, counts in labels.items():
+        name = label.removeprefix("competitor:") if label.startswith("competitor:") else brand
+        if name in merged:
+            merged[name].update(counts)
+    percent = shares({name: sum(c[s] for s in SENTIMENTS) for name, c in merged.items()})
+    return {
+        name: {
+            "mentions": sum(c[s] for s in SENTIMENTS),
+            "percent": percent[name],
+            "sentiment": shares({s: c[s] for s in SENTIMENTS}),
+        }
+        for name, c in merged.items()
+    }
+
+
+def find_spikes(hourly: Mapping[str, int], hours: Sequence[str], *, z: float,
+                min_count: int = 3) -> list[dict[str, Any]]:
+    """Hours whose negative volume is at least `z` standard deviations above the period's mean."""
+    series = [hourly.get(h, 0) for h in hours]
+    if len(series) < 2:
+        return []
+    mean = statistics.fmean(series)
+    spread = statistics.pstdev(series)
+    out = []
+    for hour, count in zip(hours, series, strict=True):
+        score = (count - mean) / spread if spread else 0.0
+        if count >= min_count and score >= z:
+            out.append({"hour": hour, "negative": count, "baseline": round(mean, 2),
+                        "z": round(score, 2)})
+    return out
+
+
+def rising_terms(current: Counter[str], previous: Counter[str], *, top: int = 10,
+                 min_count: int = 3) -> list[dict[str, Any]]:
+    """Terms growing most against the previous period (add-one smoothed ratio)."""
+    rows = [
+        {"term": term, "count": n, "previous": previous.get(term, 0),
+         "growth": round((n + 1) / (previous.get(term, 0) + 1), 2)}
+        for term, n in current.items() if n >= min_count
+    ]
+    rows.sort(key=lambda r: (-r["growth"], -r["count"], r["term"]))
+    return rows[:top]
+
+
+def care_summary(care: CareFacts) -> dict[str, Any]:
+    """The care figures: response and resolution times, SLA, FCR, CSAT, effort."""
+    def rnd(value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    return {
+        "cases_opened": care.opened,
+        "cases_resolved": care.resolved,
+        "first_response_median_s": rnd(percentile(care.first_response_s, 50)),
+        "first_response_p90_s": rnd(percentile(care.first_response_s, 90)),
+        "resolution_median_s": rnd(percentile(care.resolution_s, 50)),
+        "sla_attainment": round(sum(care.sla_met) / len(care.sla_met), 3) if care.sla_met
+        else None,
+        "first_contact_resolution": round(care.first_contact_resolved / care.resolved, 3)
+        if care.resolved else None,
+        "csat_avg": round(statistics.fmean(care.csat), 2) if care.csat else None,
+        "csat_responses": len(care.csat),
+        "customer_effort_avg": round(statistics.fmean(care.effort), 2) if care.effort else None,
+    }
+
+
+def build(
+    current: PeriodFacts,
+    previous: PeriodFacts,
+    *,
+    period: Period,
+    brand: str,
+    competitors: Sequence[str],
+    spikes: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The digest document (the JSON schema; Markdown and HTML render this)."""
+    days = period.days()
+    sentiment_counts = {s: current.sentiment.get(s, 0) for s in SENTIMENTS}
+    return {
+        "brand": brand,
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "previous_period": {"start": period.previous().start.isoformat(),
+                            "end": period.start.isoformat()},
+        "volume": {
+            "total": current.total,
+            "previous_total": previous.total,
+            "change_percent": change(current.total, previous.total),
+            "by_platform": {
+                name: {"count": n, "previous": previous.by_platform.get(name, 0),
+                       "change_percent": change(n, previous.by_platform.get(name, 0))}
+                for name, n in sorted(current.by_platform.items(), key=lambda kv: -kv[1])
+            },
+            "by_day": {day: current.by_day.get(day, {}).get("total", 0) for day in days},
+        },
+        "sentiment": {
+            **shares(sentiment_counts),
+            "counts": sentiment_counts,
+            "by_day": {day: {s: current.by_day.get(day, {}).get(s, 0) for s in SENTIMENTS}
+                       for day in days},
+        },
+        "share_of_voice": {name: v["percent"] for name, v in share_of_voice(
+            current.labels, brand=brand, competitors=competitors).items()},
+        "competitors": share_of_voice(current.labels, brand=brand, competitors=competitors),
+        "top_complaints": [
+            {"intent": intent, "count": n,
+             "previous": previous.complaints_by_intent.get(intent, 0),
+             "examples": current.complaint_examples.get(intent, [])}
+            for intent, n in sorted(current.complaints_by_intent.items(), key=lambda kv: -kv[1])
+        ],
+        "top_posts": current.top_posts,
+        "rising_terms": rising_terms(current.terms, previous.terms),
+        "spikes": spikes,
+        "care": care_summary(current.care),
+        "care_previous": care_summary(previous.care),
+    }
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    env.filters["duration"] = human_duration
+    env.filters["signed"] = lambda v: "n/a" if v is None else f"{v:+.1f}%"
+    env.filters["pct"] = lambda v: "n/a" if v is None else f"{v * 100:.0f}%"
+    return env
+
+
+def human_duration(seconds: float | None) -> str:
+    """12s, 4m, 3h 20m, 2d 4h."""
+    if seconds is None:
+        return "n/a"
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def render_markdown(digest: Mapping[str, Any]) -> str:
+    """The digest as Markdown, for Slack or a wiki."""
+    env = _env()
+    env.autoescape = False
+    return env.get_template("digest.md").render(d=digest)
+
+
+def render_html(digest: Mapping[str, Any]) -> str:
+    """One self-contained HTML file: inline CSS, charts as inline SVG, nothing fetched."""
+    return _env().get_template("digest.html").render(d=digest, charts=charts(digest))
+
+
+def charts(digest: Mapping[str, Any]) -> dict[str, str]:
+    """Charts as `data:image/svg+xml;base64,...` URIs (matplotlib, no external fonts)."""
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "path",
+                         "axes.spines.top": False, "axes.spines.right": False})
+    colours = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
+    out = {}
+
+    by_day = digest["sentiment"]["by_day"]
+    days = list(by_day)
+    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    bottom = [0] * len(days)
+    for s in SENTIMENTS:
+        values = [by_day[d][s] for d in days]
+        ax.bar([d[5:] for d in days], values, bottom=bottom, color=colours[s], label=s)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_title("Mentions per day, by sentiment")
+    ax.legend(frameon=False, ncols=3, loc="upper left")
+    ax.tick_params(axis="x", labelrotation=45 if len(days) > 10 else 0)
+    out["volume"] = _svg(fig, plt)
+
+    sov = digest["competitors"]
+    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(sov)))
+    names = list(sov)[::-1]
+    ax.barh(names, [sov[n]["percent"] for n in names],
+            color=["#1565c0" if n == digest["brand"] else "#90a4ae" for n in names])
+    for y, n in enumerate(names):
+        ax.text(sov[n]["percent"], y, f" {sov[n]['percent']:.1f}%", va="center")
+    ax.set_title("Share of voice (% of mentions)")
+    ax.set_xlim(0, 100)
+    out["share"] = _svg(fig, plt)
+    return out
+
+
+def _svg(fig: Any, plt: Any) -> str:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
