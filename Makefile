@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config/demo.toml
 
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: demo test lint bench clean
 
 $(BIN)/python:
@@ -19,17 +22,24 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
+# Playwright drives Debian's Chromium (below); it never downloads a browser of its own.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
+
+# The browser tests need Debian's Chromium: installed with apt-get only when it is missing.
+$(CHROMIUM):
+	@echo "installing chromium for the browser tests (apt-get)"
+	@$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	@$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 demo: $(VENV)/.installed
 	$(BIN)/brandbot --config $(CONFIG) check-config
 	@echo "web queue: http://127.0.0.1:8080  (Ctrl-C stops the daemon)"
 	$(BIN)/brandbot --config $(CONFIG) run
 
-test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q
+test: $(VENV)/.installed-dev $(CHROMIUM)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check monitor responders tests bench

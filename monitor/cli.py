@@ -25,14 +25,11 @@ from monitor.platforms import build_platform
 from monitor.platforms.base import Platform
 from monitor.poller import Poller
 from monitor.settings import ConfigError, Settings, load_settings, resolve_config_path, summary
-from monitor.store import AsyncStore, Store, StoreError
+from monitor.store import AsyncStore, Store, StoreError, draft_fields
 
 log = logging.getLogger("brandbot")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_id", "mention_text",
-                "mention_url", "author", "intent", "priority", "created_at", "flags", "team",
-                "sla_due_at", "decided_by", "decided_at", "reason", "posted_id")
 CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
                "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
                "customer_effort")
@@ -105,8 +102,7 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
         if args.queue_command == "list":
             drafts = store.list_drafts(status=args.status, limit=args.limit)
             if args.json:
-                print(json.dumps([{k: d.get(k) for k in DRAFT_FIELDS} for d in drafts],
-                                 ensure_ascii=False))
+                print(json.dumps([draft_fields(d) for d in drafts], ensure_ascii=False))
             else:
                 _print_table(drafts, ("id", "status", "priority", "platform", "author",
                                       "intent", "text"))
@@ -141,6 +137,8 @@ def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     from responders.auth import hash_password
 
+    if args.users_command == "token":
+        return _add_token(args.name, settings)
     if sys.stdin.isatty():
         password = getpass.getpass(f"password for {args.name}: ")
     else:
@@ -154,6 +152,22 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     print(f"user {args.name} added as {args.role}")
+    return EXIT_OK
+
+
+def _add_token(name: str, settings: Settings) -> int:
+    """Create an API token for a user and print it: it is shown this once, stored hashed."""
+    from responders.auth import new_token, token_hash
+
+    token = new_token()
+    store = _open_store(settings)
+    try:
+        store.add_api_token(token_hash(token), username=name, actor="cli", now=utcnow())
+    finally:
+        store.close()
+    print(token)
+    print(f"API token for {name}: send it as `Authorization: Bearer <token>`. It is shown only "
+          "now; brandbot keeps a hash.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -285,6 +299,33 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_daemon(settings, once=args.once, web=not args.no_web))
 
 
+async def serve_web(settings: Settings, *, host: str | None, port: int | None) -> int:
+    """Serve the web app alone (no pollers, no publisher) until SIGINT or SIGTERM."""
+    from responders.web.app import start_web
+
+    store = await AsyncStore(settings.database_path).open()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _on_signal, stop, signum)
+    try:
+        runner = await start_web(settings, store, {}, host=host, port=port)
+    except OSError as exc:
+        await store.close()
+        raise UsageError(f"web: cannot listen on {host or settings.web.host}:"
+                         f"{settings.web.port if port is None else port}: {exc.strerror}") from None
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await store.close()
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(serve_web(settings, host=args.host, port=args.port))
+
+
 # --- argument parsing -----------------------------------------------------------------------
 
 
@@ -302,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="run the daemon")
     run.add_argument("--once", action="store_true", help="one full cycle of every source")
     run.add_argument("--no-web", action="store_true", help="do not serve the web queue")
+
+    serve = sub.add_parser("serve", parents=[common],
+                           help="serve the web queue alone (default: [web] host and port)")
+    serve.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: [web] port, 8080)")
 
     sub.add_parser("check-config", parents=[common], help="validate the config and summarise it")
 
@@ -340,11 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="add a user (password read from stdin)")
     uadd.add_argument("name")
     uadd.add_argument("--role", required=True, choices=[r.value for r in Role])
+    utoken = users_sub.add_parser("token", parents=[common],
+                                  help="create an API token for a user (printed once)")
+    utoken.add_argument("name")
     return parser
 
 
 COMMANDS = {
-    "run": cmd_run, "check-config": cmd_check_config, "queue": cmd_queue,
+    "run": cmd_run, "serve": cmd_serve, "check-config": cmd_check_config, "queue": cmd_queue,
     "cases": cmd_cases, "users": cmd_users,
 }
 

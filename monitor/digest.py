@@ -180,7 +180,7 @@ def find_spikes(hourly: Mapping[str, int], hours: Sequence[str], *, z: float,
 def rising_terms(current: Counter[str], previous: Counter[str], *, top: int = 10,
                  min_count: int = 3) -> list[dict[str, Any]]:
     """Terms growing most against the previous period (add-one smoothed ratio)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"term": term, "count": n, "previous": previous.get(term, 0),
          "growth": round((n + 1) / (previous.get(term, 0) + 1), 2)}
         for term, n in current.items() if n >= min_count

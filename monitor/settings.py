@@ -257,6 +257,7 @@ class Publisher(Strict):
 class Web(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    session_idle: Duration = timedelta(hours=8)
 
 
 class Storage(Strict):

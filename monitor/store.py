@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -104,6 +104,102 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE drafts ADD COLUMN posting_started_at TEXT;
         """,
     ),
+    (
+        "web workspace",
+        # The queue's sort and filter keys are copied onto drafts (kept in step by triggers, so
+        # every writer keeps them right) so that partial indexes over pending drafts can serve
+        # every filter in queue order: a page is an index range scan, however long the queue.
+        """
+        ALTER TABLE drafts ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 3;
+        ALTER TABLE drafts ADD COLUMN sla_due_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE drafts ADD COLUMN intent TEXT;
+        ALTER TABLE drafts ADD COLUMN team TEXT;
+        ALTER TABLE drafts ADD COLUMN sentiment TEXT;
+        ALTER TABLE drafts ADD COLUMN flagged INTEGER GENERATED ALWAYS AS (flags <> '[]') VIRTUAL;
+        UPDATE drafts SET
+            priority_rank = CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
+                            WHEN 'normal' THEN 2 ELSE 3 END,
+            sla_due_at = coalesce(c.sla_due_at, ''), intent = c.intent, team = c.team
+            FROM cases c WHERE c.id = drafts.case_id;
+        UPDATE drafts SET sentiment = m.sentiment FROM mentions m WHERE m.id = drafts.mention_id;
+        CREATE INDEX drafts_queue ON drafts(priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_platform ON drafts(platform, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_intent ON drafts(intent, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_team ON drafts(team, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_sentiment ON drafts(sentiment, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_flagged ON drafts(flagged, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE TRIGGER drafts_queue_keys AFTER INSERT ON drafts BEGIN
+            UPDATE drafts SET
+                priority_rank = CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
+                                WHEN 'normal' THEN 2 ELSE 3 END,
+                sla_due_at = coalesce(c.sla_due_at, ''), intent = c.intent, team = c.team,
+                sentiment = (SELECT m.sentiment FROM mentions m WHERE m.id = NEW.mention_id)
+                FROM cases c WHERE c.id = NEW.case_id AND drafts.id = NEW.id;
+        END;
+        CREATE TRIGGER cases_queue_keys AFTER UPDATE OF priority, sla_due_at, intent, team
+            ON cases
+            WHEN NEW.priority IS NOT OLD.priority OR NEW.sla_due_at IS NOT OLD.sla_due_at
+              OR NEW.intent IS NOT OLD.intent OR NEW.team IS NOT OLD.team
+        BEGIN
+            UPDATE drafts SET
+                priority_rank = CASE NEW.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
+                                WHEN 'normal' THEN 2 ELSE 3 END,
+                sla_due_at = coalesce(NEW.sla_due_at, ''), intent = NEW.intent, team = NEW.team
+                WHERE case_id = NEW.id;
+        END;
+        CREATE VIRTUAL TABLE draft_search USING fts5(
+            post, reply, author, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO draft_search (rowid, post, reply, author)
+            SELECT d.id, m.text, d.text, a.handle FROM drafts d
+            JOIN mentions m ON m.id = d.mention_id JOIN authors a ON a.id = m.author_id;
+        CREATE TRIGGER drafts_search_insert AFTER INSERT ON drafts BEGIN
+            INSERT INTO draft_search (rowid, post, reply, author)
+                SELECT NEW.id, m.text, NEW.text, a.handle FROM mentions m
+                JOIN authors a ON a.id = m.author_id WHERE m.id = NEW.mention_id;
+        END;
+        CREATE TRIGGER drafts_search_update AFTER UPDATE OF text ON drafts
+            WHEN NEW.text IS NOT OLD.text
+        BEGIN
+            UPDATE draft_search SET reply = NEW.text WHERE rowid = NEW.id;
+        END;
+        CREATE TRIGGER drafts_search_delete AFTER DELETE ON drafts BEGIN
+            DELETE FROM draft_search WHERE rowid = OLD.id;
+        END;
+        CREATE INDEX audit_subject ON audit(subject, id);
+        CREATE INDEX audit_actor ON audit(actor, id);
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL, ip TEXT, user_agent TEXT, flash TEXT
+        );
+        CREATE INDEX sessions_user ON sessions(username);
+        CREATE INDEX sessions_expires ON sessions(expires_at);
+        CREATE TABLE api_tokens (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            created_at TEXT NOT NULL, last_used_at TEXT
+        );
+        CREATE INDEX api_tokens_user ON api_tokens(username);
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, ip TEXT NOT NULL,
+            ok INTEGER NOT NULL
+        );
+        CREATE INDEX login_attempts_user ON login_attempts(username, at);
+        CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
+        CREATE TABLE draft_viewers (
+            draft_id INTEGER NOT NULL REFERENCES drafts(id), username TEXT NOT NULL,
+            seen_at TEXT NOT NULL, PRIMARY KEY (draft_id, username)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 
@@ -157,6 +253,47 @@ class IngestResult:
 
 
 Planner = Callable[[Sequence[AnalysedMention], CaseContext], Plan]
+
+# The fields of a draft in `brandbot queue list --json` and `GET /api/drafts`.
+DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_id", "mention_text",
+                "mention_url", "author", "intent", "priority", "created_at", "flags", "team",
+                "sla_due_at", "decided_by", "decided_at", "reason", "posted_id")
+
+# A draft's place in the queue: (priority rank, SLA due time, draft id), most pressing first.
+QueueKey = tuple[int, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """Which pending drafts a queue view shows; None means any."""
+
+    platform: str | None = None
+    intent: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    sentiment: str | None = None
+    flagged: bool | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One page of the queue and the keys that lead to its neighbours."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    next_key: QueueKey | None  # pass as `after` for the next page
+    prev_key: QueueKey | None  # pass as `before` for the previous page
+
+
+def draft_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The public JSON shape of a draft row (see DRAFT_FIELDS)."""
+    return {k: row.get(k) for k in DRAFT_FIELDS}
+
+
+def queue_key(row: dict[str, Any]) -> QueueKey:
+    """Where a draft row sits in the queue."""
+    return (int(row["priority_rank"]), str(row["queue_due_at"]), int(row["id"]))
 
 
 def _dumps(value: Any) -> str:
@@ -215,6 +352,87 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements, keeping a trigger's `BEGIN ... END;` body whole."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \n;"):
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:80]}")
+
+
+_PRIORITY_RANK = {p.value: p.rank for p in Priority}
+
+# The columns of a draft with its post, author and case. `{post}` is the post text expression,
+# so lists can send a bounded excerpt while the JSON API sends it whole; `{extra}` adds columns.
+_DRAFT_SELECT = (
+    "SELECT {extra}d.id, d.case_id, d.platform, d.status, d.text, d.template, d.flags, "
+    "d.created_at, d.decided_by, d.decided_at, d.reason, d.posted_id, d.posted_url, "
+    "d.posted_at, d.error, "
+    "d.priority_rank, d.sla_due_at AS queue_due_at, d.sentiment, "
+    "m.id AS mention_id, {post} AS mention_text, length(m.text) AS mention_length, "
+    "m.url AS mention_url, m.created_at AS mention_created_at, "
+    "a.id AS author_id, a.handle AS author, a.display_name AS author_name, "
+    "a.followers AS author_followers, c.intent, c.priority, c.team, c.sla_due_at, "
+    "c.status AS case_status "
+    "FROM drafts d {hint} JOIN mentions m ON m.id = d.mention_id "
+    "JOIN cases c ON c.id = d.case_id JOIN authors a ON a.id = m.author_id "
+)
+_QUEUE_ORDER = "d.priority_rank, d.sla_due_at, d.id"
+_QUEUE_ORDER_DESC = "d.priority_rank DESC, d.sla_due_at DESC, d.id DESC"
+# Post excerpt length on list pages; the draft page shows the whole post.
+EXCERPT = 600
+
+
+def _draft_dict(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["flags"] = json.loads(item["flags"])
+    return item
+
+
+def search_query(text: str) -> str | None:
+    """An FTS5 query matching every word of `text` as a prefix; None when it has no words.
+
+    Each word is quoted, so nothing a person types is read as FTS syntax.
+    """
+    words = [w.replace('"', '""') for w in text.split() if w.strip('"')]
+    return " ".join(f'"{w}"*' for w in words[:12]) or None
+
+
+def _queue_conditions(f: QueueFilter) -> tuple[list[str], list[Any], str]:
+    """WHERE terms for a queue filter, their parameters, and the index that serves them."""
+    clauses: list[str] = ["d.status = 'pending'"]
+    params: list[Any] = []
+    index = "drafts_queue"
+    if f.priority is not None:
+        clauses.append("d.priority_rank = ?")
+        params.append(_PRIORITY_RANK.get(f.priority, -1))
+    # Later entries are usually more selective, so their index wins when several apply.
+    for column, value in (("flagged", None if f.flagged is None else int(f.flagged)),
+                          ("sentiment", f.sentiment), ("intent", f.intent),
+                          ("platform", f.platform), ("team", f.team)):
+        if value is not None:
+            clauses.append(f"d.{column} = ?")
+            params.append(value)
+            index = f"drafts_queue_{column}"
+    if f.search is not None:
+        query = search_query(f.search)
+        if query is not None:
+            clauses.append("d.id IN (SELECT rowid FROM draft_search WHERE draft_search MATCH ?)")
+            params.append(query)
+    return clauses, params, index
+
+
+def _decided_message(draft: Draft) -> str:
+    by = f" by {draft.decided_by}" if draft.decided_by else ""
+    at = f" at {iso(draft.decided_at)}" if draft.decided_at else ""
+    return f"draft {draft.id} is already {draft.status.value}{by}{at}"
+
+
 class Store:
     """brandbot's SQLite database: one connection, used by one thread at a time."""
 
@@ -268,9 +486,8 @@ class Store:
             if version <= self.schema_version():
                 continue
             with self.transaction() as conn:
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(sql):
+                    conn.execute(statement)
                 conn.execute(
                     "INSERT INTO migrations (version, name, applied_at) "
                     "VALUES (?, ?, datetime('now'))",
@@ -516,25 +733,200 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Drafts with their post, author and case, most pressing first."""
         where, params = ("WHERE d.status = ?", [status]) if status else ("", [])
+        hint = ""
+        if status == "pending":  # the partial index needs the literal term
+            where, params, hint = "WHERE d.status = 'pending'", [], "INDEXED BY drafts_queue"
         rows = self.conn.execute(
-            "SELECT d.id, d.case_id, d.platform, d.status, d.text, d.template, d.flags, "
-            "d.created_at, d.decided_by, d.decided_at, d.reason, d.posted_id, "
-            "m.id AS mention_id, m.text AS mention_text, m.url AS mention_url, "
-            "m.created_at AS mention_created_at, a.handle AS author, "
-            "a.followers AS author_followers, c.intent, c.priority, c.team, c.sla_due_at, "
-            "c.status AS case_status "
-            "FROM drafts d JOIN mentions m ON m.id = d.mention_id "
-            "JOIN cases c ON c.id = d.case_id JOIN authors a ON a.id = m.author_id "
-            f"{where} ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 "
-            "WHEN 'normal' THEN 2 ELSE 3 END, c.sla_due_at, d.id LIMIT ? OFFSET ?",
+            _DRAFT_SELECT.format(extra="", post="m.text", hint=hint)
+            + f"{where} ORDER BY {_QUEUE_ORDER} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        out = []
-        for row in rows:
-            item = dict(row)
-            item["flags"] = json.loads(item["flags"])
-            out.append(item)
-        return out
+        return [_draft_dict(r) for r in rows]
+
+    def draft_row(self, draft_id: int) -> dict[str, Any]:
+        """One draft with its post, author and case (as in list_drafts); NotFound if absent."""
+        row = self.conn.execute(
+            _DRAFT_SELECT.format(extra="", post="m.text", hint="") + "WHERE d.id = ?", (draft_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no draft with id {draft_id}")
+        return _draft_dict(row)
+
+    # --- the approval queue -------------------------------------------------------------
+
+    def queue(self, filters: QueueFilter = QueueFilter(), *, after: QueueKey | None = None,
+              before: QueueKey | None = None, limit: int = 50) -> QueuePage:
+        """One page of pending drafts in queue order, with keys for the pages around it.
+
+        Keyset paging over a partial index: every page costs the same, however deep.
+        """
+        clauses, params, index = _queue_conditions(filters)
+        backwards = before is not None and after is None
+        if after is not None:
+            clauses.append("(d.priority_rank, d.sla_due_at, d.id) > (?, ?, ?)")
+            params.extend(after)
+        elif before is not None:
+            clauses.append("(d.priority_rank, d.sla_due_at, d.id) < (?, ?, ?)")
+            params.extend(before)
+        sql = (_DRAFT_SELECT.format(extra="", post=f"substr(m.text, 1, {EXCERPT})",
+                                    hint=f"INDEXED BY {index}")
+               + f"WHERE {' AND '.join(clauses)} "
+               + f"ORDER BY {_QUEUE_ORDER_DESC if backwards else _QUEUE_ORDER} LIMIT ?")
+        rows = [_draft_dict(r) for r in self.conn.execute(sql, [*params, limit + 1])]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if backwards:
+            rows.reverse()
+            if not more:  # reached the start: show the first page, full
+                return self.queue(filters, limit=limit)
+            next_key = queue_key(rows[-1]) if rows else None
+            prev_key = queue_key(rows[0]) if rows else None
+        else:
+            next_key = queue_key(rows[-1]) if rows and more else None
+            prev_key = queue_key(rows[0]) if rows and after is not None else None
+        return QueuePage(rows=rows, total=self.queue_count(filters), next_key=next_key,
+                         prev_key=prev_key)
+
+    def queue_count(self, filters: QueueFilter = QueueFilter()) -> int:
+        """How many pending drafts match the filter."""
+        clauses, params, index = _queue_conditions(filters)
+        return int(self.conn.execute(
+            f"SELECT count(*) FROM drafts d INDEXED BY {index} WHERE {' AND '.join(clauses)}",
+            params,
+        ).fetchone()[0])
+
+    def queue_neighbours(self, draft_id: int, filters: QueueFilter = QueueFilter()
+                         ) -> tuple[int | None, int | None]:
+        """The pending drafts just before and just after a draft, in queue order."""
+        row = self.conn.execute(
+            "SELECT priority_rank, sla_due_at, id FROM drafts WHERE id = ?", (draft_id,)
+        ).fetchone()
+        if row is None:
+            return None, None
+        key = tuple(row)
+        clauses, params, index = _queue_conditions(filters)
+        found: list[int | None] = []
+        for op, order in (("<", _QUEUE_ORDER_DESC), (">", _QUEUE_ORDER)):
+            hit = self.conn.execute(
+                f"SELECT d.id FROM drafts d INDEXED BY {index} WHERE {' AND '.join(clauses)} "
+                f"AND (d.priority_rank, d.sla_due_at, d.id) {op} (?, ?, ?) "
+                f"ORDER BY {order} LIMIT 1",
+                [*params, *key],
+            ).fetchone()
+            found.append(hit[0] if hit else None)
+        return found[0], found[1]
+
+    def queue_marks(self) -> dict[str, int]:
+        """The newest draft and audit event: between them they change whenever the queue does
+        (a draft arrives, or is decided or handed off), so a view polls these to refresh."""
+        newest = self.conn.execute("SELECT coalesce(max(id), 0) FROM drafts").fetchone()[0]
+        changed = self.conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
+        return {"newest_draft": int(newest), "last_event": int(changed)}
+
+    def queue_state(self) -> dict[str, int]:
+        """The queue's marks and how many drafts are pending."""
+        return {"pending": self.queue_count(), **self.queue_marks()}
+
+    def draft_detail(self, draft_id: int) -> dict[str, Any]:
+        """Everything the draft page shows about a draft itself; NotFound if absent."""
+        extra = ("d.original_text, m.lang, m.metrics, m.native_id AS mention_native_id, "
+                 "m.in_reply_to, m.conversation_id, m.compound, m.complaint_probability, "
+                 "m.is_complaint, m.intent AS mention_intent, m.priority AS mention_priority, "
+                 "c.opened_at, c.mention_count, c.assignee, ")
+        row = self.conn.execute(
+            _DRAFT_SELECT.format(extra=extra, post="m.text", hint="") + "WHERE d.id = ?",
+            (draft_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no draft with id {draft_id}")
+        item = _draft_dict(row)
+        item["metrics"] = json.loads(item["metrics"])
+        return item
+
+    def thread(self, *, platform: str, conversation_id: str | None, case_id: int,
+               in_reply_to: str | None, limit: int = 100) -> list[dict[str, Any]]:
+        """The stored posts around a draft's post: its conversation, its case, its parent."""
+        clauses: list[str] = ["m.case_id = ?"]
+        params: list[Any] = [case_id]
+        if conversation_id:
+            clauses.append("(m.platform = ? AND m.conversation_id = ?)")
+            params.extend([platform, conversation_id])
+        if in_reply_to:
+            clauses.append("m.id = ?")
+            params.append(f"{platform}:{in_reply_to}")
+        rows = self.conn.execute(
+            f"SELECT m.id, substr(m.text, 1, {EXCERPT * 4}) AS text, length(m.text) AS length, "
+            "m.url, m.created_at, m.sentiment, m.intent, m.case_id, m.in_reply_to, "
+            "a.handle AS author, a.display_name AS author_name FROM mentions m "
+            f"JOIN authors a ON a.id = m.author_id WHERE {' OR '.join(clauses)} "
+            "ORDER BY m.created_at, m.id LIMIT ?",
+            [*params, limit],
+        )
+        return [dict(r) for r in rows]
+
+    def customer_history(self, author_id: str, *, limit: int = 20) -> dict[str, Any]:
+        """A customer's cases, posts, and the replies we approved or posted for them."""
+        cases = self.conn.execute(
+            "SELECT id, status, intent, priority, team, opened_at, resolved_at, "
+            "first_response_at, mention_count FROM cases WHERE author_id = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (author_id, limit),
+        ).fetchall()
+        mentions = self.conn.execute(
+            f"SELECT id, substr(text, 1, {EXCERPT}) AS text, length(text) AS length, url, "
+            "created_at, sentiment, intent, case_id FROM mentions WHERE author_id = ? "
+            "ORDER BY created_at DESC LIMIT ?",
+            (author_id, limit),
+        ).fetchall()
+        answers = self.conn.execute(
+            "SELECT d.id, d.case_id, d.text, d.status, d.decided_by, d.decided_at, "
+            "d.posted_at, d.posted_url FROM cases c JOIN drafts d ON d.case_id = c.id "
+            "WHERE c.author_id = ? AND d.status IN ('approved', 'posting', 'posted') "
+            "ORDER BY d.id DESC LIMIT ?",
+            (author_id, limit),
+        ).fetchall()
+        return {"cases": [dict(r) for r in cases], "mentions": [dict(r) for r in mentions],
+                "answers": [dict(r) for r in answers]}
+
+    def view_draft(self, draft_id: int, *, username: str, now: datetime,
+                   since: datetime) -> dict[str, Any]:
+        """Record that `username` has a draft open; return its state and who else has it open."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO draft_viewers (draft_id, username, seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(draft_id, username) DO UPDATE SET seen_at = excluded.seen_at",
+                (draft_id, username, iso(now)),
+            )
+            conn.execute("DELETE FROM draft_viewers WHERE seen_at < ?",
+                         (iso(now - timedelta(hours=1)),))
+            others = conn.execute(
+                "SELECT username FROM draft_viewers WHERE draft_id = ? AND seen_at >= ? "
+                "AND username <> ? ORDER BY username",
+                (draft_id, iso(since), username),
+            ).fetchall()
+            row = conn.execute(
+                "SELECT status, decided_by, decided_at, reason FROM drafts WHERE id = ?",
+                (draft_id,),
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"no draft with id {draft_id}")
+        return {**dict(row), "viewers": [r[0] for r in others]}
+
+    def hand_off(self, draft_id: int, *, team: str, actor: str, now: datetime) -> Draft:
+        """Give a pending draft's case to another team, audited with the old and new team."""
+        with self.transaction() as conn:
+            draft = self.get_draft(draft_id)
+            if draft.status is not DraftStatus.PENDING:
+                raise AlreadyDecided(_decided_message(draft))
+            (old,) = conn.execute("SELECT team FROM cases WHERE id = ?",
+                                  (draft.case_id,)).fetchone()
+            if old == team:
+                raise StoreError(f"case {draft.case_id} is already with team {team}")
+            conn.execute("UPDATE cases SET team = ?, updated_at = ? WHERE id = ?",
+                         (team, iso(now), draft.case_id))
+            self._audit(actor, "hand_off", f"draft:{draft_id}", old, team,
+                        {"case_id": draft.case_id}, now)
+        return draft
 
     def get_draft(self, draft_id: int) -> Draft:
         """One draft; NotFound if there is none with that id."""
@@ -544,18 +936,24 @@ class Store:
         return draft_from_row(row)
 
     def list_cases(self, *, status: str | None = None, team: str | None = None,
-                   limit: int = 1000) -> list[dict[str, Any]]:
-        """Cases with their author handle, newest first."""
-        clauses, params = [], []
+                   limit: int = 1000, before_id: int | None = None) -> list[dict[str, Any]]:
+        """Cases with their author handle and pending draft (if any), newest first."""
+        clauses: list[str] = []
+        params: list[Any] = []
         if status:
             clauses.append("c.status = ?")
             params.append(status)
         if team:
             clauses.append("c.team = ?")
             params.append(team)
+        if before_id is not None:
+            clauses.append("c.id < ?")
+            params.append(before_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.conn.execute(
-            "SELECT c.*, a.handle AS author FROM cases c JOIN authors a ON a.id = c.author_id "
+            "SELECT c.*, a.handle AS author, (SELECT min(d.id) FROM drafts d "
+            "WHERE d.case_id = c.id AND d.status = 'pending') AS pending_draft_id "
+            "FROM cases c JOIN authors a ON a.id = c.author_id "
             f"{where} ORDER BY c.id DESC LIMIT ?",
             [*params, limit],
         )
@@ -581,11 +979,7 @@ class Store:
         with self.transaction() as conn:
             before = self.get_draft(draft_id)
             if before.status is not DraftStatus.PENDING:
-                by = f" by {before.decided_by}" if before.decided_by else ""
-                at = f" at {iso(before.decided_at)}" if before.decided_at else ""
-                raise AlreadyDecided(
-                    f"draft {draft_id} is already {before.status.value}{by}{at}"
-                )
+                raise AlreadyDecided(_decided_message(before))
             status = DraftStatus.APPROVED if approve else DraftStatus.REJECTED
             new_text = text if text is not None else before.text
             new_flags = list(flags) if flags is not None else list(before.flags)
@@ -610,9 +1004,22 @@ class Store:
              _dumps(detail) if detail else None),
         )
 
-    def list_audit(self, *, limit: int = 200) -> list[dict[str, Any]]:
-        """The newest audit rows first."""
-        rows = self.conn.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+    def list_audit(self, *, limit: int = 200, before_id: int | None = None,
+                   actor: str | None = None, action: str | None = None,
+                   subject: str | None = None) -> list[dict[str, Any]]:
+        """The newest audit rows first, optionally only one actor's, action's or subject's."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("actor", actor), ("action", action), ("subject", subject)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if before_id is not None:
+            clauses.append("id < ?")
+            params.append(before_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?",
+                                 [*params, limit])
         return [dict(r) for r in rows]
 
     # --- publishing ---------------------------------------------------------------------
@@ -716,6 +1123,121 @@ class Store:
         """A user row (name, role, password_hash, created_at) or None."""
         row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         return dict(row) if row else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        """Every user (without password hashes) with their last sign-in, by name."""
+        rows = self.conn.execute(
+            "SELECT u.name, u.role, u.created_at, (SELECT max(a.at) FROM audit a "
+            "WHERE a.actor = u.name AND a.action = 'login') AS last_login_at, "
+            "(SELECT count(*) FROM api_tokens t WHERE t.username = u.name) AS api_tokens "
+            "FROM users u ORDER BY u.name"
+        )
+        return [dict(r) for r in rows]
+
+    # --- sessions, API tokens, sign-in attempts ------------------------------------------
+
+    def create_session(self, token_hash: str, *, username: str, csrf_token: str,
+                       now: datetime, expires_at: datetime, ip: str | None,
+                       user_agent: str | None) -> None:
+        """Store a signed-in session (by the hash of its token) and audit the sign-in."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (iso(now),))
+            conn.execute(
+                "INSERT INTO sessions (token_hash, username, csrf_token, created_at, "
+                "last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (token_hash, username, csrf_token, iso(now), iso(now), iso(expires_at), ip,
+                 (user_agent or "")[:200]),
+            )
+            self._audit(username, "login", f"user:{username}", None, None,
+                        {"ip": ip} if ip else None, now)
+
+    def session(self, token_hash: str, *, now: datetime) -> dict[str, Any] | None:
+        """The live session with that token hash (with the user's current role), or None."""
+        row = self.conn.execute(
+            "SELECT s.username, u.role, s.csrf_token, s.last_seen_at, s.expires_at, s.flash "
+            "FROM sessions s JOIN users u ON u.name = s.username "
+            "WHERE s.token_hash = ? AND s.expires_at > ?",
+            (token_hash, iso(now)),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def touch_session(self, token_hash: str, *, now: datetime, expires_at: datetime) -> None:
+        """Push a live session's idle expiry forward."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sessions SET last_seen_at = ?, expires_at = ? "
+                "WHERE token_hash = ? AND expires_at > ?",
+                (iso(now), iso(expires_at), token_hash, iso(now)),
+            )
+
+    def end_session(self, token_hash: str, *, now: datetime) -> None:
+        """Sign a session out."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT username FROM sessions WHERE token_hash = ?",
+                               (token_hash,)).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+                self._audit(row[0], "logout", f"user:{row[0]}", None, None, None, now)
+
+    def set_flash(self, token_hash: str, message: dict[str, str] | None) -> None:
+        """Leave a one-off message for the session's next page (None clears it)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE sessions SET flash = ? WHERE token_hash = ?",
+                         (_dumps(message) if message else None, token_hash))
+
+    def add_api_token(self, token_hash: str, *, username: str, actor: str,
+                      now: datetime) -> None:
+        """Store a user's API token by its hash; NotFound for an unknown user."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE name = ?", (username,)).fetchone() is None:
+                raise NotFound(f"no user called {username!r}: add one with "
+                               f"`brandbot users add {username} --role approver`")
+            conn.execute(
+                "INSERT INTO api_tokens (token_hash, username, created_at) VALUES (?, ?, ?)",
+                (token_hash, username, iso(now)),
+            )
+            self._audit(actor, "api_token_add", f"user:{username}", None, None, None, now)
+
+    def api_token_user(self, token_hash: str) -> dict[str, Any] | None:
+        """The user (name, role) an API token belongs to, or None."""
+        row = self.conn.execute(
+            "SELECT u.name AS username, u.role, t.last_used_at FROM api_tokens t "
+            "JOIN users u ON u.name = t.username WHERE t.token_hash = ?",
+            (token_hash,),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def touch_api_token(self, token_hash: str, *, now: datetime) -> None:
+        """Record when an API token was last used."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
+                         (iso(now), token_hash))
+
+    def record_login_attempt(self, username: str, *, ip: str, ok: bool, now: datetime,
+                             keep: timedelta = timedelta(days=1)) -> None:
+        """Remember one sign-in attempt (for rate limiting); forget those older than `keep`."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_attempts WHERE at < ?", (iso(now - keep),))
+            conn.execute(
+                "INSERT INTO login_attempts (at, username, ip, ok) VALUES (?, ?, ?, ?)",
+                (iso(now), username, ip, int(ok)),
+            )
+
+    def login_failures(self, username: str, *, ip: str, since: datetime
+                       ) -> tuple[list[str], list[str]]:
+        """Times of failed sign-ins since `since`: for the username (after its last success)
+        and from the address, oldest first."""
+        by_user = self.conn.execute(
+            "SELECT at FROM login_attempts WHERE username = ? AND ok = 0 AND at > ? "
+            "AND at > coalesce((SELECT max(at) FROM login_attempts "
+            "WHERE username = ? AND ok = 1), '') ORDER BY at",
+            (username, iso(since), username),
+        ).fetchall()
+        by_ip = self.conn.execute(
+            "SELECT at FROM login_attempts WHERE ip = ? AND ok = 0 AND at > ? ORDER BY at",
+            (ip, iso(since)),
+        ).fetchall()
+        return [r[0] for r in by_user], [r[0] for r in by_ip]
 
 
 class AsyncStore:

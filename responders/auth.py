@@ -1,4 +1,5 @@
-"""Users and passwords: scrypt hashes (hashlib, no extra dependency) and role checks."""
+"""Users and secrets: scrypt password hashes (hashlib, no extra dependency), random tokens
+stored only as hashes, and role checks."""
 
 from __future__ import annotations
 
@@ -40,3 +41,31 @@ def verify_password(password: str, stored: str) -> bool:
 def can_decide(role: Role | str) -> bool:
     """Approvers and admins may approve or reject drafts; viewers may not."""
     return Role(role) in (Role.APPROVER, Role.ADMIN)
+
+
+def can_administer(role: Role | str) -> bool:
+    """Admins manage users and read the audit log."""
+    return Role(role) is Role.ADMIN
+
+
+def new_token() -> str:
+    """A random secret for a session cookie or an API token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """How a token is stored: SHA-256 is enough for 256 random bits (no KDF needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_dummy_hash: list[str] = []
+
+
+def check_password(password: str, stored: str | None) -> bool:
+    """Like verify_password, but spends the same time when there is no such user."""
+    if stored is None:
+        if not _dummy_hash:
+            _dummy_hash.append(hash_password(secrets.token_hex(8)))
+        verify_password(password, _dummy_hash[0])
+        return False
+    return verify_password(password, stored)

@@ -1,11 +1,14 @@
-"""The approval queue: a person approves (maybe after editing) or rejects a draft, audited."""
+"""The approval queue: a person approves (maybe after editing), rejects or hands off a draft,
+audited."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.models import Draft, DraftStatus
-from monitor.store import Store, StoreError
+from monitor.store import AlreadyDecided, NotFound, Store, StoreError
 from responders.auth import can_decide
 from responders.voice import Voice
 
@@ -14,14 +17,26 @@ class DecisionRefused(StoreError):
     """The decision cannot be recorded as asked (unknown user, wrong role, broken voice rule)."""
 
 
+class NotPermitted(DecisionRefused):
+    """The user may not decide drafts (unknown, or not an approver or admin)."""
+
+
+class RuleBroken(DecisionRefused):
+    """The decision itself is invalid: the text breaks a voice rule, or a reason is missing."""
+
+    def __init__(self, message: str, *, flags: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.flags = tuple(flags)
+
+
 def _decider(store: Store, user: str) -> None:
     record = store.get_user(user)
     if record is None:
-        raise DecisionRefused(
+        raise NotPermitted(
             f"unknown user {user!r}: create one with `brandbot users add {user} --role approver`"
         )
     if not can_decide(record["role"]):
-        raise DecisionRefused(f"user {user!r} is a {record['role']} and cannot decide drafts")
+        raise NotPermitted(f"user {user!r} is a {record['role']} and cannot decide drafts")
 
 
 def approve(store: Store, draft_id: int, *, user: str, voice: Voice, now: datetime,
@@ -36,8 +51,10 @@ def approve(store: Store, draft_id: int, *, user: str, voice: Voice, now: dateti
     final = text if text is not None else draft.text
     flags = voice.check(final, draft.platform)
     if flags and draft.status is DraftStatus.PENDING:
-        raise DecisionRefused(
-            f"draft {draft_id} breaks voice rules: {'; '.join(flags)}; edit it with --text"
+        raise RuleBroken(
+            f"draft {draft_id} breaks voice rules: {'; '.join(flags)}; edit the text first "
+            "(--text on the command line)",
+            flags=flags,
         )
     return store.decide_draft(draft_id, approve=True, actor=user, now=now, text=final,
                               flags=list(flags))
@@ -47,5 +64,45 @@ def reject(store: Store, draft_id: int, *, user: str, reason: str, now: datetime
     """Reject a pending draft as `user`, with the reason recorded in the audit log."""
     _decider(store, user)
     if not reason.strip():
-        raise DecisionRefused("a rejection needs a reason")
-    return store.decide_draft(draft_id, approve=False, actor=user, now=now, reason=reason)
+        raise RuleBroken("a rejection needs a reason")
+    return store.decide_draft(draft_id, approve=False, actor=user, now=now,
+                              reason=reason.strip())
+
+
+def hand_off(store: Store, draft_id: int, *, team: str, user: str, now: datetime) -> Draft:
+    """Give a pending draft's case to another team as `user`, audited (old and new team)."""
+    _decider(store, user)
+    if not team.strip():
+        raise RuleBroken("a hand-off needs a team")
+    return store.hand_off(draft_id, team=team.strip(), actor=user, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one draft of a bulk decision."""
+
+    draft_id: int
+    ok: bool
+    message: str
+
+
+def decide_many(store: Store, draft_ids: Sequence[int], *, approve_them: bool, user: str,
+                voice: Voice, now: datetime, reason: str = "") -> list[Outcome]:
+    """Approve or reject several drafts, each through the same checks as one at a time.
+
+    One draft's refusal (already decided, a broken voice rule) does not stop the others.
+    """
+    outcomes = []
+    for draft_id in dict.fromkeys(draft_ids):
+        try:
+            if approve_them:
+                draft = approve(store, draft_id, user=user, voice=voice, now=now)
+            else:
+                draft = reject(store, draft_id, user=user, reason=reason, now=now)
+        except NotPermitted:
+            raise
+        except (AlreadyDecided, NotFound, DecisionRefused) as exc:
+            outcomes.append(Outcome(draft_id, False, str(exc)))
+        else:
+            outcomes.append(Outcome(draft_id, True, f"draft {draft_id} {draft.status.value}"))
+    return outcomes

@@ -86,3 +86,62 @@ def test_deciding_twice_fails_clearly_and_audits_once(store: Store) -> None:
     actions = [(a["actor"], a["action"], a["before"], a["after"]) for a in store.list_audit()]
     assert ("ann", "edit_approve", "Hi dana", "Edited reply") in actions
     assert not [a for a in actions if a[0] == "bob"]
+
+
+def test_the_web_migration_fills_queue_keys_and_search_for_existing_drafts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor import store as store_module
+    from monitor.models import Intent, Priority
+    from monitor.store import QueueFilter
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
+    old = Store(tmp_path / "old.db")
+    old.ingest("src", None, [
+        analysed(mention("1", "brightwave router on fire", author="ann"),
+                 priority=Priority.URGENT, intent=Intent.OUTAGE),
+        analysed(mention("2", "brightwave billing mess", author="bob", platform="reddit"),
+                 priority=Priority.LOW, intent=Intent.BILLING),
+    ], simple_planner, now=T0)
+    old.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+
+    store = Store(tmp_path / "old.db")
+    assert store.schema_version() == len(MIGRATIONS)
+    page = store.queue()
+    assert [r["mention_id"] for r in page.rows] == ["x:1", "reddit:2"]
+    assert [r["priority_rank"] for r in page.rows] == [0, 3]
+    assert store.queue(QueueFilter(search="rout")).total == 1
+    assert store.queue(QueueFilter(platform="reddit", sentiment="negative")).total == 1
+
+    # A case that changes priority or team moves its drafts in the queue (triggers).
+    store.conn.execute("UPDATE cases SET priority = 'high', team = 'billing' WHERE id = 2")
+    assert [r["mention_id"] for r in store.queue().rows] == ["x:1", "reddit:2"]
+    assert store.queue(QueueFilter(team="billing")).rows[0]["priority_rank"] == 1
+    store.conn.execute("UPDATE cases SET priority = 'urgent' WHERE id = 2")
+    store.conn.execute("UPDATE cases SET sla_due_at = '2000-01-01T00:00:00.000000Z' "
+                       "WHERE id = 2")
+    assert [r["mention_id"] for r in store.queue().rows] == ["reddit:2", "x:1"]
+    store.close()
+
+
+def test_queue_pages_by_key_without_gaps_or_repeats(store: Store) -> None:
+    from monitor.models import Priority
+
+    store.ingest("src", None, [
+        analysed(mention(str(i), f"brightwave down {i}", author=f"a{i}", minutes=i),
+                 priority=list(Priority)[i % 4])
+        for i in range(23)
+    ], simple_planner, now=T0)
+    seen, page = [], store.queue(limit=5)
+    while True:
+        seen += [r["id"] for r in page.rows]
+        if page.next_key is None:
+            break
+        page = store.queue(after=page.next_key, limit=5)
+    assert len(seen) == len(set(seen)) == 23 == page.total
+    assert seen == [d["id"] for d in store.list_drafts(status="pending", limit=100)]
+    back = store.queue(before=page.prev_key, limit=5)
+    assert [r["id"] for r in back.rows] == seen[15:20]
+    first = store.queue(before=store.queue(after=store.queue(limit=5).next_key,
+                                           limit=5).prev_key, limit=5)
+    assert [r["id"] for r in first.rows] == seen[:5] and first.prev_key is None

@@ -1,53 +1,86 @@
-"""The web app: a read-only view of the approval queue and the daemon's health.
+"""The web app: the approval workspace (pages and JSON API) and the daemon's health.
 
-Post text is untrusted: every page is rendered by Jinja2 with autoescaping on, and no user
-content is ever placed inside a script.
+Post text is untrusted: every page is rendered by Jinja2 with autoescaping on, no user content
+is ever placed inside a script, and the Content-Security-Policy allows only our own static
+script and stylesheet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from monitor.models import utcnow
 from monitor.poller import SourceHealth
 from monitor.settings import Settings
-from monitor.store import AsyncStore
+from monitor.store import AsyncStore, NotFound
+from responders.drafts import voice_from_settings
+from responders.web import api, pages, sessions
+from responders.web.format import FILTERS
+from responders.web.state import (
+    CLOCK_KEY,
+    HEALTH_KEY,
+    JINJA_KEY,
+    POLICY_KEY,
+    SETTINGS_KEY,
+    STORE_KEY,
+    VOICE_KEY,
+    WebPolicy,
+)
+
+log = logging.getLogger("brandbot.web")
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form
+    # posts, and the Origin check refuses those. Other sites still get no referrer.
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-STORE_KEY = web.AppKey("store", AsyncStore)
-HEALTH_KEY = web.AppKey("health", Mapping[str, SourceHealth])
-JINJA_KEY = web.AppKey("jinja", jinja2.Environment)
-SETTINGS_KEY = web.AppKey("settings", Settings)
+
+# Re-exported for code that imported them from here.
+__all__ = ["HEALTH_KEY", "JINJA_KEY", "SETTINGS_KEY", "STORE_KEY", "make_app", "start_web"]
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Add the security headers to every response."""
+    """Add the security headers to every response; nothing but static files is cached."""
     response = await handler(request)
     response.headers.update(SECURITY_HEADERS)
+    if request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
-async def queue_page(request: web.Request) -> web.Response:
-    """Pending drafts, most pressing first."""
-    store = request.app[STORE_KEY]
-    drafts = await store.read(lambda s: s.list_drafts(status="pending", limit=200))
-    total = await store.read(lambda s: s.count("drafts", "status = 'pending'"))
-    html = request.app[JINJA_KEY].get_template("queue.html").render(
-        brand=request.app[SETTINGS_KEY].brand.name, drafts=drafts, total=total
-    )
-    return web.Response(text=html, content_type="text/html")
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn refusals into pages or JSON (with the headers above), never a bare traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            return web.Response(status=exc.status, headers=exc.headers)
+        message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") \
+            else exc.reason
+        return await sessions.error_page(request, exc.status, message or "error")
+    except NotFound as exc:
+        return await sessions.error_page(request, 404, str(exc))
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -59,26 +92,66 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": ok, "sources": sources, "queue_depth": depth})
 
 
-def make_app(settings: Settings, store: AsyncStore,
-             health: Mapping[str, SourceHealth]) -> web.Application:
+def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceHealth], *,
+             clock: Callable[[], datetime] = utcnow,
+             policy: WebPolicy | None = None) -> web.Application:
     """The aiohttp application."""
-    app = web.Application(middlewares=[security_headers])
+    app = web.Application(middlewares=[security_headers, errors, sessions.authenticate])
     app[STORE_KEY] = store
     app[HEALTH_KEY] = dict(health)
     app[SETTINGS_KEY] = settings
-    app[JINJA_KEY] = jinja2.Environment(
+    app[VOICE_KEY] = voice_from_settings(settings)
+    app[CLOCK_KEY] = clock
+    app[POLICY_KEY] = policy or WebPolicy(session_idle=settings.web.session_idle)
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    app.router.add_get("/", queue_page)
-    app.router.add_get("/healthz", healthz)
+    env.filters.update(FILTERS)
+    app[JINJA_KEY] = env
+    draft = r"/drafts/{id:\d+}"
+    api_draft = r"/api/drafts/{id:\d+}"
+    app.router.add_routes([
+        web.get("/healthz", healthz),
+        web.get("/login", sessions.login_page),
+        web.post("/login", sessions.login),
+        web.post("/logout", sessions.logout),
+        web.get("/", pages.queue_page),
+        web.post("/queue/bulk", pages.bulk_decide),
+        web.get(draft, pages.draft_page),
+        web.post(draft + "/approve", pages.approve_draft),
+        web.post(draft + "/reject", pages.reject_draft),
+        web.post(draft + "/hand-off", pages.hand_off_draft),
+        web.get("/cases", pages.cases_page),
+        web.get("/audit", pages.audit_page),
+        web.get("/users", pages.users_page),
+        web.post("/users", pages.add_user),
+        web.get("/api/queue", api.queue_state),
+        web.get("/api/drafts", api.list_drafts),
+        web.get(api_draft, api.get_draft),
+        web.post(api_draft + "/approve", api.approve_draft),
+        web.post(api_draft + "/reject", api.reject_draft),
+        web.post(api_draft + "/hand-off", api.hand_off_draft),
+        web.post(api_draft + "/viewing", api.viewing),
+        web.static("/static", STATIC),
+    ])
     return app
 
 
 async def start_web(settings: Settings, store: AsyncStore,
-                    health: Mapping[str, SourceHealth]) -> web.AppRunner:
-    """Serve the app on the configured host and port; the caller cleans the runner up."""
+                    health: Mapping[str, SourceHealth], *, host: str | None = None,
+                    port: int | None = None) -> web.AppRunner:
+    """Serve the app (on `[web]` host and port unless given); the caller cleans the runner up."""
     runner = web.AppRunner(make_app(settings, store, health), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.web.host, settings.web.port).start()
+    site = web.TCPSite(runner, host or settings.web.host,
+                       settings.web.port if port is None else port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    for address in runner.addresses:
+        log.info("web app on http://%s:%s", *address[:2],
+                 extra={"event": "web_started", "address": list(address[:2])})
     return runner

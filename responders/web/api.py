@@ -1,0 +1,156 @@
+"""The JSON API: list drafts, decide or hand off one, poll the queue, share who is viewing.
+
+Errors are `{"error": "..."}` with 401 (not signed in), 403 (role, CSRF), 404, 409 (already
+decided) or 422 (a broken voice rule, a missing reason, an unknown team).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from monitor.models import DraftStatus
+from monitor.store import AlreadyDecided, NotFound, StoreError, draft_fields
+from responders.queue import NotPermitted, RuleBroken, approve, hand_off, reject
+from responders.web.sessions import json_error
+from responders.web.state import POLICY_KEY, SETTINGS_KEY, VOICE_KEY, identity, now, store, teams
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The JSON object sent (empty when there is no body); HTTPBadRequest when malformed."""
+    raw = await request.text()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text="the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="the body must be a JSON object")
+    return body
+
+
+def _string(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _refused(exc: StoreError) -> web.Response:
+    if isinstance(exc, NotPermitted):
+        return json_error(403, str(exc))
+    if isinstance(exc, NotFound):
+        return json_error(404, str(exc))
+    if isinstance(exc, AlreadyDecided):
+        return json_error(409, str(exc))
+    if isinstance(exc, RuleBroken):
+        return json_error(422, str(exc), flags=list(exc.flags))
+    return json_error(422, str(exc))
+
+
+async def list_drafts(request: web.Request) -> web.Response:
+    """`GET /api/drafts?status=pending&limit=100&offset=0`: drafts, most pressing first."""
+    status = request.query.get("status")
+    if status is not None and status not in [s.value for s in DraftStatus]:
+        return json_error(400, f"unknown status {status!r}")
+    try:
+        limit = min(max(int(request.query.get("limit", "100")), 1), 1000)
+        offset = max(int(request.query.get("offset", "0")), 0)
+    except ValueError:
+        return json_error(400, "limit and offset are whole numbers")
+    rows = await store(request).read(
+        lambda s: s.list_drafts(status=status, limit=limit, offset=offset))
+    return web.json_response([draft_fields(r) for r in rows])
+
+
+async def get_draft(request: web.Request) -> web.Response:
+    """`GET /api/drafts/{id}`."""
+    draft_id = int(request.match_info["id"])
+    try:
+        row = await store(request).read(lambda s: s.draft_row(draft_id))
+    except NotFound as exc:
+        return json_error(404, str(exc))
+    return web.json_response(draft_fields(row))
+
+
+async def approve_draft(request: web.Request) -> web.Response:
+    """`POST /api/drafts/{id}/approve`, optionally `{"text": "..."}`: 200 with the draft."""
+    who = identity(request)
+    draft_id = int(request.match_info["id"])
+    body = await _body(request)
+    if not who.can_decide:
+        return json_error(403, f"{who.username} is a {who.role.value} and cannot decide drafts")
+    text = _string(body, "text")
+    voice, at = request.app[VOICE_KEY], now(request)
+
+    def run(s: Any) -> dict[str, Any]:
+        approve(s, draft_id, user=who.username, voice=voice, now=at, text=text)
+        return draft_fields(s.draft_row(draft_id))
+
+    try:
+        return web.json_response(await store(request).write(run))
+    except StoreError as exc:
+        return _refused(exc)
+
+
+async def reject_draft(request: web.Request) -> web.Response:
+    """`POST /api/drafts/{id}/reject` with `{"reason": "..."}`: 200 with the draft."""
+    who = identity(request)
+    draft_id = int(request.match_info["id"])
+    body = await _body(request)
+    if not who.can_decide:
+        return json_error(403, f"{who.username} is a {who.role.value} and cannot decide drafts")
+    reason = _string(body, "reason") or ""
+    at = now(request)
+
+    def run(s: Any) -> dict[str, Any]:
+        reject(s, draft_id, user=who.username, reason=reason, now=at)
+        return draft_fields(s.draft_row(draft_id))
+
+    try:
+        return web.json_response(await store(request).write(run))
+    except StoreError as exc:
+        return _refused(exc)
+
+
+async def hand_off_draft(request: web.Request) -> web.Response:
+    """`POST /api/drafts/{id}/hand-off` with `{"team": "..."}`: 200 with the draft."""
+    who = identity(request)
+    draft_id = int(request.match_info["id"])
+    body = await _body(request)
+    if not who.can_decide:
+        return json_error(403, f"{who.username} is a {who.role.value} and cannot hand off")
+    team = _string(body, "team") or ""
+    if team not in teams(request.app[SETTINGS_KEY]):
+        return json_error(422, f"unknown team {team!r}",
+                          teams=teams(request.app[SETTINGS_KEY]))
+    at = now(request)
+
+    def run(s: Any) -> dict[str, Any]:
+        hand_off(s, draft_id, team=team, user=who.username, now=at)
+        return draft_fields(s.draft_row(draft_id))
+
+    try:
+        return web.json_response(await store(request).write(run))
+    except StoreError as exc:
+        return _refused(exc)
+
+
+async def viewing(request: web.Request) -> web.Response:
+    """`POST /api/drafts/{id}/viewing`: I have it open; who else has, and is it decided?"""
+    who = identity(request)
+    draft_id = int(request.match_info["id"])
+    at = now(request)
+    since = at - request.app[POLICY_KEY].presence_ttl
+    try:
+        state = await store(request).write(
+            lambda s: s.view_draft(draft_id, username=who.username, now=at, since=since))
+    except NotFound as exc:
+        return json_error(404, str(exc))
+    return web.json_response(state)
+
+
+async def queue_state(request: web.Request) -> web.Response:
+    """`GET /api/queue`: pending count and the marks that change when the queue does."""
+    return web.json_response(await store(request).read(lambda s: s.queue_state()))

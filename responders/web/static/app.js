@@ -1,0 +1,444 @@
+// brandbot care desk: keyboard work, live refresh, and the reply editor.
+// Served from /static (the CSP allows no inline script). Text from posts is only ever put in
+// the page with textContent or by swapping in server-rendered (escaped) HTML.
+(function () {
+  "use strict";
+
+  var POLL_MS = 5000;
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+  var page = document.body.getAttribute("data-page");
+
+  function $(id) { return document.getElementById(id); }
+
+  function typing(event) {
+    var t = event.target;
+    if (!t || !t.tagName) return false;
+    return t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" ||
+      t.tagName === "SELECT";
+  }
+
+  function plainKey(event) {
+    return !(event.ctrlKey || event.metaKey || event.altKey);
+  }
+
+  function api(method, url, body) {
+    var options = {
+      method: method, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
+    };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).then(function (response) {
+      if (response.redirected || response.status === 401) {
+        window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+        return { status: 401, ok: false, data: {} };
+      }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, ok: response.ok, data: data || {} };
+      });
+    });
+  }
+
+  var toastTimer = null;
+  function toast(text, bad) {
+    var el = $("toast");
+    if (!el) return;
+    el.textContent = text;
+    el.className = bad ? "toast bad" : "toast";
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { el.hidden = true; }, bad ? 7000 : 3000);
+  }
+
+  function lockOnSubmit() {
+    // One click, one request: a second submit of the same form is swallowed.
+    document.querySelectorAll("form[data-lock]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+        form.setAttribute("data-sent", "yes");
+      });
+    });
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  function setPending(count) {
+    var badge = $("pending-count");
+    if (badge) badge.textContent = count > 0 ? count.toLocaleString("en") : "";
+  }
+
+  // --- the queue ------------------------------------------------------------------------
+
+  function initQueue() {
+    var current = 0;
+    var rejecting = null;
+    var marks = null;
+    var refreshing = false;
+
+    function rows() {
+      return Array.prototype.slice.call(document.querySelectorAll("#queue-rows tr[data-id]"));
+    }
+    function ticked() {
+      return document.querySelectorAll('#queue-rows input[name="ids"]:checked').length;
+    }
+    function select(index, scroll) {
+      var all = rows();
+      if (!all.length) return;
+      current = Math.max(0, Math.min(index, all.length - 1));
+      all.forEach(function (row, i) {
+        row.classList.toggle("current", i === current);
+        row.setAttribute("aria-selected", i === current ? "true" : "false");
+      });
+      if (scroll) all[current].scrollIntoView({ block: "nearest" });
+    }
+    function row() { return rows()[current] || null; }
+    function nextOpen() {
+      var all = rows();
+      for (var i = current + 1; i < all.length; i++) {
+        if (!all[i].classList.contains("done")) { select(i, true); return; }
+      }
+    }
+    function mark(r, text, bad) {
+      var state = r.querySelector(".row-state");
+      if (state) { state.textContent = text; state.classList.toggle("bad", !!bad); }
+      if (!bad) {
+        r.classList.add("done");
+        var box = r.querySelector('input[name="ids"]');
+        if (box) { box.checked = false; box.disabled = true; }
+      }
+    }
+    function canDecide() {
+      var body = $("queue-rows");
+      return body && body.getAttribute("data-can-decide") === "yes";
+    }
+
+    function approveRow(r) {
+      if (!r || r.classList.contains("done")) return;
+      if (!canDecide()) { toast("Deciding needs the approver role.", true); return; }
+      var id = r.getAttribute("data-id");
+      api("POST", "/api/drafts/" + id + "/approve").then(function (res) {
+        if (res.ok) { mark(r, "Approved"); toast("Draft #" + id + " approved."); nextOpen(); }
+        else {
+          // 409: someone else decided it first, so it is done either way.
+          mark(r, res.data.error || "Refused (" + res.status + ")", res.status !== 409);
+          toast(res.data.error || "Refused (" + res.status + ")", true);
+        }
+      });
+    }
+
+    function openReject(r) {
+      if (!r || r.classList.contains("done")) return;
+      if (!canDecide()) { toast("Deciding needs the approver role.", true); return; }
+      rejecting = r;
+      $("reject-id").textContent = "#" + r.getAttribute("data-id");
+      $("reject-bar").hidden = false;
+      $("reject-reason").value = "";
+      $("reject-reason").focus();
+    }
+    function closeReject() {
+      rejecting = null;
+      $("reject-bar").hidden = true;
+    }
+
+    $("reject-bar").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var r = rejecting;
+      var reason = $("reject-reason").value.trim();
+      if (!r || !reason) return;
+      var id = r.getAttribute("data-id");
+      closeReject();
+      api("POST", "/api/drafts/" + id + "/reject", { reason: reason }).then(function (res) {
+        if (res.ok) { mark(r, "Rejected"); toast("Draft #" + id + " rejected."); nextOpen(); }
+        else {
+          mark(r, res.data.error || "Refused (" + res.status + ")", res.status !== 409);
+          toast(res.data.error || "Refused (" + res.status + ")", true);
+        }
+      });
+    });
+    $("reject-cancel").addEventListener("click", closeReject);
+    $("reject-reason").addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); closeReject(); }
+    });
+
+    function updateTicked() {
+      var n = ticked();
+      var label = $("selected-count");
+      if (label) label.textContent = n ? n + " ticked" : "None ticked";
+      var all = document.querySelectorAll('#queue-rows input[name="ids"]:not(:disabled)');
+      var box = $("select-all");
+      if (box) box.checked = n > 0 && n === all.length;
+      ["bulk-approve", "bulk-reject"].forEach(function (id) {
+        var b = $(id);
+        if (b) b.disabled = n === 0;
+      });
+    }
+    var selectAll = $("select-all");
+    if (selectAll) {
+      selectAll.addEventListener("change", function () {
+        document.querySelectorAll('#queue-rows input[name="ids"]:not(:disabled)').forEach(
+          function (box) { box.checked = selectAll.checked; });
+        updateTicked();
+      });
+    }
+    $("bulk").addEventListener("change", function (event) {
+      if (event.target && event.target.name === "ids") updateTicked();
+    });
+    $("bulk").addEventListener("submit", function (event) {
+      var action = event.submitter ? event.submitter.value : "";
+      if (action === "reject" && !$("bulk-reason").value.trim()) {
+        event.preventDefault();
+        toast("Give a reason for rejecting the ticked drafts.", true);
+        $("bulk-reason").focus();
+      }
+    });
+
+    function bindRows() {
+      rows().forEach(function (r, i) {
+        r.addEventListener("click", function (event) {
+          if (event.target.closest("a, input, button")) return;
+          select(i, false);
+        });
+        r.addEventListener("dblclick", function (event) {
+          if (event.target.closest("a, input, button")) return;
+          window.location.assign(r.getAttribute("data-href"));
+        });
+      });
+      updateTicked();
+    }
+
+    document.addEventListener("keydown", function (event) {
+      if (typing(event) || !plainKey(event)) return;
+      var r = row();
+      switch (event.key) {
+        case "j": select(current + 1, true); break;
+        case "k": select(current - 1, true); break;
+        case "o": case "Enter": if (r) window.location.assign(r.getAttribute("data-href")); break;
+        case "x":
+          if (r) {
+            var box = r.querySelector('input[name="ids"]');
+            if (box && !box.disabled) { box.checked = !box.checked; updateTicked(); }
+          }
+          break;
+        case "a": approveRow(r); break;
+        case "e": if (r) window.location.assign(r.getAttribute("data-href") + "#edit"); break;
+        case "r": openReject(r); break;
+        case "/": $("search").focus(); break;
+        case "?": $("help").hidden = !$("help").hidden; break;
+        case "n": { var n = document.querySelector('#pager a[rel="next"]'); if (n) n.click(); break; }
+        case "p": { var p = document.querySelector('#pager a[rel="prev"]'); if (p) p.click(); break; }
+        case "Escape": $("help").hidden = true; break;
+        default: return;
+      }
+      event.preventDefault();
+    });
+
+    // Live: when drafts arrive or are decided, fetch this same view again and swap in its rows,
+    // unless the user is in the middle of something (ticks, a reject reason, typing a search).
+    function busy() {
+      var active = document.activeElement;
+      return ticked() > 0 || rejecting !== null ||
+        (active && active !== document.body && typing({ target: active }));
+    }
+    function refresh() {
+      if (refreshing) return;
+      refreshing = true;
+      var keep = row() ? row().getAttribute("data-id") : null;
+      fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok || response.redirected) throw new Error("refresh failed");
+        return response.text();
+      }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ["queue-rows", "queue-summary", "pager"].forEach(function (id) {
+          var fresh = doc.getElementById(id);
+          var old = $(id);
+          if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+        });
+        var body = $("queue-rows");
+        marks = { newest: body.getAttribute("data-newest"), event: body.getAttribute("data-event") };
+        bindRows();
+        var all = rows();
+        var index = 0;
+        all.forEach(function (r, i) { if (r.getAttribute("data-id") === keep) index = i; });
+        select(Math.min(keep ? index : current, all.length - 1), false);
+        $("live-status").classList.remove("stale");
+        $("live-status").textContent = "● live";
+      }).catch(function () { /* try again at the next poll */ }).then(function () {
+        refreshing = false;
+      });
+    }
+    function poll() {
+      api("GET", "/api/queue").then(function (res) {
+        if (!res.ok) return;
+        setPending(res.data.pending);
+        if (!marks) return;
+        var changed = String(res.data.newest_draft) !== marks.newest ||
+          String(res.data.last_event) !== marks.event;
+        if (!changed) return;
+        if (busy()) {
+          var live = $("live-status");
+          live.classList.add("stale");
+          live.textContent = "● queue changed: click to refresh";
+        } else {
+          refresh();
+        }
+      }).catch(function () {});
+    }
+    $("live-status").addEventListener("click", refresh);
+
+    var body = $("queue-rows");
+    marks = { newest: body.getAttribute("data-newest"), event: body.getAttribute("data-event") };
+    bindRows();
+    select(0, false);
+    poll();
+    setInterval(poll, POLL_MS);
+  }
+
+  // --- one draft ------------------------------------------------------------------------
+
+  function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  function initDraft() {
+    var reply = $("reply");
+    var info = $("draft-meta");
+    var id = info.getAttribute("data-id");
+    var pending = info.getAttribute("data-pending") === "yes";
+    var limit = parseInt(reply.getAttribute("data-limit"), 10) || 0;
+    var platform = reply.getAttribute("data-platform");
+    var banned = JSON.parse(reply.getAttribute("data-banned") || "[]").map(function (phrase) {
+      return { phrase: phrase,
+        pattern: new RegExp("(?<![\\p{L}\\p{N}_])" + escapeRegExp(phrase) + "(?![\\p{L}\\p{N}_])", "iu") };
+    });
+    var approveButton = $("approve-button");
+    var original = reply.defaultValue;
+
+    // The same rules as the server's Voice.check, so the warning shows while typing; the
+    // server checks again on approval.
+    function problems(text) {
+      var found = [];
+      var length = Array.from(text).length;
+      if (!text.trim()) found.push("empty: a reply needs some text");
+      if (limit && length > limit) {
+        found.push("too_long: " + length + " characters, " + platform + " allows " + limit);
+      }
+      banned.forEach(function (b) {
+        if (b.pattern.test(text)) found.push("banned_phrase: '" + b.phrase + "'");
+      });
+      return found;
+    }
+    function update() {
+      var text = reply.value;
+      var length = Array.from(text).length;
+      var count = $("count");
+      count.textContent = limit ? length + " / " + limit : String(length);
+      count.classList.toggle("over", limit > 0 && length > limit);
+      if (!pending) return;
+      var list = $("warnings");
+      list.textContent = "";
+      var found = problems(text);
+      found.forEach(function (problem) {
+        var li = document.createElement("li");
+        li.textContent = problem;
+        list.appendChild(li);
+      });
+      var edited = text !== original;
+      $("reset-text").hidden = !edited;
+      if (approveButton) {
+        approveButton.disabled = found.length > 0;
+        approveButton.firstChild.textContent = edited ? "Save edit & approve " : "Approve ";
+      }
+    }
+    reply.addEventListener("input", update);
+    $("reset-text").addEventListener("click", function () {
+      reply.value = original;
+      update();
+      reply.focus();
+    });
+    reply.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") reply.blur();
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && approveButton &&
+          !approveButton.disabled) {
+        event.preventDefault();
+        $("approve-form").requestSubmit();
+      }
+    });
+    var reason = $("reason");
+    if (reason) {
+      reason.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") reason.blur();
+      });
+    }
+    update();
+
+    function editNow() {
+      if (reply.readOnly) return;
+      reply.focus();
+      reply.setSelectionRange(reply.value.length, reply.value.length);
+    }
+    if (location.hash === "#edit") editNow();
+    if (location.hash === "#reject" && reason) reason.focus();
+
+    document.addEventListener("keydown", function (event) {
+      if (typing(event) || !plainKey(event)) return;
+      var link;
+      switch (event.key) {
+        case "a":
+          if (approveButton && !approveButton.disabled) $("approve-form").requestSubmit();
+          break;
+        case "e": editNow(); break;
+        case "r": if (reason) reason.focus(); break;
+        case "j": link = $("next-draft"); if (link) link.click(); break;
+        case "k": link = $("prev-draft"); if (link) link.click(); break;
+        case "u": case "Escape": $("back-to-queue").click(); break;
+        default: return;
+      }
+      event.preventDefault();
+    });
+
+    // Presence and collisions: say who else has this draft open, and stop work on a draft
+    // someone else just decided.
+    function showDecided(state) {
+      var box = $("decided");
+      var text = "This draft was just " + state.status + (state.decided_by ? " by " + state.decided_by : "") +
+        (state.decided_at ? " at " + state.decided_at.replace("T", " ").slice(0, 16) + " UTC" : "") +
+        ". Nothing here can change it now.";
+      box.textContent = text;
+      box.hidden = false;
+      $("draft-status").textContent = state.status;
+      document.querySelectorAll("form[data-lock] button, form[data-lock] input, form[data-lock] select").forEach(
+        function (el) { if (el.type !== "hidden") el.disabled = true; });
+      reply.readOnly = true;
+      pending = false;
+    }
+    function poll() {
+      api("POST", "/api/drafts/" + id + "/viewing").then(function (res) {
+        if (!res.ok) return;
+        var viewers = res.data.viewers || [];
+        $("viewers").hidden = viewers.length === 0;
+        $("viewer-names").textContent = viewers.join(", ");
+        if (pending && res.data.status !== "pending") showDecided(res.data);
+      }).catch(function () {});
+      api("GET", "/api/queue").then(function (res) { if (res.ok) setPending(res.data.pending); });
+    }
+    setInterval(poll, POLL_MS);
+    api("GET", "/api/queue").then(function (res) { if (res.ok) setPending(res.data.pending); });
+  }
+
+  function initOther() {
+    function poll() {
+      api("GET", "/api/queue").then(function (res) { if (res.ok) setPending(res.data.pending); })
+        .catch(function () {});
+    }
+    poll();
+    setInterval(poll, POLL_MS * 3);
+  }
+
+  lockOnSubmit();
+  if (page === "queue") initQueue();
+  else if (page === "draft") initDraft();
+  else if (page !== "login" && page !== "error") initOther();
+  else if (page === "error" && csrf) initOther();
+})();
