@@ -10,21 +10,33 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+
+from pydantic_core import PydanticCustomError
 
 from monitor import logs
 from monitor.analysis import Analyzer, BrandTerms
 from monitor.cases import CaseRules
-from monitor.models import Role, utcnow
+from monitor.digest import Period, compile_digest, render_html, render_markdown
+from monitor.models import Role, parse_iso, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
 from monitor.platforms.base import Platform
 from monitor.poller import Poller
-from monitor.settings import ConfigError, Settings, load_settings, resolve_config_path, summary
+from monitor.settings import (
+    ConfigError,
+    Settings,
+    load_settings,
+    parse_duration,
+    resolve_config_path,
+    summary,
+)
 from monitor.store import AsyncStore, Store, StoreError, draft_fields
 
 log = logging.getLogger("brandbot")
@@ -131,6 +143,62 @@ def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _print_table(cases, ("id", "status", "priority", "team", "platform", "author",
                              "intent", "mention_count", "sla_due_at"))
+    return EXIT_OK
+
+
+def _duration_arg(value: str) -> timedelta:
+    try:
+        return parse_duration(value)
+    except PydanticCustomError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _date_arg(value: str) -> datetime:
+    try:
+        return parse_iso(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {value!r} (use 2026-11-17 or "
+                                         "2026-11-17T08:00)") from None
+
+
+def digest_document(settings: Settings, store: Store, period: Period) -> dict[str, Any]:
+    """The digest for a period, from the configured brand and SLA."""
+    brand = settings.brand
+    return compile_digest(
+        store, period, brand=brand.name, competitors=list(brand.competitors),
+        brand_terms=[*brand.keywords, *brand.hashtags, *brand.all_handles()],
+        own_handles=brand.all_handles(),
+        sla_first_response={p.value: d for p, d in settings.sla.first_response.items()},
+        now=utcnow(), spike_z=settings.digest.spike_z,
+    )
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    now = utcnow()
+    if args.start is not None:
+        period = Period(args.start, args.end or now)
+    else:
+        if args.end is not None:
+            raise UsageError("--to goes with --from")
+        period = Period(now - (args.since or timedelta(days=7)), now)
+    if period.end <= period.start:
+        raise UsageError("the period is empty: --to must be after --from")
+    store = _open_store(settings)
+    try:
+        document = digest_document(settings, store, period)
+    finally:
+        store.close()
+    renderers = {"md": render_markdown, "html": render_html,
+                 "json": lambda d: json.dumps(d, ensure_ascii=False, indent=2)}
+    text = renderers[args.format](document)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if args.send:
+        from responders.mailer import send_digest
+
+        asyncio.run(send_digest(settings.digest, document, environ=os.environ))
     return EXIT_OK
 
 
@@ -380,6 +448,19 @@ def build_parser() -> argparse.ArgumentParser:
     clist.add_argument("--json", action="store_true", help="one JSON array on stdout")
     clist.add_argument("--limit", type=int, default=1000)
 
+    digest = sub.add_parser("digest", parents=[common], help="a brand-mention digest")
+    window = digest.add_mutually_exclusive_group()
+    window.add_argument("--since", type=_duration_arg, default=None, metavar="DURATION",
+                        help="the period ending now, e.g. 7d (default), 24h")
+    window.add_argument("--from", dest="start", type=_date_arg, metavar="DATE",
+                        help="period start (ISO date or time, UTC); with --to")
+    digest.add_argument("--to", dest="end", type=_date_arg, metavar="DATE",
+                        help="period end (exclusive; default now)")
+    digest.add_argument("--format", choices=("md", "html", "json"), default="md")
+    digest.add_argument("-o", "--output", help="write to this file instead of stdout")
+    digest.add_argument("--send", action="store_true",
+                        help="also e-mail it (HTML with a text part) to [digest] recipients")
+
     users = sub.add_parser("users", parents=[common], help="people who use the queue")
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     uadd = users_sub.add_parser("add", parents=[common],
@@ -394,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "run": cmd_run, "serve": cmd_serve, "check-config": cmd_check_config, "queue": cmd_queue,
-    "cases": cmd_cases, "users": cmd_users,
+    "cases": cmd_cases, "users": cmd_users, "digest": cmd_digest,
 }
 
 

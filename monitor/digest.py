@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 
@@ -104,7 +104,8 @@ class PeriodFacts:
 
 def terms_of(text: str) -> list[str]:
     """The words and two-word phrases of a post that can say what people talk about."""
-    words = [w.strip("'-") for w in _WORD.findall(_NOISE.sub(" ", text.lower()))]
+    words = [w.removesuffix("'s").strip("'-")
+             for w in _WORD.findall(_NOISE.sub(" ", text.lower()))]
     words = [w for w in words if w and w not in STOPWORDS]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
@@ -312,17 +313,20 @@ def charts(digest: Mapping[str, Any]) -> dict[str, str]:
     colours = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
     out = {}
 
-    by_day = digest["sentiment"]["by_day"]
-    days = list(by_day)
+    unit, buckets = bucketed(digest["sentiment"]["by_day"])
+    names = list(buckets)
     fig, ax = plt.subplots(figsize=(6.4, 2.6))
-    bottom = [0] * len(days)
+    bottom = [0] * len(names)
     for s in SENTIMENTS:
-        values = [by_day[d][s] for d in days]
-        ax.bar([d[5:] for d in days], values, bottom=bottom, color=colours[s], label=s)
+        values = [buckets[b][s] for b in names]
+        ax.bar(names, values, bottom=bottom, color=colours[s], label=s)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_title("Mentions per day, by sentiment")
-    ax.legend(frameon=False, ncols=3, loc="upper left")
-    ax.tick_params(axis="x", labelrotation=45 if len(days) > 10 else 0)
+    ax.set_title(f"Mentions per {unit}, by sentiment", pad=22)
+    if len(names) > 16:
+        step = -(-len(names) // 12)
+        ax.set_xticks(range(0, len(names), step), [names[i] for i in range(0, len(names), step)])
+    ax.legend(frameon=False, ncols=3, loc="lower left", bbox_to_anchor=(0, 1.08))
+    ax.tick_params(axis="x", labelrotation=45 if len(names) > 10 else 0)
     out["volume"] = _svg(fig, plt)
 
     sov = digest["competitors"]
@@ -338,9 +342,138 @@ def charts(digest: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def bucketed(by_day: Mapping[str, Mapping[str, int]]) -> tuple[str, dict[str, Counter[str]]]:
+    """Daily counts regrouped so a chart has at most a few dozen bars: days, weeks or months."""
+    days = sorted(by_day)
+    if len(days) <= 62:
+        unit, key = "day", (lambda d: d[5:])
+    elif len(days) <= 400:
+        unit = "week"
+
+        def key(d: str) -> str:
+            day = datetime.fromisoformat(d)
+            return (day - timedelta(days=day.weekday())).strftime("%m-%d")
+    else:
+        unit, key = "month", (lambda d: d[:7])
+    buckets: dict[str, Counter[str]] = {}
+    for day in days:
+        buckets.setdefault(key(day), Counter()).update(by_day[day])
+    return unit, buckets
+
+
 def _svg(fig: Any, plt: Any) -> str:
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="svg")
     plt.close(fig)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# --- gathering from the store --------------------------------------------------------------
+
+
+def collect(store: DigestSource, period: Period, *, brand_terms: Iterable[str],
+            own_handles: Iterable[str] = (), sla_first_response: Mapping[str, timedelta],
+            now: datetime,
+            term_sample: int = 20_000, examples: int = 3, top: int = 5) -> PeriodFacts:
+    """Aggregate one period from the store into PeriodFacts."""
+    raw = store.mention_aggregates(period.start, period.end)
+    facts = PeriodFacts(
+        total=raw["total"], by_platform=raw["by_platform"], by_day=raw["by_day"],
+        sentiment=raw["sentiment"], labels=raw["labels"],
+        complaints_by_intent={k or "other": v for k, v in raw["complaints_by_intent"].items()},
+        hourly_negative=raw["hourly_negative"],
+    )
+    own = {h.lower().lstrip("@") for h in own_handles}
+
+    def customers(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+        return [_post(p) for p in rows if str(p["author"]).lower() not in own][:limit]
+
+    ranked = sorted(facts.complaints_by_intent, key=lambda k: -facts.complaints_by_intent[k])
+    for intent in ranked[:6]:
+        facts.complaint_examples[intent] = customers(store.digest_posts(
+            period.start, period.end, where="m.is_complaint = 1 AND m.intent = ?",
+            params=(intent,), limit=examples + 5), examples)
+    facts.top_posts = customers(store.digest_posts(period.start, period.end, limit=top + 5),
+                                top)
+    facts.terms = count_terms(store.digest_texts(period.start, period.end, limit=term_sample),
+                              ignore=brand_terms)
+    facts.care = care_facts(store.digest_cases(period.start, period.end), sla_first_response,
+                            now=now)
+    return facts
+
+
+def care_facts(cases: Iterable[Mapping[str, Any]], first_response: Mapping[str, timedelta],
+               *, now: datetime) -> CareFacts:
+    """Care measurements from case rows (opened_at, first_response_at, resolved_at, ...).
+
+    SLA attainment counts answered cases by whether the first response met the target for
+    their priority, and unanswered cases already past their due time as missed.
+    """
+    care = CareFacts()
+    for case in cases:
+        care.opened += 1
+        opened = datetime.fromisoformat(case["opened_at"].replace("Z", "+00:00"))
+        answered = _dt(case.get("first_response_at"))
+        resolved = _dt(case.get("resolved_at"))
+        due = _dt(case.get("sla_due_at"))
+        target = first_response.get(case["priority"])
+        if answered is not None:
+            care.first_response_s.append((answered - opened).total_seconds())
+            care.effort.append(int(case.get("customer_effort") or 0))
+            if target is not None:
+                care.sla_met.append(answered - opened <= target)
+        elif due is not None and due < now:
+            care.sla_met.append(False)
+        if resolved is not None:
+            care.resolved += 1
+            care.resolution_s.append((resolved - opened).total_seconds())
+            if int(case.get("replies_posted") or 0) == 1:
+                care.first_contact_resolved += 1
+        if case.get("csat") is not None:
+            care.csat.append(int(case["csat"]))
+    return care
+
+
+def compile_digest(store: DigestSource, period: Period, *, brand: str,
+                   competitors: Sequence[str], brand_terms: Iterable[str],
+                   own_handles: Iterable[str] = (),
+                   sla_first_response: Mapping[str, timedelta], now: datetime,
+                   spike_z: float = 3.0) -> dict[str, Any]:
+    """The whole digest for a period, compared with the period before it."""
+    terms, own = list(brand_terms), list(own_handles)
+    current = collect(store, period, brand_terms=terms, own_handles=own,
+                      sla_first_response=sla_first_response, now=now)
+    previous = collect(store, period.previous(), brand_terms=terms, own_handles=own,
+                       sla_first_response=sla_first_response, now=now)
+    spikes = find_spikes(current.hourly_negative, period.hours(), z=spike_z)
+    for spike in spikes:
+        spike["posts"] = [_post(p) for p in store.digest_posts(
+            period.start, period.end,
+            where="m.sentiment = 'negative' AND substr(m.created_at, 1, 13) = ?",
+            params=(spike["hour"],), limit=3)]
+    return build(current, previous, period=period, brand=brand, competitors=competitors,
+                 spikes=spikes)
+
+
+def _post(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in ("id", "platform", "author", "text", "url", "created_at",
+                                    "sentiment", "intent", "reach")}
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+class DigestSource(Protocol):
+    """The store queries a digest needs."""
+
+    def mention_aggregates(self, start: datetime, end: datetime) -> dict[str, Any]: ...
+
+    def digest_posts(self, start: datetime, end: datetime, *, where: str = ...,
+                     params: Sequence[Any] = ..., order: str = ..., limit: int = ...
+                     ) -> list[dict[str, Any]]: ...
+
+    def digest_texts(self, start: datetime, end: datetime, *, limit: int) -> list[str]: ...
+
+    def digest_cases(self, start: datetime, end: datetime) -> list[dict[str, Any]]: ...

@@ -43,5 +43,5 @@ def configure(*, fmt: str = "text", level: str = "info") -> None:
     root.setLevel(level.upper())
     # Quieted whatever the level: tweepy logs request headers (bearer token, OAuth header
     # included) at DEBUG, and prawcore and urllib3 log request details.
-    for noisy in ("aiohttp.access", "tweepy", "prawcore", "praw", "urllib3"):
+    for noisy in ("aiohttp.access", "tweepy", "prawcore", "praw", "urllib3", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

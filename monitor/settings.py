@@ -254,6 +254,24 @@ class Publisher(Strict):
     reconcile_after: Duration = timedelta(seconds=30)
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Digest(Strict):
+    spike_z: float = Field(default=3.0, gt=0)
+    daily_at: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    weekly_on: Literal[_WEEKDAYS] | None = None  # type: ignore[valid-type]
+    weekly_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    recipients: Terms = Field(default_factory=list)
+    sender: str = "brandbot@localhost"
+    smtp_host_env: EnvName = "BRANDBOT_SMTP_HOST"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user_env: EnvName | None = "BRANDBOT_SMTP_USER"
+    smtp_password_env: EnvName | None = "BRANDBOT_SMTP_PASSWORD"
+    smtp_starttls: bool = True
+    crisis_alerts: bool = True
+
+
 class Web(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -284,6 +302,7 @@ class Settings(Strict):
     cases: Cases = Field(default_factory=Cases)
     analysis: Analysis = Field(default_factory=Analysis)
     publisher: Publisher = Field(default_factory=Publisher)
+    digest: Digest = Field(default_factory=Digest)
     web: Web = Field(default_factory=Web)
     storage: Storage = Field(default_factory=Storage)
 

@@ -39,6 +39,12 @@ from monitor.models import (
 
 T = TypeVar("T")
 
+# The only extra conditions digest_posts accepts (it builds SQL from them).
+_DIGEST_FILTERS = frozenset({
+    "1 = 1", "m.is_complaint = 1 AND m.intent = ?", "m.sentiment = 'negative' "
+    "AND substr(m.created_at, 1, 13) = ?",
+})
+
 # Numbered, append-only. Each entry runs once, in its own transaction, recorded in `migrations`.
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -1020,6 +1026,95 @@ class Store:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.conn.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?",
                                  [*params, limit])
+        return [dict(r) for r in rows]
+
+    # --- digests ------------------------------------------------------------------------
+
+    _PERIOD = "created_at >= ? AND created_at < ?"
+
+    def mention_aggregates(self, start: datetime, end: datetime) -> dict[str, Any]:
+        """One period's counts, from indexed range scans: the digest's raw material."""
+        span = (iso(start), iso(end))
+        by_day: dict[str, dict[str, int]] = {}
+        sentiment: dict[str, int] = {}
+        for day, label, n in self.conn.execute(
+            f"SELECT substr(created_at, 1, 10), sentiment, count(*) FROM mentions "
+            f"WHERE {self._PERIOD} GROUP BY 1, 2", span,
+        ):
+            label = label or "neutral"
+            row = by_day.setdefault(day, {"total": 0, "positive": 0, "neutral": 0,
+                                          "negative": 0})
+            row["total"] += n
+            row[label] += n
+            sentiment[label] = sentiment.get(label, 0) + n
+        # Each mention counts once for the brand (whichever of its terms matched) and once
+        # for each competitor it names.
+        labels: dict[str, dict[str, int]] = {}
+        for term, label, n in self.conn.execute(
+            "SELECT CASE WHEN j.value LIKE 'competitor:%' THEN j.value ELSE 'brand' END, "
+            "m.sentiment, count(DISTINCT m.id) FROM mentions m, json_each(m.matched_terms) j "
+            "WHERE m.created_at >= ? AND m.created_at < ? GROUP BY 1, 2", span,
+        ):
+            labels.setdefault(term, {})[label or "neutral"] = n
+        return {
+            "total": sum(sentiment.values()),
+            "by_day": by_day,
+            "sentiment": sentiment,
+            "labels": labels,
+            "by_platform": dict(self.conn.execute(
+                f"SELECT platform, count(*) FROM mentions WHERE {self._PERIOD} GROUP BY 1",
+                span).fetchall()),
+            "complaints_by_intent": dict(self.conn.execute(
+                f"SELECT intent, count(*) FROM mentions WHERE {self._PERIOD} "
+                "AND is_complaint = 1 GROUP BY 1", span).fetchall()),
+            "hourly_negative": dict(self.conn.execute(
+                f"SELECT substr(created_at, 1, 13), count(*) FROM mentions "
+                f"WHERE {self._PERIOD} AND sentiment = 'negative' GROUP BY 1", span).fetchall()),
+        }
+
+    def digest_posts(self, start: datetime, end: datetime, *, where: str = "1 = 1",
+                     params: Sequence[Any] = (), order: str = "reach", limit: int = 5
+                     ) -> list[dict[str, Any]]:
+        """Posts of a period for a digest: `order` is "reach" (followers + engagement)."""
+        if order != "reach" or where not in _DIGEST_FILTERS:
+            raise ValueError("unsupported digest query")
+        rows = self.conn.execute(
+            "SELECT m.id, m.platform, m.text, m.url, m.created_at, m.sentiment, m.intent, "
+            "a.handle AS author, coalesce(a.followers, 0) AS followers, m.metrics "
+            "FROM mentions m JOIN authors a ON a.id = m.author_id "
+            f"WHERE m.created_at >= ? AND m.created_at < ? AND {where} "
+            "ORDER BY coalesce(a.followers, 0) + coalesce(json_extract(m.metrics, '$.likes'), 0)"
+            " + coalesce(json_extract(m.metrics, '$.like_count'), 0) DESC, m.id LIMIT ?",
+            (iso(start), iso(end), *params, limit),
+        )
+        out = []
+        for row in rows:
+            item = dict(row)
+            metrics = json.loads(item.pop("metrics") or "{}")
+            engagement = sum(v for v in metrics.values() if isinstance(v, int))
+            item["reach"] = item["followers"] + engagement
+            out.append(item)
+        return out
+
+    def digest_texts(self, start: datetime, end: datetime, *, limit: int) -> list[str]:
+        """Up to `limit` post texts of a period, spread evenly across it (a fixed sample)."""
+        span = (iso(start), iso(end))
+        total = self.conn.execute(
+            f"SELECT count(*) FROM mentions WHERE {self._PERIOD}", span).fetchone()[0]
+        step = max(1, -(-total // limit))
+        return [r[0][:2000] for r in self.conn.execute(
+            f"SELECT text FROM (SELECT text, row_number() OVER (ORDER BY created_at) AS n "
+            f"FROM mentions WHERE {self._PERIOD}) WHERE n % ? = 0 LIMIT ?",
+            (*span, step, limit))]
+
+    def digest_cases(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Cases opened in a period, with what care metrics need."""
+        rows = self.conn.execute(
+            "SELECT c.*, (SELECT count(*) FROM drafts d WHERE d.case_id = c.id "
+            "AND d.status = 'posted') AS replies_posted FROM cases c "
+            "WHERE c.opened_at >= ? AND c.opened_at < ?",
+            (iso(start), iso(end)),
+        )
         return [dict(r) for r in rows]
 
     # --- publishing ---------------------------------------------------------------------
