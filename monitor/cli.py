@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 from monitor import logs
 from monitor.analysis import Analyzer, BrandTerms
 from monitor.cases import CaseRules
-from monitor.digest import Period, compile_digest, render_html, render_markdown
+from monitor.digest import Period, digest_for, render_html, render_markdown
 from monitor.models import Role, parse_iso, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
@@ -161,18 +161,6 @@ def _date_arg(value: str) -> datetime:
                                          "2026-11-17T08:00)") from None
 
 
-def digest_document(settings: Settings, store: Store, period: Period) -> dict[str, Any]:
-    """The digest for a period, from the configured brand and SLA."""
-    brand = settings.brand
-    return compile_digest(
-        store, period, brand=brand.name, competitors=list(brand.competitors),
-        brand_terms=[*brand.keywords, *brand.hashtags, *brand.all_handles()],
-        own_handles=brand.all_handles(),
-        sla_first_response={p.value: d for p, d in settings.sla.first_response.items()},
-        now=utcnow(), spike_z=settings.digest.spike_z,
-    )
-
-
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     now = utcnow()
     if args.start is not None:
@@ -185,7 +173,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("the period is empty: --to must be after --from")
     store = _open_store(settings)
     try:
-        document = digest_document(settings, store, period)
+        document = digest_for(settings, store, period, now=now)
     finally:
         store.close()
     renderers = {"md": render_markdown, "html": render_html,

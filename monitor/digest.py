@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 import jinja2
 
+from monitor.settings import Settings
+
 SENTIMENTS = ("positive", "neutral", "negative")
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -454,6 +456,19 @@ def compile_digest(store: DigestSource, period: Period, *, brand: str,
             params=(spike["hour"],), limit=3)]
     return build(current, previous, period=period, brand=brand, competitors=competitors,
                  spikes=spikes)
+
+
+def digest_for(settings: Settings, store: DigestSource, period: Period, *,
+               now: datetime) -> dict[str, Any]:
+    """The digest for a period, with the configured brand, competitors, SLA and spike z."""
+    brand = settings.brand
+    return compile_digest(
+        store, period, brand=brand.name, competitors=list(brand.competitors),
+        brand_terms=[*brand.keywords, *brand.hashtags, *brand.all_handles()],
+        own_handles=brand.all_handles(),
+        sla_first_response={p.value: d for p, d in settings.sla.first_response.items()},
+        now=now, spike_z=settings.digest.spike_z,
+    )
 
 
 def _post(row: Mapping[str, Any]) -> dict[str, Any]:

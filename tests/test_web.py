@@ -636,3 +636,18 @@ async def test_admins_add_users_from_the_users_page(site: Site) -> None:
     assert user is not None and user["role"] == "approver"
     cases = await (await ann.get("/cases")).text()
     assert cases.count('<span class="status status-open">') == 5
+
+
+async def test_the_digest_page_shows_the_digest_with_a_policy_that_allows_no_script(
+        site: Site) -> None:
+    anonymous = await site.browser().get("/digest")
+    assert anonymous.status == 303 and anonymous.headers["Location"].startswith("/login")
+    vic = await site.login("vic")
+    page = await vic.get("/digest?since=3650d")
+    assert page.status == 200
+    html = await page.text()
+    assert "brand digest" in html and 'src="data:image/svg+xml;base64,' in html
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    assert "<script>" not in html  # post text inside is escaped like everywhere else
+    assert (await vic.get("/digest?since=banana")).status == 400

@@ -60,7 +60,8 @@ __all__ = ["HEALTH_KEY", "JINJA_KEY", "SETTINGS_KEY", "STORE_KEY", "make_app", "
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Add the security headers to every response; nothing but static files is cached."""
     response = await handler(request)
-    response.headers.update(SECURITY_HEADERS)
+    for header, value in SECURITY_HEADERS.items():  # a handler may tighten or adapt one
+        response.headers.setdefault(header, value)
     if request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-cache"
     else:
@@ -124,6 +125,7 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
         web.post(draft + "/hand-off", pages.hand_off_draft),
         web.get("/cases", pages.cases_page),
         web.get("/audit", pages.audit_page),
+        web.get("/digest", pages.digest_page),
         web.get("/users", pages.users_page),
         web.post("/users", pages.add_user),
         web.get("/api/queue", api.queue_state),

@@ -9,8 +9,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
+from pydantic_core import PydanticCustomError
 
+from monitor.digest import Period, digest_for, render_html
 from monitor.models import REPLY_LIMITS, CaseStatus, DraftStatus, Intent, Priority, Role
+from monitor.settings import parse_duration
 from monitor.store import AlreadyDecided, NotFound, QueueFilter, StoreError
 from responders.auth import hash_password
 from responders.queue import NotPermitted, RuleBroken, approve, decide_many, hand_off, reject
@@ -315,3 +318,24 @@ async def add_user(request: web.Request) -> web.Response:
         return redirect("/users")
     await flash(request, "ok", f"Added {name} as {role}.")
     return redirect("/users")
+
+
+# The digest is a self-contained document with its own inline <style> and data: images
+# (so it also works as an e-mail); it carries no script, and this policy allows none.
+DIGEST_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+async def digest_page(request: web.Request) -> web.Response:
+    """The brand digest for the last `since` (default 7d), as marketing receives it."""
+    try:
+        span = parse_duration(request.query.get("since", "7d"))
+    except PydanticCustomError:
+        raise web.HTTPBadRequest(text="since: use a duration such as 24h, 7d or 30d") from None
+    end = now(request)
+    period = Period(end - span, end)
+    settings = request.app[SETTINGS_KEY]
+    document = await store(request).read(lambda s: digest_for(settings, s, period, now=end))
+    html = await asyncio.to_thread(render_html, document)
+    return web.Response(text=html, content_type="text/html",
+                        headers={"Content-Security-Policy": DIGEST_CSP})
