@@ -13,18 +13,18 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic_core import PydanticCustomError
 
 from monitor import logs
 from monitor.analysis import Analyzer, BrandTerms
-from monitor.cases import CaseRules
+from monitor.cases import CaseKeeper, CaseRules, Notifier, SlaPolicy
 from monitor.digest import Period, digest_for, render_html, render_markdown
-from monitor.models import Role, parse_iso, utcnow
+from monitor.models import Role, iso, parse_iso, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
 from monitor.platforms.base import Platform
@@ -39,12 +39,16 @@ from monitor.settings import (
 )
 from monitor.store import AsyncStore, Store, StoreError, draft_fields
 
+if TYPE_CHECKING:
+    from responders.notify import WebhookNotifier
+
 log = logging.getLogger("brandbot")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
                "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
-               "customer_effort")
+               "customer_effort", "kind", "sla_state", "sla_due", "csat", "escalation",
+               "replies_posted", "follow_up_due_at", "merged_into")
 
 
 class UsageError(Exception):
@@ -114,7 +118,9 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
         if args.queue_command == "list":
             drafts = store.list_drafts(status=args.status, limit=args.limit)
             if args.json:
-                print(json.dumps([draft_fields(d) for d in drafts], ensure_ascii=False))
+                policy, now = SlaPolicy.from_settings(settings), utcnow()
+                print(json.dumps([draft_fields({**d, **policy.of_row(d, now, prefix="case_")})
+                                  for d in drafts], ensure_ascii=False))
             else:
                 _print_table(drafts, ("id", "status", "priority", "platform", "author",
                                       "intent", "text"))
@@ -131,18 +137,123 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
+# --- cases and customers --------------------------------------------------------------------
+
+
+def _case_item(row: dict[str, Any], policy: SlaPolicy, now: datetime) -> dict[str, Any]:
+    """A case row in the `cases list --json` shape, with its SLA state now."""
+    item = {**row, **policy.of_row(row, now)}
+    return {k: item.get(k) for k in CASE_FIELDS}
+
+
+def _care_user(store: Store, name: str) -> None:
+    """Case decisions need a known approver or admin, as draft decisions do."""
+    from responders.auth import can_decide
+
+    record = store.get_user(name)
+    if record is None:
+        raise StoreError(f"unknown user {name!r}: create one with "
+                         f"`brandbot users add {name} --role approver`")
+    if not can_decide(record["role"]):
+        raise StoreError(f"user {name!r} is a {record['role']} and cannot change cases")
+
+
 def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
+    now = utcnow()
+    policy = SlaPolicy.from_settings(settings)
     store = _open_store(settings)
     try:
-        cases = store.list_cases(status=args.status, team=args.team, limit=args.limit)
+        if args.cases_command == "list":
+            cases = store.list_cases(status=args.status, team=args.team, limit=args.limit)
+            items = [_case_item(c, policy, now) for c in cases]
+            if args.json:
+                print(json.dumps(items, ensure_ascii=False))
+            else:
+                _print_table(items, ("id", "kind", "status", "priority", "team", "platform",
+                                     "author", "intent", "mention_count", "sla_state",
+                                     "sla_due_at", "csat"))
+        elif args.cases_command == "show":
+            detail = store.case_detail(args.id)
+            detail["case"] = {**detail["case"], **policy.of_row(detail["case"], now)}
+            if args.json:
+                print(json.dumps(detail, ensure_ascii=False))
+            else:
+                _print_case(detail)
+        elif args.cases_command == "resolve":
+            _care_user(store, args.as_user)
+            case = store.resolve_case(args.id, actor=args.as_user, now=now,
+                                      follow_up=settings.sla.follow_up)
+            print(f"case {case.id} resolved by {args.as_user}; follow-up due "
+                  f"{iso(case.follow_up_due_at)}")
+        else:
+            known = sorted({settings.routing.default_team, *settings.routing.teams})
+            if args.team not in known:
+                raise UsageError(f"--team: unknown team {args.team!r} (the teams in [routing] "
+                                 f"are {', '.join(known)})")
+            if args.as_user:
+                _care_user(store, args.as_user)
+            case = store.assign_case(args.id, team=args.team, actor=args.as_user or "cli",
+                                     now=now)
+            print(f"case {case.id} assigned to team {case.team}")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _print_case(detail: dict[str, Any]) -> None:
+    c = detail["case"]
+    print(f"case {c['id']} ({c['kind']}): {c['status']} · {c['priority']} · team "
+          f"{c['team'] or '-'} · {c['platform']} @{c['author']} · {c['intent']}")
+    print(f"opened {c['opened_at']} · first response {c['first_response_at'] or '-'} · "
+          f"resolved {c['resolved_at'] or '-'} · SLA {c['sla_state']} (due "
+          f"{c['sla_due'] or '-'}) · posts {c['mention_count']} · effort {c['customer_effort']}"
+          f" · CSAT {c['csat'] if c['csat'] is not None else '-'}")
+    if c["escalation"]:
+        print(f"escalated: {c['escalation']}")
+    if c["merged_into"]:
+        print(f"merged into incident {c['merged_into']}")
+    if c["follow_up_due_at"]:
+        print(f"follow-up due {c['follow_up_due_at']}")
+    print("\nposts")
+    _print_table(detail["mentions"], ("created_at", "platform", "author", "intent", "text"))
+    print("\ndrafts")
+    _print_table(detail["drafts"], ("id", "kind", "status", "decided_by", "posted_at", "text"))
+    print("\naudit")
+    _print_table(detail["audit"], ("at", "actor", "action", "subject", "after"))
+    if detail["notifications"]:
+        print("\nnotifications")
+        _print_table(detail["notifications"], ("reason", "created_at", "sent_at", "attempts",
+                                               "error"))
+
+
+def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    try:
+        if args.customers_command == "link":
+            if args.as_user:
+                _care_user(store, args.as_user)
+            first, second = store.author_id_for(args.first), store.author_id_for(args.second)
+            linked = store.link_customers(first, second, actor=args.as_user or "cli",
+                                          now=utcnow())
+            print(f"linked as one customer: {', '.join(linked)}")
+            return EXIT_OK
+        view = store.customer_view(store.author_id_for(args.author), limit=args.limit)
     finally:
         store.close()
     if args.json:
-        print(json.dumps([{k: c.get(k) for k in CASE_FIELDS} for c in cases],
-                         ensure_ascii=False))
-    else:
-        _print_table(cases, ("id", "status", "priority", "team", "platform", "author",
-                             "intent", "mention_count", "sla_due_at"))
+        print(json.dumps(view, ensure_ascii=False))
+        return EXIT_OK
+    summary = view["summary"]
+    print("customer: " + ", ".join(f"{a['id']} (@{a['handle']})" for a in view["authors"]))
+    outcomes = ", ".join(f"{n} {status}" for status, n in sorted(summary["outcomes"].items()))
+    print(f"{summary['posts']} posts, {summary['complaints']} complaints, {summary['cases']} "
+          f"cases ({outcomes or 'none'}), CSAT "
+          f"{summary['csat_avg'] if summary['csat_avg'] is not None else '-'}")
+    print("\ncases")
+    _print_table(view["cases"], ("id", "kind", "status", "intent", "priority", "team",
+                                 "opened_at", "resolved_at", "csat"))
+    print("\nposts")
+    _print_table(view["mentions"], ("created_at", "platform", "intent", "case_id", "text"))
     return EXIT_OK
 
 
@@ -244,14 +355,34 @@ def _print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None
 # --- the daemon -------------------------------------------------------------------------------
 
 
-def build_pipeline(settings: Settings, store: AsyncStore) -> Pipeline:
+def build_pipeline(settings: Settings, store: AsyncStore, *,
+                   clock: Callable[[], datetime] = utcnow) -> Pipeline:
     """The pipeline with the configured analysis, case rules and brand voice."""
     from responders.drafts import Drafter, voice_from_settings
 
     return Pipeline(
         store, analyzer=make_analyzer(settings), rules=CaseRules.from_settings(settings),
         drafter=Drafter(voice_from_settings(settings)),
-        languages=settings.brand.languages, clock=utcnow,
+        languages=settings.brand.languages, clock=clock,
+    )
+
+
+def _notifier(settings: Settings) -> WebhookNotifier | None:
+    from responders.notify import notifier_from_settings
+
+    return notifier_from_settings(settings)
+
+
+def build_case_keeper(settings: Settings, store: AsyncStore, *, notifier: Notifier | None,
+                      clock: Callable[[], datetime] = utcnow) -> CaseKeeper:
+    """The case clock: SLA warnings, follow-up drafts in the brand voice, webhook outbox."""
+    from responders.drafts import Drafter, voice_from_settings
+
+    return CaseKeeper(
+        store, sla=SlaPolicy.from_settings(settings),
+        follow_up_drafter=Drafter(voice_from_settings(settings)).follow_up,
+        notifier=notifier, clock=clock,
+        interval=settings.cases.clock_interval.total_seconds(),
     )
 
 
@@ -277,6 +408,8 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
     publisher = Publisher(store, repliers, clock=utcnow, policy=PublishPolicy(
         max_attempts=options.max_attempts, interval=options.interval.total_seconds(),
         reconcile_after=options.reconcile_after.total_seconds()))
+    notifier = _notifier(settings)
+    keeper = build_case_keeper(settings, store, notifier=notifier)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -296,6 +429,8 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
             results = await _until_stopped(tasks, stop)
             failed = [p.key for p, ok in zip(pollers, results, strict=True) if not ok]
             if not stop.is_set():
+                await _until_stopped([asyncio.create_task(keeper.run_once())], stop)
+            if not stop.is_set():
                 await _until_stopped([asyncio.create_task(publisher.run_once())], stop)
         else:
             loops: list[asyncio.Task[None]] = [
@@ -303,6 +438,7 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
                 for p in pollers
             ]
             loops.append(asyncio.create_task(publisher.run(stop)))
+            loops.append(asyncio.create_task(keeper.run(stop)))
             await stop.wait()
             await _until_stopped(loops, stop)
     finally:
@@ -310,6 +446,8 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
             await runner.cleanup()
         for platform in platforms.values():
             await platform.close()
+        if notifier is not None:
+            await notifier.close()
         await store.close()
     log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed,
                                          "posted": publisher.posted})
@@ -435,6 +573,33 @@ def build_parser() -> argparse.ArgumentParser:
     clist.add_argument("--team")
     clist.add_argument("--json", action="store_true", help="one JSON array on stdout")
     clist.add_argument("--limit", type=int, default=1000)
+    cshow = cases_sub.add_parser("show", parents=[common],
+                                 help="a case with its posts, drafts and audit trail")
+    cshow.add_argument("id", type=int)
+    cshow.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    cresolve = cases_sub.add_parser("resolve", parents=[common],
+                                    help="resolve a case; its follow-up falls due later")
+    cresolve.add_argument("id", type=int)
+    cresolve.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    cassign = cases_sub.add_parser("assign", parents=[common], help="give a case to a team")
+    cassign.add_argument("id", type=int)
+    cassign.add_argument("--team", required=True)
+    cassign.add_argument("--as", dest="as_user", metavar="USER")
+
+    customers = sub.add_parser("customers", parents=[common],
+                               help="customers: history across their linked accounts")
+    customers_sub = customers.add_subparsers(dest="customers_command", required=True,
+                                             metavar="ACTION")
+    ushow = customers_sub.add_parser("show", parents=[common],
+                                     help="every case and post of a customer")
+    ushow.add_argument("author", help="platform:id or platform:handle, e.g. x:dana")
+    ushow.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    ushow.add_argument("--limit", type=int, default=50)
+    ulink = customers_sub.add_parser("link", parents=[common],
+                                     help="record that two accounts are one customer")
+    ulink.add_argument("first", metavar="A", help="platform:id or platform:handle")
+    ulink.add_argument("second", metavar="B", help="platform:id or platform:handle")
+    ulink.add_argument("--as", dest="as_user", metavar="USER")
 
     digest = sub.add_parser("digest", parents=[common], help="a brand-mention digest")
     window = digest.add_mutually_exclusive_group()
@@ -463,7 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "run": cmd_run, "serve": cmd_serve, "check-config": cmd_check_config, "queue": cmd_queue,
-    "cases": cmd_cases, "users": cmd_users, "digest": cmd_digest,
+    "cases": cmd_cases, "customers": cmd_customers, "users": cmd_users, "digest": cmd_digest,
 }
 
 

@@ -51,6 +51,20 @@ class CaseStatus(StrEnum):
 ACTIVE_CASE_STATUSES = (CaseStatus.OPEN, CaseStatus.WAITING, CaseStatus.ESCALATED)
 
 
+class CaseKind(StrEnum):
+    """A customer's own case, or an incident that gathers many customers' posts (an outage)."""
+
+    CUSTOMER = "customer"
+    INCIDENT = "incident"
+
+
+class DraftKind(StrEnum):
+    """A reply to a customer's post, or a check-in after the case was resolved."""
+
+    REPLY = "reply"
+    FOLLOW_UP = "follow_up"
+
+
 class DraftStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -209,6 +223,11 @@ class Case:
     csat: int | None = None
     mention_count: int = 0
     customer_effort: int = 0
+    kind: CaseKind = CaseKind.CUSTOMER
+    escalation: str | None = None  # why it was escalated, for people and the webhook
+    merged_into: int | None = None  # the incident that took over this case's posts
+    replies_posted: int = 0  # our replies posted (not follow-ups): first-contact resolution
+    csat_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,8 @@ class Pipeline:
         analysed = await asyncio.to_thread(analyse, fresh, analyzer=self.analyzer, prior=prior)
         now = self.clock()
         result = await self.store.write(
-            lambda s: s.ingest(source, page.next_cursor, analysed, self.planner, now=now)
+            lambda s: s.ingest(source, page.next_cursor, analysed, self.planner, now=now,
+                               cluster_window=self.rules.outage_cluster_window)
         )
         return IngestResult(
             received=len(page.mentions), stored=result.stored,

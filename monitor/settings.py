@@ -241,6 +241,15 @@ class Sla(Strict):
 
 class Cases(Strict):
     reopen_window: Duration = timedelta(days=7)
+    escalate_followers: int = Field(default=50_000, ge=0)
+    outage_cluster_size: int = Field(default=5, ge=2)
+    outage_cluster_window: Duration = timedelta(minutes=10)
+    clock_interval: Duration = timedelta(seconds=30)
+
+
+class Notify(Strict):
+    webhook_url_env: EnvName | None = None
+    timeout: Duration = timedelta(seconds=10)
 
 
 class Analysis(Strict):
@@ -300,6 +309,7 @@ class Settings(Strict):
     routing: Routing = Field(default_factory=Routing)
     sla: Sla = Field(default_factory=Sla)
     cases: Cases = Field(default_factory=Cases)
+    notify: Notify = Field(default_factory=Notify)
     analysis: Analysis = Field(default_factory=Analysis)
     publisher: Publisher = Field(default_factory=Publisher)
     digest: Digest = Field(default_factory=Digest)

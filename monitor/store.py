@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from monitor.models import (
     AnalysedMention,
     Author,
     Case,
+    CaseKind,
     CaseStatus,
     Draft,
     DraftSpec,
@@ -206,6 +207,43 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "case practice",
+        # Customers linked across platforms, incidents (an outage cluster as one case),
+        # escalation, first-contact resolution (replies_posted: our replies, not follow-ups,
+        # counted by a trigger whoever posts them), CSAT, follow-up drafts, and an outbox of
+        # webhook notifications: one row per case and reason, sent once, across restarts.
+        """
+        ALTER TABLE authors ADD COLUMN customer_id TEXT;
+        CREATE INDEX authors_customer ON authors(customer_id);
+        ALTER TABLE cases ADD COLUMN kind TEXT NOT NULL DEFAULT 'customer';
+        ALTER TABLE cases ADD COLUMN escalation TEXT;
+        ALTER TABLE cases ADD COLUMN merged_into INTEGER REFERENCES cases(id);
+        ALTER TABLE cases ADD COLUMN replies_posted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cases ADD COLUMN csat_at TEXT;
+        UPDATE cases SET replies_posted = (SELECT count(*) FROM drafts d
+            WHERE d.case_id = cases.id AND d.status = 'posted');
+        CREATE INDEX cases_kind ON cases(kind, status);
+        CREATE INDEX cases_follow_up ON cases(follow_up_due_at) WHERE status = 'resolved';
+        ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
+        CREATE INDEX drafts_mention ON drafts(mention_id);
+        CREATE TRIGGER drafts_replies_posted AFTER UPDATE OF status ON drafts
+            WHEN NEW.status = 'posted' AND OLD.status IS NOT 'posted' AND NEW.kind = 'reply'
+        BEGIN
+            UPDATE cases SET replies_posted = replies_posted + 1 WHERE id = NEW.case_id;
+        END;
+        CREATE INDEX mentions_outage ON mentions(created_at)
+            WHERE is_complaint = 1 AND intent = 'outage';
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases(id), reason TEXT NOT NULL,
+            text TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, error TEXT,
+            UNIQUE (case_id, reason)
+        );
+        CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL;
+        """,
+    ),
 ]
 
 
@@ -234,8 +272,15 @@ class CaseContext:
     case_of_mention: dict[str, int]
     # (platform, conversation id) -> case id
     case_of_conversation: dict[tuple[str, str], int]
-    # case ids with a draft awaiting a decision
+    # case ids with a reply draft awaiting a decision
     pending_draft: frozenset[int]
+    # outage complaints stored in the cluster window before the page, in customer cases:
+    # (mention id, author id, created at, case id), oldest first
+    recent_outage: tuple[tuple[str, str, datetime, int], ...] = ()
+    # the open incident that new outage complaints join, if any (its Case is in `cases`)
+    incident_id: int | None = None
+    # authors with a reply draft awaiting a decision in that incident
+    incident_pending_authors: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -246,6 +291,10 @@ class Plan:
     new_cases: list[Case] = field(default_factory=list)
     updated_cases: list[Case] = field(default_factory=list)
     drafts: list[tuple[int, Mention, DraftSpec]] = field(default_factory=list)
+    # stored mentions (and their drafts) the plan moves to another case: an incident's posts
+    moved: dict[str, int] = field(default_factory=dict)
+    # (case id, reason, text): webhook notifications, queued at most once per case and reason
+    notifications: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +312,8 @@ Planner = Callable[[Sequence[AnalysedMention], CaseContext], Plan]
 # The fields of a draft in `brandbot queue list --json` and `GET /api/drafts`.
 DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_id", "mention_text",
                 "mention_url", "author", "intent", "priority", "created_at", "flags", "team",
-                "sla_due_at", "decided_by", "decided_at", "reason", "posted_id")
+                "sla_due_at", "decided_by", "decided_at", "reason", "posted_id", "kind",
+                "sla_state", "sla_due")
 
 # A draft's place in the queue: (priority rank, SLA due time, draft id), most pressing first.
 QueueKey = tuple[int, str, int]
@@ -320,7 +370,9 @@ def _case_from_row(row: sqlite3.Row) -> Case:
         first_response_at=_dt(row["first_response_at"]), resolved_at=_dt(row["resolved_at"]),
         sla_due_at=_dt(row["sla_due_at"]), follow_up_due_at=_dt(row["follow_up_due_at"]),
         csat=row["csat"], mention_count=row["mention_count"],
-        customer_effort=row["customer_effort"],
+        customer_effort=row["customer_effort"], kind=CaseKind(row["kind"]),
+        escalation=row["escalation"], merged_into=row["merged_into"],
+        replies_posted=row["replies_posted"], csat_at=_dt(row["csat_at"]),
     )
 
 
@@ -334,6 +386,9 @@ def _case_values(case: Case) -> dict[str, Any]:
         "resolved_at": iso(case.resolved_at), "sla_due_at": iso(case.sla_due_at),
         "follow_up_due_at": iso(case.follow_up_due_at), "csat": case.csat,
         "mention_count": case.mention_count, "customer_effort": case.customer_effort,
+        # replies_posted is kept by a trigger on drafts, never written from a plan
+        "kind": case.kind.value, "escalation": case.escalation,
+        "merged_into": case.merged_into, "csat_at": iso(case.csat_at),
     }
 
 
@@ -378,13 +433,14 @@ _PRIORITY_RANK = {p.value: p.rank for p in Priority}
 _DRAFT_SELECT = (
     "SELECT {extra}d.id, d.case_id, d.platform, d.status, d.text, d.template, d.flags, "
     "d.created_at, d.decided_by, d.decided_at, d.reason, d.posted_id, d.posted_url, "
-    "d.posted_at, d.error, "
+    "d.posted_at, d.error, d.kind, "
     "d.priority_rank, d.sla_due_at AS queue_due_at, d.sentiment, "
     "m.id AS mention_id, {post} AS mention_text, length(m.text) AS mention_length, "
     "m.url AS mention_url, m.created_at AS mention_created_at, "
     "a.id AS author_id, a.handle AS author, a.display_name AS author_name, "
     "a.followers AS author_followers, c.intent, c.priority, c.team, c.sla_due_at, "
-    "c.status AS case_status "
+    "c.status AS case_status, c.opened_at AS case_opened_at, "
+    "c.first_response_at AS case_first_response_at "
     "FROM drafts d {hint} JOIN mentions m ON m.id = d.mention_id "
     "JOIN cases c ON c.id = d.case_id JOIN authors a ON a.id = m.author_id "
 )
@@ -542,18 +598,21 @@ class Store:
         *,
         now: datetime,
         advance_cursor: bool = True,
+        cluster_window: timedelta = timedelta(minutes=10),
     ) -> IngestResult:
         """Store a page of mentions, their cases and drafts, and the source's cursor, atomically.
 
         A mention already stored is skipped (however often it is fetched), so replaying a page
         after a crash repeats nothing. The cursor moves in the same transaction as the data it
-        covers, so a crash between pages loses nothing either.
+        covers, so a crash between pages loses nothing either. `cluster_window` is how far
+        back the planner needs to see outage complaints (`[cases] outage_cluster_window`).
         """
         unique = list({item.mention.id: item for item in items}.values())
         with self.transaction() as conn:
             known = self.known_mention_ids(i.mention.id for i in unique)
             new = [i for i in unique if i.mention.id not in known]
-            plan = planner(new, self._case_context(new)) if new else Plan()
+            plan = planner(new, self._case_practice_context(
+                new, self._case_context(new), cluster_window=cluster_window)) if new else Plan()
             self._write_authors(new, now)
             for case in plan.new_cases:
                 values = _case_values(case)
@@ -572,6 +631,7 @@ class Store:
                     [*values.values(), case_id],
                 )
             self._write_drafts(plan.drafts, now)
+            self._write_case_practice(plan, now)
             if advance_cursor:
                 conn.execute(
                     "INSERT INTO cursors (source, cursor, updated_at) VALUES (?, ?, ?) "
@@ -628,7 +688,7 @@ class Store:
             cases.update({r["id"]: _case_from_row(r) for r in rows})
             rows = conn.execute(
                 "SELECT DISTINCT case_id FROM drafts "
-                f"WHERE status = 'pending' AND case_id IN ({marks})",
+                f"WHERE status = 'pending' AND kind = 'reply' AND case_id IN ({marks})",
                 ids,
             )
             pending.update(r[0] for r in rows)
@@ -871,28 +931,9 @@ class Store:
         return [dict(r) for r in rows]
 
     def customer_history(self, author_id: str, *, limit: int = 20) -> dict[str, Any]:
-        """A customer's cases, posts, and the replies we approved or posted for them."""
-        cases = self.conn.execute(
-            "SELECT id, status, intent, priority, team, opened_at, resolved_at, "
-            "first_response_at, mention_count FROM cases WHERE author_id = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (author_id, limit),
-        ).fetchall()
-        mentions = self.conn.execute(
-            f"SELECT id, substr(text, 1, {EXCERPT}) AS text, length(text) AS length, url, "
-            "created_at, sentiment, intent, case_id FROM mentions WHERE author_id = ? "
-            "ORDER BY created_at DESC LIMIT ?",
-            (author_id, limit),
-        ).fetchall()
-        answers = self.conn.execute(
-            "SELECT d.id, d.case_id, d.text, d.status, d.decided_by, d.decided_at, "
-            "d.posted_at, d.posted_url FROM cases c JOIN drafts d ON d.case_id = c.id "
-            "WHERE c.author_id = ? AND d.status IN ('approved', 'posting', 'posted') "
-            "ORDER BY d.id DESC LIMIT ?",
-            (author_id, limit),
-        ).fetchall()
-        return {"cases": [dict(r) for r in cases], "mentions": [dict(r) for r in mentions],
-                "answers": [dict(r) for r in answers]}
+        """A customer's cases, posts, and the replies we approved or posted for them (across
+        linked authors; see `customer_view`)."""
+        return self.customer_view(author_id, limit=limit)
 
     def view_draft(self, draft_id: int, *, username: str, now: datetime,
                    since: datetime) -> dict[str, Any]:
@@ -1110,9 +1151,8 @@ class Store:
     def digest_cases(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Cases opened in a period, with what care metrics need."""
         rows = self.conn.execute(
-            "SELECT c.*, (SELECT count(*) FROM drafts d WHERE d.case_id = c.id "
-            "AND d.status = 'posted') AS replies_posted FROM cases c "
-            "WHERE c.opened_at >= ? AND c.opened_at < ?",
+            "SELECT * FROM cases WHERE opened_at >= ? AND opened_at < ? "
+            "AND merged_into IS NULL",
             (iso(start), iso(end)),
         )
         return [dict(r) for r in rows]
@@ -1198,6 +1238,369 @@ class Store:
             )
             self._audit("publisher", "post_failed", f"draft:{draft_id}", None, None,
                         {"error": error}, now)
+
+    # --- case service -------------------------------------------------------------------
+    # Incidents, escalation notifications, resolution, follow-ups, SLA watching, customers.
+
+    def _case_practice_context(self, new: Sequence[AnalysedMention], base: CaseContext, *,
+                               cluster_window: timedelta) -> CaseContext:
+        """Add what case practice needs to the planner's context: the authors' cases by their
+        posts too (an incident holds other authors' posts), recent outage complaints, the open
+        incident, and the cases merged into it."""
+        conn = self.conn
+        latest = dict(base.latest_case_by_author)
+        authors = sorted({i.mention.author.id for i in new})
+        for chunk in _chunks(authors):
+            rows = conn.execute(
+                "SELECT author_id, max(case_id) FROM mentions WHERE case_id IS NOT NULL "
+                f"AND author_id IN ({_marks(len(chunk))}) GROUP BY author_id",
+                chunk,
+            )
+            for author, case_id in rows:
+                latest[author] = max(case_id, latest.get(author, 0))
+        times = [i.mention.created_at for i in new]
+        recent = tuple(
+            (r[0], r[1], parse_iso(r[2]), r[3]) for r in conn.execute(
+                "SELECT m.id, m.author_id, m.created_at, m.case_id FROM mentions m "
+                "JOIN cases c ON c.id = m.case_id WHERE m.is_complaint = 1 "
+                "AND m.intent = 'outage' AND m.created_at >= ? AND m.created_at <= ? "
+                "AND c.kind = 'customer' ORDER BY m.created_at, m.id",
+                (iso(min(times) - cluster_window), iso(max(times))),
+            )
+        )
+        row = conn.execute(
+            "SELECT id FROM cases WHERE kind = 'incident' "
+            "AND status IN ('open', 'waiting', 'escalated') ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        incident_id = row[0] if row else None
+        cases = dict(base.cases)
+        wanted = set(latest.values()) | {r[3] for r in recent}
+        if incident_id is not None:
+            wanted.add(incident_id)
+        while wanted - set(cases):  # and the incidents that merged cases point at
+            ids = sorted(wanted - set(cases))
+            for id_chunk in _chunks(ids):
+                rows = conn.execute(
+                    f"SELECT * FROM cases WHERE id IN ({_marks(len(id_chunk))})", id_chunk)
+                cases.update({r["id"]: _case_from_row(r) for r in rows})
+            wanted = {c.merged_into for c in cases.values() if c.merged_into is not None}
+        pending = set(base.pending_draft)
+        extra = sorted(set(cases) - set(base.cases))
+        for id_chunk in _chunks(extra):
+            rows = conn.execute(
+                "SELECT DISTINCT case_id FROM drafts WHERE status = 'pending' "
+                f"AND kind = 'reply' AND case_id IN ({_marks(len(id_chunk))})",
+                id_chunk,
+            )
+            pending.update(r[0] for r in rows)
+        incident_pending: frozenset[str] = frozenset()
+        if incident_id is not None:
+            incident_pending = frozenset(r[0] for r in conn.execute(
+                "SELECT DISTINCT m.author_id FROM drafts d JOIN mentions m "
+                "ON m.id = d.mention_id WHERE d.case_id = ? AND d.status = 'pending' "
+                "AND d.kind = 'reply'",
+                (incident_id,),
+            ))
+        return replace(
+            base, cases=cases, latest_case_by_author=latest, pending_draft=frozenset(pending),
+            recent_outage=recent, incident_id=incident_id,
+            incident_pending_authors=incident_pending,
+        )
+
+    def _write_case_practice(self, plan: Plan, now: datetime) -> None:
+        """Move stored posts (and their drafts) an incident took over; queue notifications."""
+        conn = self.conn
+        for mention_id, case_id in plan.moved.items():
+            conn.execute("UPDATE mentions SET case_id = ? WHERE id = ?", (case_id, mention_id))
+            # the queue keys are copied from the case, as the insert trigger does
+            conn.execute(
+                "UPDATE drafts SET case_id = c.id, priority_rank = CASE c.priority "
+                "WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, "
+                "sla_due_at = coalesce(c.sla_due_at, ''), intent = c.intent, team = c.team "
+                "FROM cases c WHERE c.id = ? AND drafts.mention_id = ?",
+                (case_id, mention_id),
+            )
+        for case_id, reason, text in plan.notifications:
+            self.queue_notification(case_id, reason, text, now=now)
+
+    def get_case(self, case_id: int) -> Case:
+        """One case; NotFound if there is none with that id."""
+        row = self.conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no case with id {case_id} (see `brandbot cases list`)")
+        return _case_from_row(row)
+
+    def case_row(self, case_id: int) -> dict[str, Any]:
+        """One case as `list_cases` shows it; NotFound if absent."""
+        row = self.conn.execute(
+            "SELECT c.*, a.handle AS author, (SELECT min(d.id) FROM drafts d "
+            "WHERE d.case_id = c.id AND d.status = 'pending') AS pending_draft_id "
+            "FROM cases c JOIN authors a ON a.id = c.author_id WHERE c.id = ?",
+            (case_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no case with id {case_id} (see `brandbot cases list`)")
+        return dict(row)
+
+    def case_detail(self, case_id: int, *, limit: int = 200) -> dict[str, Any]:
+        """A case with its posts, its drafts and its audit trail (the case's and its drafts')."""
+        case = self.case_row(case_id)
+        mentions = [dict(r) for r in self.conn.execute(
+            f"SELECT m.id, m.platform, a.handle AS author, substr(m.text, 1, {EXCERPT}) AS text, "
+            "length(m.text) AS length, m.url, m.created_at, m.sentiment, m.intent, "
+            "m.is_complaint, m.priority, m.in_reply_to FROM mentions m "
+            "JOIN authors a ON a.id = m.author_id WHERE m.case_id = ? "
+            "ORDER BY m.created_at, m.id LIMIT ?",
+            (case_id, limit),
+        )]
+        drafts = [dict(r) for r in self.conn.execute(
+            "SELECT id, kind, mention_id, platform, status, text, template, created_at, "
+            "decided_by, decided_at, reason, posted_id, posted_at, error FROM drafts "
+            "WHERE case_id = ? ORDER BY id LIMIT ?",
+            (case_id, limit),
+        )]
+        subjects = [f"case:{case_id}", *(f"draft:{d['id']}" for d in drafts)]
+        audit = [dict(r) for r in self.conn.execute(
+            f"SELECT id, at, actor, action, subject, before, after, detail FROM audit "
+            f"WHERE subject IN ({_marks(len(subjects))}) ORDER BY id LIMIT ?",
+            [*subjects, limit],
+        )]
+        notifications = [dict(r) for r in self.conn.execute(
+            "SELECT reason, created_at, sent_at, attempts, error FROM notifications "
+            "WHERE case_id = ? ORDER BY id", (case_id,),
+        )]
+        return {"case": case, "mentions": mentions, "drafts": drafts, "audit": audit,
+                "notifications": notifications}
+
+    def resolve_case(self, case_id: int, *, actor: str, now: datetime,
+                     follow_up: timedelta) -> Case:
+        """Resolve a case, audited; its follow-up falls due `follow_up` later."""
+        with self.transaction():
+            case = self.get_case(case_id)
+            if case.merged_into is not None:
+                raise StoreError(f"case {case_id} was merged into incident {case.merged_into}; "
+                                 f"resolve that instead")
+            if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+                at = f" at {iso(case.resolved_at)}" if case.resolved_at else ""
+                raise StoreError(f"case {case_id} is already {case.status.value}{at}")
+            self.conn.execute(
+                "UPDATE cases SET status = 'resolved', resolved_at = ?, follow_up_due_at = ?, "
+                "updated_at = ? WHERE id = ?",
+                (iso(now), iso(now + follow_up), iso(now), case_id),
+            )
+            self._audit(actor, "case_resolve", f"case:{case_id}", case.status.value,
+                        CaseStatus.RESOLVED.value,
+                        {"follow_up_due_at": iso(now + follow_up)}, now)
+            return self.get_case(case_id)
+
+    def assign_case(self, case_id: int, *, team: str, actor: str, now: datetime) -> Case:
+        """Give a case to a team, audited with the old and new team."""
+        with self.transaction():
+            case = self.get_case(case_id)
+            if case.team == team:
+                raise StoreError(f"case {case_id} is already with team {team}")
+            self.conn.execute("UPDATE cases SET team = ?, updated_at = ? WHERE id = ?",
+                              (team, iso(now), case_id))
+            self._audit(actor, "case_assign", f"case:{case_id}", case.team, team, None, now)
+            return self.get_case(case_id)
+
+    # notifications: an outbox the case clock drains, one row per case and reason
+
+    def queue_notification(self, case_id: int, reason: str, text: str, *,
+                           now: datetime) -> bool:
+        """Queue a webhook notification unless one was queued for this case and reason."""
+        cursor = self.conn.execute(
+            "INSERT INTO notifications (case_id, reason, text, created_at, next_attempt_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(case_id, reason) DO NOTHING",
+            (case_id, reason, text, iso(now), iso(now)),
+        )
+        return cursor.rowcount > 0
+
+    def due_notifications(self, now: datetime, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Unsent notifications whose (next) attempt is due, oldest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM notifications WHERE sent_at IS NULL AND next_attempt_at <= ? "
+            "ORDER BY id LIMIT ?",
+            (iso(now), limit),
+        )
+        return [dict(r) for r in rows]
+
+    def mark_notification_sent(self, notification_id: int, *, now: datetime) -> None:
+        """Record that the webhook accepted a notification."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE notifications SET sent_at = ?, attempts = attempts + 1, error = NULL "
+                "WHERE id = ? AND sent_at IS NULL",
+                (iso(now), notification_id),
+            )
+
+    def mark_notification_failed(self, notification_id: int, *, error: str,
+                                 retry_at: datetime) -> None:
+        """Record a failed attempt; the notification is tried again at `retry_at`."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE notifications SET attempts = attempts + 1, error = ?, "
+                "next_attempt_at = ? WHERE id = ? AND sent_at IS NULL",
+                (error[:500], iso(retry_at), notification_id),
+            )
+
+    def cases_to_watch(self, *, now: datetime, due_before: datetime, opened_after: datetime,
+                       opened_before: datetime) -> list[tuple[Case, str]]:
+        """Active cases (with the author's handle) that may be near an SLA target and were not
+        yet notified for the target now applying: unanswered ones due in (now, due_before],
+        answered ones opened in (opened_after, opened_before]."""
+        rows = self.conn.execute(
+            "SELECT c.*, a.handle FROM cases c JOIN authors a ON a.id = c.author_id "
+            "WHERE c.status IN ('open', 'waiting', 'escalated') AND ("
+            "(c.first_response_at IS NULL AND c.sla_due_at > ? AND c.sla_due_at <= ?) OR "
+            "(c.first_response_at IS NOT NULL AND c.opened_at > ? AND c.opened_at <= ?)) "
+            "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_id = c.id "
+            "AND n.reason = CASE WHEN c.first_response_at IS NULL "
+            "THEN 'sla_at_risk:first_response' ELSE 'sla_at_risk:resolution' END)",
+            (iso(now), iso(due_before), iso(opened_after), iso(opened_before)),
+        )
+        return [(_case_from_row(r), r["handle"]) for r in rows]
+
+    def create_follow_ups(self, now: datetime,
+                          drafter: Callable[[Case, Mention], DraftSpec]) -> list[int]:
+        """Write the follow-up drafts that are due, at most one round per resolution.
+
+        A resolved case whose `follow_up_due_at` has passed gets a draft (kind `follow_up`) on
+        the customer's latest post; an incident gets one for each customer in it.
+        """
+        created: list[int] = []
+        with self.transaction() as conn:
+            due = conn.execute(
+                "SELECT * FROM cases c WHERE c.status = 'resolved' AND c.follow_up_due_at <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_id = c.id "
+                "AND d.kind = 'follow_up' AND d.created_at >= c.resolved_at) ORDER BY c.id",
+                (iso(now),),
+            ).fetchall()
+            for row in due:
+                case = _case_from_row(row)
+                if case.kind is CaseKind.INCIDENT:
+                    authors = [r[0] for r in conn.execute(
+                        "SELECT DISTINCT m.author_id FROM drafts d JOIN mentions m "
+                        "ON m.id = d.mention_id WHERE d.case_id = ? AND d.kind = 'reply'",
+                        (case.id,),
+                    )]
+                else:
+                    authors = [case.author_id]
+                for author in sorted(authors):
+                    last = conn.execute(
+                        "SELECT id FROM mentions WHERE case_id = ? AND author_id = ? "
+                        "ORDER BY created_at DESC, id DESC LIMIT 1",
+                        (case.id, author),
+                    ).fetchone()
+                    if last is None:
+                        continue
+                    mention = self.load_mention(last[0])
+                    spec = drafter(case, mention)
+                    cursor = conn.execute(
+                        "INSERT INTO drafts (case_id, mention_id, platform, text, original_text, "
+                        "template, status, flags, created_at, kind) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, 'follow_up')",
+                        (case.id, mention.id, mention.platform, spec.text, spec.text,
+                         spec.template, _dumps(list(spec.flags)), iso(now)),
+                    )
+                    created.append(int(cursor.lastrowid or 0))
+        return created
+
+    # customers: one person's authors on several platforms
+
+    def author_id_for(self, ref: str) -> str:
+        """The author id for `platform:id` or `platform:handle` (with or without @)."""
+        if self.conn.execute("SELECT 1 FROM authors WHERE id = ?", (ref,)).fetchone():
+            return ref
+        platform, _, handle = ref.partition(":")
+        row = self.conn.execute(
+            "SELECT id FROM authors WHERE platform = ? AND lower(handle) = lower(?) "
+            "ORDER BY last_seen_at DESC LIMIT 1",
+            (platform, handle.lstrip("@")),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no author {ref!r}: name one as platform:handle, e.g. x:dana or "
+                           "reddit:dana_k")
+        return str(row[0])
+
+    def customer_authors(self, author_id: str) -> list[str]:
+        """The author and every author linked to them (NotFound for an unknown author)."""
+        row = self.conn.execute("SELECT id, customer_id FROM authors WHERE id = ?",
+                                (author_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no author {author_id!r}: author ids are platform:handle, "
+                           "e.g. x:dana or reddit:dana_k")
+        if row["customer_id"] is None:
+            return [author_id]
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM authors WHERE customer_id = ? ORDER BY id", (row["customer_id"],))]
+
+    def link_customers(self, first: str, second: str, *, actor: str, now: datetime) -> list[str]:
+        """Record that two authors are one customer (and so everyone linked to either is);
+        returns every author of that customer."""
+        with self.transaction() as conn:
+            found = {r[0]: r[1] for r in conn.execute(
+                "SELECT id, customer_id FROM authors WHERE id IN (?, ?)", (first, second))}
+            for author in (first, second):
+                if author not in found:
+                    raise NotFound(f"no author {author!r}: author ids are platform:handle, "
+                                   "e.g. x:dana or reddit:dana_k")
+            customer = found[first] or first
+            other = found[second] or second
+            conn.execute(
+                "UPDATE authors SET customer_id = ? WHERE id IN (?, ?) OR customer_id IN (?, ?)",
+                (customer, first, second, customer, other),
+            )
+            self._audit(actor, "customer_link", f"customer:{customer}", None,
+                        f"{first} = {second}", None, now)
+        return self.customer_authors(first)
+
+    def customer_view(self, author_id: str, *, limit: int = 20) -> dict[str, Any]:
+        """Everything about one customer across their linked authors: cases (their own and the
+        incidents their posts joined), posts, our approved or posted replies, and a summary of
+        earlier complaints and how their cases ended."""
+        ids = self.customer_authors(author_id)
+        marks = _marks(len(ids))
+        authors = [dict(r) for r in self.conn.execute(
+            "SELECT id, platform, handle, display_name, followers, first_seen_at, last_seen_at "
+            f"FROM authors WHERE id IN ({marks}) ORDER BY id", ids)]
+        theirs = (f"(c.author_id IN ({marks}) OR c.id IN (SELECT case_id FROM mentions "
+                  f"WHERE author_id IN ({marks}) AND case_id IS NOT NULL)) "
+                  "AND c.merged_into IS NULL")
+        cases = [dict(r) for r in self.conn.execute(
+            "SELECT c.id, c.kind, c.platform, c.status, c.intent, c.priority, c.team, "
+            "c.opened_at, c.first_response_at, c.resolved_at, c.csat, c.mention_count, "
+            "c.escalation, c.replies_posted FROM cases c "
+            f"WHERE {theirs} ORDER BY c.id DESC LIMIT ?", [*ids, *ids, limit])]
+        outcomes = dict(self.conn.execute(
+            f"SELECT c.status, count(*) FROM cases c WHERE {theirs} GROUP BY c.status",
+            [*ids, *ids]).fetchall())
+        csat = self.conn.execute(
+            f"SELECT avg(c.csat), count(c.csat) FROM cases c WHERE {theirs}",
+            [*ids, *ids]).fetchone()
+        mentions = [dict(r) for r in self.conn.execute(
+            f"SELECT m.id, m.platform, a.handle AS author, substr(m.text, 1, {EXCERPT}) AS text, "
+            "length(m.text) AS length, m.url, m.created_at, m.sentiment, m.intent, "
+            "m.is_complaint, m.case_id FROM mentions m JOIN authors a ON a.id = m.author_id "
+            f"WHERE m.author_id IN ({marks}) ORDER BY m.created_at DESC LIMIT ?",
+            [*ids, limit])]
+        totals = self.conn.execute(
+            "SELECT count(*), coalesce(sum(is_complaint), 0), min(created_at), max(created_at) "
+            f"FROM mentions WHERE author_id IN ({marks})", ids).fetchone()
+        answers = [dict(r) for r in self.conn.execute(
+            "SELECT d.id, d.case_id, d.kind, d.text, d.status, d.decided_by, d.decided_at, "
+            "d.posted_at, d.posted_url FROM drafts d JOIN mentions m ON m.id = d.mention_id "
+            f"WHERE m.author_id IN ({marks}) AND d.status IN ('approved', 'posting', 'posted') "
+            "ORDER BY d.id DESC LIMIT ?", [*ids, limit])]
+        return {
+            "author_id": author_id, "authors": authors, "cases": cases, "mentions": mentions,
+            "answers": answers,
+            "summary": {
+                "posts": totals[0], "complaints": totals[1], "cases": sum(outcomes.values()),
+                "outcomes": outcomes, "csat_avg": round(csat[0], 2) if csat[1] else None,
+                "csat_responses": csat[1], "first_post_at": totals[2], "last_post_at": totals[3],
+            },
+        }
 
     # --- users --------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ def voice_from_settings(settings: Settings) -> Voice:
 
 
 class Drafter:
-    """Writes the first reply for a case; a draft that breaks a voice rule is flagged, not cut."""
+    """Writes a case's replies and follow-ups; a draft that breaks a voice rule is flagged, not
+    cut."""
 
     def __init__(self, voice: Voice) -> None:
         self.voice = voice
@@ -28,6 +29,15 @@ class Drafter:
         key = self.voice.template_for(case.intent)
         rendered = self.voice.render(
             key, author=mention.author, platform=mention.platform, case_id=case.id,
+            team=case.team,
+        )
+        return DraftSpec(text=rendered.text, template=rendered.template, flags=rendered.flags)
+
+    def follow_up(self, case: Case, mention: Mention) -> DraftSpec:
+        """The check-in after a case was resolved (template `follow_up`: it asks for a 1-5
+        rating, which the planner reads back as the case's CSAT)."""
+        rendered = self.voice.render(
+            "follow_up", author=mention.author, platform=mention.platform, case_id=case.id,
             team=case.team,
         )
         return DraftSpec(text=rendered.text, template=rendered.template, flags=rendered.flags)

@@ -50,9 +50,13 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads).
+
+    Module-scoped: Playwright's sync API keeps an event loop running while it is open, and
+    pytest-asyncio cannot start the async tests of later modules under it.
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. Run "
                     "`make test` (it installs it with apt-get) or `apt-get install chromium`.")

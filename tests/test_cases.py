@@ -79,7 +79,8 @@ def test_our_reply_marks_first_response_and_a_new_complaint_gets_a_new_draft(
     store.ingest("s", None, [analysed(ours, complaint=False), analysed(again)], planner, now=T0)
     (case,) = store.list_cases()
     assert case["first_response_at"].startswith("2026-11-18T07:05")
-    assert case["status"] == CaseStatus.WAITING.value
+    # our reply made it `waiting`; the customer's complaint after it makes it ours again
+    assert case["status"] == CaseStatus.OPEN.value
     assert case["mention_count"] == 2 and case["customer_effort"] == 1
     assert [d["mention_id"] for d in store.list_drafts(status="pending")] == ["x:22"]
 
@@ -185,3 +186,94 @@ def test_escalation_reasons() -> None:
     assert escalation_reasons(plain, followers=50_000, high_reach=10_000) == [
         "high-reach author (50000 followers)"]
     assert escalation_reasons(plain, followers=50, high_reach=10_000) == []
+
+
+# --- case practice: the planner's newer rules, without the pipeline -------------------------
+
+
+def _resolve(store: Store, case_id: int, minutes: float) -> None:
+    store.resolve_case(case_id, actor="ann", now=T0 + timedelta(minutes=minutes),
+                       follow_up=timedelta(hours=24))
+
+
+def test_our_reply_alone_leaves_the_case_waiting_but_an_escalated_case_stays_escalated(
+        store: Store) -> None:
+    store.ingest("s", None, [
+        analysed(mention("70", author="amy")),
+        analysed(mention("71", author="bo"), priority=Priority.URGENT),
+    ], planner, now=T0)
+    store.conn.execute("UPDATE cases SET status = 'escalated' WHERE author_id = 'x:bo'")
+    ours = [analysed(mention(n, "DM us", author="BrightwaveHelp", minutes=5, in_reply_to=p,
+                             conversation_id=p), complaint=False) for n, p in (("72", "70"),
+                                                                                ("73", "71"))]
+    store.ingest("s", None, ours, planner, now=T0)
+    assert {c["author"]: c["status"] for c in store.list_cases()} == {
+        "amy": "waiting", "bo": "escalated"}
+
+
+def test_thanks_or_a_rating_in_a_resolved_thread_do_not_reopen_it(store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("80", author="cy"))], planner, now=T0)
+    _resolve(store, 1, 60)
+    thanks = mention("81", "thanks, all good now", author="cy", minutes=90, in_reply_to="80",
+                     conversation_id="80")
+    rating = mention("82", "5", author="cy", minutes=100, in_reply_to="80", conversation_id="80")
+    store.ingest("s", None, [analysed(thanks, complaint=False, intent=Intent.PRAISE),
+                             analysed(rating, complaint=False, intent=Intent.OTHER)],
+                 planner, now=T0)
+    (case,) = store.list_cases()
+    assert (case["status"], case["csat"], case["mention_count"]) == ("resolved", 5, 3)
+    assert case["csat_at"].startswith("2026-11-18T08:40")
+
+
+def test_a_rating_before_resolution_is_not_csat(store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("85", author="di"))], planner, now=T0)
+    store.ingest("s", None, [analysed(mention("86", "5 days and counting", author="di",
+                                              minutes=5))], planner, now=T0)
+    assert store.list_cases()[0]["csat"] is None
+
+
+def test_an_answered_case_stays_its_own_when_an_incident_forms(store: Store) -> None:
+    store.ingest("s", None, [analysed(mention("90", author="ed"))], planner, now=T0)
+    store.ingest("s", None, [analysed(mention("91", "DM us", author="BrightwaveHelp", minutes=1,
+                                              in_reply_to="90", conversation_id="90"),
+                                      complaint=False)], planner, now=T0)
+    store.ingest("s", None, [analysed(mention(str(92 + i), author=f"c{i}", minutes=2 + i))
+                             for i in range(4)], planner, now=T0)
+    (incident,) = store.list_cases(status="escalated")
+    assert (incident["kind"], incident["author"]) == ("incident", "c0")
+    assert incident["mention_count"] == 4  # the four unanswered customers' posts
+    (ed,) = [c for c in store.list_cases() if c["author"] == "ed"]
+    assert (ed["kind"], ed["merged_into"], ed["status"]) == ("customer", None, "waiting")
+    assert store.count("mentions", "case_id = ?", [incident["id"]]) == 4
+
+
+def test_escalation_reasons_are_merged_into_one_list() -> None:
+    from monitor.cases import _merge_reasons
+
+    assert _merge_reasons(["escalation(small claims, ombudsman)"],
+                          ["escalation(ofcom, small claims)", "high-reach author (9 followers)"]
+                          ) == ("escalation(small claims, ombudsman, ofcom); "
+                                "high-reach author (9 followers)")
+
+
+def test_sla_met_reads_cases_and_rows() -> None:
+    from monitor.cases import sla_met
+
+    assert sla_met(_case(first_response_at=T0 + timedelta(minutes=59)),
+                   first_response=FIRST) is True
+    row = {"priority": "high", "opened_at": "2026-11-18T07:00:00Z",
+           "first_response_at": "2026-11-18T08:01:00Z"}
+    assert sla_met(row, first_response={"high": timedelta(hours=1)}) is False
+    unanswered = {**row, "first_response_at": None}
+    assert sla_met(unanswered, first_response=FIRST) is None
+    assert sla_met(unanswered, first_response=FIRST, now=T0 + timedelta(hours=2)) is False
+
+
+def test_sla_policy_reads_a_draft_rows_case_columns() -> None:
+    from monitor.cases import SlaPolicy
+
+    policy = SlaPolicy(FIRST, RESOLVE)
+    row = {"case_status": "open", "priority": "high", "case_opened_at": "2026-11-18T07:00:00Z",
+           "case_first_response_at": None, "sla_due_at": "2026-11-18T08:00:00.000000Z"}
+    assert policy.of_row(row, T0 + timedelta(minutes=50), prefix="case_") == {
+        "sla_state": "at_risk", "sla_due": "2026-11-18T08:00:00.000000Z"}

@@ -144,9 +144,9 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     example = ROOT / "config" / "example.toml"
     assert isinstance(load_settings(example, environ={}), Settings)
     text = example.read_text()
-    models = [s.Settings, s.Brand, s.Voice, s.Routing, s.Team, s.Sla, s.Cases, s.Analysis,
-              s.Publisher, s.Digest, s.Web, s.Storage, s.ReplaySource, s.XSource, s.RedditSource,
-              s.MastodonSource, s.BlueskySource, s.HackerNewsSource]
+    models = [s.Settings, s.Brand, s.Voice, s.Routing, s.Team, s.Sla, s.Cases, s.Notify,
+              s.Analysis, s.Publisher, s.Digest, s.Web, s.Storage, s.ReplaySource, s.XSource,
+              s.RedditSource, s.MastodonSource, s.BlueskySource, s.HackerNewsSource]
     undocumented = sorted(
         key for model in models for key in _keys(model)
         if not re.search(rf"(^|\[|\.|#\s*|\s){re.escape(key)}(\s*=|\]|\.|\s)", text, re.M)

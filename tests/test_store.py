@@ -96,12 +96,30 @@ def test_the_web_migration_fills_queue_keys_and_search_for_existing_drafts(
 
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
     old = Store(tmp_path / "old.db")
-    old.ingest("src", None, [
-        analysed(mention("1", "brightwave router on fire", author="ann"),
-                 priority=Priority.URGENT, intent=Intent.OUTAGE),
-        analysed(mention("2", "brightwave billing mess", author="bob", platform="reddit"),
-                 priority=Priority.LOW, intent=Intent.BILLING),
-    ], simple_planner, now=T0)
+    # Rows as the code of that schema wrote them (today's ingest needs today's schema).
+    at = "2026-11-18T07:00:00.000000Z"
+    for n, (platform, author, text, intent, priority, due) in enumerate([
+        ("x", "ann", "brightwave router on fire", Intent.OUTAGE, Priority.URGENT,
+         "2026-11-18T07:15:00.000000Z"),
+        ("reddit", "bob", "brightwave billing mess", Intent.BILLING, Priority.LOW,
+         "2026-11-19T07:00:00.000000Z"),
+    ], start=1):
+        author_id = f"{platform}:{author}"
+        old.conn.execute("INSERT INTO authors (id, platform, native_id, handle, first_seen_at, "
+                         "last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (author_id, platform, author, author, at, at))
+        old.conn.execute("INSERT INTO cases (id, author_id, platform, status, intent, priority, "
+                         "opened_at, updated_at, sla_due_at) VALUES (?, ?, ?, 'open', ?, ?, ?, "
+                         "?, ?)", (n, author_id, platform, intent.value, priority.value, at, at,
+                                   due))
+        old.conn.execute("INSERT INTO mentions (id, platform, native_id, author_id, text, "
+                         "created_at, fetched_at, sentiment, is_complaint, intent, priority, "
+                         "case_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'negative', 1, ?, ?, ?)",
+                         (f"{platform}:{n}", platform, str(n), author_id, text, at, at,
+                          intent.value, priority.value, n))
+        old.conn.execute("INSERT INTO drafts (case_id, mention_id, platform, text, "
+                         "original_text, template, status, created_at) VALUES (?, ?, ?, 'Hi', "
+                         "'Hi', 'default', 'pending', ?)", (n, f"{platform}:{n}", platform, at))
     old.close()
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
 

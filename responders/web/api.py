@@ -1,4 +1,5 @@
-"""The JSON API: list drafts, decide or hand off one, poll the queue, share who is viewing.
+"""The JSON API: list drafts, decide or hand off one, poll the queue, share who is viewing;
+cases and customers.
 
 Errors are `{"error": "..."}` with 401 (not signed in), 403 (role, CSRF), 404, 409 (already
 decided) or 422 (a broken voice rule, a missing reason, an unknown team).
@@ -11,7 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from monitor.models import DraftStatus
+from monitor.cases import SlaPolicy
+from monitor.models import CaseStatus, DraftStatus
 from monitor.store import AlreadyDecided, NotFound, StoreError, draft_fields
 from responders.queue import NotPermitted, RuleBroken, approve, hand_off, reject
 from responders.web.sessions import json_error
@@ -35,6 +37,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
 def _string(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     return value if isinstance(value, str) else None
+
+
+def _draft_json(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
+    """A draft's public fields, its kind, and its case's SLA state now."""
+    policy = SlaPolicy.from_settings(request.app[SETTINGS_KEY])
+    return draft_fields({**row, **policy.of_row(row, now(request), prefix="case_")})
 
 
 def _refused(exc: StoreError) -> web.Response:
@@ -61,7 +69,7 @@ async def list_drafts(request: web.Request) -> web.Response:
         return json_error(400, "limit and offset are whole numbers")
     rows = await store(request).read(
         lambda s: s.list_drafts(status=status, limit=limit, offset=offset))
-    return web.json_response([draft_fields(r) for r in rows])
+    return web.json_response([_draft_json(request, r) for r in rows])
 
 
 async def get_draft(request: web.Request) -> web.Response:
@@ -71,7 +79,7 @@ async def get_draft(request: web.Request) -> web.Response:
         row = await store(request).read(lambda s: s.draft_row(draft_id))
     except NotFound as exc:
         return json_error(404, str(exc))
-    return web.json_response(draft_fields(row))
+    return web.json_response(_draft_json(request, row))
 
 
 async def approve_draft(request: web.Request) -> web.Response:
@@ -86,10 +94,10 @@ async def approve_draft(request: web.Request) -> web.Response:
 
     def run(s: Any) -> dict[str, Any]:
         approve(s, draft_id, user=who.username, voice=voice, now=at, text=text)
-        return draft_fields(s.draft_row(draft_id))
+        return s.draft_row(draft_id)
 
     try:
-        return web.json_response(await store(request).write(run))
+        return web.json_response(_draft_json(request, await store(request).write(run)))
     except StoreError as exc:
         return _refused(exc)
 
@@ -106,10 +114,10 @@ async def reject_draft(request: web.Request) -> web.Response:
 
     def run(s: Any) -> dict[str, Any]:
         reject(s, draft_id, user=who.username, reason=reason, now=at)
-        return draft_fields(s.draft_row(draft_id))
+        return s.draft_row(draft_id)
 
     try:
-        return web.json_response(await store(request).write(run))
+        return web.json_response(_draft_json(request, await store(request).write(run)))
     except StoreError as exc:
         return _refused(exc)
 
@@ -129,10 +137,10 @@ async def hand_off_draft(request: web.Request) -> web.Response:
 
     def run(s: Any) -> dict[str, Any]:
         hand_off(s, draft_id, team=team, user=who.username, now=at)
-        return draft_fields(s.draft_row(draft_id))
+        return s.draft_row(draft_id)
 
     try:
-        return web.json_response(await store(request).write(run))
+        return web.json_response(_draft_json(request, await store(request).write(run)))
     except StoreError as exc:
         return _refused(exc)
 
@@ -154,3 +162,56 @@ async def viewing(request: web.Request) -> web.Response:
 async def queue_state(request: web.Request) -> web.Response:
     """`GET /api/queue`: pending count and the marks that change when the queue does."""
     return web.json_response(await store(request).read(lambda s: s.queue_state()))
+
+
+# --- cases and customers ----------------------------------------------------------------------
+
+# The fields of a case in `GET /api/cases` (those of `brandbot cases list --json`).
+CASE_FIELDS = ("id", "kind", "status", "author", "author_id", "platform", "intent", "priority",
+               "team", "opened_at", "first_response_at", "resolved_at", "sla_due_at",
+               "sla_state", "sla_due", "mention_count", "customer_effort", "replies_posted",
+               "csat", "escalation", "follow_up_due_at", "merged_into", "pending_draft_id")
+
+
+def _case_json(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
+    policy = SlaPolicy.from_settings(request.app[SETTINGS_KEY])
+    item = {**row, **policy.of_row(row, now(request))}
+    return {k: item.get(k) for k in CASE_FIELDS}
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    """`GET /api/cases?status=open&team=billing&limit=100&before=ID`: newest first."""
+    status = request.query.get("status")
+    if status is not None and status not in [s.value for s in CaseStatus]:
+        return json_error(400, f"unknown status {status!r}")
+    team = request.query.get("team") or None
+    try:
+        limit = min(max(int(request.query.get("limit", "100")), 1), 1000)
+        before = int(request.query["before"]) if "before" in request.query else None
+    except ValueError:
+        return json_error(400, "limit and before are whole numbers")
+    rows = await store(request).read(
+        lambda s: s.list_cases(status=status, team=team, limit=limit, before_id=before))
+    return web.json_response([_case_json(request, r) for r in rows])
+
+
+async def get_case(request: web.Request) -> web.Response:
+    """`GET /api/cases/{id}`: the case, its posts, drafts, audit trail and notifications."""
+    case_id = int(request.match_info["id"])
+    try:
+        detail = await store(request).read(lambda s: s.case_detail(case_id))
+    except NotFound as exc:
+        return json_error(404, str(exc))
+    detail["case"] = _case_json(request, detail["case"])
+    return web.json_response(detail)
+
+
+async def get_customer(request: web.Request) -> web.Response:
+    """`GET /api/customers/{author_id}`: every case and post of a customer, across the
+    accounts linked to them, with a summary of their earlier complaints and how they ended."""
+    ref = request.match_info["author_id"]
+    try:
+        view = await store(request).read(lambda s: s.customer_view(s.author_id_for(ref)))
+    except NotFound as exc:
+        return json_error(404, str(exc))
+    return web.json_response(view)

@@ -135,6 +135,9 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
         web.post(api_draft + "/reject", api.reject_draft),
         web.post(api_draft + "/hand-off", api.hand_off_draft),
         web.post(api_draft + "/viewing", api.viewing),
+        web.get("/api/cases", api.list_cases),
+        web.get(r"/api/cases/{id:\d+}", api.get_case),
+        web.get("/api/customers/{author_id}", api.get_customer),
         web.static("/static", STATIC),
     ])
     return app

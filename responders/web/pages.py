@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 from pydantic_core import PydanticCustomError
 
+from monitor.cases import SlaPolicy
 from monitor.digest import Period, digest_for, render_html
 from monitor.models import REPLY_LIMITS, CaseStatus, DraftStatus, Intent, Priority, Role
 from monitor.settings import parse_duration
@@ -71,6 +72,7 @@ async def queue_page(request: web.Request) -> web.Response:
     size = request.app[POLICY_KEY].page_size
     page, marks = await store(request).read(
         lambda s: (s.queue(f, after=after, before=before, limit=size), s.queue_marks()))
+    _with_sla(request, page.rows, prefix="case_")
     query = params.filter_query(f)
     return await render(
         request, "queue.html", page=page, filters=f, filter_query=query,
@@ -152,6 +154,7 @@ async def _draft_view(request: web.Request, draft_id: int, *, status: int = 200,
     presence = await db.write(lambda s: s.view_draft(draft_id, username=who.username, now=at,
                                                      since=since))
     draft = data["draft"]
+    _with_sla(request, [draft], prefix="case_")
     shown = draft["text"] if text is None else text
     voice = request.app[VOICE_KEY]
     pending = draft["status"] == DraftStatus.PENDING.value
@@ -238,6 +241,14 @@ async def hand_off_draft(request: web.Request) -> web.Response:
 # --- cases, audit, users ------------------------------------------------------------------
 
 
+def _with_sla(request: web.Request, rows: list[dict[str, Any]], *, prefix: str = "") -> None:
+    """Add each row's SLA state now (`sla_state`: ok, at_risk, breached, met; `sla_due`)."""
+    policy = SlaPolicy.from_settings(request.app[SETTINGS_KEY])
+    at = now(request)
+    for row in rows:
+        row.update(policy.of_row(row, at, prefix=prefix))
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -254,6 +265,7 @@ async def cases_page(request: web.Request) -> web.Response:
         lambda s: s.list_cases(status=status, team=team, before_id=before, limit=size + 1))
     more = len(rows) > size
     rows = rows[:size]
+    _with_sla(request, rows)
     keep = {k: v for k, v in (("status", status), ("team", team)) if v}
     return await render(
         request, "cases.html", cases=rows, case_status=status, team=team, now=now(request),
