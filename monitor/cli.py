@@ -439,6 +439,8 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
             ]
             loops.append(asyncio.create_task(publisher.run(stop)))
             loops.append(asyncio.create_task(keeper.run(stop)))
+            loops.append(asyncio.create_task(_digest_scheduler(settings, store, notifier)
+                                             .run(stop)))
             await stop.wait()
             await _until_stopped(loops, stop)
     finally:
@@ -452,6 +454,18 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
     log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed,
                                          "posted": publisher.posted})
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def _digest_scheduler(settings: Settings, store: AsyncStore,
+                      notifier: Notifier | None) -> Any:
+    """Scheduled e-mail digests and crisis alerts (composed here: responders sends them)."""
+    from functools import partial
+
+    from responders.mailer import send_digest
+    from responders.schedule import DigestScheduler
+
+    send = partial(send_digest, environ=os.environ) if settings.digest.recipients else None
+    return DigestScheduler(settings, store, notifier=notifier, send=send, clock=utcnow)
 
 
 def _on_signal(stop: asyncio.Event, signum: int) -> None:

@@ -589,6 +589,16 @@ class Store:
         row = self.conn.execute("SELECT cursor FROM cursors WHERE source = ?", (source,)).fetchone()
         return row[0] if row else None
 
+    def set_cursor(self, source: str, cursor: str, *, now: datetime) -> None:
+        """Record where a job that is not a platform source got to (digests, alerts)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO cursors (source, cursor, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, "
+                "updated_at = excluded.updated_at",
+                (source, cursor, iso(now)),
+            )
+
     def ingest(
         self,
         source: str,
@@ -1108,9 +1118,7 @@ class Store:
             "complaints_by_intent": dict(self.conn.execute(
                 f"SELECT intent, count(*) FROM mentions WHERE {self._PERIOD} "
                 "AND is_complaint = 1 GROUP BY 1", span).fetchall()),
-            "hourly_negative": dict(self.conn.execute(
-                f"SELECT substr(created_at, 1, 13), count(*) FROM mentions "
-                f"WHERE {self._PERIOD} AND sentiment = 'negative' GROUP BY 1", span).fetchall()),
+            "hourly_negative": self.negative_per_hour(start, end),
         }
 
     def digest_posts(self, start: datetime, end: datetime, *, where: str = "1 = 1",
@@ -1136,6 +1144,18 @@ class Store:
             item["reach"] = item["followers"] + engagement
             out.append(item)
         return out
+
+    def negative_per_hour(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Negative mentions per hour (YYYY-MM-DDTHH) posted in a period."""
+        return dict(self.conn.execute(
+            f"SELECT substr(created_at, 1, 13), count(*) FROM mentions WHERE {self._PERIOD} "
+            "AND sentiment = 'negative' GROUP BY 1", (iso(start), iso(end))).fetchall())
+
+    def count_negative(self, start: datetime, end: datetime) -> int:
+        """Negative mentions posted in a period."""
+        return int(self.conn.execute(
+            f"SELECT count(*) FROM mentions WHERE {self._PERIOD} AND sentiment = 'negative'",
+            (iso(start), iso(end))).fetchone()[0])
 
     def digest_texts(self, start: datetime, end: datetime, *, limit: int) -> list[str]:
         """Up to `limit` post texts of a period, spread evenly across it (a fixed sample)."""

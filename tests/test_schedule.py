@@ -54,3 +54,46 @@ def test_a_crisis_is_a_last_hour_far_above_the_hours_before() -> None:
     assert alert is not None and alert["negative"] == 12 and alert["z"] > 3
     assert crisis(quiet, 2, z=0.1) is None  # below the minimum count
     assert crisis([0] * 12, 5, z=3) == {"negative": 5.0, "baseline": 0.0, "z": 5.0}
+
+
+async def test_scheduler_sends_each_digest_and_crisis_alert_once_across_restarts(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from monitor.models import Intent
+    from monitor.settings import Settings
+    from monitor.store import AsyncStore, Store
+    from responders.schedule import DigestScheduler
+    from tests.factories import T0, analysed, mention, simple_planner
+
+    now = MONDAY.replace(hour=8, minute=10)
+    offset = (now - T0).total_seconds() / 60  # the factories count minutes from T0
+    posts = [analysed(mention(str(i), "brightwave down", author=f"c{i}",
+                              minutes=offset - 55 + i), intent=Intent.OUTAGE)
+             for i in range(12)]
+    db = tmp_path / "s.db"
+    store = Store(db)
+    store.ingest("s", None, posts, simple_planner, now=now)
+    store.close()
+    settings = Settings.model_validate({
+        "brand": {"name": "Brightwave", "keywords": ["brightwave"]},
+        "digest": {"daily_at": "08:00", "recipients": ["m@example.com"]},
+    })
+    alerts: list[str] = []
+    sent: list[dict] = []
+
+    async def notify(text: str) -> None:
+        alerts.append(text)
+
+    async def send(options, document) -> None:  # type: ignore[no-untyped-def]
+        sent.append(document)
+
+    for _restart in range(2):
+        astore = await AsyncStore(db).open()
+        scheduler = DigestScheduler(settings, astore, notifier=notify, send=send,
+                                    clock=lambda: now)
+        await scheduler.run_once()
+        await scheduler.run_once()
+        await astore.close()
+    assert len(alerts) == 1 and "12 negative mentions in the last hour" in alerts[0]
+    assert len(sent) == 1
+    assert sent[0]["period"]["end"].startswith("2026-11-23T08:00")
+    assert sent[0]["volume"]["total"] == 12
