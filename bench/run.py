@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.corpus import posts
+from bench.digest_bench import digest_1m_s
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -274,21 +275,29 @@ WEB_BENCHMARKS: dict[str, Callable[[int], float]] = {
     "queue_search_p50_ms": queue_search_p50_ms,
     "approve_p50_ms": approve_p50_ms,
 }
+# Measured over a store of N mentions (1,000,000; --quick: 100,000), seeded once per run.
+DIGEST_BENCHMARKS: dict[str, Callable[[int], float]] = {"digest_1m_s": digest_1m_s}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench")
-    parser.add_argument("--only", nargs="*", choices=sorted({*BENCHMARKS, *WEB_BENCHMARKS}))
+    parser.add_argument("--only", nargs="*",
+                        choices=sorted({*BENCHMARKS, *WEB_BENCHMARKS, *DIGEST_BENCHMARKS}))
     parser.add_argument("--quick", action="store_true", help="fewer posts and runs")
     args = parser.parse_args(argv)
     n, repeat = (5_000, 3) if args.quick else (30_000, 5)
     drafts, web_repeat = (10_000, 1) if args.quick else (100_000, 3)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results.setdefault("figures", {})
-    for name in args.only or [*BENCHMARKS, *WEB_BENCHMARKS]:
+    stored = 100_000 if args.quick else 1_000_000
+    for name in args.only or [*BENCHMARKS, *WEB_BENCHMARKS, *DIGEST_BENCHMARKS]:
         if name in BENCHMARKS:
             figure = _runs(lambda name=name: BENCHMARKS[name](n), repeat)
             what = f"{repeat} runs of {n:,} posts"
+        elif name in DIGEST_BENCHMARKS:
+            figure = {**_runs(lambda name=name: DIGEST_BENCHMARKS[name](stored), 3),
+                      "stored_mentions": stored}
+            what = f"3 runs, weekly digest over {stored:,} stored mentions"
         else:
             figure = _runs(lambda name=name: WEB_BENCHMARKS[name](drafts), web_repeat)
             figure["pending_drafts"] = drafts

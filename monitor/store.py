@@ -797,6 +797,21 @@ class Store:
             raw=json.loads(row["raw"]),
         )
 
+    def load_rows(self, table: str, columns: Sequence[str],
+                  rows: Iterable[Sequence[Any]]) -> int:
+        """Insert raw rows into one of brandbot's tables in one transaction (bulk loads:
+        benchmarks and copying a store); rows already present are skipped."""
+        if table not in {"mentions", "authors", "cases", "drafts"}:
+            raise ValueError(f"unknown table {table!r}")
+        known = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+        if not set(columns) <= known:
+            raise ValueError(f"unknown columns for {table}: {sorted(set(columns) - known)}")
+        with self.transaction() as conn:
+            cursor = conn.executemany(
+                f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({_marks(len(columns))})", rows)
+        return cursor.rowcount
+
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         """Row count of one of brandbot's tables."""
         if table not in {"mentions", "authors", "cases", "drafts", "audit", "users", "cursors"}:
