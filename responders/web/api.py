@@ -8,13 +8,15 @@ decided) or 422 (a broken voice rule, a missing reason, an unknown team).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from monitor.cases import SlaPolicy
 from monitor.models import CaseStatus, DraftStatus
-from monitor.store import AlreadyDecided, NotFound, StoreError, draft_fields
+from monitor.store import AlreadyDecided, NotFound, Store, StoreError, draft_fields
 from responders.queue import NotPermitted, RuleBroken, approve, hand_off, reject
 from responders.web.sessions import json_error
 from responders.web.state import POLICY_KEY, SETTINGS_KEY, VOICE_KEY, identity, now, store, teams
@@ -82,67 +84,50 @@ async def get_draft(request: web.Request) -> web.Response:
     return web.json_response(_draft_json(request, row))
 
 
-async def approve_draft(request: web.Request) -> web.Response:
-    """`POST /api/drafts/{id}/approve`, optionally `{"text": "..."}`: 200 with the draft."""
+Action = Callable[[Store, int, str, datetime], object]
+
+
+async def _act(request: web.Request, action: Action, *, verb: str) -> web.Response:
+    """Run one decision on a draft for the caller, answering with the draft or the refusal."""
     who = identity(request)
     draft_id = int(request.match_info["id"])
-    body = await _body(request)
     if not who.can_decide:
-        return json_error(403, f"{who.username} is a {who.role.value} and cannot decide drafts")
-    text = _string(body, "text")
-    voice, at = request.app[VOICE_KEY], now(request)
+        return json_error(403, f"{who.username} is a {who.role.value} and cannot {verb}")
+    at = now(request)
 
-    def run(s: Any) -> dict[str, Any]:
-        approve(s, draft_id, user=who.username, voice=voice, now=at, text=text)
+    def run(s: Store) -> dict[str, Any]:
+        action(s, draft_id, who.username, at)
         return s.draft_row(draft_id)
 
     try:
         return web.json_response(_draft_json(request, await store(request).write(run)))
     except StoreError as exc:
         return _refused(exc)
+
+
+async def approve_draft(request: web.Request) -> web.Response:
+    """`POST /api/drafts/{id}/approve`, optionally `{"text": "..."}`: 200 with the draft."""
+    text = _string(await _body(request), "text")
+    voice = request.app[VOICE_KEY]
+    return await _act(request, lambda s, d, user, at: approve(
+        s, d, user=user, voice=voice, now=at, text=text), verb="decide drafts")
 
 
 async def reject_draft(request: web.Request) -> web.Response:
     """`POST /api/drafts/{id}/reject` with `{"reason": "..."}`: 200 with the draft."""
-    who = identity(request)
-    draft_id = int(request.match_info["id"])
-    body = await _body(request)
-    if not who.can_decide:
-        return json_error(403, f"{who.username} is a {who.role.value} and cannot decide drafts")
-    reason = _string(body, "reason") or ""
-    at = now(request)
-
-    def run(s: Any) -> dict[str, Any]:
-        reject(s, draft_id, user=who.username, reason=reason, now=at)
-        return s.draft_row(draft_id)
-
-    try:
-        return web.json_response(_draft_json(request, await store(request).write(run)))
-    except StoreError as exc:
-        return _refused(exc)
+    reason = _string(await _body(request), "reason") or ""
+    return await _act(request, lambda s, d, user, at: reject(
+        s, d, user=user, reason=reason, now=at), verb="decide drafts")
 
 
 async def hand_off_draft(request: web.Request) -> web.Response:
     """`POST /api/drafts/{id}/hand-off` with `{"team": "..."}`: 200 with the draft."""
-    who = identity(request)
-    draft_id = int(request.match_info["id"])
-    body = await _body(request)
-    if not who.can_decide:
-        return json_error(403, f"{who.username} is a {who.role.value} and cannot hand off")
-    team = _string(body, "team") or ""
-    if team not in teams(request.app[SETTINGS_KEY]):
-        return json_error(422, f"unknown team {team!r}",
-                          teams=teams(request.app[SETTINGS_KEY]))
-    at = now(request)
-
-    def run(s: Any) -> dict[str, Any]:
-        hand_off(s, draft_id, team=team, user=who.username, now=at)
-        return s.draft_row(draft_id)
-
-    try:
-        return web.json_response(_draft_json(request, await store(request).write(run)))
-    except StoreError as exc:
-        return _refused(exc)
+    team = _string(await _body(request), "team") or ""
+    known = teams(request.app[SETTINGS_KEY])
+    if identity(request).can_decide and team not in known:
+        return json_error(422, f"unknown team {team!r}", teams=known)
+    return await _act(request, lambda s, d, user, at: hand_off(
+        s, d, team=team, user=user, now=at), verb="hand off")
 
 
 async def viewing(request: web.Request) -> web.Response:
