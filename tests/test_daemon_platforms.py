@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from tests.fakes.bluesky import FakeBluesky
@@ -355,3 +357,58 @@ async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stre
         await fake.stop()
     assert proc.returncode == 0
     assert len(_rows(db, "SELECT id FROM mentions")) == 2
+
+
+async def test_secrets_never_reach_logs_pages_or_the_database(
+        tmp_path: Path, platforms: list[Platform]) -> None:
+    config, env = _config(tmp_path, platforms), _env(platforms)
+    secrets = {v for k, v in env.items() if re.search("TOKEN|SECRET|PASSWORD", k)}
+    assert len(secrets) == 6  # X bearer and user tokens, Reddit secret and password, ...
+    logs = []
+    for _ in range(2):
+        code, out = await _brandbot(config, env, "--log-level", "debug", "--log-format",
+                                    "json", "run", "--once", "--no-web")
+        assert code == 0, out
+        logs.append(out)
+        await _brandbot(config, env, "users", "add", "ann", "--role", "admin",
+                        stdin="a long enough password\n")
+        for draft in json.loads((await _brandbot(config, env, "queue", "list", "--json"))[1]):
+            if draft["status"] == "pending" and not draft["flags"]:
+                await _brandbot(config, env, "queue", "approve", str(draft["id"]), "--as", "ann")
+    assert any(p.fake.replies for p in platforms)  # replies went out with those credentials
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    full_env.update(env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-level", "debug",
+        "serve", "--port", "0", cwd=ROOT, env=full_env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    pages = []
+    try:
+        url = None
+        assert proc.stdout is not None
+        while url is None:
+            line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+            logs.append(line)
+            found = re.search(r"web app on (http://127\.0\.0\.1:\d+)", line)
+            url = found.group(1) if found else None
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as web:
+            await web.post(f"{url}/login", data={"username": "ann",
+                                                 "password": "a long enough password"},
+                           headers={"Origin": url})
+            for path in ("/healthz", "/", "/drafts/1", "/cases", "/audit", "/digest?since=30d",
+                         "/api/drafts?status=posted"):
+                async with web.get(url + path) as response:
+                    assert response.status == 200, path
+                    pages.append(await response.text())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = await asyncio.wait_for(proc.communicate(), 10)
+        logs.append(rest.decode())
+    assert any('"event": "page"' in text for text in logs) and len(pages) == 7
+    stored = b"".join(await asyncio.to_thread(
+        lambda: [f.read_bytes() for f in tmp_path.glob("b.db*")]))
+    for secret in secrets:
+        assert all(secret not in text for text in logs), f"{secret!r} in the logs"
+        assert all(secret not in text for text in pages), f"{secret!r} in a page"
+        assert secret.encode() not in stored, f"{secret!r} in the database"
