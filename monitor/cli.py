@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import getpass
 import json
 import logging
@@ -298,6 +299,53 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         from responders.mailer import send_digest
 
         asyncio.run(send_digest(settings.digest, document, environ=os.environ))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output \
+        else sys.stdout  # noqa: SIM115
+    try:
+        rows = store.export_rows(args.what)
+        if args.format == "jsonl":
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            writer: csv.DictWriter[str] | None = None
+            for row in rows:
+                if writer is None:
+                    writer = csv.DictWriter(out, fieldnames=list(row))
+                    writer.writeheader()
+                writer.writerow({k: json.dumps(v) if isinstance(v, list) else v
+                                 for k, v in row.items()})
+    finally:
+        store.close()
+        if args.output:
+            out.close()
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    if args.db_command == "migrate":
+        store = Store(settings.database_path, migrate=False)
+        try:
+            applied = store.migrate()
+            print(f"schema at version {store.schema_version()}"
+                  + (f" (applied {', '.join(map(str, applied))})" if applied else
+                     " (nothing to do)"))
+        finally:
+            store.close()
+        return EXIT_OK
+    target = Path(args.file)
+    if target.exists():
+        raise UsageError(f"{target} exists: back up to a new file")
+    store = _open_store(settings)
+    try:
+        store.backup(target)
+    finally:
+        store.close()
+    print(f"backed up {settings.database_path} to {target}")
     return EXIT_OK
 
 
@@ -628,6 +676,18 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--send", action="store_true",
                         help="also e-mail it (HTML with a text part) to [digest] recipients")
 
+    export = sub.add_parser("export", parents=[common], help="stored data for analysts")
+    export.add_argument("--what", choices=("mentions", "cases"), required=True)
+    export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
+    export.add_argument("-o", "--output", help="write to this file instead of stdout")
+
+    db = sub.add_parser("db", parents=[common], help="the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    backup = db_sub.add_parser("backup", parents=[common],
+                               help="a consistent copy, safe while the daemon runs")
+    backup.add_argument("file")
+    db_sub.add_parser("migrate", parents=[common], help="apply pending schema migrations")
+
     users = sub.add_parser("users", parents=[common], help="people who use the queue")
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     uadd = users_sub.add_parser("add", parents=[common],
@@ -643,6 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "run": cmd_run, "serve": cmd_serve, "check-config": cmd_check_config, "queue": cmd_queue,
     "cases": cmd_cases, "customers": cmd_customers, "users": cmd_users, "digest": cmd_digest,
+    "export": cmd_export, "db": cmd_db,
 }
 
 

@@ -808,6 +808,35 @@ class Store:
             raw=json.loads(row["raw"]),
         )
 
+    def backup(self, target: str | Path) -> None:
+        """Copy the live database to `target` with SQLite's online backup API (safe while
+        the daemon writes); the copy is a complete database file."""
+        destination = sqlite3.connect(target)
+        try:
+            self.conn.backup(destination)
+        finally:
+            destination.close()
+
+    def export_rows(self, what: str) -> Iterator[dict[str, Any]]:
+        """Every stored mention or case, oldest first, for analysts (JSON columns decoded)."""
+        queries = {
+            "mentions": "SELECT m.id, m.platform, m.native_id, m.url, a.handle AS author, "
+            "m.created_at, m.lang, m.text, m.sentiment, m.compound, m.is_complaint, m.intent, "
+            "m.priority, m.case_id, m.matched_terms, m.in_reply_to, m.conversation_id "
+            "FROM mentions m JOIN authors a ON a.id = m.author_id ORDER BY m.created_at, m.id",
+            "cases": "SELECT c.id, c.kind, c.status, a.handle AS author, c.platform, c.intent, "
+            "c.priority, c.team, c.opened_at, c.first_response_at, c.resolved_at, "
+            "c.sla_due_at, c.mention_count, c.customer_effort, c.replies_posted, c.csat, "
+            "c.escalation FROM cases c JOIN authors a ON a.id = c.author_id ORDER BY c.id",
+        }
+        if what not in queries:
+            raise ValueError(f"cannot export {what!r}")
+        for row in self.conn.execute(queries[what]):
+            item = dict(row)
+            if "matched_terms" in item:
+                item["matched_terms"] = json.loads(item["matched_terms"])
+            yield item
+
     def load_rows(self, table: str, columns: Sequence[str],
                   rows: Iterable[Sequence[Any]]) -> int:
         """Insert raw rows into one of brandbot's tables in one transaction (bulk loads:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -220,3 +221,34 @@ def test_sigterm_stops_within_five_seconds(tmp_path: Path) -> None:
     db = tmp_path / "brandbot.db"
     assert {r for r in _stored_before_cursor(feed, db)} == {
         r[0] for r in _db(db).execute("SELECT id FROM mentions")}
+
+
+def test_export_backup_and_migrate(demo_db: Path, tmp_path: Path) -> None:
+    mentions = _count(demo_db, "SELECT count(*) FROM mentions")
+    jsonl = _demo("export", "--what", "mentions", "--format", "jsonl", db=demo_db)
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert len(rows) == mentions
+    assert {"id", "platform", "author", "created_at", "text", "sentiment", "intent",
+            "case_id"} <= set(rows[0])
+    assert [r["created_at"] for r in rows] == sorted(r["created_at"] for r in rows)
+    originals = {json.loads(line)["text"]
+                 for line in DEMO_MENTIONS.read_text(encoding="utf-8").splitlines()}
+    hostile = [r["text"] for r in rows if "<script>" in r["text"] or "\u202e" in r["text"]]
+    assert len(hostile) >= 2 and set(hostile) <= originals  # exported exactly as posted
+    out = tmp_path / "cases.csv"
+    result = _demo("export", "--what", "cases", "--format", "csv", "-o", str(out), db=demo_db)
+    assert result.returncode == 0, result.stderr
+    with out.open(newline="", encoding="utf-8") as f:
+        cases = list(csv.DictReader(f))
+    assert len(cases) == _count(demo_db, "SELECT count(*) FROM cases")
+    assert {"id", "status", "author", "team", "sla_due_at", "csat"} <= set(cases[0])
+
+    copy = tmp_path / "backup.db"
+    assert _demo("db", "backup", str(copy), db=demo_db).returncode == 0
+    with _db(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == mentions
+    again = _demo("db", "backup", str(copy), db=demo_db)
+    assert again.returncode == 2 and "exists" in again.stderr
+    migrate = _demo("db", "migrate", db=demo_db)
+    assert migrate.returncode == 0 and "nothing to do" in migrate.stdout
