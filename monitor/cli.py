@@ -466,7 +466,8 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
     if web and not once:
         from responders.web.app import start_web
 
-        runner = await start_web(settings, store, {p.key: p.health for p in pollers})
+        runner = await start_web(settings, store, {p.key: p.health for p in pollers},
+                                 publisher=publisher)
     log.info("brandbot started: %d sources%s", len(pollers), " (one cycle)" if once else "",
              extra={"event": "started", "sources": [p.key for p in pollers],
                     "replying_to": sorted(repliers)})

@@ -808,6 +808,22 @@ class Store:
             raw=json.loads(row["raw"]),
         )
 
+    def status_counts(self) -> dict[str, Any]:
+        """Drafts and cases by status, unsent notifications, and the unanswered active cases'
+        (priority, opened_at, sla_due_at) for SLA gauges: what /metrics reports."""
+        return {
+            "drafts": dict(self.conn.execute(
+                "SELECT status, count(*) FROM drafts GROUP BY 1").fetchall()),
+            "cases": dict(self.conn.execute(
+                "SELECT status, count(*) FROM cases GROUP BY 1").fetchall()),
+            "notifications_pending": self.conn.execute(
+                "SELECT count(*) FROM notifications WHERE sent_at IS NULL").fetchone()[0],
+            "unanswered": self.conn.execute(
+                "SELECT priority, sla_due_at FROM cases WHERE first_response_at IS NULL "
+                "AND status IN ('open', 'waiting', 'escalated') AND sla_due_at IS NOT NULL"
+            ).fetchall(),
+        }
+
     def backup(self, target: str | Path) -> None:
         """Copy the live database to `target` with SQLite's online backup API (safe while
         the daemon writes); the copy is a complete database file."""

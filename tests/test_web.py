@@ -19,7 +19,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from monitor.cases import CaseRules, plan_page
-from monitor.models import AnalysedMention, DraftSpec, Intent, Priority, Role
+from monitor.models import AnalysedMention, DraftSpec, Intent, Priority, Role, parse_iso
 from monitor.poller import SourceHealth, SourceState
 from monitor.settings import Settings
 from monitor.store import DRAFT_FIELDS, AsyncStore, CaseContext, Plan, QueueFilter, Store
@@ -651,3 +651,27 @@ async def test_the_digest_page_shows_the_digest_with_a_policy_that_allows_no_scr
     assert "script-src" not in policy and "default-src 'none'" in policy
     assert "<script>" not in html  # post text inside is escaped like everywhere else
     assert (await vic.get("/digest?since=banana")).status == 400
+
+
+async def test_metrics_are_served_in_prometheus_format_without_login(site: Site) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = await site.browser().get("/metrics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(await response.text())
+        for s in family.samples
+    }
+    pending = await site.store.read(lambda s: s.count("drafts", "status = 'pending'"))
+    assert samples[("brandbot_queue_depth", ())] == pending > 0
+    assert samples[("brandbot_drafts", (("status", "pending"),))] == pending
+    assert samples[("brandbot_source_state", (("source", "demo"), ("state", "rate_limited")))] \
+        == 1.0
+    assert samples[("brandbot_source_state", (("source", "demo"), ("state", "ok")))] == 0.0
+    # every case here is unanswered; an hour after T0 the urgent and high ones are past due
+    now = site.clock()
+    due = [c["sla_due_at"] for c in await site.store.read(lambda s: s.list_cases())]
+    breached = samples[("brandbot_cases_first_response_sla", (("state", "breached"),))]
+    assert breached == sum(parse_iso(d) <= now for d in due) > 0

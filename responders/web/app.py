@@ -21,13 +21,15 @@ from monitor.poller import SourceHealth
 from monitor.settings import Settings
 from monitor.store import AsyncStore, NotFound
 from responders.drafts import voice_from_settings
-from responders.web import api, pages, sessions
+from responders.publisher import Publisher
+from responders.web import api, metrics, pages, sessions
 from responders.web.format import FILTERS
 from responders.web.state import (
     CLOCK_KEY,
     HEALTH_KEY,
     JINJA_KEY,
     POLICY_KEY,
+    PUBLISHED_KEY,
     SETTINGS_KEY,
     STORE_KEY,
     VOICE_KEY,
@@ -84,6 +86,17 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await sessions.error_page(request, 404, str(exc))
 
 
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """Prometheus metrics: sources, queue, cases and SLA, publish outcomes."""
+    counts = await request.app[STORE_KEY].read(lambda s: s.status_counts())
+    publisher = request.app[PUBLISHED_KEY]
+    published = {"posted": publisher.posted, "failed": publisher.failed} if publisher else {}
+    return metrics.render(metrics.Snapshot(
+        health=request.app[HEALTH_KEY], counts=counts, published=published,
+        first_response=request.app[SETTINGS_KEY].sla.first_response,
+        now=request.app[CLOCK_KEY]()))
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Each source's state and the queue depth, as JSON."""
     health: Mapping[str, SourceHealth] = request.app[HEALTH_KEY]
@@ -94,12 +107,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceHealth], *,
-             clock: Callable[[], datetime] = utcnow,
-             policy: WebPolicy | None = None) -> web.Application:
+             clock: Callable[[], datetime] = utcnow, policy: WebPolicy | None = None,
+             publisher: Publisher | None = None) -> web.Application:
     """The aiohttp application."""
     app = web.Application(middlewares=[security_headers, errors, sessions.authenticate])
     app[STORE_KEY] = store
     app[HEALTH_KEY] = dict(health)
+    app[PUBLISHED_KEY] = publisher
     app[SETTINGS_KEY] = settings
     app[VOICE_KEY] = voice_from_settings(settings)
     app[CLOCK_KEY] = clock
@@ -114,6 +128,7 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
     api_draft = r"/api/drafts/{id:\d+}"
     app.router.add_routes([
         web.get("/healthz", healthz),
+        web.get("/metrics", metrics_endpoint),
         web.get("/login", sessions.login_page),
         web.post("/login", sessions.login),
         web.post("/logout", sessions.logout),
@@ -145,9 +160,11 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
 
 async def start_web(settings: Settings, store: AsyncStore,
                     health: Mapping[str, SourceHealth], *, host: str | None = None,
-                    port: int | None = None) -> web.AppRunner:
+                    port: int | None = None, publisher: Publisher | None = None
+                    ) -> web.AppRunner:
     """Serve the app (on `[web]` host and port unless given); the caller cleans the runner up."""
-    runner = web.AppRunner(make_app(settings, store, health), access_log=None)
+    runner = web.AppRunner(make_app(settings, store, health, publisher=publisher),
+                           access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host or settings.web.host,
                        settings.web.port if port is None else port)

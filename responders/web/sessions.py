@@ -42,7 +42,8 @@ def is_api(request: web.Request) -> bool:
 
 def is_public(request: web.Request) -> bool:
     """Pages anyone may request: sign-in, health, static files."""
-    return request.path in ("/login", "/healthz") or request.path.startswith("/static/")
+    return request.path in ("/login", "/healthz", "/metrics") or \
+        request.path.startswith("/static/")
 
 
 def json_error(status: int, message: str, **extra: object) -> web.Response:

@@ -15,6 +15,7 @@ from monitor.poller import SourceHealth
 from monitor.settings import Settings
 from monitor.store import AsyncStore
 from responders.auth import can_administer, can_decide
+from responders.publisher import Publisher
 from responders.voice import Voice
 
 
@@ -60,6 +61,7 @@ SETTINGS_KEY = web.AppKey("settings", Settings)
 VOICE_KEY = web.AppKey("voice", Voice)
 CLOCK_KEY: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 POLICY_KEY = web.AppKey("policy", WebPolicy)
+PUBLISHED_KEY: web.AppKey[Publisher | None] = web.AppKey("publisher")
 IDENTITY = web.RequestKey("identity", Identity)
 
 
