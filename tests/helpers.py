@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+from monitor.models import Mention
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "config" / "demo.toml"
@@ -63,3 +67,23 @@ def brandbot(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
         [sys.executable, "-m", "monitor.cli", *args], cwd=cwd or ROOT, env=full_env,
         input=stdin, capture_output=True, text=True, timeout=timeout,
     )
+
+
+async def drain(platform: Any, cursor: str | None = None, *,
+                max_pages: int = 100) -> tuple[list[Mention], str | None]:
+    """Call `listen` until the source has nothing more right now: every mention served and
+    the last cursor. Each page must come oldest first, as the Platform protocol says."""
+    mentions: list[Mention] = []
+    for _ in range(max_pages):
+        page = await platform.listen(cursor)
+        assert list(page.mentions) == sorted(page.mentions, key=lambda m: m.created_at)
+        mentions += page.mentions
+        cursor = page.next_cursor
+        if not page.has_more:
+            return mentions, cursor
+    raise AssertionError("listen never ran out of pages")
+
+
+def ids(mentions: Iterable[Mention]) -> list[str]:
+    """The native ids of mentions, in order."""
+    return [m.native_id for m in mentions]

@@ -27,6 +27,7 @@ from monitor.platforms.bluesky import (
 )
 from monitor.settings import BlueskySource, Brand
 from tests.fakes import FakeBluesky
+from tests.helpers import drain
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 REFRESH = "/xrpc/com.atproto.server.refreshSession"
@@ -54,18 +55,6 @@ async def adapter(
         await platform.close()
 
 
-async def drain(platform: BlueskyPlatform, cursor: str | None) -> tuple[list[Mention], str | None]:
-    """Call listen until the adapter has nothing more right now."""
-    mentions: list[Mention] = []
-    while True:
-        page = await platform.listen(cursor)
-        mentions += page.mentions
-        cursor = page.next_cursor
-        if not page.has_more:
-            return mentions, cursor
-
-
-# --- the query
 
 
 def test_queries_are_one_per_term_because_search_has_no_or() -> None:

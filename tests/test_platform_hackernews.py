@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from monitor.models import Mention
 from monitor.platforms.base import RateLimited, Refused, Unavailable
 from monitor.platforms.hackernews import (
     HackerNewsPlatform,
@@ -20,6 +19,7 @@ from monitor.platforms.hackernews import (
 )
 from monitor.settings import Brand, HackerNewsSource
 from tests.fakes import FakeHackerNews
+from tests.helpers import drain, ids
 
 BRAND = Brand(name="Acme", keywords=["acme"])
 
@@ -48,22 +48,6 @@ async def adapter(fake: FakeHackerNews, *, brand: Brand = BRAND,
         await platform.close()
 
 
-async def drain(platform: HackerNewsPlatform, cursor: str | None) -> tuple[list[Mention], str]:
-    """Every page until has_more is False: the mentions and the last cursor."""
-    mentions: list[Mention] = []
-    for _ in range(40):
-        page = await platform.listen(cursor)
-        assert list(page.mentions) == sorted(page.mentions, key=lambda m: m.created_at)
-        mentions += page.mentions
-        assert page.next_cursor is not None
-        cursor = page.next_cursor
-        if not page.has_more:
-            return mentions, cursor
-    raise AssertionError("listen never ran out of pages")
-
-
-def ids(mentions: list[Mention] | tuple[Mention, ...]) -> list[str]:
-    return [m.native_id for m in mentions]
 
 
 # --- pure helpers

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from monitor.models import Mention, Page
+from monitor.models import Page
 from monitor.platforms.base import AuthFailed, RateLimited, Refused, Unavailable
 from monitor.platforms.mastodon import (
     MastodonCursor,
@@ -27,6 +27,7 @@ from monitor.platforms.mastodon import (
 from monitor.platforms.text import html_to_text
 from monitor.settings import Brand, MastodonSource
 from tests.fakes import FakeMastodon
+from tests.helpers import drain
 
 BRAND = Brand(name="Acme", keywords=["acme"], hashtags=["acme"])
 ENV = {"MASTO_TOKEN": "masto-token"}
@@ -62,20 +63,6 @@ async def adapter(fake: FakeMastodon, *, brand: Brand = BRAND, token: bool = Tru
         await platform.close()
 
 
-async def drain(platform: MastodonPlatform, cursor: str | None) -> tuple[list[Mention], str]:
-    """Every page until has_more is False: the mentions in order and the last cursor."""
-    mentions: list[Mention] = []
-    for _ in range(20):
-        page = await platform.listen(cursor)
-        mentions += page.mentions
-        assert page.next_cursor is not None
-        cursor = page.next_cursor
-        if not page.has_more:
-            return mentions, cursor
-    raise AssertionError("listen never ran out of pages")
-
-
-# --- pure helpers
 
 
 def test_build_query_prefers_the_source_hashtags_and_quotes_phrases() -> None:

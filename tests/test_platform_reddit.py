@@ -25,6 +25,7 @@ from monitor.platforms.reddit import (
 )
 from monitor.settings import Brand, RedditSource
 from tests.fakes import FakeReddit
+from tests.helpers import drain, ids
 
 # praw paces itself from x-ratelimit-*; the adapter switches that off, and the fake's author
 # advises a window praw never needs to pace anyway.
@@ -80,20 +81,6 @@ async def connect(fake: FakeReddit) -> AsyncIterator[Connect]:
         await platform.close()
 
 
-async def drain(platform: RedditPlatform, cursor: str | None) -> tuple[list[Mention], str | None]:
-    """Call listen until has_more is False; every mention returned, and the last cursor."""
-    seen: list[Mention] = []
-    for _ in range(20):
-        page = await platform.listen(cursor)
-        seen += page.mentions
-        cursor = page.next_cursor
-        if not page.has_more:
-            return seen, cursor
-    raise AssertionError("listen never caught up")
-
-
-def ids(mentions: list[Mention]) -> list[str]:
-    return [m.native_id for m in mentions]
 
 
 def add_posts(fake: FakeReddit, count: int, *, start: int, minutes_ago: float) -> list[str]:
