@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import jinja2
 
+from monitor.models import parse_iso
 from monitor.settings import Settings
 
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -415,10 +416,10 @@ def care_facts(cases: Iterable[Mapping[str, Any]], first_response: Mapping[str, 
     care = CareFacts()
     for case in cases:
         care.opened += 1
-        opened = datetime.fromisoformat(case["opened_at"].replace("Z", "+00:00"))
-        answered = _dt(case.get("first_response_at"))
-        resolved = _dt(case.get("resolved_at"))
-        due = _dt(case.get("sla_due_at"))
+        opened = parse_iso(case["opened_at"])
+        answered = _maybe_time(case.get("first_response_at"))
+        resolved = _maybe_time(case.get("resolved_at"))
+        due = _maybe_time(case.get("sla_due_at"))
         target = first_response.get(case["priority"])
         if answered is not None:
             care.first_response_s.append((answered - opened).total_seconds())
@@ -471,13 +472,13 @@ def digest_for(settings: Settings, store: DigestSource, period: Period, *,
     )
 
 
+def _maybe_time(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
 def _post(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in ("id", "platform", "author", "text", "url", "created_at",
                                     "sentiment", "intent", "reach")}
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 class DigestSource(Protocol):
@@ -486,7 +487,7 @@ class DigestSource(Protocol):
     def mention_aggregates(self, start: datetime, end: datetime) -> dict[str, Any]: ...
 
     def digest_posts(self, start: datetime, end: datetime, *, where: str = ...,
-                     params: Sequence[Any] = ..., order: str = ..., limit: int = ...
+                     params: Sequence[Any] = ..., limit: int = ...
                      ) -> list[dict[str, Any]]: ...
 
     def digest_texts(self, start: datetime, end: datetime, *, limit: int) -> list[str]: ...

@@ -263,13 +263,13 @@ class Publisher(Strict):
     reconcile_after: Duration = timedelta(seconds=30)
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class Digest(Strict):
     spike_z: float = Field(default=3.0, gt=0)
     daily_at: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    weekly_on: Literal[_WEEKDAYS] | None = None  # type: ignore[valid-type]
+    weekly_on: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
     weekly_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     recipients: Terms = Field(default_factory=list)
     sender: str = "brandbot@localhost"

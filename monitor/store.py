@@ -1196,10 +1196,10 @@ class Store:
         }
 
     def digest_posts(self, start: datetime, end: datetime, *, where: str = "1 = 1",
-                     params: Sequence[Any] = (), order: str = "reach", limit: int = 5
+                     params: Sequence[Any] = (), limit: int = 5
                      ) -> list[dict[str, Any]]:
         """Posts of a period for a digest, by the author's reach (followers)."""
-        if order != "reach" or where not in _DIGEST_FILTERS:
+        if where not in _DIGEST_FILTERS:
             raise ValueError("unsupported digest query")
         # From the most-followed authors down (authors_followers), probing each one's posts
         # in the period (mentions_author): stops after `limit` hits instead of sorting the

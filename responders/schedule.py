@@ -15,12 +15,11 @@ import aiosmtplib
 from monitor.digest import Period, digest_for
 from monitor.models import iso, parse_iso
 from monitor.poller import interruptible_sleep
-from monitor.settings import ConfigError, Digest, Settings
+from monitor.settings import WEEKDAYS, ConfigError, Digest, Settings
 from monitor.store import AsyncStore, Store
 
 log = logging.getLogger("brandbot.schedule")
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # A first start long after a slot does not send that slot's digest (it would arrive late
 # and out of the blue); it only remembers the slot as done.
 LATE_LIMIT = timedelta(hours=1)
@@ -48,7 +47,7 @@ def latest_slots(options: Digest, now: datetime) -> dict[str, tuple[datetime, ti
         slot = _at(now, options.daily_at)
         slots["daily"] = (slot if slot <= now else slot - timedelta(days=1), timedelta(days=1))
     if options.weekly_on:
-        wanted = _WEEKDAYS.index(options.weekly_on)
+        wanted = WEEKDAYS.index(options.weekly_on)
         slot = _at(now, options.weekly_at) - timedelta(days=(now.weekday() - wanted) % 7)
         slots["weekly"] = (slot if slot <= now else slot - timedelta(days=7), timedelta(days=7))
     return slots
