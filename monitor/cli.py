@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -25,11 +26,12 @@ from monitor import logs
 from monitor.analysis import Analyzer, BrandTerms
 from monitor.cases import CaseKeeper, CaseRules, Notifier, SlaPolicy
 from monitor.digest import Period, digest_for, render_html, render_markdown
-from monitor.models import Role, iso, parse_iso, utcnow
+from monitor.leases import CLOCK_LEASE, LeaseKeeper, replica_name
+from monitor.models import Role, iso, parse_iso, redact_url, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
 from monitor.platforms.base import Platform
-from monitor.poller import Poller
+from monitor.poller import Poller, SourceState
 from monitor.settings import (
     ConfigError,
     Settings,
@@ -38,7 +40,7 @@ from monitor.settings import (
     resolve_config_path,
     summary,
 )
-from monitor.store import AsyncStore, Store, StoreError, draft_fields
+from monitor.store import MIGRATIONS, AsyncStore, Store, StoreError, draft_fields
 
 if TYPE_CHECKING:
     from responders.notify import WebhookNotifier
@@ -107,7 +109,7 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings | None) -> int:
 
 
 def _open_store(settings: Settings) -> Store:
-    return Store(settings.database_path)
+    return Store(settings.storage_url)
 
 
 def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
@@ -328,7 +330,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     if args.db_command == "migrate":
-        store = Store(settings.database_path, migrate=False)
+        store = Store(settings.storage_url, migrate=False)
         try:
             applied = store.migrate()
             print(f"schema at version {store.schema_version()}"
@@ -343,9 +345,46 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings)
     try:
         store.backup(target)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
     finally:
         store.close()
-    print(f"backed up {settings.database_path} to {target}")
+    print(f"backed up {redact_url(settings.storage_url)} to {target}")
+    return EXIT_OK
+
+
+def cmd_store_copy(args: argparse.Namespace) -> int:
+    """Copy a whole store to another, with a progress bar (stderr)."""
+    from tqdm import tqdm
+
+    for url in (args.source, args.target):
+        if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise UsageError(f"unsupported storage URL {redact_url(url)!r} (use "
+                             "sqlite:///path/to/brandbot.db or postgresql://...)")
+    if args.source.startswith("sqlite:///") and not Path(
+            args.source.removeprefix("sqlite:///")).exists():
+        raise UsageError(f"{args.source} does not exist")
+    source = Store(args.source, migrate=False)
+    target = None
+    try:
+        if source.schema_version() != len(MIGRATIONS):
+            raise UsageError(f"{redact_url(args.source)} is at schema version "
+                             f"{source.schema_version()}: run `brandbot db migrate` on it first")
+        target = Store(args.target)
+        if target.count("mentions") and not args.resume:
+            raise UsageError(f"{redact_url(args.target)} already holds mentions: copy into an "
+                             "empty store, or pass --resume to finish an interrupted copy")
+        total = source.total_rows()
+        with tqdm(total=total, unit="rows", unit_scale=True, desc="copying",
+                  file=sys.stderr, mininterval=0.5) as bar:
+            copied = source.copy_to(target, batch=args.batch, progress=bar.update)
+    finally:
+        source.close()
+        if target is not None:
+            target.close()
+    print(f"copied {sum(copied.values()):,} rows from {redact_url(args.source)} to "
+          f"{redact_url(args.target)}: " + ", ".join(f"{t} {n:,}" for t, n in copied.items()
+                                                     if n))
     return EXIT_OK
 
 
@@ -444,7 +483,7 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
     for platform in platforms.values():
         if platform.platform not in ("replay", "hackernews"):
             repliers.setdefault(platform.platform, platform)
-    store = await AsyncStore(settings.database_path).open()
+    store = await AsyncStore(settings.storage_url).open()
     pipeline = build_pipeline(settings, store)
     pollers = [
         Poller(key=s.key, platform=platforms[s.key], pipeline=pipeline, store=store,
@@ -482,14 +521,29 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
             if not stop.is_set():
                 await _until_stopped([asyncio.create_task(publisher.run_once())], stop)
         else:
-            loops: list[asyncio.Task[None]] = [
-                asyncio.create_task(p.stream(stop) if p.key in streaming else p.run(stop))
-                for p in pollers
-            ]
-            loops.append(asyncio.create_task(publisher.run(stop)))
-            loops.append(asyncio.create_task(keeper.run(stop)))
-            loops.append(asyncio.create_task(_digest_scheduler(settings, store, notifier)
-                                             .run(stop)))
+            loops: list[asyncio.Task[None]] = [asyncio.create_task(publisher.run(stop))]
+            scheduler = _digest_scheduler(settings, store, notifier)
+
+            async def clock(until: asyncio.Event) -> None:  # SLA timers, follow-ups, digests
+                await asyncio.gather(keeper.run(until), scheduler.run(until))
+
+            if store.postgres:
+                # Replicas may share this database: each source is polled, and the clock
+                # runs, only where this replica holds the lease. Every replica publishes:
+                # drafts are claimed with row locks, so each is posted once.
+                leases = LeaseKeeper(store, [*(p.key for p in pollers), CLOCK_LEASE],
+                                     holder=replica_name(), ttl=settings.storage.lease_ttl,
+                                     clock=utcnow)
+                loops.append(asyncio.create_task(leases.run(stop)))
+                loops += [asyncio.create_task(leases.run_source(
+                    p.key, stop, partial(_poll, p, p.key in streaming),
+                    partial(_standby, p))) for p in pollers]
+                loops.append(asyncio.create_task(leases.run_source(
+                    CLOCK_LEASE, stop, clock, lambda: None)))
+            else:
+                loops += [asyncio.create_task(_poll(p, p.key in streaming, stop))
+                          for p in pollers]
+                loops.append(asyncio.create_task(clock(stop)))
             await stop.wait()
             await _until_stopped(loops, stop)
     finally:
@@ -503,6 +557,14 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
     log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed,
                                          "posted": publisher.posted})
     return EXIT_ERROR if failed else EXIT_OK
+
+
+async def _poll(poller: Poller, streaming: bool, stop: asyncio.Event) -> None:
+    await (poller.stream(stop) if streaming else poller.run(stop))
+
+
+def _standby(poller: Poller) -> None:
+    poller.health.state = SourceState.STANDBY
 
 
 def _digest_scheduler(settings: Settings, store: AsyncStore,
@@ -560,7 +622,7 @@ async def serve_web(settings: Settings, *, host: str | None, port: int | None) -
     """Serve the web app alone (no pollers, no publisher) until SIGINT or SIGTERM."""
     from responders.web.app import start_web
 
-    store = await AsyncStore(settings.database_path).open()
+    store = await AsyncStore(settings.storage_url).open()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -689,6 +751,20 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file")
     db_sub.add_parser("migrate", parents=[common], help="apply pending schema migrations")
 
+    store = sub.add_parser("store", parents=[common], help="move an installation's data")
+    store_sub = store.add_subparsers(dest="store_command", required=True, metavar="ACTION")
+    copy = store_sub.add_parser(
+        "copy", parents=[common],
+        help="copy every row from one store to another (e.g. SQLite to PostgreSQL)")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help="sqlite:///path/to/brandbot.db or postgresql://...")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL",
+                      help="the store to fill: migrated first, must hold no mentions yet "
+                           "unless --resume")
+    copy.add_argument("--resume", action="store_true",
+                      help="continue an interrupted copy (rows already there are skipped)")
+    copy.add_argument("--batch", type=int, default=2000, help=argparse.SUPPRESS)
+
     users = sub.add_parser("users", parents=[common], help="people who use the queue")
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     uadd = users_sub.add_parser("add", parents=[common],
@@ -718,6 +794,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "analyze":
             settings = load_settings(config_path) if _wants_config(args, config_path) else None
             return cmd_analyze(args, settings)
+        if args.command == "store":
+            return cmd_store_copy(args)
         settings = load_settings(config_path)
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:

@@ -40,6 +40,7 @@ class SourceState(StrEnum):
     BACKING_OFF = "backing_off"
     RATE_LIMITED = "rate_limited"
     PARKED = "parked"
+    STANDBY = "standby"  # another replica holds this source's lease
 
 
 @dataclass(slots=True)

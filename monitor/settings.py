@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from monitor.models import Intent, Priority
+from monitor.models import Intent, Priority, redact_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -289,15 +289,18 @@ class Web(Strict):
 
 class Storage(Strict):
     url: str = "sqlite:///brandbot.db"
+    # PostgreSQL replicas: how long a replica's claim on a source outlives its last renewal
+    lease_ttl: Duration = timedelta(seconds=15)
 
     @field_validator("url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise PydanticCustomError(
                 "storage_url",
-                "unsupported storage URL '{value}' (use sqlite:///path/to/brandbot.db)",
-                {"value": value},
+                "unsupported storage URL '{value}' (use sqlite:///path/to/brandbot.db or "
+                "postgresql://user@host:5432/database)",
+                {"value": redact_url(value)},
             )
         return value
 
@@ -330,9 +333,9 @@ class Settings(Strict):
         return self
 
     @property
-    def database_path(self) -> Path:
-        """The SQLite file the storage URL points at."""
-        return Path(self.storage.url.removeprefix("sqlite:///"))
+    def storage_url(self) -> str:
+        """Where the store lives: a `sqlite:///` file or a `postgresql://` database."""
+        return self.storage.url
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -426,10 +429,11 @@ def missing_credentials(settings: Settings, environ: Mapping[str, str]) -> list[
 
 
 def _resolve_paths(settings: Settings, base_dir: Path) -> Settings:
-    db = Path(settings.storage.url.removeprefix("sqlite:///"))
-    storage = settings.storage.model_copy(
-        update={"url": "sqlite:///" + str(db if db.is_absolute() else (base_dir / db).resolve())}
-    )
+    storage = settings.storage
+    if storage.url.startswith("sqlite:///"):
+        db = Path(storage.url.removeprefix("sqlite:///"))
+        storage = storage.model_copy(update={
+            "url": "sqlite:///" + str(db if db.is_absolute() else (base_dir / db).resolve())})
     sources = [
         s.model_copy(update={"path": (base_dir / s.path).resolve()})
         if isinstance(s, ReplaySource) else s
@@ -444,7 +448,7 @@ def summary(settings: Settings) -> list[str]:
     lines = [
         f"brand: {brand.name} ({len(brand.keywords)} keywords, {len(brand.hashtags)} hashtags, "
         f"{len(brand.all_handles())} handles, {len(brand.competitors)} competitors)",
-        f"storage: {settings.storage.url}",
+        f"storage: {redact_url(settings.storage.url)}",
         f"web: http://{settings.web.host}:{settings.web.port}",
     ]
     for source in settings.sources:

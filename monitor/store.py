@@ -1,14 +1,19 @@
 """The only module that speaks SQL: schema, migrations, and every read and write of brandbot.
 
-`Store` is synchronous and owns one SQLite connection. `AsyncStore` gives the event loop a
-single writer thread (every write runs there, in `BEGIN IMMEDIATE`) and a small pool of reader
-threads with their own connections, so async code never holds a connection or blocks on SQLite.
+`Store` is synchronous and owns one connection: SQLite (the embedded default) or PostgreSQL
+(several replicas on one database). The SQL is written once, in SQLite's dialect; a PostgreSQL
+connection rewrites the few differences (placeholders, `INSERT OR IGNORE`, index hints) as it
+runs it, and the places where the two really differ (full-text search, triggers, locking) say
+so inline. `AsyncStore` gives the event loop a single writer thread (every write runs there, in
+one serialised write transaction) and a small pool of reader threads with their own
+connections, so async code never holds a connection or blocks on the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -255,7 +261,195 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX authors_followers ON authors(followers);
         """,
     ),
+    (
+        "source leases",
+        # Replicas on one database share the sources: a source is polled only by the replica
+        # holding its lease, which it renews while alive; a dead replica's lease expires and
+        # another takes the source over.
+        """
+        CREATE TABLE leases (
+            source TEXT PRIMARY KEY, holder TEXT NOT NULL, acquired_at TEXT NOT NULL,
+            renewed_at TEXT NOT NULL, expires_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
+
+# PostgreSQL's own text of the migrations whose SQLite text it cannot run: triggers are
+# functions there, FTS5 becomes a tsvector with a GIN index, and the virtual generated
+# column is stored. Every other migration is SQLite's text with its types mapped (`_pg_ddl`).
+PG_MIGRATIONS: dict[int, str] = {
+    3: """
+        ALTER TABLE drafts ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 3;
+        ALTER TABLE drafts ADD COLUMN sla_due_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE drafts ADD COLUMN intent TEXT;
+        ALTER TABLE drafts ADD COLUMN team TEXT;
+        ALTER TABLE drafts ADD COLUMN sentiment TEXT;
+        ALTER TABLE drafts ADD COLUMN flagged INTEGER
+            GENERATED ALWAYS AS (CASE WHEN flags <> '[]' THEN 1 ELSE 0 END) STORED;
+        UPDATE drafts SET
+            priority_rank = CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
+                            WHEN 'normal' THEN 2 ELSE 3 END,
+            sla_due_at = coalesce(c.sla_due_at, ''), intent = c.intent, team = c.team
+            FROM cases c WHERE c.id = drafts.case_id;
+        UPDATE drafts SET sentiment = m.sentiment FROM mentions m WHERE m.id = drafts.mention_id;
+        CREATE INDEX drafts_queue ON drafts(priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_platform ON drafts(platform, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_intent ON drafts(intent, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_team ON drafts(team, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_sentiment ON drafts(sentiment, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_flagged ON drafts(flagged, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE FUNCTION drafts_queue_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            SELECT CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
+                   WHEN 'normal' THEN 2 ELSE 3 END, coalesce(c.sla_due_at, ''), c.intent, c.team
+              INTO NEW.priority_rank, NEW.sla_due_at, NEW.intent, NEW.team
+              FROM cases c WHERE c.id = NEW.case_id;
+            SELECT m.sentiment INTO NEW.sentiment FROM mentions m WHERE m.id = NEW.mention_id;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER drafts_queue_keys BEFORE INSERT ON drafts
+            FOR EACH ROW EXECUTE FUNCTION drafts_queue_keys();
+        CREATE FUNCTION cases_queue_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE drafts SET
+                priority_rank = CASE NEW.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
+                                WHEN 'normal' THEN 2 ELSE 3 END,
+                sla_due_at = coalesce(NEW.sla_due_at, ''), intent = NEW.intent, team = NEW.team
+                WHERE case_id = NEW.id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER cases_queue_keys AFTER UPDATE OF priority, sla_due_at, intent, team
+            ON cases FOR EACH ROW
+            WHEN (NEW.priority IS DISTINCT FROM OLD.priority
+                  OR NEW.sla_due_at IS DISTINCT FROM OLD.sla_due_at
+                  OR NEW.intent IS DISTINCT FROM OLD.intent OR NEW.team IS DISTINCT FROM OLD.team)
+            EXECUTE FUNCTION cases_queue_keys();
+        -- Words are runs of letters and digits, as FTS5's unicode61 splits them (PostgreSQL's
+        -- own parser would skip anything that looks like an HTML tag). Search covers the first
+        -- 100,000 characters of a post: a tsvector holds at most 1 MB.
+        CREATE TABLE draft_search (
+            id INTEGER PRIMARY KEY, post TEXT, reply TEXT, author TEXT,
+            doc tsvector GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(
+                left(coalesce(post, ''), 100000) || ' ' || left(coalesce(reply, ''), 100000)
+                || ' ' || coalesce(author, ''), '[^[:alnum:]]+', ' ', 'g'))) STORED
+        );
+        CREATE INDEX draft_search_doc ON draft_search USING gin (doc);
+        INSERT INTO draft_search (id, post, reply, author)
+            SELECT d.id, m.text, d.text, a.handle FROM drafts d
+            JOIN mentions m ON m.id = d.mention_id JOIN authors a ON a.id = m.author_id;
+        CREATE FUNCTION drafts_search_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO draft_search (id, post, reply, author)
+                SELECT NEW.id, m.text, NEW.text, a.handle FROM mentions m
+                JOIN authors a ON a.id = m.author_id WHERE m.id = NEW.mention_id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER drafts_search_insert AFTER INSERT ON drafts
+            FOR EACH ROW EXECUTE FUNCTION drafts_search_insert();
+        CREATE FUNCTION drafts_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE draft_search SET reply = NEW.text WHERE id = NEW.id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER drafts_search_update AFTER UPDATE OF text ON drafts
+            FOR EACH ROW WHEN (NEW.text IS DISTINCT FROM OLD.text)
+            EXECUTE FUNCTION drafts_search_update();
+        CREATE FUNCTION drafts_search_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM draft_search WHERE id = OLD.id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER drafts_search_delete AFTER DELETE ON drafts
+            FOR EACH ROW EXECUTE FUNCTION drafts_search_delete();
+        CREATE INDEX audit_subject ON audit(subject, id);
+        CREATE INDEX audit_actor ON audit(actor, id);
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL, ip TEXT, user_agent TEXT, flash TEXT
+        );
+        CREATE INDEX sessions_user ON sessions(username);
+        CREATE INDEX sessions_expires ON sessions(expires_at);
+        CREATE TABLE api_tokens (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            created_at TEXT NOT NULL, last_used_at TEXT
+        );
+        CREATE INDEX api_tokens_user ON api_tokens(username);
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, ip TEXT NOT NULL,
+            ok INTEGER NOT NULL
+        );
+        CREATE INDEX login_attempts_user ON login_attempts(username, at);
+        CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
+        CREATE TABLE draft_viewers (
+            draft_id INTEGER NOT NULL REFERENCES drafts(id), username TEXT NOT NULL,
+            seen_at TEXT NOT NULL, PRIMARY KEY (draft_id, username)
+        );
+    """,
+    4: """
+        ALTER TABLE authors ADD COLUMN customer_id TEXT;
+        CREATE INDEX authors_customer ON authors(customer_id);
+        ALTER TABLE cases ADD COLUMN kind TEXT NOT NULL DEFAULT 'customer';
+        ALTER TABLE cases ADD COLUMN escalation TEXT;
+        ALTER TABLE cases ADD COLUMN merged_into INTEGER REFERENCES cases(id);
+        ALTER TABLE cases ADD COLUMN replies_posted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cases ADD COLUMN csat_at TEXT;
+        UPDATE cases SET replies_posted = (SELECT count(*) FROM drafts d
+            WHERE d.case_id = cases.id AND d.status = 'posted');
+        CREATE INDEX cases_kind ON cases(kind, status);
+        CREATE INDEX cases_follow_up ON cases(follow_up_due_at) WHERE status = 'resolved';
+        ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
+        CREATE INDEX drafts_mention ON drafts(mention_id);
+        CREATE FUNCTION drafts_replies_posted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE cases SET replies_posted = replies_posted + 1 WHERE id = NEW.case_id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER drafts_replies_posted AFTER UPDATE OF status ON drafts FOR EACH ROW
+            WHEN (NEW.status = 'posted' AND OLD.status IS DISTINCT FROM 'posted'
+                  AND NEW.kind = 'reply')
+            EXECUTE FUNCTION drafts_replies_posted();
+        CREATE INDEX mentions_outage ON mentions(created_at)
+            WHERE is_complaint = 1 AND intent = 'outage';
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases(id), reason TEXT NOT NULL,
+            text TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, error TEXT,
+            UNIQUE (case_id, reason)
+        );
+        CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL;
+    """,
+}
+
+
+def _pg_ddl(sql: str) -> str:
+    """SQLite DDL in PostgreSQL's types: integer keys become identities (explicit ids still
+    insert), integers 64-bit, REAL double precision, WITHOUT ROWID dropped, and text compares
+    byte-wise (COLLATE "C", as SQLite's BINARY does) so ISO times and handles order alike."""
+    identity = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    sql = re.sub(r"\bINTEGER PRIMARY KEY AUTOINCREMENT\b", identity, sql)
+    sql = re.sub(r"\bid INTEGER PRIMARY KEY\b", "id " + identity, sql)
+    sql = re.sub(r"\bINTEGER\b", "BIGINT", sql)
+    sql = re.sub(r"\bREAL\b", "DOUBLE PRECISION", sql)
+    sql = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', sql)
+    return sql.replace("WITHOUT ROWID", "")
+
+
+def migration_sql(version: int, *, postgres: bool) -> str:
+    """The text of migration `version` (1-based) for one kind of database."""
+    if postgres:
+        return _pg_ddl(PG_MIGRATIONS.get(version, MIGRATIONS[version - 1][1]))
+    return MIGRATIONS[version - 1][1]
 
 
 class StoreError(Exception):
@@ -437,6 +631,16 @@ def _statements(script: str) -> Iterator[str]:
         raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:80]}")
 
 
+# What `copy_to` copies, in an order that respects the foreign keys, with each table's key
+# for keyset paging (None: read whole). Leases and migrations belong to each database.
+COPY_TABLES: dict[str, str | None] = {
+    "users": "name", "authors": "id", "cases": "id", "mentions": "id", "drafts": "id",
+    "cursors": "source", "audit": "id", "sessions": "token_hash", "api_tokens": "token_hash",
+    "login_attempts": "id", "draft_viewers": None, "notifications": "id",
+}
+
+_IDENTITY_TABLES = frozenset({"cases", "drafts", "audit", "login_attempts", "notifications"})
+
 _PRIORITY_RANK = {p.value: p.rank for p in Priority}
 
 # The columns of a draft with its post, author and case. `{post}` is the post text expression,
@@ -467,16 +671,21 @@ def _draft_dict(row: sqlite3.Row) -> dict[str, Any]:
     return item
 
 
-def search_query(text: str) -> str | None:
-    """An FTS5 query matching every word of `text` as a prefix; None when it has no words.
+def search_query(text: str, *, postgres: bool = False) -> str | None:
+    """A full-text query matching every word of `text` as a prefix; None when it has no words.
 
-    Each word is quoted, so nothing a person types is read as FTS syntax.
+    Each word is quoted, so nothing a person types is read as query syntax: FTS5's `"w"*`
+    on SQLite, a tsquery's `'w':*` joined by `&` on PostgreSQL.
     """
+    if postgres:  # the words as the index splits them: letters and digits only
+        words = re.findall(r"[^\W_]+", text)
+        return " & ".join(f"'{w}':*" for w in words[:12]) or None
     words = [w.replace('"', '""') for w in text.split() if w.strip('"')]
     return " ".join(f'"{w}"*' for w in words[:12]) or None
 
 
-def _queue_conditions(f: QueueFilter) -> tuple[list[str], list[Any], str]:
+def _queue_conditions(f: QueueFilter, *, postgres: bool = False
+                      ) -> tuple[list[str], list[Any], str]:
     """WHERE terms for a queue filter, their parameters, and the index that serves them."""
     clauses: list[str] = ["d.status = 'pending'"]
     params: list[Any] = []
@@ -493,8 +702,14 @@ def _queue_conditions(f: QueueFilter) -> tuple[list[str], list[Any], str]:
             params.append(value)
             index = f"drafts_queue_{column}"
     if f.search is not None:
-        query = search_query(f.search)
-        if query is not None:
+        query = search_query(f.search, postgres=postgres)
+        if query is None:
+            pass
+        elif postgres:
+            clauses.append("d.id IN (SELECT id FROM draft_search "
+                           "WHERE doc @@ to_tsquery('simple', ?))")
+            params.append(query)
+        else:
             clauses.append("d.id IN (SELECT rowid FROM draft_search WHERE draft_search MATCH ?)")
             params.append(query)
     return clauses, params, index
@@ -506,21 +721,149 @@ def _decided_message(draft: Draft) -> str:
     return f"draft {draft.id} is already {draft.status.value}{by}{at}"
 
 
-class Store:
-    """brandbot's SQLite database: one connection, used by one thread at a time."""
+def is_postgres(target: str | Path) -> bool:
+    """Whether a storage URL names a PostgreSQL database."""
+    return str(target).startswith(("postgresql://", "postgres://"))
 
-    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30
-        )
-        self.conn.row_factory = sqlite3.Row
-        self.db = sqlite_utils.Database(self.conn)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=30000")
+
+def sqlite_path(target: str | Path) -> Path:
+    """The file a `sqlite:///` URL (or a plain path) names."""
+    return Path(str(target).removeprefix("sqlite:///"))
+
+
+class PgRow(tuple):  # type: ignore[type-arg]
+    """A PostgreSQL row that reads like sqlite3.Row: by position, by column name, dict()."""
+
+    _names: tuple[str, ...]
+    _index: dict[str, int]
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _pg_rows(cursor: Any) -> Callable[[Sequence[Any]], PgRow]:
+    names = tuple(c.name for c in cursor.description or ())
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name, i)
+
+    def make(values: Sequence[Any]) -> PgRow:
+        row = PgRow(values)
+        row._names, row._index = names, index
+        return row
+    return make
+
+
+_SQLITE_ONLY = re.compile(r"\s+INDEXED BY \w+")
+_STRING_OR_MARK = re.compile(r"'(?:[^']|'')*'|\?|%")
+
+
+@lru_cache(maxsize=1024)
+def pg_sql(sql: str) -> str:
+    """brandbot's SQLite SQL as PostgreSQL runs it: `?` marks become `%s` (outside string
+    literals), index hints go, `CROSS JOIN ... ON` (SQLite's hint to keep join order) is a
+    plain join, and `INSERT OR IGNORE` becomes `ON CONFLICT DO NOTHING`."""
+    sql = _SQLITE_ONLY.sub("", sql).replace("CROSS JOIN", "JOIN")
+    if sql.startswith("INSERT OR IGNORE INTO"):
+        sql = "INSERT INTO" + sql.removeprefix("INSERT OR IGNORE INTO") + " ON CONFLICT DO NOTHING"
+    return _STRING_OR_MARK.sub(
+        lambda m: {"?": "%s", "%": "%%"}.get(m.group(0), m.group(0)), sql)
+
+
+# PostgreSQL's text cannot hold NUL, which hostile posts may carry; SQLite stores it as-is.
+# So text travels escaped: U+FFFF (a noncharacter) doubles, NUL becomes U+FFFF "0", and every
+# text value read back is unescaped. What goes in comes back out, byte for byte.
+_ESC = "\uffff"
+_UNESCAPE = re.compile(_ESC + "(.)", re.S)
+
+
+def _pg_escape(text: str) -> str:
+    if "\x00" in text or _ESC in text:
+        return text.replace(_ESC, _ESC * 2).replace("\x00", _ESC + "0")
+    return text
+
+
+def _pg_unescape(text: str) -> str:
+    if _ESC in text:
+        return _UNESCAPE.sub(lambda m: "\x00" if m.group(1) == "0" else _ESC, text)
+    return text
+
+
+def _pg_text_adapters(raw: Any) -> None:
+    from psycopg.types.string import StrDumperUnknown, TextLoader
+
+    class NulSafeDumper(StrDumperUnknown):
+        def dump(self, obj: str) -> Any:
+            return super().dump(_pg_escape(obj))
+
+    class NulSafeLoader(TextLoader):
+        def load(self, data: Any) -> Any:
+            return _pg_unescape(str(data, "utf-8"))
+
+    raw.adapters.register_dumper(str, NulSafeDumper)
+    raw.adapters.register_loader("text", NulSafeLoader)
+
+
+class PgConnection:
+    """A psycopg connection with sqlite3's calling conventions, so `Store` runs one SQL text
+    on both databases: execute/executemany with `?` marks, rows like sqlite3.Row, autocommit
+    outside explicit transactions. NUMERIC results (averages) come back as floats."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+        from psycopg.types.numeric import FloatLoader
+
+        self.raw = psycopg.connect(url, autocommit=True, row_factory=_pg_rows,
+                                   connect_timeout=10)
+        self.raw.adapters.register_loader("numeric", FloatLoader)
+        _pg_text_adapters(self.raw)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement (SQLite dialect); returns the cursor."""
+        return self.raw.execute(pg_sql(sql), params)  # type: ignore[call-overload]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        """Run one statement for each row, pipelined."""
+        cursor = self.raw.cursor()
+        cursor.executemany(pg_sql(sql), rows)  # type: ignore[call-overload]
+        return cursor
+
+    def script(self, sql: str) -> None:
+        """Run several statements (PostgreSQL's own text: no marks, no rewriting)."""
+        self.raw.execute(sql.encode())
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class Store:
+    """brandbot's database (SQLite or PostgreSQL): one connection, one thread at a time."""
+
+    def __init__(self, target: str | Path, *, migrate: bool = True) -> None:
+        """Open `target`: a `postgresql://` URL, or a `sqlite:///` URL or SQLite file path."""
+        self.url = str(target)
+        self.postgres = is_postgres(target)
+        self.conn: Any
+        if self.postgres:
+            self.path = None
+            self.conn = PgConnection(self.url)
+        else:
+            self.path = sqlite_path(target)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self.conn.row_factory = sqlite3.Row
+            self.db = sqlite_utils.Database(self.conn)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=30000")
         if migrate:
             self.migrate()
 
@@ -529,10 +872,18 @@ class Store:
         self.conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken with BEGIN IMMEDIATE so writers queue, not deadlock."""
-        self.conn.execute("BEGIN IMMEDIATE")
+    def transaction(self, *, exclusive: bool = True) -> Iterator[Any]:
+        """One write transaction. Writers queue rather than deadlock: SQLite's BEGIN IMMEDIATE
+        takes its one write lock, and on PostgreSQL a transaction-scoped advisory lock (one per
+        schema) does the same across every replica. `exclusive=False` (PostgreSQL only) skips
+        it, for work that locks its own rows (publisher claims, with SKIP LOCKED)."""
+        if not self.postgres:
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn.execute("BEGIN")
         try:
+            if self.postgres and exclusive:
+                self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -543,28 +894,36 @@ class Store:
 
     def schema_version(self) -> int:
         """The number of migrations applied."""
-        if "migrations" not in self.db.table_names():
+        if self.postgres:
+            exists = self.conn.execute("SELECT to_regclass('migrations')").fetchone()[0]
+        else:
+            exists = "migrations" in self.db.table_names()
+        if not exists:
             return 0
         row = self.conn.execute("SELECT max(version) FROM migrations").fetchone()
         return int(row[0] or 0)
 
     def migrate(self) -> list[int]:
-        """Apply every migration not yet applied; return their numbers."""
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS migrations "
-            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
+        """Apply every migration not yet applied; return their numbers. Safe when several
+        replicas start at once: each migration runs in the write transaction."""
         applied = []
-        for version, (name, sql) in enumerate(MIGRATIONS, start=1):
-            if version <= self.schema_version():
-                continue
+        for version, (name, _) in enumerate(MIGRATIONS, start=1):
             with self.transaction() as conn:
-                for statement in _statements(sql):
-                    conn.execute(statement)
+                if version == 1:
+                    create = ("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY "
+                              "KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+                    conn.execute(_pg_ddl(create) if self.postgres else create)
+                if version <= self.schema_version():
+                    continue
+                sql = migration_sql(version, postgres=self.postgres)
+                if self.postgres:
+                    conn.script(sql)
+                else:
+                    for statement in _statements(sql):
+                        conn.execute(statement)
                 conn.execute(
-                    "INSERT INTO migrations (version, name, applied_at) "
-                    "VALUES (?, ?, datetime('now'))",
-                    (version, name),
+                    "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, iso(datetime.now().astimezone())),
                 )
             applied.append(version)
         return applied
@@ -734,8 +1093,8 @@ class Store:
             "INSERT INTO authors (id, platform, native_id, handle, display_name, followers, "
             "first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET handle = excluded.handle, "
-            "display_name = coalesce(excluded.display_name, display_name), "
-            "followers = coalesce(excluded.followers, followers), "
+            "display_name = coalesce(excluded.display_name, authors.display_name), "
+            "followers = coalesce(excluded.followers, authors.followers), "
             "last_seen_at = excluded.last_seen_at",
             list(rows.values()),
         )
@@ -827,6 +1186,9 @@ class Store:
     def backup(self, target: str | Path) -> None:
         """Copy the live database to `target` with SQLite's online backup API (safe while
         the daemon writes); the copy is a complete database file."""
+        if self.postgres:
+            raise StoreError("db backup copies SQLite files; back PostgreSQL up with its own "
+                             "tools (pg_dump, or continuous archiving)")
         destination = sqlite3.connect(target)
         try:
             self.conn.backup(destination)
@@ -857,20 +1219,82 @@ class Store:
                   rows: Iterable[Sequence[Any]]) -> int:
         """Insert raw rows into one of brandbot's tables in one transaction (bulk loads:
         benchmarks and copying a store); rows already present are skipped."""
-        if table not in {"mentions", "authors", "cases", "drafts"}:
+        if table not in COPY_TABLES:
             raise ValueError(f"unknown table {table!r}")
-        known = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+        known = set(self.columns(table))
         if not set(columns) <= known:
             raise ValueError(f"unknown columns for {table}: {sorted(set(columns) - known)}")
         with self.transaction() as conn:
             cursor = conn.executemany(
                 f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
                 f"VALUES ({_marks(len(columns))})", rows)
-        return cursor.rowcount
+            if self.postgres and table in _IDENTITY_TABLES:
+                # explicit ids do not move an identity: start new ones after the loaded rows
+                conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+        return int(cursor.rowcount)
+
+    def read_rows(self, table: str, *, batch: int = 2000
+                  ) -> Iterator[tuple[list[str], list[tuple[Any, ...]]]]:
+        """Every row of one of brandbot's tables in key order, `batch` rows at a time (keyset
+        pages, so a million rows never sit in memory at once): (columns, rows) pairs."""
+        key = COPY_TABLES[table]
+        columns = self.columns(table)
+        select = f"SELECT {', '.join(columns)} FROM {table}"
+        if key is None:  # small tables without a one-column key
+            yield columns, [tuple(r) for r in self.conn.execute(select).fetchall()]
+            return
+        at = columns.index(key)
+        last: Any = None
+        while True:
+            where = "" if last is None else f" WHERE {key} > ?"
+            rows = [tuple(r) for r in self.conn.execute(
+                f"{select}{where} ORDER BY {key} LIMIT ?",
+                (() if last is None else (last,)) + (batch,)).fetchall()]
+            if not rows:
+                return
+            yield columns, rows
+            last = rows[-1][at]
+
+    def copy_to(self, target: Store, *, batch: int = 2000,
+                progress: Callable[[int], None] = lambda n: None) -> dict[str, int]:
+        """Copy every row of this store into `target` (another store, empty or partly copied:
+        rows already there are skipped, so an interrupted copy can simply run again). Calls
+        `progress(rows)` after each batch; returns rows copied per table."""
+        copied: dict[str, int] = {}
+        merged: list[tuple[int, int]] = []
+        for table in COPY_TABLES:
+            copied[table] = 0
+            for columns, rows in self.read_rows(table, batch=batch):
+                if table == "cases":  # an incident may come after the cases merged into it
+                    at = columns.index("merged_into")
+                    merged += [(r[at], r[columns.index("id")]) for r in rows
+                               if r[at] is not None]
+                    rows = [(*r[:at], None, *r[at + 1:]) for r in rows]
+                copied[table] += target.load_rows(table, columns, rows)
+                progress(len(rows))
+        with target.transaction() as conn:
+            conn.executemany("UPDATE cases SET merged_into = ? WHERE id = ?", merged)
+        return copied
+
+    def total_rows(self) -> int:
+        """How many rows `copy_to` would copy."""
+        return sum(self.count(table) for table in COPY_TABLES)
+
+    def columns(self, table: str) -> list[str]:
+        """The columns of one of brandbot's tables, in order (stored ones only)."""
+        if self.postgres:
+            rows = self.conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "AND table_schema = current_schema() AND is_generated = 'NEVER' "
+                "ORDER BY ordinal_position", (table,))
+            return [r[0] for r in rows]
+        return [r[1] for r in self.conn.execute(f"PRAGMA table_xinfo({table})")
+                if r[6] == 0]
 
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         """Row count of one of brandbot's tables."""
-        if table not in {"mentions", "authors", "cases", "drafts", "audit", "users", "cursors"}:
+        if table not in COPY_TABLES:
             raise ValueError(f"unknown table {table!r}")
         sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
         return int(self.conn.execute(sql, params).fetchone()[0])
@@ -907,7 +1331,7 @@ class Store:
 
         Keyset paging over a partial index: every page costs the same, however deep.
         """
-        clauses, params, index = _queue_conditions(filters)
+        clauses, params, index = _queue_conditions(filters, postgres=self.postgres)
         backwards = before is not None and after is None
         if after is not None:
             clauses.append("(d.priority_rank, d.sla_due_at, d.id) > (?, ?, ?)")
@@ -936,7 +1360,7 @@ class Store:
 
     def queue_count(self, filters: QueueFilter = QueueFilter()) -> int:
         """How many pending drafts match the filter."""
-        clauses, params, index = _queue_conditions(filters)
+        clauses, params, index = _queue_conditions(filters, postgres=self.postgres)
         return int(self.conn.execute(
             f"SELECT count(*) FROM drafts d INDEXED BY {index} WHERE {' AND '.join(clauses)}",
             params,
@@ -951,7 +1375,7 @@ class Store:
         if row is None:
             return None, None
         key = tuple(row)
-        clauses, params, index = _queue_conditions(filters)
+        clauses, params, index = _queue_conditions(filters, postgres=self.postgres)
         found: list[int | None] = []
         for op, order in (("<", _QUEUE_ORDER_DESC), (">", _QUEUE_ORDER)):
             hit = self.conn.execute(
@@ -1241,6 +1665,11 @@ class Store:
             "SELECT count(*) FROM mentions INDEXED BY mentions_digest "
             f"WHERE {self._PERIOD}", span).fetchone()[0]
         step = max(1, -(-total // limit))
+        if self.postgres:  # no rowid: number the period's rows instead
+            return [r[0][:2000] for r in self.conn.execute(
+                "SELECT text FROM (SELECT text, row_number() OVER (ORDER BY created_at, id) "
+                f"AS n FROM mentions WHERE {self._PERIOD}) numbered WHERE n % ? = 0 "
+                "ORDER BY n LIMIT ?", (*span, step, limit))]
         return [r[0][:2000] for r in self.conn.execute(
             "SELECT text FROM mentions WHERE rowid IN (SELECT rowid FROM mentions "
             f"INDEXED BY mentions_digest WHERE {self._PERIOD} AND rowid % ? = 0 LIMIT ?)",
@@ -1266,14 +1695,17 @@ class Store:
         """
         if not platforms:
             return []
-        with self.transaction() as conn:
+        # PostgreSQL: each replica's publisher locks the drafts it claims and skips the ones
+        # another has locked, so two never claim one draft (and never wait on each other).
+        lock = " FOR UPDATE OF d SKIP LOCKED" if self.postgres else ""
+        with self.transaction(exclusive=False) as conn:
             rows = conn.execute(
                 f"SELECT d.id FROM drafts d WHERE d.status = 'approved' "
                 f"AND d.platform IN ({_marks(len(platforms))}) AND d.decided_by IS NOT NULL "
                 "AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) "
                 "AND EXISTS (SELECT 1 FROM audit a WHERE a.subject = 'draft:' || d.id "
                 "AND a.action IN ('approve', 'edit_approve') AND a.actor = d.decided_by) "
-                "ORDER BY d.decided_at, d.id LIMIT ?",
+                "ORDER BY d.decided_at, d.id LIMIT ?" + lock,
                 [*platforms, iso(now), limit],
             ).fetchall()
             ids = [r[0] for r in rows]
@@ -1597,11 +2029,11 @@ class Store:
                     cursor = conn.execute(
                         "INSERT INTO drafts (case_id, mention_id, platform, text, original_text, "
                         "template, status, flags, created_at, kind) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, 'follow_up')",
+                        "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, 'follow_up') RETURNING id",
                         (case.id, mention.id, mention.platform, spec.text, spec.text,
                          spec.template, _dumps(list(spec.flags)), iso(now)),
                     )
-                    created.append(int(cursor.lastrowid or 0))
+                    created.append(int(cursor.fetchone()[0]))
         return created
 
     # customers: one person's authors on several platforms
@@ -1835,12 +2267,43 @@ class Store:
         ).fetchall()
         return [r[0] for r in by_user], [r[0] for r in by_ip]
 
+    # --- leases: which replica polls which source ----------------------------------------
+
+    def acquire_lease(self, source: str, holder: str, *, now: datetime,
+                      ttl: timedelta) -> bool:
+        """Take or renew `holder`'s lease on `source`; False while another holder's lease
+        has not expired. A lease that expires moves to whoever asks next."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT holder, expires_at FROM leases WHERE source = ?",
+                               (source,)).fetchone()
+            if row is not None and row[0] != holder and row[1] > iso(now):
+                return False
+            conn.execute(
+                "INSERT INTO leases (source, holder, acquired_at, renewed_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET "
+                "holder = excluded.holder, renewed_at = excluded.renewed_at, "
+                "expires_at = excluded.expires_at, acquired_at = CASE WHEN leases.holder = "
+                "excluded.holder THEN leases.acquired_at ELSE excluded.acquired_at END",
+                (source, holder, iso(now), iso(now), iso(now + ttl)),
+            )
+        return True
+
+    def release_leases(self, holder: str) -> None:
+        """Give up every lease `holder` has (a clean stop hands its sources over at once)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM leases WHERE holder = ?", (holder,))
+
+    def leases(self) -> list[dict[str, Any]]:
+        """Every source's lease: who holds it and until when."""
+        return [dict(r) for r in self.conn.execute("SELECT * FROM leases ORDER BY source")]
+
 
 class AsyncStore:
     """The store for async code: one writer thread, a few reader threads, each its own conn."""
 
-    def __init__(self, path: str | Path, *, readers: int = 2) -> None:
-        self.path = Path(path)
+    def __init__(self, target: str | Path, *, readers: int = 2) -> None:
+        self.target = target
+        self.postgres = is_postgres(target)
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         self._reader_pool = ThreadPoolExecutor(readers, thread_name_prefix="store-reader")
         self._local = threading.local()
@@ -1851,13 +2314,13 @@ class AsyncStore:
     async def open(self) -> AsyncStore:
         """Open the writer connection (running migrations) on the writer thread."""
         loop = asyncio.get_running_loop()
-        self._writer = await loop.run_in_executor(self._writer_pool, Store, self.path)
+        self._writer = await loop.run_in_executor(self._writer_pool, Store, self.target)
         return self
 
     def _reader(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.path, migrate=False)
+            store = Store(self.target, migrate=False)
             self._local.store = store
             with self._lock:
                 self._stores.append(store)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import os
+import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,72 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if key.startswith("BRANDBOT_"):
             monkeypatch.delenv(key)
     yield
+
+
+# Every test that takes `db_url` runs once per store. PostgreSQL is a real server: by default
+# the one on this machine (trust auth); each test run makes its own database and drops it,
+# and each test gets a fresh schema in it. BRANDBOT_TEST_STORES=sqlite runs SQLite alone.
+POSTGRES_ADMIN = os.environ.get("BRANDBOT_TEST_POSTGRES",
+                                "postgresql://postgres@127.0.0.1:5432/test")
+STORES = [s for s in os.environ.get("BRANDBOT_TEST_STORES", "sqlite,postgresql").split(",") if s]
+_schemas = itertools.count(1)
+
+
+def _admin(url: str) -> object:
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server, dropped at the end."""
+    try:
+        admin = _admin(POSTGRES_ADMIN)
+    except Exception as exc:  # noqa: BLE001 - say what to do, whatever psycopg raised
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN} ({exc}). Start it "
+                    "(`.ci/run` does: service postgresql start), point "
+                    "BRANDBOT_TEST_POSTGRES at one, or run BRANDBOT_TEST_STORES=sqlite.")
+    name = f"brandbot_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')  # type: ignore[attr-defined]
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
+        admin.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def new_store_url(kind: str, folder: Path, name: str, request: pytest.FixtureRequest) -> str:
+    """A storage URL for a fresh, empty database: SQLite, a file `name`.db in `folder`;
+    PostgreSQL, a new schema in this run's database, chosen through the URL's search_path
+    (so daemons in subprocesses use it too)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / name}.db"
+    database = request.getfixturevalue("postgres_database")
+    schema = f"t{next(_schemas)}_{secrets.token_hex(2)}"
+    with _admin(database) as conn:  # type: ignore[attr-defined]
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{database}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def db_url(store_kind: str, tmp_path: Path,
+           request: pytest.FixtureRequest) -> Callable[..., str]:
+    """Make a storage URL for a fresh, empty database of the store under test (the same one
+    again for the same `name` within a test)."""
+    made: dict[str, str] = {}
+
+    def make(name: str = "brandbot") -> str:
+        if name not in made:
+            made[name] = new_store_url(store_kind, tmp_path, name, request)
+        return made[name]
+    return make
 
 
 CHROMIUM = Path("/usr/bin/chromium")

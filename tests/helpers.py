@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +87,21 @@ async def drain(platform: Any, cursor: str | None = None, *,
 def ids(mentions: Iterable[Mention]) -> list[str]:
     """The native ids of mentions, in order."""
     return [m.native_id for m in mentions]
+
+
+def sql(url: str | Path, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run one statement on a store (SQLite or PostgreSQL) by its URL; its rows as tuples."""
+    from monitor.store import Store
+
+    store = Store(url, migrate=False)
+    try:
+        cursor = store.conn.execute(query, params)
+        return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+    finally:
+        store.close()
+
+
+def with_storage(config: str, url: str) -> str:
+    """A config text whose [storage] url is `url` (BASE_CONFIG names a relative SQLite file)."""
+    assert 'url = "sqlite:///brandbot.db"' in config
+    return config.replace('url = "sqlite:///brandbot.db"', f'url = "{url}"')

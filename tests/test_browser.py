@@ -28,6 +28,7 @@ from monitor.settings import Settings
 from monitor.store import CaseContext, Plan, Store
 from responders.auth import hash_password
 from responders.drafts import Drafter, voice_from_settings
+from tests.conftest import STORES, new_store_url
 from tests.factories import T0, analysed, mention
 from tests.helpers import ROOT, write_config
 
@@ -87,7 +88,7 @@ def planner(new: Sequence[AnalysedMention], context: CaseContext) -> Plan:
     return plan_page(new, context, rules=RULES, drafter=DRAFTER)
 
 
-def _seed(db: Path) -> None:
+def _seed(db: str) -> None:
     store = Store(db)
     items = []
     for i, (nid, text, author, platform, priority, intent, followers) in enumerate(POSTS):
@@ -102,13 +103,14 @@ def _seed(db: Path) -> None:
     store.close()
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`brandbot serve` on a free loopback port over a seeded store."""
+@pytest.fixture(scope="module", params=STORES)
+def served(tmp_path_factory: pytest.TempPathFactory,
+           request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """`brandbot serve` on a free loopback port over a seeded store (each kind of store)."""
     folder = tmp_path_factory.mktemp("browser")
-    db = folder / "brandbot.db"
+    db = new_store_url(request.param, folder, "brandbot", request)
     _seed(db)
-    config = write_config(folder, CONFIG + f'\n[storage]\nurl = "sqlite:///{db}"\n')
+    config = write_config(folder, CONFIG + f'\n[storage]\nurl = "{db}"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "--config", str(config), "serve",
@@ -130,7 +132,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         proc.wait(timeout=10)
 
 
-def test_a_care_agent_works_the_queue_in_a_browser(served: tuple[str, Path],
+def test_a_care_agent_works_the_queue_in_a_browser(served: tuple[str, str],
                                                    browser: object) -> None:
     from playwright.sync_api import Browser, expect
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +32,7 @@ from responders.auth import new_token, token_hash
 from responders.notify import WebhookNotifier
 from responders.web.app import make_app
 from tests.factories import T0
-from tests.helpers import ROOT, brandbot
+from tests.helpers import ROOT, brandbot, with_storage
 
 CONFIG = """
 [brand]
@@ -143,9 +143,9 @@ async def webhook() -> AsyncIterator[Webhook]:
 class Care:
     """The daemon's listening side and case clock, driven by hand with an injected clock."""
 
-    def __init__(self, folder: Path, webhook: Webhook | None = None) -> None:
+    def __init__(self, folder: Path, url: str, webhook: Webhook | None = None) -> None:
         self.folder = folder
-        (folder / "brandbot.toml").write_text(CONFIG, encoding="utf-8")
+        (folder / "brandbot.toml").write_text(with_storage(CONFIG, url), encoding="utf-8")
         self.feed = folder / "feed.jsonl"
         self.feed.touch()
         env = {"CASE_TEST_WEBHOOK": webhook.url} if webhook else {}
@@ -154,7 +154,7 @@ class Care:
         self.webhook = webhook
 
     async def __aenter__(self) -> Care:
-        self.store = await AsyncStore(self.settings.database_path).open()
+        self.store = await AsyncStore(self.settings.storage_url).open()
         pipeline = build_pipeline(self.settings, self.store, clock=self.clock)
         source = self.settings.sources[0]
         self.poller = Poller(key=source.key, platform=build_platform(source, self.settings),
@@ -233,8 +233,8 @@ class Care:
 
 
 @pytest.fixture
-async def care(tmp_path: Path) -> AsyncIterator[Care]:
-    async with Care(tmp_path) as running:
+async def care(tmp_path: Path, db_url: Callable[..., str]) -> AsyncIterator[Care]:
+    async with Care(tmp_path, db_url()) as running:
         yield running
 
 
@@ -311,8 +311,8 @@ async def test_billing_terms_route_to_the_billing_team(care: Care) -> None:
 
 
 async def test_a_legal_threat_escalates_and_notifies_once_from_the_daemon(
-        tmp_path: Path, webhook: Webhook) -> None:
-    (tmp_path / "brandbot.toml").write_text(CONFIG, encoding="utf-8")
+        tmp_path: Path, webhook: Webhook, db_url: Callable[..., str]) -> None:
+    (tmp_path / "brandbot.toml").write_text(with_storage(CONFIG, db_url()), encoding="utf-8")
     feed = tmp_path / "feed.jsonl"
     posts = [("500", "kim", BILLING, 0), ("501", "kim", LEGAL, 30),
              ("502", "kim", "@BrightwaveHelp brightwave still overcharging me, I am reporting "
@@ -336,7 +336,7 @@ async def test_a_legal_threat_escalates_and_notifies_once_from_the_daemon(
     assert len(webhook.received) == 1
     (text,) = webhook.texts
     assert "Case #1 escalated" in text and "solicitor" in text and "@kim" in text
-    (case,) = _read(tmp_path, lambda s: s.list_cases())
+    (case,) = _read(db_url(), lambda s: s.list_cases())
     assert (case["status"], case["priority"], case["team"]) == ("escalated", "urgent", "billing")
     assert case["escalation"] == "escalation(solicitor)"
 
@@ -347,14 +347,14 @@ async def test_a_legal_threat_escalates_and_notifies_once_from_the_daemon(
                             "created_at": (T0 + timedelta(minutes=m)).isoformat()}) + "\n")
     await run_once()
     assert len(webhook.received) == 1 and webhook.requests == 1
-    (case,) = _read(tmp_path, lambda s: s.list_cases())
+    (case,) = _read(db_url(), lambda s: s.list_cases())
     assert case["escalation"] == "escalation(solicitor, ofcom)"
-    (sent,) = _read(tmp_path, lambda s: s.case_detail(case["id"])["notifications"])
+    (sent,) = _read(db_url(), lambda s: s.case_detail(case["id"])["notifications"])
     assert sent["sent_at"] is not None and sent["attempts"] == 1
 
 
-def _read(folder: Path, fn: Any) -> Any:
-    store = Store(folder / "brandbot.db")
+def _read(url: str, fn: Any) -> Any:
+    store = Store(url)
     try:
         return fn(store)
     finally:
@@ -362,9 +362,9 @@ def _read(folder: Path, fn: Any) -> Any:
 
 
 async def test_a_failed_webhook_is_retried_later_and_never_blocks_ingest(
-        tmp_path: Path, webhook: Webhook) -> None:
+        tmp_path: Path, webhook: Webhook, db_url: Callable[..., str]) -> None:
     webhook.refuse = 1
-    async with Care(tmp_path, webhook) as care:
+    async with Care(tmp_path, db_url(), webhook) as care:
         care.post("550", "lee", LEGAL, minutes=0)
         await care.listen(minutes=1)
         assert (await care.cases())[0]["status"] == "escalated"  # stored before any webhook
@@ -388,8 +388,8 @@ async def test_a_high_reach_author_escalates(care: Care) -> None:
 
 
 async def test_an_outage_cluster_becomes_one_incident_with_every_post(
-        tmp_path: Path, webhook: Webhook) -> None:
-    async with Care(tmp_path, webhook) as care:
+        tmp_path: Path, webhook: Webhook, db_url: Callable[..., str]) -> None:
+    async with Care(tmp_path, db_url(), webhook) as care:
         customers = ["ann_b", "ben_c", "cat_d", "dev_e", "eve_f", "fin_g"]
         for n, who in enumerate(customers):  # six customers within five minutes
             care.post(f"60{n}", who, f"@BrightwaveHelp brightwave is down, no internet on "
@@ -433,8 +433,8 @@ async def test_an_outage_cluster_becomes_one_incident_with_every_post(
 
 
 async def test_sla_at_risk_and_breach_show_at_the_right_times_and_at_risk_notifies_once(
-        tmp_path: Path, webhook: Webhook) -> None:
-    async with Care(tmp_path, webhook) as care:
+        tmp_path: Path, webhook: Webhook, db_url: Callable[..., str]) -> None:
+    async with Care(tmp_path, db_url(), webhook) as care:
         care.post("700", "mo", BILLING, minutes=0)
         await care.listen(minutes=1)
         (case,) = await care.cases()
@@ -574,9 +574,9 @@ async def test_customer_history_spans_linked_accounts(care: Care) -> None:
 
 
 @pytest.fixture
-def ran(tmp_path: Path) -> Iterator[Path]:
+def ran(tmp_path: Path, db_url: Callable[..., str]) -> Iterator[Path]:
     """A folder with a config, a feed and a database after one daemon cycle."""
-    (tmp_path / "brandbot.toml").write_text(CONFIG.replace(
+    (tmp_path / "brandbot.toml").write_text(with_storage(CONFIG, db_url()).replace(
         'webhook_url_env = "CASE_TEST_WEBHOOK"\n', ""), encoding="utf-8")
     lines = [("1", "pat", BILLING, 0), ("2", "pat", STILL_DOWN, 20), ("3", "quin", ROUTER, 30)]
     (tmp_path / "feed.jsonl").write_text("".join(json.dumps({

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -42,8 +42,8 @@ def planner(new, context):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "b.db")
+def store(db_url: Callable[..., str]) -> Store:
+    s = Store(db_url())
     yield s
     s.close()
 

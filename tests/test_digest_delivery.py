@@ -6,6 +6,7 @@ import asyncio
 import email
 import json
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
@@ -18,7 +19,7 @@ from monitor.settings import Digest
 from monitor.store import Store
 from responders.mailer import send_digest
 from tests.factories import analysis, simple_planner
-from tests.helpers import BASE_CONFIG, brandbot, write_config
+from tests.helpers import BASE_CONFIG, brandbot, with_storage, write_config
 
 START = datetime(2026, 11, 16, tzinfo=UTC)
 PERIOD = Period(START, START + timedelta(days=2))
@@ -42,9 +43,9 @@ def _post(n: int, hours: float, text: str, *, platform: str = "x", author: str =
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def db(db_url: Callable[..., str]) -> str:
     """A fixed week: 8 posts this period, 4 the period before, one answered case."""
-    path = tmp_path / "brandbot.db"
+    path = db_url()
     store = Store(path)
     posts = [
         # this period (2 days from START): 8 posts
@@ -79,7 +80,7 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def _digest(db: Path) -> dict:
+def _digest(db: str) -> dict:
     store = Store(db)
     try:
         return compile_digest(store, PERIOD, brand="Brightwave", competitors=["Tidalnet"],
@@ -89,7 +90,7 @@ def _digest(db: Path) -> dict:
         store.close()
 
 
-def test_figures_from_the_store_match_the_hand_count(db: Path) -> None:
+def test_figures_from_the_store_match_the_hand_count(db: str) -> None:
     d = _digest(db)
     assert d["volume"]["total"] == 8 and d["volume"]["previous_total"] == 4
     assert d["volume"]["change_percent"] == 100.0
@@ -118,8 +119,8 @@ def test_figures_from_the_store_match_the_hand_count(db: Path) -> None:
     assert care["sla_attainment"] == round(1 / 6, 3)
 
 
-def test_cli_writes_json_with_the_documented_schema(db: Path, tmp_path: Path) -> None:
-    config = write_config(tmp_path, BASE_CONFIG)
+def test_cli_writes_json_with_the_documented_schema(db: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path, with_storage(BASE_CONFIG, db))
     out = tmp_path / "digest.json"
     result = brandbot("--config", str(config), "digest", "--from", "2026-11-16",
                       "--to", "2026-11-18", "--format", "json", "-o", str(out))
@@ -136,7 +137,7 @@ def test_cli_writes_json_with_the_documented_schema(db: Path, tmp_path: Path) ->
     assert bad.returncode == 2 and "invalid duration 'banana'" in bad.stderr
 
 
-async def test_digest_is_delivered_by_smtp_with_html_and_text_parts(db: Path) -> None:
+async def test_digest_is_delivered_by_smtp_with_html_and_text_parts(db: str) -> None:
     from aiosmtpd.controller import Controller
 
     received: list[Message] = []
@@ -168,7 +169,7 @@ async def test_digest_is_delivered_by_smtp_with_html_and_text_parts(db: Path) ->
     assert "data:image/svg+xml;base64," in parts["text/html"]
 
 
-def test_html_digest_renders_its_charts_and_fetches_nothing(db: Path, tmp_path: Path,
+def test_html_digest_renders_its_charts_and_fetches_nothing(db: str, tmp_path: Path,
                                                            browser: object) -> None:
     from monitor.digest import render_html
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -48,8 +48,8 @@ class Clock:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncStore:
-    s = await AsyncStore(tmp_path / "p.db").open()
+async def store(db_url: Callable[..., str]) -> AsyncStore:
+    s = await AsyncStore(db_url()).open()
     yield s
     await s.close()
 

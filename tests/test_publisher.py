@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +19,7 @@ from monitor.platforms.base import (
 from monitor.store import AsyncStore, Store
 from responders.publisher import Publisher, PublishPolicy
 from tests.factories import T0, analysed, mention, simple_planner
+from tests.helpers import sql
 
 
 class Thread:
@@ -71,8 +71,8 @@ class Clock:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "p.db"
+def db(db_url: Callable[..., str]) -> str:
+    path = db_url()
     store = Store(path)
     store.ingest("s", None, [analysed(mention(str(i), author=f"c{i}")) for i in range(3)],
                  simple_planner, now=T0)
@@ -81,25 +81,24 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def _approve(db: Path, draft_id: int) -> None:
+def _approve(db: str, draft_id: int) -> None:
     store = Store(db)
     store.decide_draft(draft_id, approve=True, actor="ann", now=T0)
     store.close()
 
 
-def _status(db: Path) -> dict[int, tuple[str, str | None]]:
-    with sqlite3.connect(db) as conn:
-        return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, status, error FROM drafts")}
+def _status(db: str) -> dict[int, tuple[str, str | None]]:
+    return {r[0]: (r[1], r[2]) for r in sql(db, "SELECT id, status, error FROM drafts")}
 
 
-async def _publisher(db: Path, thread: Thread, clock: Clock, **policy: float) -> Publisher:
+async def _publisher(db: str, thread: Thread, clock: Clock, **policy: float) -> Publisher:
     store = await AsyncStore(db).open()
     defaults = {"reconcile_after": 0.0, "base_delay": 10.0}
     return Publisher(store, {"x": thread}, clock=clock,
                      policy=PublishPolicy(**{**defaults, **policy}))  # type: ignore[arg-type]
 
 
-async def test_only_approved_drafts_are_posted_once_on_their_thread(db: Path) -> None:
+async def test_only_approved_drafts_are_posted_once_on_their_thread(db: str) -> None:
     _approve(db, 2)
     thread, clock = Thread(), Clock()
     publisher = await _publisher(db, thread, clock)
@@ -108,18 +107,16 @@ async def test_only_approved_drafts_are_posted_once_on_their_thread(db: Path) ->
     await publisher.store.close()
     assert thread.posted == [("1", "Hi c1", "r0")]
     assert _status(db) == {1: ("pending", None), 2: ("posted", None), 3: ("pending", None)}
-    with sqlite3.connect(db) as conn:
-        case = conn.execute("SELECT c.first_response_at, c.status FROM cases c JOIN drafts d "
-                            "ON d.case_id = c.id WHERE d.id = 2").fetchone()
-        audit = conn.execute("SELECT actor, action FROM audit WHERE subject = 'draft:2'").fetchall()
+    (case,) = sql(db, "SELECT c.first_response_at, c.status FROM cases c JOIN drafts d "
+                  "ON d.case_id = c.id WHERE d.id = 2")
+    audit = sql(db, "SELECT actor, action FROM audit WHERE subject = 'draft:2' ORDER BY id")
     assert case == (clock.now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "waiting")
     assert audit == [("ann", "approve"), ("publisher", "post")]
 
 
 async def test_a_draft_marked_approved_without_a_recorded_decision_is_never_posted(
-        db: Path) -> None:
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE drafts SET status = 'approved', decided_by = 'ann' WHERE id = 1")
+        db: str) -> None:
+    sql(db, "UPDATE drafts SET status = 'approved', decided_by = 'ann' WHERE id = 1")
     thread = Thread()
     publisher = await _publisher(db, thread, Clock())
     await publisher.run_once()
@@ -128,7 +125,7 @@ async def test_a_draft_marked_approved_without_a_recorded_decision_is_never_post
     assert _status(db)[1] == ("approved", None)
 
 
-async def test_a_permanent_refusal_fails_the_draft_without_retrying(db: Path) -> None:
+async def test_a_permanent_refusal_fails_the_draft_without_retrying(db: str) -> None:
     _approve(db, 1)
     thread, clock = Thread(), Clock()
     thread.script = [Refused("duplicate content")]
@@ -141,7 +138,7 @@ async def test_a_permanent_refusal_fails_the_draft_without_retrying(db: Path) ->
     assert _status(db)[1] == ("failed", "refused by x: duplicate content")
 
 
-async def test_rate_limit_waits_for_the_reset(db: Path) -> None:
+async def test_rate_limit_waits_for_the_reset(db: str) -> None:
     _approve(db, 1)
     thread, clock = Thread(), Clock()
     thread.script = [RateLimited("429", reset_at=clock.now + timedelta(minutes=15))]
@@ -157,7 +154,7 @@ async def test_rate_limit_waits_for_the_reset(db: Path) -> None:
 
 
 @pytest.mark.parametrize("acted", [True, False], ids=["posted-then-lost", "never-arrived"])
-async def test_an_uncertain_post_is_reconciled_not_repeated(db: Path, acted: bool) -> None:
+async def test_an_uncertain_post_is_reconciled_not_repeated(db: str, acted: bool) -> None:
     _approve(db, 1)
     thread, clock = Thread(), Clock()
     thread.script = [(Unavailable("connection reset"), acted)]
@@ -175,7 +172,7 @@ async def test_an_uncertain_post_is_reconciled_not_repeated(db: Path, acted: boo
     assert _status(db)[1][0] == "posted"
 
 
-async def test_gives_up_after_max_attempts_and_leaves_it_to_a_person(db: Path) -> None:
+async def test_gives_up_after_max_attempts_and_leaves_it_to_a_person(db: str) -> None:
     _approve(db, 1)
     thread, clock = Thread(), Clock()
     thread.script = [AuthFailed("401")] * 3
@@ -188,7 +185,7 @@ async def test_gives_up_after_max_attempts_and_leaves_it_to_a_person(db: Path) -
     assert _status(db)[1] == ("failed", "gave up after 3 attempts: credentials refused: 401")
 
 
-async def test_a_duplicate_refusal_after_a_lost_answer_is_recognised_as_posted(db: Path) -> None:
+async def test_a_duplicate_refusal_after_a_lost_answer_is_recognised_as_posted(db: str) -> None:
     _approve(db, 1)
     thread, clock = Thread(), Clock()
     thread.script = [(Unavailable("timeout"), True), Refused("duplicate content")]

@@ -57,7 +57,7 @@ def test_a_crisis_is_a_last_hour_far_above_the_hours_before() -> None:
 
 
 async def test_scheduler_sends_each_digest_and_crisis_alert_once_across_restarts(
-        tmp_path) -> None:  # type: ignore[no-untyped-def]
+        db_url) -> None:  # type: ignore[no-untyped-def]
     from monitor.models import Intent
     from monitor.settings import Settings
     from monitor.store import AsyncStore, Store
@@ -69,7 +69,7 @@ async def test_scheduler_sends_each_digest_and_crisis_alert_once_across_restarts
     posts = [analysed(mention(str(i), "brightwave down", author=f"c{i}",
                               minutes=offset - 55 + i), intent=Intent.OUTAGE)
              for i in range(12)]
-    db = tmp_path / "s.db"
+    db = db_url()
     store = Store(db)
     store.ingest("s", None, posts, simple_planner, now=now)
     store.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from monitor.settings import ConfigError, Settings, load_settings, parse_duration
+from monitor.settings import ConfigError, Settings, load_settings, parse_duration, summary
 from tests.helpers import BASE_CONFIG, ROOT, brandbot, replay_source, write_config
 
 
@@ -25,7 +25,7 @@ def test_a_valid_config_resolves_paths_against_its_folder(tmp_path: Path) -> Non
     (tmp_path / "data").mkdir()
     path = write_config(tmp_path, BASE_CONFIG + replay_source(Path("data/posts.jsonl")))
     settings = load_settings(path, environ={})
-    assert settings.database_path == tmp_path.resolve() / "brandbot.db"
+    assert settings.storage_url == f"sqlite:///{tmp_path.resolve() / 'brandbot.db'}"
     assert settings.sources[0].path == tmp_path.resolve() / "data" / "posts.jsonl"
     assert settings.sources[0].interval == timedelta(seconds=1)
 
@@ -33,7 +33,11 @@ def test_a_valid_config_resolves_paths_against_its_folder(tmp_path: Path) -> Non
 def test_storage_url_from_environment_wins(tmp_path: Path) -> None:
     path = write_config(tmp_path, BASE_CONFIG)
     settings = load_settings(path, environ={"BRANDBOT_STORAGE_URL": "sqlite:////tmp/other.db"})
-    assert settings.database_path == Path("/tmp/other.db")
+    assert settings.storage_url == "sqlite:////tmp/other.db"
+    url = "postgresql://care:hunter2@db.internal:5432/brandbot"
+    settings = load_settings(path, environ={"BRANDBOT_STORAGE_URL": url})
+    assert settings.storage_url == url
+    assert "hunter2" not in "\n".join(summary(settings))
 
 
 def _problems(tmp_path: Path, body: str, environ: dict[str, str] | None = None) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -24,21 +24,22 @@ HOSTILE = [
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "brandbot.db")
+def store(db_url: Callable[..., str]) -> Store:
+    s = Store(db_url())
     yield s
     s.close()
 
 
-def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_migrations_are_numbered_and_applied_once(db_url: Callable[..., str]) -> None:
+    store = Store(db_url("a"))
     assert store.schema_version() == len(MIGRATIONS)
     assert store.migrate() == []
+    rows = store.conn.execute("SELECT version, name FROM migrations ORDER BY version").fetchall()
+    assert [tuple(r) for r in rows] == [(i + 1, name) for i, (name, _) in enumerate(MIGRATIONS)]
     store.close()
-    conn = sqlite3.connect(tmp_path / "a.db")
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    rows = conn.execute("SELECT version, name FROM migrations").fetchall()
-    assert rows == [(i + 1, name) for i, (name, _) in enumerate(MIGRATIONS)]
+    if not store.postgres:
+        conn = sqlite3.connect(store.path)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_mention_is_stored_once_however_often_fetched(store: Store) -> None:
@@ -89,13 +90,13 @@ def test_deciding_twice_fails_clearly_and_audits_once(store: Store) -> None:
 
 
 def test_the_web_migration_fills_queue_keys_and_search_for_existing_drafts(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        db_url: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
     from monitor import store as store_module
     from monitor.models import Intent, Priority
     from monitor.store import QueueFilter
 
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
-    old = Store(tmp_path / "old.db")
+    old = Store(db_url("old"))
     # Rows as the code of that schema wrote them (today's ingest needs today's schema).
     at = "2026-11-18T07:00:00.000000Z"
     for n, (platform, author, text, intent, priority, due) in enumerate([
@@ -123,7 +124,7 @@ def test_the_web_migration_fills_queue_keys_and_search_for_existing_drafts(
     old.close()
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
 
-    store = Store(tmp_path / "old.db")
+    store = Store(db_url("old"))
     assert store.schema_version() == len(MIGRATIONS)
     page = store.queue()
     assert [r["mention_id"] for r in page.rows] == ["x:1", "reddit:2"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -122,7 +122,7 @@ class Site:
 
     server: TestServer
     store: AsyncStore
-    db: Path
+    db: str
     clock: Clock
     users: list[User] = field(default_factory=list)
 
@@ -153,9 +153,8 @@ class Site:
         return await self.store.read(lambda s: s.draft_row(draft_id))
 
 
-async def serve(tmp_path: Path, *, posts: Sequence[AnalysedMention] = POSTS,
+async def serve(db: str, *, posts: Sequence[AnalysedMention] = POSTS,
                 policy: WebPolicy | None = None) -> Site:
-    db = tmp_path / "web.db"
     store = Store(db)
     store.ingest("s", None, list(posts), planner, now=T0)
     for name, role in ROLES.items():
@@ -171,8 +170,8 @@ async def serve(tmp_path: Path, *, posts: Sequence[AnalysedMention] = POSTS,
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    s = await serve(tmp_path)
+async def site(db_url: Callable[..., str]) -> AsyncIterator[Site]:
+    s = await serve(db_url())
     yield s
     await close(s)
 
@@ -329,8 +328,8 @@ async def test_two_concurrent_approvals_give_one_success_and_one_conflict(site: 
 
 
 async def test_sign_in_attempts_are_rate_limited_per_user_and_per_address(
-        tmp_path: Path) -> None:
-    s = await serve(tmp_path, policy=WebPolicy(max_failures_per_user=5, max_failures_per_ip=8))
+        db_url: Callable[..., str]) -> None:
+    s = await serve(db_url(), policy=WebPolicy(max_failures_per_user=5, max_failures_per_ip=8))
     try:
         browser = s.browser()
         for _ in range(5):
@@ -364,7 +363,7 @@ name = "Brightwave"
 keywords = ["brightwave"]
 
 [storage]
-url = "sqlite:///{site.db}"
+url = "{site.db}"
 """)
     made = brandbot("--config", str(config), "users", "token", "bob")
     assert made.returncode == 0, made.stderr
@@ -459,12 +458,12 @@ async def test_every_decision_is_audited_with_before_and_after_text(site: Site) 
 
 
 async def test_hostile_post_text_is_escaped_on_the_queue_and_draft_pages(
-        tmp_path: Path) -> None:
+        db_url: Callable[..., str]) -> None:
     hostile = [
         analysed(mention("1", f"brightwave {PAYLOADS[0]}", author="a1")),
         analysed(mention("2", f"brightwave {PAYLOADS[1]}", author="a2")),
     ]
-    s = await serve(tmp_path, posts=hostile)
+    s = await serve(db_url(), posts=hostile)
     try:
         await s.store.write(lambda st: st.conn.execute(
             "UPDATE mentions SET url = 'javascript:alert(1)' WHERE id = 'x:1'"))
@@ -510,8 +509,8 @@ def many_posts(n: int) -> list[AnalysedMention]:
     ]
 
 
-async def test_queue_filters_search_and_pages_by_key(tmp_path: Path) -> None:
-    s = await serve(tmp_path, posts=many_posts(30), policy=WebPolicy(page_size=7))
+async def test_queue_filters_search_and_pages_by_key(db_url: Callable[..., str]) -> None:
+    s = await serve(db_url(), posts=many_posts(30), policy=WebPolicy(page_size=7))
     try:
         ann = await s.login("ann")
         seen: list[int] = []

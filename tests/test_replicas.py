@@ -1,0 +1,205 @@
+"""Three daemon replicas on one PostgreSQL database share the work, and survive one dying.
+
+Real `brandbot run` processes, real fakes of four platforms, one real database: every post is
+stored once, every approved reply posted once, and when the replica holding sources is killed
+(SIGKILL, no goodbye) its sources resume on another within the lease time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.store import Store
+from tests.conftest import STORES, new_store_url
+from tests.helpers import ROOT, sql
+from tests.test_daemon_platforms import Platform, _bluesky, _hackernews, _mastodon, _x
+
+pytestmark = pytest.mark.skipif("postgresql" not in STORES,
+                                reason="BRANDBOT_TEST_STORES leaves PostgreSQL out")
+
+LEASE_TTL = 6.0
+REPLYING = ("x", "bluesky", "mastodon")
+CONFIG = f"""
+[brand]
+name = "Brightwave"
+keywords = ["brightwave"]
+
+[brand.handles]
+x = ["BrightwaveHelp"]
+
+[publisher]
+interval = "200ms"
+# above the platforms' timeout: a slow post on one replica is not "uncertain" to another
+reconcile_after = "20s"
+
+[storage]
+url = "{{url}}"
+lease_ttl = "{LEASE_TTL:g}s"
+"""
+
+
+@pytest.fixture
+async def platforms() -> AsyncIterator[list[Platform]]:
+    made = [setup() for setup in (_x, _bluesky, _mastodon, _hackernews)]
+    for p in made:
+        await p.fake.start()
+    yield made
+    for p in made:
+        await p.fake.stop()
+
+
+class Replica:
+    def __init__(self, proc: asyncio.subprocess.Process, log: Path) -> None:
+        self.proc, self.log = proc, log
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+async def _start(config: Path, env: dict[str, str], log: Path) -> Replica:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")} | env
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-format",
+            "json", "run", "--no-web", cwd=ROOT, env=full, stdout=out, stderr=out)
+    return Replica(proc, log)
+
+
+async def _cli(config: Path, env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")} | env
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor.cli", "--config", str(config), *args, cwd=ROOT, env=full,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode() if stdin else None), 60)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def _until(check: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _holders(url: str) -> dict[str, str]:
+    return dict(sql(url, "SELECT source, holder FROM leases WHERE expires_at > ?",
+                    (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),)))
+
+
+async def _approve_one_per_platform(config: Path, env: dict[str, str], url: str,
+                                    approved: dict[str, list[str]]) -> None:
+    drafts = json.loads(await _cli(config, env, "queue", "list", "--status", "pending",
+                                   "--json"))
+    for name in REPLYING:
+        mine = [d for d in drafts if d["platform"] == name and not d["flags"]]
+        assert mine, (name, drafts)
+        await _cli(config, env, "queue", "approve", str(mine[0]["id"]), "--as", "ann")
+        approved[name].append(mine[0]["mention_id"].split(":", 1)[1])
+
+
+async def test_three_replicas_share_sources_and_survive_one_killed(
+        tmp_path: Path, platforms: list[Platform], request: pytest.FixtureRequest) -> None:
+    url = new_store_url("postgresql", tmp_path, "shared", request)
+    Store(url).close()  # migrated once up front; replicas also migrate safely at once
+    body = CONFIG.replace("{url}", url)
+    for p in platforms:
+        body += f'\n[[sources]]\ninterval = "1s"\ntimeout = "3s"\n{p.source(p.fake.base_url)}'
+    config = tmp_path / "brandbot.toml"
+    config.write_text(body)
+    env = {k: v for p in platforms for k, v in p.env.items()}
+    served = {f"{p.name}:{i}" for p in platforms for i in p.complaint_ids}
+
+    replicas = [await _start(config, env, tmp_path / f"replica{n}.log") for n in range(3)]
+    try:
+        def stored() -> set[str]:
+            return {r[0] for r in sql(url, "SELECT id FROM mentions")}
+
+        await _until(lambda: served <= stored(), 90, "the first posts")
+        sources = {p.name for p in platforms} | {"@clock"}
+        await _until(lambda: set(_holders(url)) == sources, 30, "every source leased")
+        holders = _holders(url)
+        live = {r.pid for r in replicas}
+        assert {int(h.split(":")[1]) for h in holders.values()} <= live
+
+        await _cli(config, env, "users", "add", "ann", "--role", "approver",
+                   stdin="a long enough password\n")
+        approved: dict[str, list[str]] = {name: [] for name in REPLYING}
+        await _approve_one_per_platform(config, env, url, approved)
+        by_name = {p.name: p for p in platforms}
+        await _until(lambda: all(len(by_name[n].fake.replies) == 1 for n in REPLYING), 60,
+                     "the first replies")
+
+        # Kill the replica holding the most sources, without warning.
+        counts = {r.pid: sum(1 for h in _holders(url).values()
+                             if int(h.split(":")[1]) == r.pid) for r in replicas}
+        victim = max(replicas, key=lambda r: counts[r.pid])
+        orphaned = {s for s, h in _holders(url).items() if int(h.split(":")[1]) == victim.pid}
+        assert orphaned
+        victim.proc.send_signal(signal.SIGKILL)
+        await victim.proc.wait()
+        killed_at = time.monotonic()
+        survivors = [r for r in replicas if r is not victim]
+
+        # New posts everywhere, including on the dead replica's sources.
+        now = datetime.now(UTC)
+        fresh = set()
+        for p in platforms:
+            post = p.fake.add_post(None, f"late-{p.name}", f"brightwave is down for me too, "
+                                   f"{p.name} still nothing after an hour", now)
+            native = post.get("id") or post.get("uri") or post.get("objectID")
+            fresh.add(f"{p.name}:{native}")
+
+        def moved() -> bool:
+            holders = _holders(url)
+            return all(s in holders and int(holders[s].split(":")[1]) != victim.pid
+                       for s in orphaned)
+
+        await _until(moved, LEASE_TTL * 3, "the dead replica's leases to move")
+        moved_after = time.monotonic() - killed_at
+        assert moved_after < LEASE_TTL + LEASE_TTL / 3 + 3, moved_after
+        await _until(lambda: fresh <= stored(), 60, "the new posts after the kill")
+
+        await _approve_one_per_platform(config, env, url, approved)
+        await _until(lambda: all(len(by_name[n].fake.replies) == 2 for n in REPLYING), 60,
+                     "the replies approved after the kill")
+        await asyncio.sleep(2)  # time for any duplicate to show up
+    finally:
+        for r in replicas:
+            if r.proc.returncode is None:
+                r.proc.send_signal(signal.SIGTERM)
+        for r in replicas:
+            await asyncio.wait_for(r.proc.wait(), 20)
+
+    logs = "\n".join(r.log.read_text(errors="replace") for r in replicas)
+    assert all(r.proc.returncode == 0 for r in survivors), logs[-3000:]
+    # Every post the fakes served is stored once, with at most one reply draft each.
+    ids = [r[0] for r in sql(url, "SELECT id FROM mentions")]
+    assert len(ids) == len(set(ids)) and (served | fresh) <= set(ids)
+    per_mention = sql(url, "SELECT mention_id, count(*) FROM drafts WHERE kind = 'reply' "
+                           "GROUP BY mention_id HAVING count(*) > 1")
+    assert per_mention == []
+    # Every approved reply was posted once, on its own thread, and nothing else was posted.
+    for name in REPLYING:
+        replies = by_name[name].fake.replies
+        assert len(replies) == 2, (name, replies)
+        for target in approved[name]:
+            assert sum(target in json.dumps(r, default=str) for r in replies) == 1, (name, target)
+    assert sql(url, "SELECT count(*) FROM drafts WHERE status = 'posted'") == [(2 * len(REPLYING),)]
+    # The survivors handed their leases back when stopped.
+    assert _holders(url) == {}
+    assert '"event": "lease_acquired"' in logs
