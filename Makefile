@@ -9,7 +9,7 @@ CONFIG ?= config/demo.toml
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean postgres
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -38,7 +38,12 @@ demo: $(VENV)/.installed
 	@echo "web queue: http://127.0.0.1:8080  (Ctrl-C stops the daemon)"
 	$(BIN)/brandbot --config $(CONFIG) run
 
-test: $(VENV)/.installed-dev $(CHROMIUM)
+# The store tests run on SQLite and on a real PostgreSQL: started (or installed) if needed.
+# BRANDBOT_TEST_STORES=sqlite skips PostgreSQL; BRANDBOT_TEST_POSTGRES points at another one.
+postgres:
+	@case "$${BRANDBOT_TEST_STORES:-postgresql}" in *postgresql*) .ci/postgres ;; esac
+
+test: $(VENV)/.installed-dev $(CHROMIUM) postgres
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev

@@ -528,6 +528,7 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
                 await asyncio.gather(keeper.run(until), scheduler.run(until))
 
             if store.postgres:
+                _warn_reconcile(settings)
                 # Replicas may share this database: each source is polled, and the clock
                 # runs, only where this replica holds the lease. Every replica publishes:
                 # drafts are claimed with row locks, so each is posted once.
@@ -557,6 +558,15 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
     log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed,
                                          "posted": publisher.posted})
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def _warn_reconcile(settings: Settings) -> None:
+    slowest = max((s.timeout for s in settings.sources if s.enabled), default=timedelta(0))
+    if settings.publisher.reconcile_after <= slowest:
+        log.warning("[publisher] reconcile_after (%ss) is not above the slowest source timeout "
+                    "(%ss): with several replicas, one may check a reply another is still "
+                    "posting", int(settings.publisher.reconcile_after.total_seconds()),
+                    int(slowest.total_seconds()), extra={"event": "config_warning"})
 
 
 async def _poll(poller: Poller, streaming: bool, stop: asyncio.Event) -> None:

@@ -260,7 +260,9 @@ class Analysis(Strict):
 class Publisher(Strict):
     interval: Duration = timedelta(seconds=2)
     max_attempts: int = Field(default=8, ge=1, le=100)
-    reconcile_after: Duration = timedelta(seconds=30)
+    # above every source's timeout (30 s by default): with replicas, a post still in flight
+    # on one must not look abandoned to another
+    reconcile_after: Duration = timedelta(seconds=45)
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -39,7 +39,7 @@ class PublishPolicy:
     base_delay: float = 5.0
     max_delay: float = 900.0
     auth_retry: float = 600.0
-    reconcile_after: float = 30.0
+    reconcile_after: float = 45.0
     interval: float = 2.0
 
     def delay(self, attempts: int) -> float:

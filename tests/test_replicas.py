@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -17,10 +18,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from monitor.models import Role
 from monitor.store import Store
+from responders.auth import hash_password
 from tests.conftest import STORES, new_store_url
+from tests.factories import T0, analysed, mention, simple_planner
 from tests.helpers import ROOT, sql
 from tests.test_daemon_platforms import Platform, _bluesky, _hackernews, _mastodon, _x
 
@@ -203,3 +208,59 @@ async def test_three_replicas_share_sources_and_survive_one_killed(
     # The survivors handed their leases back when stopped.
     assert _holders(url) == {}
     assert '"event": "lease_acquired"' in logs
+
+
+async def _serve(config: Path) -> tuple[asyncio.subprocess.Process, str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor.cli", "--config", str(config), "serve", "--host",
+        "127.0.0.1", "--port", "0", cwd=ROOT, env=full, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    assert proc.stdout is not None
+    async with asyncio.timeout(60):
+        while line := (await proc.stdout.readline()).decode():
+            found = re.search(r"web app on (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                return proc, found.group(1)
+    raise AssertionError("brandbot serve did not start")
+
+
+async def test_web_replicas_share_sessions_and_decisions(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = new_store_url("postgresql", tmp_path, "web", request)
+    store = Store(url)
+    store.ingest("x", None, [analysed(mention(str(i), "brightwave is down", author=f"c{i}"))
+                             for i in range(2)], simple_planner, now=T0)
+    store.add_user("ann", Role.APPROVER, hash_password("ann's long password"), actor="test",
+                   now=T0)
+    store.close()
+    config = tmp_path / "brandbot.toml"
+    config.write_text(CONFIG.replace("{url}", url))
+    servers = [await _serve(config) for _ in range(2)]
+    (_, first), (_, second) = servers
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as user:
+            signed_in = await user.post(first + "/login", data={
+                "username": "ann", "password": "ann's long password"}, allow_redirects=False)
+            assert signed_in.status == 303
+            # The session made by one replica is good on the other (a load balancer may
+            # send the next request anywhere).
+            page = await user.get(second + "/", allow_redirects=False)
+            assert page.status == 200
+            csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', await page.text())
+            assert csrf
+            decided = await user.post(second + "/api/drafts/1/approve",
+                                      headers={"X-CSRF-Token": csrf.group(1)}, json={})
+            assert decided.status == 200, await decided.text()
+            seen = await user.get(first + "/api/drafts/1")
+            assert (await seen.json())["status"] == "approved"
+            twice = await user.post(first + "/api/drafts/1/approve",
+                                    headers={"X-CSRF-Token": csrf.group(1)}, json={})
+            assert twice.status == 409  # decided once, whichever replica is asked
+            await user.post(first + "/logout", data={"csrf_token": csrf.group(1)},
+                            allow_redirects=False)
+            assert (await user.get(second + "/", allow_redirects=False)).status == 303
+    finally:
+        for proc, _ in servers:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.communicate(), 20)
