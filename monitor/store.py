@@ -994,22 +994,20 @@ class Store:
             plan = planner(new, self._case_practice_context(
                 new, self._case_context(new), cluster_window=cluster_window)) if new else Plan()
             self._write_authors(new, now)
-            for case in plan.new_cases:
-                values = _case_values(case)
-                conn.execute(
-                    f"INSERT INTO cases ({','.join(values)}) "
-                    f"VALUES ({_marks(len(values))})",
-                    list(values.values()),
-                )
+            # One statement per page, not per case: on PostgreSQL each is a round trip, and
+            # executemany pipelines them.
+            rows = [_case_values(case) for case in plan.new_cases]
+            if rows:
+                conn.executemany(f"INSERT INTO cases ({','.join(rows[0])}) "
+                                 f"VALUES ({_marks(len(rows[0]))})",
+                                 [list(r.values()) for r in rows])
             self._write_mentions(source, new, plan, now)
-            for case in plan.updated_cases:
-                values = _case_values(case)
-                case_id = values.pop("id")
-                conn.execute(
-                    f"UPDATE cases SET {', '.join(f'{k} = ?' for k in values)} "
-                    "WHERE id = ?",
-                    [*values.values(), case_id],
-                )
+            rows = [_case_values(case) for case in plan.updated_cases]
+            if rows:
+                columns = [k for k in rows[0] if k != "id"]
+                conn.executemany(
+                    f"UPDATE cases SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?",
+                    [[*(r[k] for k in columns), r["id"]] for r in rows])
             self._write_drafts(plan.drafts, now)
             self._write_case_practice(plan, now)
             if advance_cursor:
