@@ -52,6 +52,95 @@ _DIGEST_FILTERS = frozenset({
     "AND substr(m.created_at, 1, 13) = ?",
 })
 
+# Migration 3's queue keys on drafts (the `flagged` column and the triggers differ), and
+# their partial indexes.
+_QUEUE_COLUMNS = """
+        ALTER TABLE drafts ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 3;
+        ALTER TABLE drafts ADD COLUMN sla_due_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE drafts ADD COLUMN intent TEXT;
+        ALTER TABLE drafts ADD COLUMN team TEXT;
+        ALTER TABLE drafts ADD COLUMN sentiment TEXT;
+"""
+_QUEUE_FILL = """
+        UPDATE drafts SET
+            priority_rank = CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
+                            WHEN 'normal' THEN 2 ELSE 3 END,
+            sla_due_at = coalesce(c.sla_due_at, ''), intent = c.intent, team = c.team
+            FROM cases c WHERE c.id = drafts.case_id;
+        UPDATE drafts SET sentiment = m.sentiment FROM mentions m WHERE m.id = drafts.mention_id;
+        CREATE INDEX drafts_queue ON drafts(priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_platform ON drafts(platform, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_intent ON drafts(intent, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_team ON drafts(team, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_sentiment ON drafts(sentiment, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+        CREATE INDEX drafts_queue_flagged ON drafts(flagged, priority_rank, sla_due_at, id)
+            WHERE status = 'pending';
+"""
+
+# Migration 3's tables, the same text on both databases (`_pg_ddl` maps the types).
+_WEB_TABLES = """
+        CREATE INDEX audit_subject ON audit(subject, id);
+        CREATE INDEX audit_actor ON audit(actor, id);
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL, ip TEXT, user_agent TEXT, flash TEXT
+        );
+        CREATE INDEX sessions_user ON sessions(username);
+        CREATE INDEX sessions_expires ON sessions(expires_at);
+        CREATE TABLE api_tokens (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            created_at TEXT NOT NULL, last_used_at TEXT
+        );
+        CREATE INDEX api_tokens_user ON api_tokens(username);
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, ip TEXT NOT NULL,
+            ok INTEGER NOT NULL
+        );
+        CREATE INDEX login_attempts_user ON login_attempts(username, at);
+        CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
+        CREATE TABLE draft_viewers (
+            draft_id INTEGER NOT NULL REFERENCES drafts(id), username TEXT NOT NULL,
+            seen_at TEXT NOT NULL, PRIMARY KEY (draft_id, username)
+        ) WITHOUT ROWID;
+"""
+
+# Migration 4 on both databases, but for its trigger.
+_CASE_PRACTICE_HEAD = """
+        ALTER TABLE authors ADD COLUMN customer_id TEXT;
+        CREATE INDEX authors_customer ON authors(customer_id);
+        ALTER TABLE cases ADD COLUMN kind TEXT NOT NULL DEFAULT 'customer';
+        ALTER TABLE cases ADD COLUMN escalation TEXT;
+        ALTER TABLE cases ADD COLUMN merged_into INTEGER REFERENCES cases(id);
+        ALTER TABLE cases ADD COLUMN replies_posted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cases ADD COLUMN csat_at TEXT;
+        UPDATE cases SET replies_posted = (SELECT count(*) FROM drafts d
+            WHERE d.case_id = cases.id AND d.status = 'posted');
+        CREATE INDEX cases_kind ON cases(kind, status);
+        CREATE INDEX cases_follow_up ON cases(follow_up_due_at) WHERE status = 'resolved';
+        ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
+        CREATE INDEX drafts_mention ON drafts(mention_id);
+"""
+_CASE_PRACTICE_TAIL = """
+        CREATE INDEX mentions_outage ON mentions(created_at)
+            WHERE is_complaint = 1 AND intent = 'outage';
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases(id), reason TEXT NOT NULL,
+            text TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, error TEXT,
+            UNIQUE (case_id, reason)
+        );
+        CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL;
+"""
+
 # Numbered, append-only. Each entry runs once, in its own transaction, recorded in `migrations`.
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -122,31 +211,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         # The queue's sort and filter keys are copied onto drafts (kept in step by triggers, so
         # every writer keeps them right) so that partial indexes over pending drafts can serve
         # every filter in queue order: a page is an index range scan, however long the queue.
-        """
-        ALTER TABLE drafts ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 3;
-        ALTER TABLE drafts ADD COLUMN sla_due_at TEXT NOT NULL DEFAULT '';
-        ALTER TABLE drafts ADD COLUMN intent TEXT;
-        ALTER TABLE drafts ADD COLUMN team TEXT;
-        ALTER TABLE drafts ADD COLUMN sentiment TEXT;
+        _QUEUE_COLUMNS + """
         ALTER TABLE drafts ADD COLUMN flagged INTEGER GENERATED ALWAYS AS (flags <> '[]') VIRTUAL;
-        UPDATE drafts SET
-            priority_rank = CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
-                            WHEN 'normal' THEN 2 ELSE 3 END,
-            sla_due_at = coalesce(c.sla_due_at, ''), intent = c.intent, team = c.team
-            FROM cases c WHERE c.id = drafts.case_id;
-        UPDATE drafts SET sentiment = m.sentiment FROM mentions m WHERE m.id = drafts.mention_id;
-        CREATE INDEX drafts_queue ON drafts(priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_platform ON drafts(platform, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_intent ON drafts(intent, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_team ON drafts(team, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_sentiment ON drafts(sentiment, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_flagged ON drafts(flagged, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
+        """ + _QUEUE_FILL + """
         CREATE TRIGGER drafts_queue_keys AFTER INSERT ON drafts BEGIN
             UPDATE drafts SET
                 priority_rank = CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
@@ -185,33 +252,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TRIGGER drafts_search_delete AFTER DELETE ON drafts BEGIN
             DELETE FROM draft_search WHERE rowid = OLD.id;
         END;
-        CREATE INDEX audit_subject ON audit(subject, id);
-        CREATE INDEX audit_actor ON audit(actor, id);
-        CREATE TABLE sessions (
-            token_hash TEXT PRIMARY KEY,
-            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-            csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL, ip TEXT, user_agent TEXT, flash TEXT
-        );
-        CREATE INDEX sessions_user ON sessions(username);
-        CREATE INDEX sessions_expires ON sessions(expires_at);
-        CREATE TABLE api_tokens (
-            token_hash TEXT PRIMARY KEY,
-            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-            created_at TEXT NOT NULL, last_used_at TEXT
-        );
-        CREATE INDEX api_tokens_user ON api_tokens(username);
-        CREATE TABLE login_attempts (
-            id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, ip TEXT NOT NULL,
-            ok INTEGER NOT NULL
-        );
-        CREATE INDEX login_attempts_user ON login_attempts(username, at);
-        CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
-        CREATE TABLE draft_viewers (
-            draft_id INTEGER NOT NULL REFERENCES drafts(id), username TEXT NOT NULL,
-            seen_at TEXT NOT NULL, PRIMARY KEY (draft_id, username)
-        ) WITHOUT ROWID;
-        """,
+        """ + _WEB_TABLES,
     ),
     (
         "case practice",
@@ -219,36 +260,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         # escalation, first-contact resolution (replies_posted: our replies, not follow-ups,
         # counted by a trigger whoever posts them), CSAT, follow-up drafts, and an outbox of
         # webhook notifications: one row per case and reason, sent once, across restarts.
-        """
-        ALTER TABLE authors ADD COLUMN customer_id TEXT;
-        CREATE INDEX authors_customer ON authors(customer_id);
-        ALTER TABLE cases ADD COLUMN kind TEXT NOT NULL DEFAULT 'customer';
-        ALTER TABLE cases ADD COLUMN escalation TEXT;
-        ALTER TABLE cases ADD COLUMN merged_into INTEGER REFERENCES cases(id);
-        ALTER TABLE cases ADD COLUMN replies_posted INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE cases ADD COLUMN csat_at TEXT;
-        UPDATE cases SET replies_posted = (SELECT count(*) FROM drafts d
-            WHERE d.case_id = cases.id AND d.status = 'posted');
-        CREATE INDEX cases_kind ON cases(kind, status);
-        CREATE INDEX cases_follow_up ON cases(follow_up_due_at) WHERE status = 'resolved';
-        ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
-        CREATE INDEX drafts_mention ON drafts(mention_id);
+        _CASE_PRACTICE_HEAD + """
         CREATE TRIGGER drafts_replies_posted AFTER UPDATE OF status ON drafts
             WHEN NEW.status = 'posted' AND OLD.status IS NOT 'posted' AND NEW.kind = 'reply'
         BEGIN
             UPDATE cases SET replies_posted = replies_posted + 1 WHERE id = NEW.case_id;
         END;
-        CREATE INDEX mentions_outage ON mentions(created_at)
-            WHERE is_complaint = 1 AND intent = 'outage';
-        CREATE TABLE notifications (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            case_id INTEGER NOT NULL REFERENCES cases(id), reason TEXT NOT NULL,
-            text TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
-            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, error TEXT,
-            UNIQUE (case_id, reason)
-        );
-        CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL;
-        """,
+        """ + _CASE_PRACTICE_TAIL,
     ),
     (
         "digest indexes",
@@ -279,32 +297,10 @@ MIGRATIONS: list[tuple[str, str]] = [
 # functions there, FTS5 becomes a tsvector with a GIN index, and the virtual generated
 # column is stored. Every other migration is SQLite's text with its types mapped (`_pg_ddl`).
 PG_MIGRATIONS: dict[int, str] = {
-    3: """
-        ALTER TABLE drafts ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 3;
-        ALTER TABLE drafts ADD COLUMN sla_due_at TEXT NOT NULL DEFAULT '';
-        ALTER TABLE drafts ADD COLUMN intent TEXT;
-        ALTER TABLE drafts ADD COLUMN team TEXT;
-        ALTER TABLE drafts ADD COLUMN sentiment TEXT;
+    3: _QUEUE_COLUMNS + """
         ALTER TABLE drafts ADD COLUMN flagged INTEGER
             GENERATED ALWAYS AS (CASE WHEN flags <> '[]' THEN 1 ELSE 0 END) STORED;
-        UPDATE drafts SET
-            priority_rank = CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
-                            WHEN 'normal' THEN 2 ELSE 3 END,
-            sla_due_at = coalesce(c.sla_due_at, ''), intent = c.intent, team = c.team
-            FROM cases c WHERE c.id = drafts.case_id;
-        UPDATE drafts SET sentiment = m.sentiment FROM mentions m WHERE m.id = drafts.mention_id;
-        CREATE INDEX drafts_queue ON drafts(priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_platform ON drafts(platform, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_intent ON drafts(intent, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_team ON drafts(team, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_sentiment ON drafts(sentiment, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
-        CREATE INDEX drafts_queue_flagged ON drafts(flagged, priority_rank, sla_due_at, id)
-            WHERE status = 'pending';
+    """ + _QUEUE_FILL + """
         CREATE FUNCTION drafts_queue_keys() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             SELECT CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
@@ -368,47 +364,8 @@ PG_MIGRATIONS: dict[int, str] = {
         END $$;
         CREATE TRIGGER drafts_search_delete AFTER DELETE ON drafts
             FOR EACH ROW EXECUTE FUNCTION drafts_search_delete();
-        CREATE INDEX audit_subject ON audit(subject, id);
-        CREATE INDEX audit_actor ON audit(actor, id);
-        CREATE TABLE sessions (
-            token_hash TEXT PRIMARY KEY,
-            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-            csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL, ip TEXT, user_agent TEXT, flash TEXT
-        );
-        CREATE INDEX sessions_user ON sessions(username);
-        CREATE INDEX sessions_expires ON sessions(expires_at);
-        CREATE TABLE api_tokens (
-            token_hash TEXT PRIMARY KEY,
-            username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-            created_at TEXT NOT NULL, last_used_at TEXT
-        );
-        CREATE INDEX api_tokens_user ON api_tokens(username);
-        CREATE TABLE login_attempts (
-            id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, ip TEXT NOT NULL,
-            ok INTEGER NOT NULL
-        );
-        CREATE INDEX login_attempts_user ON login_attempts(username, at);
-        CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
-        CREATE TABLE draft_viewers (
-            draft_id INTEGER NOT NULL REFERENCES drafts(id), username TEXT NOT NULL,
-            seen_at TEXT NOT NULL, PRIMARY KEY (draft_id, username)
-        );
-    """,
-    4: """
-        ALTER TABLE authors ADD COLUMN customer_id TEXT;
-        CREATE INDEX authors_customer ON authors(customer_id);
-        ALTER TABLE cases ADD COLUMN kind TEXT NOT NULL DEFAULT 'customer';
-        ALTER TABLE cases ADD COLUMN escalation TEXT;
-        ALTER TABLE cases ADD COLUMN merged_into INTEGER REFERENCES cases(id);
-        ALTER TABLE cases ADD COLUMN replies_posted INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE cases ADD COLUMN csat_at TEXT;
-        UPDATE cases SET replies_posted = (SELECT count(*) FROM drafts d
-            WHERE d.case_id = cases.id AND d.status = 'posted');
-        CREATE INDEX cases_kind ON cases(kind, status);
-        CREATE INDEX cases_follow_up ON cases(follow_up_due_at) WHERE status = 'resolved';
-        ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
-        CREATE INDEX drafts_mention ON drafts(mention_id);
+    """ + _WEB_TABLES,
+    4: _CASE_PRACTICE_HEAD + """
         CREATE FUNCTION drafts_replies_posted() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             UPDATE cases SET replies_posted = replies_posted + 1 WHERE id = NEW.case_id;
@@ -418,17 +375,7 @@ PG_MIGRATIONS: dict[int, str] = {
             WHEN (NEW.status = 'posted' AND OLD.status IS DISTINCT FROM 'posted'
                   AND NEW.kind = 'reply')
             EXECUTE FUNCTION drafts_replies_posted();
-        CREATE INDEX mentions_outage ON mentions(created_at)
-            WHERE is_complaint = 1 AND intent = 'outage';
-        CREATE TABLE notifications (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            case_id INTEGER NOT NULL REFERENCES cases(id), reason TEXT NOT NULL,
-            text TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
-            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, error TEXT,
-            UNIQUE (case_id, reason)
-        );
-        CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL;
-    """,
+    """ + _CASE_PRACTICE_TAIL,
 }
 
 
