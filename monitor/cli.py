@@ -14,7 +14,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -29,10 +30,11 @@ from monitor.models import Role, iso, parse_iso, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
 from monitor.platforms.base import Platform
-from monitor.poller import Poller
+from monitor.poller import Poller, SourceHealth, SourceState
 from monitor.settings import (
     ConfigError,
     Settings,
+    SourceBase,
     load_settings,
     parse_duration,
     resolve_config_path,
@@ -42,6 +44,7 @@ from monitor.store import AsyncStore, Store, StoreError, draft_fields
 
 if TYPE_CHECKING:
     from responders.notify import WebhookNotifier
+    from responders.publisher import PublishPolicy
 
 log = logging.getLogger("brandbot")
 
@@ -434,75 +437,252 @@ def build_case_keeper(settings: Settings, store: AsyncStore, *, notifier: Notifi
     )
 
 
-async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
-    """Run every enabled source and the publisher until stopped (or one cycle with once)."""
-    from responders.publisher import Publisher, PublishPolicy
+def _publish_policy(settings: Settings) -> PublishPolicy:
+    from responders.publisher import PublishPolicy
 
-    sources = [s for s in settings.sources if s.enabled]
-    platforms = {s.key: build_platform(s, settings) for s in sources}
+    options = settings.publisher
+    return PublishPolicy(max_attempts=options.max_attempts,
+                         interval=options.interval.total_seconds(),
+                         reconcile_after=options.reconcile_after.total_seconds())
+
+
+def _repliers(sources: Sequence[SourceBase], platforms: Mapping[str, Platform]
+              ) -> dict[str, Platform]:
+    """The adapter each platform's replies go through: its first enabled source's."""
     repliers: dict[str, Platform] = {}
-    for platform in platforms.values():
+    for source in sources:
+        platform = platforms[source.key]
         if platform.platform not in ("replay", "hackernews"):
             repliers.setdefault(platform.platform, platform)
-    store = await AsyncStore(settings.database_path).open()
-    pipeline = build_pipeline(settings, store)
-    pollers = [
-        Poller(key=s.key, platform=platforms[s.key], pipeline=pipeline, store=store,
-               interval=s.interval.total_seconds(), clock=utcnow)
-        for s in sources
-    ]
-    streaming = {s.key for s in sources if getattr(s, "stream", False)}
-    options = settings.publisher
-    publisher = Publisher(store, repliers, clock=utcnow, policy=PublishPolicy(
-        max_attempts=options.max_attempts, interval=options.interval.total_seconds(),
-        reconcile_after=options.reconcile_after.total_seconds()))
-    notifier = _notifier(settings)
-    keeper = build_case_keeper(settings, store, notifier=notifier)
+    return repliers
+
+
+# Settings a running daemon cannot take over on reload; each needs a restart.
+RESTART_ONLY = ("storage", "web")
+
+
+@dataclass
+class _Running:
+    """A background loop with its own stop signal, so it can be stopped alone (on reload)."""
+
+    task: asyncio.Task[Any]
+    stop: asyncio.Event
+
+    @classmethod
+    def start(cls, run: Callable[[asyncio.Event], Coroutine[Any, Any, Any]]) -> _Running:
+        stop = asyncio.Event()
+        return cls(asyncio.create_task(run(stop)), stop)
+
+    async def halt(self, grace: float = 4.5) -> None:
+        """Let the loop finish what it has in hand, cancelling it after `grace` seconds."""
+        self.stop.set()
+        await _until_stopped([self.task], self.stop, grace=grace)
+
+
+class Daemon:
+    """Every enabled source, the publisher, the case clock and digests; reloadable on SIGHUP."""
+
+    def __init__(self, settings: Settings, store: AsyncStore, *,
+                 config_path: Path | None = None) -> None:
+        from responders.publisher import Publisher
+
+        self.settings = settings
+        self.store = store
+        self.config_path = config_path
+        self.health: dict[str, SourceHealth] = {}
+        self.platforms: dict[str, Platform] = {}
+        self.pollers: dict[str, Poller] = {}
+        self.running: dict[str, _Running] = {}
+        self.sources = {s.key: s for s in settings.sources if s.enabled}
+        for source in self.sources.values():
+            self.platforms[source.key] = build_platform(source, settings)
+        self.pipeline = build_pipeline(settings, store)
+        for key in self.sources:
+            self._make_poller(key)
+        self.publisher = Publisher(store, _repliers(list(self.sources.values()), self.platforms),
+                                   clock=utcnow, policy=_publish_policy(settings))
+        self.notifier = _notifier(settings)
+        self.keeper = build_case_keeper(settings, store, notifier=self.notifier)
+        self.services: dict[str, _Running] = {}
+        self._reloading = asyncio.Lock()
+
+    def _make_poller(self, key: str) -> Poller:
+        source = self.sources[key]
+        poller = Poller(key=key, platform=self.platforms[key], pipeline=self.pipeline,
+                        store=self.store, interval=source.interval.total_seconds(),
+                        clock=utcnow)
+        self.pollers[key] = poller
+        self.health[key] = poller.health
+        return poller
+
+    def _start_source(self, key: str) -> None:
+        poller = self.pollers[key]
+        streaming = getattr(self.sources[key], "stream", False)
+        self.running[key] = _Running.start(poller.stream if streaming else poller.run)
+
+    def _start_services(self) -> None:
+        self.services["publisher"] = _Running.start(self.publisher.run)
+        self.services["keeper"] = _Running.start(self.keeper.run)
+        self.services["digests"] = _Running.start(
+            _digest_scheduler(self.settings, self.store, self.notifier).run)
+
+    def start(self) -> None:
+        """Start every loop."""
+        for key in self.pollers:
+            self._start_source(key)
+        self._start_services()
+
+    async def stop(self) -> None:
+        """Stop every loop (each finishes the page in hand) and release connections."""
+        loops = [*self.running.values(), *self.services.values()]
+        for loop in loops:
+            loop.stop.set()
+        await asyncio.gather(*(loop.halt() for loop in loops))
+        for platform in self.platforms.values():
+            await platform.close()
+        if self.notifier is not None:
+            await self.notifier.close()
+
+    async def reload(self) -> bool:
+        """Read the config file again and apply it; on any problem keep the running config."""
+        async with self._reloading:
+            return await self._reload()
+
+    async def _reload(self) -> bool:
+        path = self.config_path
+        try:
+            if path is None:
+                raise ConfigError(["no config file to reload from"])
+            new = await asyncio.to_thread(load_settings, path)
+            wanted = {s.key: s for s in new.sources if s.enabled}
+            changed = sorted(k for k, s in wanted.items()
+                             if k in self.sources and s != self.sources[k])
+            added = sorted(k for k in wanted if k not in self.sources)
+            built: dict[str, Platform] = {}
+            try:
+                for key in [*changed, *added]:
+                    built[key] = build_platform(wanted[key], new)
+            except ConfigError:
+                for platform in built.values():
+                    await platform.close()
+                raise
+        except ConfigError as exc:
+            log.error("config reload refused, still running on the previous config: %s",
+                      "; ".join(exc.problems),
+                      extra={"event": "reload_failed", "problems": exc.problems})
+            return False
+        kept_old = [name for name in RESTART_ONLY
+                    if getattr(new, name) != getattr(self.settings, name)]
+        if kept_old:
+            log.warning("reload: %s changed; those take effect at the next restart",
+                        ", ".join(f"[{name}]" for name in kept_old),
+                        extra={"event": "reload_needs_restart", "sections": kept_old})
+            new = new.model_copy(update={name: getattr(self.settings, name)
+                                         for name in kept_old})
+        removed = sorted(k for k in self.sources if k not in wanted)
+        # Parked sources (refused credentials) get another try now: the reload may fix them.
+        revived = sorted(k for k, p in self.pollers.items()
+                         if p.health.state is SourceState.PARKED and k not in (*changed, *removed))
+        # Stop the sources that go, change or revive; each finishes the page in hand first.
+        going = [*removed, *changed]
+        await asyncio.gather(*(self.running.pop(k).halt() for k in [*going, *revived]
+                               if k in self.running))
+        for key in going:
+            self.pollers.pop(key, None)
+            self.health.pop(key, None)
+            await self.platforms.pop(key).close()
+        self.settings, self.sources = new, wanted
+        self.pipeline = build_pipeline(new, self.store)
+        for poller in self.pollers.values():
+            poller.pipeline = self.pipeline  # takes effect with the next page
+        self.platforms.update(built)
+        for key in [*changed, *added]:
+            self._make_poller(key)
+        for key in [*changed, *added, *revived]:
+            self._start_source(key)
+        self.publisher.repliers = _repliers(list(wanted.values()), self.platforms)
+        self.publisher.policy = _publish_policy(new)
+        await asyncio.gather(*(self.services.pop(k).halt() for k in ("keeper", "digests")))
+        old_notifier = self.notifier
+        self.notifier = _notifier(new)
+        if old_notifier is not None:
+            await old_notifier.close()
+        self.keeper = build_case_keeper(new, self.store, notifier=self.notifier)
+        self.services["keeper"] = _Running.start(self.keeper.run)
+        self.services["digests"] = _Running.start(
+            _digest_scheduler(new, self.store, self.notifier).run)
+        log.info("config reloaded from %s: %d sources (added %s, removed %s, restarted %s)",
+                 path, len(wanted), ", ".join(added) or "none", ", ".join(removed) or "none",
+                 ", ".join([*changed, *revived]) or "none",
+                 extra={"event": "reloaded", "sources": sorted(wanted), "added": added,
+                        "removed": removed, "restarted": [*changed, *revived]})
+        return True
+
+
+async def run_daemon(settings: Settings, *, once: bool, web: bool,
+                     config_path: Path | None = None) -> int:
+    """Run every enabled source and the publisher until stopped (or one cycle with once).
+
+    SIGHUP reloads the config file (`config_path`); SIGINT and SIGTERM stop the daemon.
+    """
+    store = await AsyncStore(settings.database_path,
+                             busy_timeout=settings.storage.busy_timeout.total_seconds()).open()
+    try:
+        daemon = Daemon(settings, store, config_path=config_path)
+    except BaseException:
+        await store.close()
+        raise
     stop = asyncio.Event()
+    reload_wanted = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, _on_signal, stop, signum)
+    loop.add_signal_handler(signal.SIGHUP, _on_hangup, reload_wanted, once)
     runner = None
     if web and not once:
         from responders.web.app import start_web
 
-        runner = await start_web(settings, store, {p.key: p.health for p in pollers},
-                                 publisher=publisher)
-    log.info("brandbot started: %d sources%s", len(pollers), " (one cycle)" if once else "",
-             extra={"event": "started", "sources": [p.key for p in pollers],
-                    "replying_to": sorted(repliers)})
+        runner = await start_web(settings, store, daemon.health, publisher=daemon.publisher)
+    log.info("brandbot started: %d sources%s", len(daemon.pollers),
+             " (one cycle)" if once else "",
+             extra={"event": "started", "sources": list(daemon.pollers),
+                    "replying_to": sorted(daemon.publisher.repliers)})
     failed: list[str] = []
     try:
         if once:
+            pollers = list(daemon.pollers.values())
             tasks = [asyncio.create_task(p.drain(stop, retry=False)) for p in pollers]
             results = await _until_stopped(tasks, stop)
             failed = [p.key for p, ok in zip(pollers, results, strict=True) if not ok]
             if not stop.is_set():
-                await _until_stopped([asyncio.create_task(keeper.run_once())], stop)
+                await _until_stopped([asyncio.create_task(daemon.keeper.run_once())], stop)
             if not stop.is_set():
-                await _until_stopped([asyncio.create_task(publisher.run_once())], stop)
+                await _until_stopped([asyncio.create_task(daemon.publisher.run_once())], stop)
         else:
-            loops: list[asyncio.Task[None]] = [
-                asyncio.create_task(p.stream(stop) if p.key in streaming else p.run(stop))
-                for p in pollers
-            ]
-            loops.append(asyncio.create_task(publisher.run(stop)))
-            loops.append(asyncio.create_task(keeper.run(stop)))
-            loops.append(asyncio.create_task(_digest_scheduler(settings, store, notifier)
-                                             .run(stop)))
-            await stop.wait()
-            await _until_stopped(loops, stop)
+            daemon.start()
+            while not stop.is_set():
+                await _first_of(stop, reload_wanted)
+                if reload_wanted.is_set() and not stop.is_set():
+                    reload_wanted.clear()
+                    await daemon.reload()
     finally:
         if runner is not None:
             await runner.cleanup()
-        for platform in platforms.values():
-            await platform.close()
-        if notifier is not None:
-            await notifier.close()
+        await daemon.stop()
         await store.close()
     log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed,
-                                         "posted": publisher.posted})
+                                         "posted": daemon.publisher.posted})
     return EXIT_ERROR if failed else EXIT_OK
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    """Wait until any of the events is set."""
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _digest_scheduler(settings: Settings, store: AsyncStore,
@@ -515,6 +695,14 @@ def _digest_scheduler(settings: Settings, store: AsyncStore,
 
     send = partial(send_digest, environ=os.environ) if settings.digest.recipients else None
     return DigestScheduler(settings, store, notifier=notifier, send=send, clock=utcnow)
+
+
+def _on_hangup(reload_wanted: asyncio.Event, once: bool) -> None:
+    if once:
+        log.info("received SIGHUP: ignored by a one-cycle run", extra={"event": "reload_ignored"})
+        return
+    log.info("received SIGHUP: reloading the config", extra={"event": "reloading"})
+    reload_wanted.set()
 
 
 def _on_signal(stop: asyncio.Event, signum: int) -> None:
@@ -553,7 +741,8 @@ async def _until_stopped(tasks: Sequence[asyncio.Task[Any]], stop: asyncio.Event
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(run_daemon(settings, once=args.once, web=not args.no_web))
+    return asyncio.run(run_daemon(settings, once=args.once, web=not args.no_web,
+                                  config_path=resolve_config_path(getattr(args, "config", None))))
 
 
 async def serve_web(settings: Settings, *, host: str | None, port: int | None) -> int:

@@ -289,6 +289,7 @@ class Web(Strict):
 
 class Storage(Strict):
     url: str = "sqlite:///brandbot.db"
+    busy_timeout: Duration = timedelta(seconds=30)
 
     @field_validator("url")
     @classmethod

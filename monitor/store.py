@@ -36,6 +36,7 @@ from monitor.models import (
     Role,
     iso,
     parse_iso,
+    utcnow,
 )
 
 T = TypeVar("T")
@@ -264,6 +265,26 @@ class StoreError(Exception):
 
 class NotFound(StoreError):
     """No such row."""
+
+
+class StoreUnavailable(Exception):
+    """The database cannot take a write now (locked past the busy timeout, disk full, I/O
+    error); nothing of that write was kept, and the same write may succeed later."""
+
+
+@dataclass(slots=True)
+class StoreHealth:
+    """Whether writes are getting through, for /healthz."""
+
+    failing_since: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form for /healthz."""
+        return {"state": "failing" if self.failing_since else "ok",
+                "failing_since": iso(self.failing_since), "last_error": self.last_error,
+                "failures": self.failures}
 
 
 class AlreadyDecided(StoreError):
@@ -509,18 +530,19 @@ def _decided_message(draft: Draft) -> str:
 class Store:
     """brandbot's SQLite database: one connection, used by one thread at a time."""
 
-    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+    def __init__(self, path: str | Path, *, migrate: bool = True,
+                 busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30
+            self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
         )
         self.conn.row_factory = sqlite3.Row
         self.db = sqlite_utils.Database(self.conn)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         if migrate:
             self.migrate()
 
@@ -534,10 +556,13 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # A failed COMMIT (disk full, I/O error) can leave the transaction open; close it
+            # so the connection's next write starts clean.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     # --- schema -------------------------------------------------------------------------
 
@@ -1839,8 +1864,10 @@ class Store:
 class AsyncStore:
     """The store for async code: one writer thread, a few reader threads, each its own conn."""
 
-    def __init__(self, path: str | Path, *, readers: int = 2) -> None:
+    def __init__(self, path: str | Path, *, readers: int = 2, busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.health = StoreHealth()
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         self._reader_pool = ThreadPoolExecutor(readers, thread_name_prefix="store-reader")
         self._local = threading.local()
@@ -1851,26 +1878,37 @@ class AsyncStore:
     async def open(self) -> AsyncStore:
         """Open the writer connection (running migrations) on the writer thread."""
         loop = asyncio.get_running_loop()
-        self._writer = await loop.run_in_executor(self._writer_pool, Store, self.path)
+        self._writer = await loop.run_in_executor(
+            self._writer_pool, lambda: Store(self.path, busy_timeout=self.busy_timeout))
         return self
 
     def _reader(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.path, migrate=False)
+            store = Store(self.path, migrate=False, busy_timeout=self.busy_timeout)
             self._local.store = store
             with self._lock:
                 self._stores.append(store)
         return store
 
     async def write(self, fn: Callable[[Store], T]) -> T:
-        """Run `fn(store)` on the writer thread."""
+        """Run `fn(store)` on the writer thread; StoreUnavailable when the database cannot
+        take it now (the transaction was rolled back, so nothing of it was kept)."""
         writer = self._writer
         if writer is None:
             raise RuntimeError("AsyncStore.open() was not awaited")
-        return await asyncio.get_running_loop().run_in_executor(
-            self._writer_pool, fn, writer
-        )
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._writer_pool, fn, writer
+            )
+        except sqlite3.OperationalError as exc:
+            if self.health.failing_since is None:
+                self.health.failing_since = utcnow()
+            self.health.failures += 1
+            self.health.last_error = str(exc)
+            raise StoreUnavailable(f"the database refused a write: {exc}") from exc
+        self.health.failing_since = None
+        return result
 
     async def read(self, fn: Callable[[Store], T]) -> T:
         """Run `fn(store)` on a reader thread with its own connection."""
