@@ -9,7 +9,7 @@ CONFIG ?= config/demo.toml
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint soak bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,6 +40,13 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev $(CHROMIUM)
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q
+
+# Many more crash seeds and a long run of faults with a memory bound (about half an hour).
+SOAK_SEEDS ?= 200
+SOAK_FAULT_SECONDS ?= 600
+soak: $(VENV)/.installed-dev
+	BRANDBOT_SOAK_SEEDS=$(SOAK_SEEDS) BRANDBOT_SOAK_FAULT_SECONDS=$(SOAK_FAULT_SECONDS) \
+		$(BIN)/python -m pytest -q -o addopts=-ra tests/test_crash.py tests/test_daemon_faults.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check monitor responders tests bench

@@ -23,7 +23,7 @@ import pytest
 from tests.helpers import BASE_CONFIG, DaemonProcess, db_rows, free_port, replay_source
 from tests.test_daemon_platforms import SETUPS, Platform
 
-SOAK_SECONDS = float(os.environ.get("BRANDBOT_SOAK_FAULT_SECONDS", "0"))
+SOAK_SECONDS = float(os.environ.get("BRANDBOT_SOAK_FAULT_SECONDS", "600"))
 TIMEOUT = 1.0  # each source's request timeout; the hang fault outlasts it
 
 
@@ -110,6 +110,19 @@ FAULTS: list[tuple[str, Callable[[Platform], None]]] = [
 
 async def test_every_fault_on_every_platform_backs_off_reports_and_recovers(
         tmp_path: Path, platforms: list[Platform]) -> None:
+    await _fault_run(tmp_path, platforms, seconds=0)
+
+
+@pytest.mark.soak
+async def test_a_long_run_of_faults_keeps_memory_bounded(
+        tmp_path: Path, platforms: list[Platform]) -> None:
+    """`make soak`: the same faults, round after round, for BRANDBOT_SOAK_FAULT_SECONDS."""
+    await _fault_run(tmp_path, platforms, seconds=SOAK_SECONDS)
+
+
+async def _fault_run(tmp_path: Path, platforms: list[Platform], *, seconds: float) -> None:
+    """Each fault on every platform at once, then a 429 storm, then expired credentials;
+    `seconds` repeats the rounds that long and checks the daemon's memory stays bounded."""
     feed, port = tmp_path / "feed.jsonl", free_port()
     feed.touch()
     config, db = _config(tmp_path, platforms, feed, port), tmp_path / "brandbot.db"
@@ -124,7 +137,7 @@ async def test_every_fault_on_every_platform_backs_off_reports_and_recovers(
         await daemon.until(lambda: _all_ok(health, keys), what="every source ok")
         rss_start = _rss_kib(daemon.pid)
         rounds = 0
-        deadline = time.monotonic() + SOAK_SECONDS
+        deadline = time.monotonic() + seconds
         while rounds == 0 or time.monotonic() < deadline:
             rounds += 1
             for name, inject in FAULTS:
