@@ -26,10 +26,10 @@ from monitor import logs
 from monitor.analysis import Analyzer, BrandTerms
 from monitor.cases import CaseKeeper, CaseRules, Notifier, SlaPolicy
 from monitor.digest import Period, digest_for, render_html, render_markdown
-from monitor.models import Role, iso, parse_iso, utcnow
+from monitor.models import Page, Role, iso, parse_iso, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
-from monitor.platforms.base import Platform
+from monitor.platforms.base import Platform, can_backfill
 from monitor.poller import Poller, SourceHealth, SourceState
 from monitor.settings import (
     ConfigError,
@@ -329,6 +329,77 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def backfill(settings: Settings, *, since: timedelta, only: str | None,
+                   out: TextIO) -> int:
+    """Fetch each source's history back to `since` through the pipeline, with a progress bar;
+    live cursors stay where they are, and posts already stored are not stored again."""
+    from tqdm import tqdm
+
+    sources = [s for s in settings.sources if s.enabled and (only is None or s.key == only)]
+    if only is not None and not sources:
+        known = ", ".join(s.key for s in settings.sources if s.enabled) or "none"
+        raise UsageError(f"--source: no enabled source {only!r} (enabled: {known})")
+    platforms = {s.key: build_platform(s, settings) for s in sources}
+    store = await AsyncStore(settings.database_path,
+                             busy_timeout=settings.storage.busy_timeout.total_seconds()).open()
+    pipeline = build_pipeline(settings, store)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _on_signal, stop, signum)
+    now = utcnow()
+    start = now - since
+    failed = []
+    try:
+        for key, platform in platforms.items():
+            if not can_backfill(platform):
+                print(f"{key}: the {platform.platform} adapter cannot page back in time; "
+                      "skipped (the live poller still collects everything new)", file=out)
+                continue
+            poller = Poller(key=key, platform=platform, pipeline=pipeline, store=store,
+                            interval=0, clock=utcnow)
+            with tqdm(total=round(since.total_seconds() / 3600, 1), desc=key, unit="h",
+                      file=out, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f}"
+                                           " h back{postfix}") as bar:
+                progress = _Progress(bar, now=now)
+                done = await poller.backfill(stop, since=start, on_page=progress)
+                if done:
+                    bar.update(max(0.0, bar.total - bar.n))
+                counts = progress.counts
+            if not done:
+                failed.append(key)
+                print(f"{key}: backfill stopped: {poller.health.last_error or 'interrupted'}",
+                      file=out)
+            else:
+                print(f"{key}: {counts['fetched']} posts fetched, {counts['new']} new", file=out)
+    finally:
+        for platform in platforms.values():
+            await platform.close()
+        await store.close()
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+class _Progress:
+    """Moves a backfill's bar by how far back in time each page reached."""
+
+    def __init__(self, bar: Any, *, now: datetime) -> None:
+        self.bar, self.now = bar, now
+        self.counts = {"fetched": 0, "new": 0}
+
+    def __call__(self, page: Page, stored: int) -> None:
+        self.counts["fetched"] += len(page.mentions)
+        self.counts["new"] += stored
+        oldest = min((m.created_at for m in page.mentions), default=None)
+        if oldest is not None:
+            back = min(self.bar.total, (self.now - oldest).total_seconds() / 3600)
+            self.bar.update(max(0.0, round(back, 1) - self.bar.n))
+        self.bar.set_postfix(self.counts, refresh=False)
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(backfill(settings, since=args.since, only=args.source, out=sys.stderr))
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     if args.db_command == "migrate":
         store = Store(settings.database_path, migrate=False)
@@ -555,8 +626,10 @@ class Daemon:
                 raise ConfigError(["no config file to reload from"])
             new = await asyncio.to_thread(load_settings, path)
             wanted = {s.key: s for s in new.sources if s.enabled}
+            # Adapters build their search queries from [brand]: a new brand changes them all.
+            rebrand = new.brand != self.settings.brand
             changed = sorted(k for k, s in wanted.items()
-                             if k in self.sources and s != self.sources[k])
+                             if k in self.sources and (rebrand or s != self.sources[k]))
             added = sorted(k for k in wanted if k not in self.sources)
             built: dict[str, Platform] = {}
             try:
@@ -871,6 +944,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
     export.add_argument("-o", "--output", help="write to this file instead of stdout")
 
+    backfill = sub.add_parser("backfill", parents=[common],
+                              help="fetch older posts (before the live cursor) through the "
+                                   "pipeline, with a progress bar")
+    backfill.add_argument("--since", type=_duration_arg, required=True, metavar="DURATION",
+                          help="how far back, e.g. 7d (X's search reaches 7 days at most)")
+    backfill.add_argument("--source", metavar="KEY", help="only this source (its name, or "
+                                                          "its platform when unnamed)")
+
     db = sub.add_parser("db", parents=[common], help="the database")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     backup = db_sub.add_parser("backup", parents=[common],
@@ -893,7 +974,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "run": cmd_run, "serve": cmd_serve, "check-config": cmd_check_config, "queue": cmd_queue,
     "cases": cmd_cases, "customers": cmd_customers, "users": cmd_users, "digest": cmd_digest,
-    "export": cmd_export, "db": cmd_db,
+    "export": cmd_export, "db": cmd_db, "backfill": cmd_backfill,
 }
 
 

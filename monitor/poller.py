@@ -106,6 +106,36 @@ class Poller:
                    "drafts_created": result.drafts_created},
         )
 
+    async def backfill(self, stop: asyncio.Event, *, since: datetime,
+                       on_page: Callable[[Page, int], None] | None = None) -> bool:
+        """Fetch history back to `since` through the pipeline, leaving the live cursor alone.
+
+        Rate limits and transient errors are waited out as in `drain`; refused credentials end
+        it (False). The adapter must have `history` (see `can_backfill`).
+        """
+        history = getattr(self.platform, "history", None)
+        if history is None:
+            raise TypeError(f"source {self.key} cannot page back in time")
+        cursor: str | None = None
+        while not stop.is_set():
+            try:
+                page = await history(cursor, since=since)
+            except PlatformError as exc:
+                delay = self._failed(exc)
+                if delay is None:
+                    return False
+                await self.sleep(delay, stop)
+                continue
+            result = await self.pipeline.ingest(self.key, page, advance_cursor=False)
+            self._recovered()
+            self.health.mentions_ingested += result.stored
+            if on_page is not None:
+                on_page(page, result.stored)
+            if not page.has_more:
+                return True
+            cursor = page.next_cursor
+        return False
+
     async def stream(self, stop: asyncio.Event) -> None:
         """Follow a streaming source, reconnecting (from the stored cursor) after failures."""
         stream = getattr(self.platform, "stream", None)
