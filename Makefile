@@ -9,7 +9,7 @@ CONFIG ?= config/demo.toml
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench clean postgres
+.PHONY: demo test lint audit soak bench clean postgres
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,9 +46,21 @@ postgres:
 test: $(VENV)/.installed-dev $(CHROMIUM) postgres
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q
 
-lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check monitor responders tests bench
+# Many more crash seeds and a long run of faults with a memory bound (about half an hour).
+SOAK_SEEDS ?= 200
+SOAK_FAULT_SECONDS ?= 600
+soak: $(VENV)/.installed-dev
+	BRANDBOT_SOAK_SEEDS=$(SOAK_SEEDS) BRANDBOT_SOAK_FAULT_SECONDS=$(SOAK_FAULT_SECONDS) \
+		$(BIN)/python -m pytest -q -o addopts=-ra tests/test_crash.py tests/test_daemon_faults.py
+
+lint: $(VENV)/.installed-dev audit
+	$(BIN)/ruff check monitor responders tests bench tools
 	$(BIN)/mypy monitor responders
+
+# Known vulnerabilities in the dependencies (pip-audit). Says NOT RUN, without failing, where
+# its vulnerability service cannot be reached.
+audit: $(VENV)/.installed-dev
+	$(BIN)/python tools/audit.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run

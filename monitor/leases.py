@@ -53,6 +53,18 @@ class LeaseKeeper:
         for event in self._lost.values():
             event.set()
 
+    def set_sources(self, sources: list[str]) -> None:
+        """Lease these sources from now on (a reload added or removed some); leases on the
+        ones dropped are no longer renewed and lapse."""
+        for source in sources:
+            if source not in self._gained:
+                self._gained[source] = asyncio.Event()
+                self._lost[source] = asyncio.Event()
+                self._lost[source].set()
+        for source in set(self.sources) - set(sources):
+            self.held.discard(source)
+        self.sources = list(sources)
+
     def holds(self, source: str) -> bool:
         """Whether this replica holds `source` now."""
         return source in self.held

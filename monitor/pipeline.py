@@ -63,8 +63,12 @@ class Pipeline:
         """The case plan for a page, computed inside the store's transaction."""
         return plan_page(new, context, rules=self.rules, drafter=self.drafter)
 
-    async def ingest(self, source: str, page: Page) -> IngestResult:
-        """Store one page and advance the source's cursor past it, all or nothing."""
+    async def ingest(self, source: str, page: Page, *,
+                     advance_cursor: bool = True) -> IngestResult:
+        """Store one page and advance the source's cursor past it, all or nothing.
+
+        A backfill passes `advance_cursor=False`: its pages are history, and the live cursor
+        must not move (least of all backwards)."""
         keep = relevant(page.mentions, matcher=self.analyzer.matcher, languages=self.languages)
 
         def lookup(store: Store) -> tuple[set[str], dict[str, int]]:
@@ -77,6 +81,7 @@ class Pipeline:
         now = self.clock()
         result = await self.store.write(
             lambda s: s.ingest(source, page.next_cursor, analysed, self.planner, now=now,
+                               advance_cursor=advance_cursor,
                                cluster_window=self.rules.outage_cluster_window)
         )
         return IngestResult(

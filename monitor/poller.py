@@ -19,7 +19,7 @@ import backoff
 from monitor.models import Page, iso
 from monitor.pipeline import Pipeline
 from monitor.platforms.base import AuthFailed, Platform, PlatformError, RateLimited, Unavailable
-from monitor.store import AsyncStore
+from monitor.store import AsyncStore, StoreUnavailable
 
 log = logging.getLogger("brandbot.poller")
 
@@ -80,6 +80,7 @@ class Poller:
     jitter: float = 0.1
     max_backoff: float = 300.0
     max_rate_limit_wait: float = 900.0
+    parked_retry: float = 600.0
     health: SourceHealth = field(default_factory=SourceHealth)
     _delays: Iterator[float] | None = None
 
@@ -106,6 +107,36 @@ class Poller:
                    "drafts_created": result.drafts_created},
         )
 
+    async def backfill(self, stop: asyncio.Event, *, since: datetime,
+                       on_page: Callable[[Page, int], None] | None = None) -> bool:
+        """Fetch history back to `since` through the pipeline, leaving the live cursor alone.
+
+        Rate limits and transient errors are waited out as in `drain`; refused credentials end
+        it (False). The adapter must have `history` (see `can_backfill`).
+        """
+        history = getattr(self.platform, "history", None)
+        if history is None:
+            raise TypeError(f"source {self.key} cannot page back in time")
+        cursor: str | None = None
+        while not stop.is_set():
+            try:
+                page = await history(cursor, since=since)
+            except PlatformError as exc:
+                delay = self._failed(exc)
+                if delay is None:
+                    return False
+                await self.sleep(delay, stop)
+                continue
+            result = await self.pipeline.ingest(self.key, page, advance_cursor=False)
+            self._recovered()
+            self.health.mentions_ingested += result.stored
+            if on_page is not None:
+                on_page(page, result.stored)
+            if not page.has_more:
+                return True
+            cursor = page.next_cursor
+        return False
+
     async def stream(self, stop: asyncio.Event) -> None:
         """Follow a streaming source, reconnecting (from the stored cursor) after failures."""
         stream = getattr(self.platform, "stream", None)
@@ -121,10 +152,10 @@ class Poller:
                 raise Unavailable("the stream ended")
             except PlatformError as exc:
                 delay = self._failed(exc)
-                if delay is None:
-                    return
-                await self.sleep(delay, stop)
-            except Exception as exc:  # a bug or a store failure: keep the daemon alive
+                await self.sleep(self.parked_retry if delay is None else delay, stop)
+            except StoreUnavailable as exc:
+                await self.sleep(self._failed(Unavailable(str(exc))) or self.max_backoff, stop)
+            except Exception as exc:  # a bug: keep the daemon alive
                 log.exception("source %s failed unexpectedly", self.key,
                               extra={"source": self.key, "event": "error"})
                 await self.sleep(self._failed(Unavailable(f"{type(exc).__name__}: {exc}"))
@@ -154,14 +185,20 @@ class Poller:
         while not stop.is_set():
             try:
                 await self.drain(stop)
-            except Exception as exc:  # a bug or a store failure: keep the daemon alive
+            except StoreUnavailable as exc:  # nothing was stored: the page comes again
+                await self.sleep(self._failed(Unavailable(str(exc))) or self.max_backoff, stop)
+                continue
+            except Exception as exc:  # a bug: keep the daemon alive
                 log.exception("source %s failed unexpectedly", self.key,
                               extra={"source": self.key, "event": "error"})
                 delay = self._failed(Unavailable(f"{type(exc).__name__}: {exc}"))
                 await self.sleep(delay or self.max_backoff, stop)
                 continue
             if self.health.state is SourceState.PARKED:
-                return
+                # Credentials were refused: try again now and then (they may be renewed), and
+                # at once on a reload.
+                await self.sleep(self.parked_retry, stop)
+                continue
             spread = self.interval * self.jitter
             await self.sleep(self.interval + random.uniform(-spread, spread), stop)
 
@@ -184,8 +221,11 @@ class Poller:
         first = health.consecutive_errors == 1
         if isinstance(exc, AuthFailed):
             health.state = SourceState.PARKED
-            log.error("source %s parked: credentials refused (%s); fix them and restart",
-                      self.key, exc, extra={"source": self.key, "event": "parked"})
+            health.wait_until = self.clock() + timedelta(seconds=self.parked_retry)
+            if first:
+                log.error("source %s parked: credentials refused (%s); fix them and reload "
+                          "(SIGHUP), or it tries again in %.0fs", self.key, exc,
+                          self.parked_retry, extra={"source": self.key, "event": "parked"})
             return None
         if isinstance(exc, RateLimited) and exc.reset_at is not None:
             delay = (exc.reset_at - self.clock()).total_seconds() + 1

@@ -293,6 +293,7 @@ class Storage(Strict):
     url: str = "sqlite:///brandbot.db"
     # PostgreSQL replicas: how long a replica's claim on a source outlives its last renewal
     lease_ttl: Duration = timedelta(seconds=15)
+    busy_timeout: Duration = timedelta(seconds=30)
 
     @field_validator("url")
     @classmethod

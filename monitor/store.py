@@ -15,6 +15,7 @@ import asyncio
 import json
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,7 @@ from monitor.models import (
     Role,
     iso,
     parse_iso,
+    utcnow,
 )
 
 T = TypeVar("T")
@@ -405,6 +407,26 @@ class StoreError(Exception):
 
 class NotFound(StoreError):
     """No such row."""
+
+
+class StoreUnavailable(Exception):
+    """The database cannot take a write now (locked past the busy timeout, disk full, I/O
+    error); nothing of that write was kept, and the same write may succeed later."""
+
+
+@dataclass(slots=True)
+class StoreHealth:
+    """Whether writes are getting through, for /healthz."""
+
+    failing_since: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form for /healthz."""
+        return {"state": "failing" if self.failing_since else "ok",
+                "failing_since": iso(self.failing_since), "last_error": self.last_error,
+                "failures": self.failures}
 
 
 class AlreadyDecided(StoreError):
@@ -784,6 +806,13 @@ class PgConnection:
         """Run several statements (PostgreSQL's own text: no marks, no rewriting)."""
         self.raw.execute(sql.encode())
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open (as sqlite3's attribute of that name)."""
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
     def close(self) -> None:
         self.raw.close()
 
@@ -791,26 +820,29 @@ class PgConnection:
 class Store:
     """brandbot's database (SQLite or PostgreSQL): one connection, one thread at a time."""
 
-    def __init__(self, target: str | Path, *, migrate: bool = True) -> None:
-        """Open `target`: a `postgresql://` URL, or a `sqlite:///` URL or SQLite file path."""
+    def __init__(self, target: str | Path, *, migrate: bool = True,
+                 busy_timeout: float = 30.0) -> None:
+        """Open `target`: a `postgresql://` URL, or a `sqlite:///` URL or SQLite file path.
+        `busy_timeout`: how long a write waits for another's lock before it fails."""
         self.url = str(target)
         self.postgres = is_postgres(target)
         self.conn: Any
         if self.postgres:
             self.path = None
             self.conn = PgConnection(self.url)
+            self.conn.execute(f"SET lock_timeout = {int(busy_timeout * 1000)}")
         else:
             self.path = sqlite_path(target)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
+                self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
             )
             self.conn.row_factory = sqlite3.Row
             self.db = sqlite_utils.Database(self.conn)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         if migrate:
             self.migrate()
 
@@ -832,10 +864,13 @@ class Store:
             if self.postgres and exclusive:
                 self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # A failed COMMIT (disk full, I/O error) can leave the transaction open; close it
+            # so the connection's next write starts clean.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     # --- schema -------------------------------------------------------------------------
 
@@ -2243,12 +2278,24 @@ class Store:
         return [dict(r) for r in self.conn.execute("SELECT * FROM leases ORDER BY source")]
 
 
+def _unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database cannot take work now (locked, full, away), as
+    opposed to a bug: sqlite3's and psycopg's OperationalError."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
+
+
 class AsyncStore:
     """The store for async code: one writer thread, a few reader threads, each its own conn."""
 
-    def __init__(self, target: str | Path, *, readers: int = 2) -> None:
+    def __init__(self, target: str | Path, *, readers: int = 2,
+                 busy_timeout: float = 30.0) -> None:
         self.target = target
         self.postgres = is_postgres(target)
+        self.busy_timeout = busy_timeout
+        self.health = StoreHealth()
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         self._reader_pool = ThreadPoolExecutor(readers, thread_name_prefix="store-reader")
         self._local = threading.local()
@@ -2259,32 +2306,64 @@ class AsyncStore:
     async def open(self) -> AsyncStore:
         """Open the writer connection (running migrations) on the writer thread."""
         loop = asyncio.get_running_loop()
-        self._writer = await loop.run_in_executor(self._writer_pool, Store, self.target)
+        self._writer = await loop.run_in_executor(
+            self._writer_pool, lambda: Store(self.target, busy_timeout=self.busy_timeout))
         return self
 
     def _reader(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.target, migrate=False)
+            store = Store(self.target, migrate=False, busy_timeout=self.busy_timeout)
             self._local.store = store
             with self._lock:
                 self._stores.append(store)
         return store
 
     async def write(self, fn: Callable[[Store], T]) -> T:
-        """Run `fn(store)` on the writer thread."""
+        """Run `fn(store)` on the writer thread; StoreUnavailable when the database cannot
+        take it now (the transaction was rolled back, so nothing of it was kept)."""
         writer = self._writer
         if writer is None:
             raise RuntimeError("AsyncStore.open() was not awaited")
-        return await asyncio.get_running_loop().run_in_executor(
-            self._writer_pool, fn, writer
-        )
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._writer_pool, fn, writer
+            )
+        except Exception as exc:
+            if not _unavailable(exc):
+                raise
+            if writer.postgres and writer.conn.raw.closed:  # the server went away: reconnect
+                await asyncio.get_running_loop().run_in_executor(
+                    self._writer_pool, self._reopen_writer)
+            if self.health.failing_since is None:
+                self.health.failing_since = utcnow()
+            self.health.failures += 1
+            self.health.last_error = str(exc)
+            raise StoreUnavailable(f"the database refused a write: {exc}") from exc
+        self.health.failing_since = None
+        return result
+
+    def _reopen_writer(self) -> None:
+        try:
+            self._writer = Store(self.target, migrate=False, busy_timeout=self.busy_timeout)
+        except Exception as exc:  # still away: the next write tries again
+            if not _unavailable(exc):
+                raise
 
     async def read(self, fn: Callable[[Store], T]) -> T:
         """Run `fn(store)` on a reader thread with its own connection."""
         return await asyncio.get_running_loop().run_in_executor(
-            self._reader_pool, lambda: fn(self._reader())
+            self._reader_pool, lambda: self._read(fn)
         )
+
+    def _read(self, fn: Callable[[Store], T]) -> T:
+        store = self._reader()
+        try:
+            return fn(store)
+        except Exception as exc:
+            if store.postgres and _unavailable(exc) and store.conn.raw.closed:
+                self._local.store = None  # this thread reconnects on its next read
+            raise
 
     async def close(self) -> None:
         """Finish queued work and close every connection."""

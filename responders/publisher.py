@@ -26,7 +26,7 @@ from monitor.platforms.base import (
     Unavailable,
 )
 from monitor.poller import Sleeper, interruptible_sleep
-from monitor.store import AsyncStore, Store
+from monitor.store import AsyncStore, Store, StoreUnavailable
 
 log = logging.getLogger("brandbot.publisher")
 
@@ -190,9 +190,17 @@ class Publisher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until stop is set."""
+        store_failing = False
         while not stop.is_set():
             try:
                 await self.run_once()
-            except Exception:  # a store failure must not end publishing for good
+                store_failing = False
+            except StoreUnavailable as exc:
+                # Safe to retry: a claim that did not commit claimed nothing, and a reply whose
+                # `posted` did not commit stays in `posting`, to be reconciled, not re-sent.
+                if not store_failing:
+                    log.warning("publisher paused: %s", exc, extra={"event": "store_failing"})
+                store_failing = True
+            except Exception:  # a bug must not end publishing for good
                 log.exception("publisher cycle failed", extra={"event": "error"})
             await self.sleep(self.policy.interval, stop)

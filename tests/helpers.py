@@ -105,3 +105,134 @@ def with_storage(config: str, url: str) -> str:
     """A config text whose [storage] url is `url` (BASE_CONFIG names a relative SQLite file)."""
     assert 'url = "sqlite:///brandbot.db"' in config
     return config.replace('url = "sqlite:///brandbot.db"', f'url = "{url}"')
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class DaemonProcess:
+    """`brandbot --log-format json run` as a subprocess, its log events collected as they come.
+
+    Waits poll for a condition with a generous limit instead of sleeping a fixed time.
+    """
+
+    def __init__(self, config: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        import threading
+
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-format",
+             "json", "run", *args], cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+        self.events: list[dict[str, Any]] = []
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        import json
+
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if line.startswith("{"):
+                try:
+                    self.events.append(json.loads(line))
+                except ValueError:
+                    pass
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_until(self, check: Any, *, limit: float = 60, what: str = "condition") -> Any:
+        """Poll `check()` until it returns something truthy; fail if the daemon dies first."""
+        import time
+
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            if self.proc.poll() is not None:
+                self._reader.join(5)
+                raise AssertionError(f"the daemon exited ({self.proc.returncode}) before "
+                                     f"{what}:\n{self.output()[-4000:]}")
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}:\n{self.output()[-4000:]}")
+
+    async def until(self, check: Any, *, limit: float = 60, what: str = "condition") -> Any:
+        """wait_until for async tests, whose event loop (serving the fakes) must not block.
+
+        `check` may be a coroutine function."""
+        import asyncio
+        import inspect
+        import time
+
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            value = check()
+            if inspect.isawaitable(value):
+                value = await value
+            if value:
+                return value
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the daemon exited ({self.proc.returncode}) before "
+                                     f"{what}:\n{self.output()[-4000:]}")
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}:\n{self.output()[-4000:]}")
+
+    def wait_event(self, event: str, *, limit: float = 60, after: int = 0,
+                   **fields: Any) -> dict[str, Any]:
+        """The first log event named `event` (from index `after` on) with these fields."""
+        def found() -> dict[str, Any] | None:
+            return next((e for e in self.events[after:] if e.get("event") == event
+                         and all(e.get(k) == v for k, v in fields.items())), None)
+
+        return self.wait_until(found, limit=limit, what=f"event {event} {fields}")  # type: ignore[no-any-return]
+
+    def signal(self, signum: int) -> None:
+        self.proc.send_signal(signum)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+        self._reader.join(5)
+
+    def stop(self, limit: float = 15) -> int:
+        """SIGTERM, and the exit code."""
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(limit)
+        self._reader.join(5)
+        return code
+
+
+def db_rows(db: Path, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+    """Rows of a query on a read-only connection to a (live) database; [] before it exists."""
+    import sqlite3
+
+    if not db.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute(sql, tuple(params)).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise

@@ -98,14 +98,27 @@ async def test_transient_errors_back_off_exponentially_up_to_the_cap(store: Asyn
     assert poller.health.state is SourceState.OK and poller.health.errors == 11
 
 
-async def test_refused_credentials_park_the_source(store: AsyncStore) -> None:
+async def test_refused_credentials_park_the_source_until_the_long_retry(
+        store: AsyncStore) -> None:
     clock, waits, stop = Clock(), [], asyncio.Event()
-    platform = Script(AuthFailed("401"))
+    platform = Script(AuthFailed("401"), AuthFailed("401"), _page("1", cursor="c1"))
     poller = _poller(store, platform, clock, waits, stop)
+    states = []
+
+    async def sleep(seconds: float, _: asyncio.Event) -> None:
+        states.append(poller.health.state)
+        waits.append(seconds)
+        clock.now += timedelta(seconds=seconds)
+        if len(waits) >= 3:
+            stop.set()
+
+    poller.sleep = sleep
     await asyncio.wait_for(poller.run(stop), 5)
-    assert poller.health.state is SourceState.PARKED
+    assert waits[:2] == [600.0, 600.0]  # parked: no hammering of refused credentials
+    assert states[:2] == [SourceState.PARKED, SourceState.PARKED]
     assert "AuthFailed: 401" in (poller.health.last_error or "")
-    assert platform.cursors == [None]  # it stops asking
+    assert platform.cursors == [None, None, None]
+    assert poller.health.state is SourceState.OK  # renewed credentials: it recovered alone
 
 
 async def test_pages_drain_and_the_cursor_moves_with_each(store: AsyncStore) -> None:

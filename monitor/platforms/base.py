@@ -73,6 +73,19 @@ class Platform(Protocol):
         """Release connections."""
 
 
+class History(Protocol):
+    """An adapter that can page back in time (for `brandbot backfill`)."""
+
+    async def history(self, cursor: str | None, *, since: datetime) -> Page:
+        """One request's worth of posts from `since` up to now, walking a cursor of its own
+        (None to begin; never the live cursor); `has_more` is False once it has all."""
+
+
+def can_backfill(platform: Platform) -> bool:
+    """Whether the adapter can fetch posts older than its live cursor."""
+    return callable(getattr(platform, "history", None))
+
+
 @dataclass(frozen=True, slots=True)
 class HttpResult:
     """A platform's answer: status, headers and the parsed JSON body (None when empty)."""

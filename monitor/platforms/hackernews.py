@@ -205,17 +205,49 @@ class HackerNewsPlatform:
             has_more |= more
             if state is not None:
                 next_states[term] = state
-            for hit in hits:
-                object_id = str(hit["objectID"])
-                if object_id in found or not mentions_term(hit, term):
-                    continue
-                try:
-                    found[object_id] = hit_to_mention(hit)
-                except (KeyError, TypeError, ValueError) as exc:
-                    problems.append(f"item {object_id}: cannot read it ({exc})")
+            _collect(hits, term, found, problems)
         mentions = sorted(found.values(), key=lambda m: (m.created_at, int(m.native_id)))
         return Page(mentions=tuple(mentions), next_cursor=dump_cursor(next_states),
                     has_more=has_more, problems=tuple(problems))
+
+    async def history(self, cursor: str | None, *, since: datetime) -> Page:
+        """search_by_date for one term at a time between fixed bounds, page after page, from
+        the moment the backfill began back to `since`."""
+        try:
+            state = json.loads(cursor) if cursor else {
+                "term": 0, "page": 0, "upper": int(datetime.now(UTC).timestamp())}
+            index, page_no, upper = int(state["term"]), int(state["page"]), int(state["upper"])
+            term, query = self.queries[index]
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ValueError(f"not a Hacker News backfill cursor: {exc}") from None
+        what = "GET /api/v1/search_by_date"
+        result = await http_json(self._client(), "GET", f"{self.root}/api/v1/search_by_date",
+                                 timeout=self.timeout, params={
+                                     "query": query, "tags": "(story,comment)",
+                                     "hitsPerPage": str(HITS_PER_PAGE), "page": str(page_no),
+                                     "numericFilters": f"created_at_i>={int(since.timestamp())},"
+                                                       f"created_at_i<={upper}"})
+        check_common(result, rate_limit=None, what=what)
+        if result.status >= 400:
+            raise Unavailable(f"{what}: unexpected {result.status}")
+        hits, body = _valid_hits(result.body), result.body
+        found: dict[str, Mention] = {}
+        problems: list[str] = []
+        _collect(hits, term, found, problems)
+        pages = _int(body.get("nbPages"))
+        beyond = _int(body.get("nbHits")) > pages * _int(body.get("hitsPerPage"), HITS_PER_PAGE)
+        if page_no + 1 < pages:
+            page_no += 1
+        elif beyond and hits:  # Algolia serves 1000 hits per query: lower the upper bound
+            oldest = min(h["created_at_i"] for h in hits)
+            upper, page_no = (oldest if oldest < upper else upper - 1), 0
+        else:
+            index, page_no, upper = index + 1, 0, int(state.get("start", upper))
+        state = {"term": index, "page": page_no, "upper": upper,
+                 "start": int(state.get("start", state["upper"]))}
+        mentions = sorted(found.values(), key=lambda m: (m.created_at, int(m.native_id)))
+        return Page(mentions=tuple(mentions), next_cursor=json.dumps(state),
+                    has_more=index < len(self.queries), problems=tuple(problems))
 
     async def _term_page(
         self, term: str, query: str, state: TermState | None, problems: list[str]
@@ -284,6 +316,19 @@ class HackerNewsPlatform:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _collect(hits: Sequence[Mapping[str, Any]], term: str, found: dict[str, Mention],
+             problems: list[str]) -> None:
+    """Add the hits that really mention `term` to `found`, noting those that cannot be read."""
+    for hit in hits:
+        object_id = str(hit["objectID"])
+        if object_id in found or not mentions_term(hit, term):
+            continue
+        try:
+            found[object_id] = hit_to_mention(hit)
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(f"item {object_id}: cannot read it ({exc})")
 
 
 def _int(value: Any, default: int = 0) -> int:

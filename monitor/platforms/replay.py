@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,13 @@ class ReplayPlatform:
             mentions=tuple(mentions), next_cursor=str(offset), has_more=has_more,
             problems=tuple(problems),
         )
+
+    async def history(self, cursor: str | None, *, since: datetime) -> Page:
+        """The file again from its start, keeping the posts made since `since`."""
+        page = await self.listen(cursor)
+        kept = tuple(m for m in page.mentions if m.created_at >= since)
+        return Page(mentions=kept, next_cursor=page.next_cursor, has_more=page.has_more,
+                    problems=page.problems)
 
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
         raise Refused("the replay source is read-only; replies go to real platforms")

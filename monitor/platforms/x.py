@@ -298,6 +298,28 @@ class XPlatform:
         return Page(mentions=tuple(mentions), next_cursor=following.dumps(), has_more=has_more,
                     rate_limit=rate_limit, problems=tuple(problems))
 
+    async def history(self, cursor: str | None, *, since: datetime) -> Page:
+        """Recent search between fixed bounds, newest page first: from `since` (recent search
+        reaches back 7 days at most) to the moment the backfill began."""
+        now = utcnow()
+        try:
+            state = json.loads(cursor) if cursor else {}
+            start = parse_iso(state["start"]) if "start" in state else max(
+                since, now - RECENT_WINDOW + WINDOW_MARGIN)
+            end = parse_iso(state["end"]) if "end" in state else now - timedelta(seconds=30)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"not an X backfill cursor: {exc}") from None
+        body, rate_limit = await self._call("GET /2/tweets/search/recent", self._search(
+            self.query, start_time=start, end_time=end, next_token=state.get("next_token"),
+            max_results=self.source.max_results,
+        ))
+        mentions, problems = page_mentions(body)
+        token = _opt_str((body.get("meta") or {}).get("next_token"))
+        following = {"start": start.isoformat(), "end": end.isoformat(), "next_token": token}
+        return Page(mentions=tuple(mentions), next_cursor=json.dumps(following),
+                    has_more=token is not None, rate_limit=rate_limit,
+                    problems=tuple(problems))
+
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
         # X has no idempotency key: find_reply is how a retried post is recognised.
         client, user_auth = self._posting_client()

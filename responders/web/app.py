@@ -8,6 +8,7 @@ script and stylesheet.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -100,10 +101,17 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     """Each source's state and the queue depth, as JSON."""
     health: Mapping[str, SourceHealth] = request.app[HEALTH_KEY]
-    depth = await request.app[STORE_KEY].read(lambda s: s.count("drafts", "status = 'pending'"))
+    store = request.app[STORE_KEY]
+    try:
+        depth: int | None = await store.read(lambda s: s.count("drafts",
+                                                              "status = 'pending'"))
+    except sqlite3.OperationalError:  # healthz must answer while the store is failing
+        depth = None
     sources = {key: h.as_dict() for key, h in health.items()}
-    ok = all(h["state"] != "parked" for h in sources.values())
-    return web.json_response({"ok": ok, "sources": sources, "queue_depth": depth})
+    stored = store.health.as_dict()
+    ok = all(h["state"] != "parked" for h in sources.values()) and stored["state"] == "ok"
+    return web.json_response({"ok": ok, "sources": sources, "store": stored,
+                              "queue_depth": depth})
 
 
 def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceHealth], *,
@@ -112,7 +120,7 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
     """The aiohttp application."""
     app = web.Application(middlewares=[security_headers, errors, sessions.authenticate])
     app[STORE_KEY] = store
-    app[HEALTH_KEY] = dict(health)
+    app[HEALTH_KEY] = health  # the daemon's live map: sources a reload adds appear here
     app[PUBLISHED_KEY] = publisher
     app[SETTINGS_KEY] = settings
     app[VOICE_KEY] = voice_from_settings(settings)
