@@ -403,13 +403,18 @@ def _maybe_incident(state: _Planning, mention: Mention) -> None:
     in_window: dict[int, int] = {}
     for post in window:
         in_window[post.case_id] = in_window.get(post.case_id, 0) + 1
+    # Decided per case before anything moves (moving a post empties its case): a case goes
+    # whole into the incident, every post of it, or stays a case of its own when answered
+    # or holding other posts too.
+    movable = {case_id for case_id, count in in_window.items()
+               if (source := state.cases[case_id]).merged_into is None
+               and source.first_response_at is None
+               and source.status in ACTIVE_CASE_STATUSES and source.mention_count == count}
     moved = []
     for post in window:
+        if post.case_id not in movable:
+            continue
         source = state.cases[post.case_id]
-        if (source.merged_into is not None or source.first_response_at is not None
-                or source.status not in ACTIVE_CASE_STATUSES
-                or source.mention_count != in_window[source.id]):
-            continue  # answered, or holds other posts too: it stays a case of its own
         _move(state, post, source, incident)
         moved.append((post, source))
     if moved:  # the incident is "by" the first customer whose post it holds

@@ -247,6 +247,20 @@ def test_an_answered_case_stays_its_own_when_an_incident_forms(store: Store) -> 
     assert store.count("mentions", "case_id = ?", [incident["id"]]) == 4
 
 
+def test_a_customer_who_posted_twice_goes_whole_into_an_incident_formed_in_one_page(
+        store: Store) -> None:
+    # Found by the crash suite: moving a customer's first post emptied their new case, so
+    # their second post stayed on a case that was never written, and the page failed for good.
+    page = [analysed(mention("1", author="ann")), analysed(mention("2", author="ann"))]
+    page += [analysed(mention(str(10 + i), author=f"c{i}", minutes=1)) for i in range(4)]
+    store.ingest("s", "c1", page, planner, now=T0)
+    (incident,) = store.list_cases()
+    assert (incident["kind"], incident["author"], incident["mention_count"]) == (
+        "incident", "ann", 6)
+    assert store.count("mentions", "case_id = ?", [incident["id"]]) == 6
+    assert store.get_cursor("s") == "c1"
+
+
 def test_escalation_reasons_are_merged_into_one_list() -> None:
     from monitor.cases import _merge_reasons
 
