@@ -2361,9 +2361,11 @@ class AsyncStore:
         try:
             return fn(store)
         except Exception as exc:
-            if store.postgres and _unavailable(exc) and store.conn.raw.closed:
+            if not _unavailable(exc):
+                raise
+            if store.postgres and store.conn.raw.closed:
                 self._local.store = None  # this thread reconnects on its next read
-            raise
+            raise StoreUnavailable(f"the database refused a read: {exc}") from exc
 
     async def close(self) -> None:
         """Finish queued work and close every connection."""

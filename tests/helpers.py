@@ -220,10 +220,22 @@ class DaemonProcess:
         return code
 
 
-def db_rows(db: Path, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-    """Rows of a query on a read-only connection to a (live) database; [] before it exists."""
+def db_rows(db: Path | str, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+    """Rows of a query on a (live) database, as tuples; [] before it exists. `db` is a SQLite
+    file (read-only connection) or a storage URL (either store)."""
     import sqlite3
 
+    if isinstance(db, str) and not db.startswith("sqlite:///"):
+        from monitor.store import Store
+
+        store = Store(db, migrate=False)
+        try:
+            if store.conn.execute("SELECT to_regclass('mentions')").fetchone()[0] is None:
+                return []
+            return [tuple(r) for r in store.conn.execute(sql, tuple(params)).fetchall()]
+        finally:
+            store.close()
+    db = Path(str(db).removeprefix("sqlite:///"))
     if not db.exists():
         return []
     try:

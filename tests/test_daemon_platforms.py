@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -22,13 +21,14 @@ from typing import Any
 import aiohttp
 import pytest
 
+from monitor.store import Store
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.common import FakeServer
 from tests.fakes.hackernews import FakeHackerNews
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.reddit import FakeReddit
 from tests.fakes.x import FakeX
-from tests.helpers import ROOT
+from tests.helpers import ROOT, db_rows
 
 BRAND = """
 [brand]
@@ -135,8 +135,8 @@ async def platforms() -> AsyncIterator[list[Platform]]:
         await p.fake.stop()
 
 
-def _config(tmp_path: Path, platforms: list[Platform]) -> Path:
-    body = BRAND + f'\n[storage]\nurl = "sqlite:///{tmp_path / "b.db"}"\n'
+def _config(tmp_path: Path, platforms: list[Platform], url: str) -> Path:
+    body = BRAND + f'\n[storage]\nurl = "{url}"\n'
     for p in platforms:
         body += f'\n[[sources]]\ninterval = "1s"\ntimeout = "2s"\n{p.source(p.fake.base_url)}'
     path = tmp_path / "brandbot.toml"
@@ -157,9 +157,25 @@ async def _brandbot(config: Path, env: dict[str, str], *args: str,
     return proc.returncode or 0, out.decode()
 
 
-def _rows(db: Path, sql: str) -> list[Any]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+def _rows(db: str, sql: str) -> list[Any]:
+    return db_rows(db, sql)
+
+
+def _everything_stored(url: str) -> bytes:
+    """Every byte the store holds: SQLite's files (WAL included), or every row of every
+    table of the PostgreSQL schema."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return b"".join(f.read_bytes() for f in path.parent.glob(path.name + "*"))
+    store = Store(url, migrate=False)
+    try:
+        tables = [r[0] for r in store.conn.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()")]
+        return "".join(repr(store.conn.execute(f"SELECT * FROM {t}").fetchall())
+                       for t in tables).encode()
+    finally:
+        store.close()
 
 
 def _env(platforms: list[Platform]) -> dict[str, str]:
@@ -167,9 +183,9 @@ def _env(platforms: list[Platform]) -> dict[str, str]:
 
 
 async def test_every_platform_ingested_once_and_approved_replies_posted_once(
-        tmp_path: Path, platforms: list[Platform]) -> None:
-    config, env = _config(tmp_path, platforms), _env(platforms)
-    db = tmp_path / "b.db"
+        tmp_path: Path, platforms: list[Platform], db_url: Callable[..., str]) -> None:
+    config, env = _config(tmp_path, platforms, db_url()), _env(platforms)
+    db = db_url()
     for _ in range(2):
         code, out = await _brandbot(config, env, "run", "--once", "--no-web")
         assert code == 0, out
@@ -207,16 +223,16 @@ async def test_every_platform_ingested_once_and_approved_replies_posted_once(
 
 
 async def test_one_platform_down_and_one_rate_limited_do_not_stop_the_others(
-        tmp_path: Path, platforms: list[Platform]) -> None:
+        tmp_path: Path, platforms: list[Platform], db_url: Callable[..., str]) -> None:
     down, limited, *healthy = platforms
     down.fake.fail_next(status=503, times=None)
     limited.fake.rate_limit_next(times=None, reset_in=120)
-    config, env = _config(tmp_path, platforms), _env(platforms)
+    config, env = _config(tmp_path, platforms, db_url()), _env(platforms)
     code, out = await _brandbot(config, env, "run", "--once", "--no-web")
     assert code == 1  # --once reports that not every source completed
     events = out
     assert "rate limited" in events.lower()
-    stored = {r[0] for r in _rows(tmp_path / "b.db", "SELECT id FROM mentions")}
+    stored = {r[0] for r in _rows(db_url(), "SELECT id FROM mentions")}
     for p in healthy:
         assert {f"{p.name}:{i}" for i in p.complaint_ids} <= stored
     assert not any(s.startswith((down.name + ":", limited.name + ":")) for s in stored)
@@ -225,34 +241,29 @@ async def test_one_platform_down_and_one_rate_limited_do_not_stop_the_others(
     limited.fake.clear_faults()
     code, out = await _brandbot(config, env, "run", "--once", "--no-web")
     assert code == 0, out
-    stored = {r[0] for r in _rows(tmp_path / "b.db", "SELECT id FROM mentions")}
+    stored = {r[0] for r in _rows(db_url(), "SELECT id FROM mentions")}
     for p in platforms:
         assert {f"{p.name}:{i}" for i in p.complaint_ids} <= stored
 
 
 async def test_daemon_keeps_polling_and_recovers_when_a_platform_comes_back(
-        tmp_path: Path, platforms: list[Platform]) -> None:
+        tmp_path: Path, platforms: list[Platform], db_url: Callable[..., str]) -> None:
     first = platforms[0]
     first.fake.fail_next(status=502, times=2)
-    config, env = _config(tmp_path, platforms), _env(platforms)
+    config, env = _config(tmp_path, platforms, db_url()), _env(platforms)
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
     full_env.update(env)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-format", "json",
         "run", "--no-web", cwd=ROOT, env=full_env, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT)
-    db = tmp_path / "b.db"
+    db = db_url()
     want = {f"{p.name}:{i}" for p in platforms for i in p.complaint_ids}
     try:
         for _ in range(300):
             await asyncio.sleep(0.1)
-            if db.exists():
-                try:
-                    stored = {r[0] for r in _rows(db, "SELECT id FROM mentions")}
-                except sqlite3.OperationalError:
-                    continue
-                if want <= stored:
-                    break
+            if want <= {r[0] for r in _rows(db, "SELECT id FROM mentions")}:
+                break
         else:
             raise AssertionError("the daemon did not recover in time")
     finally:
@@ -267,10 +278,11 @@ async def test_daemon_keeps_polling_and_recovers_when_a_platform_comes_back(
 
 @pytest.mark.parametrize("landed", [False, True], ids=["request-lost", "answer-lost"])
 async def test_publisher_killed_while_posting_never_double_posts(
-        tmp_path: Path, platforms: list[Platform], landed: bool) -> None:
+        tmp_path: Path, platforms: list[Platform], landed: bool,
+        db_url: Callable[..., str]) -> None:
     x = next(p for p in platforms if p.name == "x")
-    config, env = _config(tmp_path, [x]), _env([x])
-    db = tmp_path / "b.db"
+    config, env = _config(tmp_path, [x], db_url()), _env([x])
+    db = db_url()
     code, out = await _brandbot(config, env, "run", "--once", "--no-web")
     assert code == 0, out
     await _brandbot(config, env, "users", "add", "ann", "--role", "approver",
@@ -309,12 +321,12 @@ async def test_publisher_killed_while_posting_never_double_posts(
     assert x.fake.replies[0]["in_reply_to_tweet_id"] == draft["mention_id"].split(":")[1]
     assert _rows(db, f"SELECT status, posted_id FROM drafts WHERE id = {draft['id']}") == [
         ("posted", x.fake.replies[0]["id"])]
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if db.startswith("sqlite:///"):
+        assert _rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
 async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stream(
-        tmp_path: Path) -> None:
+        tmp_path: Path, db_url: Callable[..., str]) -> None:
     fake = FakeMastodon(heartbeat=0.5)
     await fake.start()
     mastodon = Platform(
@@ -322,8 +334,8 @@ async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stre
         lambda url: (f'platform = "mastodon"\nbase_url = "{url}"\nhashtags = ["brightwave"]\n'
                      'access_token_env = "MASTODON_TOKEN"\nstream = true\n'),
         {"MASTODON_TOKEN": fake.access_token}, [])
-    config = _config(tmp_path, [mastodon])
-    db = tmp_path / "b.db"
+    config = _config(tmp_path, [mastodon], db_url())
+    db = db_url()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
     full_env.update(mastodon.env)
     proc = await asyncio.create_subprocess_exec(
@@ -334,11 +346,8 @@ async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stre
     async def stored(status_id: str) -> None:
         for _ in range(200):
             await asyncio.sleep(0.05)
-            try:
-                if _rows(db, f"SELECT 1 FROM mentions WHERE id = 'mastodon:{status_id}'"):
-                    return
-            except sqlite3.OperationalError:
-                pass
+            if _rows(db, f"SELECT 1 FROM mentions WHERE id = 'mastodon:{status_id}'"):
+                return
         raise AssertionError(f"status {status_id} never arrived")
 
     try:
@@ -360,8 +369,8 @@ async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stre
 
 
 async def test_secrets_never_reach_logs_pages_or_the_database(
-        tmp_path: Path, platforms: list[Platform]) -> None:
-    config, env = _config(tmp_path, platforms), _env(platforms)
+        tmp_path: Path, platforms: list[Platform], db_url: Callable[..., str]) -> None:
+    config, env = _config(tmp_path, platforms, db_url()), _env(platforms)
     secrets = {v for k, v in env.items() if re.search("TOKEN|SECRET|PASSWORD", k)}
     assert len(secrets) == 6  # X bearer and user tokens, Reddit secret and password, ...
     logs = []
@@ -406,8 +415,7 @@ async def test_secrets_never_reach_logs_pages_or_the_database(
         rest, _ = await asyncio.wait_for(proc.communicate(), 10)
         logs.append(rest.decode())
     assert any('"event": "page"' in text for text in logs) and len(pages) == 7
-    stored = b"".join(await asyncio.to_thread(
-        lambda: [f.read_bytes() for f in tmp_path.glob("b.db*")]))
+    stored = await asyncio.to_thread(_everything_stored, db_url())
     for secret in secrets:
         assert all(secret not in text for text in logs), f"{secret!r} in the logs"
         assert all(secret not in text for text in pages), f"{secret!r} in a page"

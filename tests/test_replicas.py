@@ -26,7 +26,7 @@ from monitor.store import Store
 from responders.auth import hash_password
 from tests.conftest import STORES, new_store_url
 from tests.factories import T0, analysed, mention, simple_planner
-from tests.helpers import ROOT, sql
+from tests.helpers import ROOT, DaemonProcess, sql
 from tests.test_daemon_platforms import Platform, _bluesky, _hackernews, _mastodon, _x
 
 pytestmark = pytest.mark.skipif("postgresql" not in STORES,
@@ -264,3 +264,42 @@ async def test_web_replicas_share_sessions_and_decisions(
         for proc, _ in servers:
             proc.send_signal(signal.SIGTERM)
             await asyncio.wait_for(proc.communicate(), 20)
+
+
+async def test_a_daemon_outlives_its_database_connections_being_cut(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A PostgreSQL restart or failover drops every connection: the daemon reconnects and
+    carries on, losing and repeating nothing."""
+    url = new_store_url("postgresql", tmp_path, "cut", request)
+    feed = tmp_path / "feed.jsonl"
+
+    def post(n: int) -> None:
+        with feed.open("a") as f:
+            f.write(json.dumps({"platform": "x", "id": str(n), "author": f"c{n}",
+                                "text": f"brightwave is down again {n}",
+                                "created_at": datetime.now(UTC).isoformat()}) + "\n")
+
+    for n in range(5):
+        post(n)
+    config = tmp_path / "brandbot.toml"
+    config.write_text(CONFIG.replace("{url}", url) + (
+        f'\n[[sources]]\nplatform = "replay"\npath = "{feed}"\ninterval = "200ms"\n'))
+    Store(url).close()
+    daemon = DaemonProcess(config, "--no-web")
+    try:
+        def stored() -> int:
+            return len(sql(url, "SELECT id FROM mentions"))
+
+        await daemon.until(lambda: stored() == 5, what="the first posts")
+        database = url.split("?")[0].rsplit("/", 1)[1]
+        cut = sql(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE datname = ? AND pid <> pg_backend_pid()", (database,))
+        assert cut[0][0] >= 2  # the daemon's writer and readers
+        for n in range(5, 10):
+            post(n)
+        await daemon.until(lambda: stored() == 10, what="posts after the cut")
+    finally:
+        code = daemon.stop()
+    assert code == 0, daemon.output()[-2000:]
+    assert sorted(int(r[0].split(":")[1]) for r in sql(url, "SELECT id FROM mentions")) == list(
+        range(10))
