@@ -735,13 +735,15 @@ _STRING_OR_MARK = re.compile(r"'(?:[^']|'')*'|\?|%")
 @lru_cache(maxsize=1024)
 def pg_sql(sql: str) -> str:
     """brandbot's SQLite SQL as PostgreSQL runs it: `?` marks become `%s` (outside string
-    literals), index hints go, `CROSS JOIN ... ON` (SQLite's hint to keep join order) is a
-    plain join, and `INSERT OR IGNORE` becomes `ON CONFLICT DO NOTHING`."""
+    literals), `%` doubles, index hints go, `CROSS JOIN ... ON` (SQLite's hint to keep join
+    order) is a plain join, and `INSERT OR IGNORE` becomes `ON CONFLICT DO NOTHING`."""
     sql = _SQLITE_ONLY.sub("", sql).replace("CROSS JOIN", "JOIN")
     if sql.startswith("INSERT OR IGNORE INTO"):
         sql = "INSERT INTO" + sql.removeprefix("INSERT OR IGNORE INTO") + " ON CONFLICT DO NOTHING"
+    # psycopg reads % everywhere, string literals included (LIKE 'draft:%'), so every one
+    # doubles; a ? is a mark only outside literals.
     return _STRING_OR_MARK.sub(
-        lambda m: {"?": "%s", "%": "%%"}.get(m.group(0), m.group(0)), sql)
+        lambda m: {"?": "%s", "%": "%%"}.get(m.group(0), m.group(0).replace("%", "%%")), sql)
 
 
 # PostgreSQL's text cannot hold NUL, which hostile posts may carry; SQLite stores it as-is.

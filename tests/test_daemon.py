@@ -14,34 +14,43 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import BASE_CONFIG, DEMO_CONFIG, DEMO_MENTIONS, ROOT, brandbot, replay_source
+from tests.conftest import STORES, new_store_url
+from tests.helpers import (
+    BASE_CONFIG,
+    DEMO_CONFIG,
+    DEMO_MENTIONS,
+    ROOT,
+    brandbot,
+    db_rows,
+    replay_source,
+)
 
 
 def _db(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
-def _count(db: Path, sql: str) -> int:
-    with _db(db) as conn:
-        return int(conn.execute(sql).fetchone()[0])
+def _count(db: Path | str, sql: str) -> int:
+    rows = db_rows(db, sql)
+    return int(rows[0][0]) if rows else 0
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo config run once, into a private database."""
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
+@pytest.fixture(scope="module", params=STORES)
+def demo_db(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
+    """The demo config run once, into a private database (of each kind of store)."""
+    db = new_store_url(request.param, tmp_path_factory.mktemp("demo"), "demo", request)
     result = brandbot("--config", str(DEMO_CONFIG), "run", "--once", "--no-web",
-                      env={"BRANDBOT_STORAGE_URL": f"sqlite:///{db}"})
+                      env={"BRANDBOT_STORAGE_URL": db})
     assert result.returncode == 0, result.stderr + result.stdout
     return db
 
 
-def _demo(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _demo(*args: str, db: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return brandbot("--config", str(DEMO_CONFIG), *args, stdin=stdin,
-                    env={"BRANDBOT_STORAGE_URL": f"sqlite:///{db}"})
+                    env={"BRANDBOT_STORAGE_URL": db})
 
 
-def test_demo_run_stores_mentions_opens_cases_and_drafts(demo_db: Path) -> None:
+def test_demo_run_stores_mentions_opens_cases_and_drafts(demo_db: str) -> None:
     lines = DEMO_MENTIONS.read_text(encoding="utf-8").splitlines()
     festival = sum("brightwave festival" in json.loads(line)["text"].lower() for line in lines)
     mentions = _count(demo_db, "SELECT count(*) FROM mentions")
@@ -52,14 +61,14 @@ def test_demo_run_stores_mentions_opens_cases_and_drafts(demo_db: Path) -> None:
     assert _count(demo_db, "SELECT count(*) FROM drafts WHERE status = 'pending'") >= 50
     assert _count(demo_db, "SELECT count(*) FROM cases WHERE mention_count > 1") >= 3
     assert _count(demo_db, "SELECT count(DISTINCT team) FROM cases") >= 3
-    with _db(demo_db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        stored = {r[0] for r in conn.execute("SELECT text FROM mentions")}
+    if demo_db.startswith("sqlite:///"):
+        assert db_rows(demo_db, "PRAGMA integrity_check") == [("ok",)]
+    stored = {r[0] for r in db_rows(demo_db, "SELECT text FROM mentions")}
     originals = {json.loads(line)["text"] for line in lines}
     assert stored <= originals  # byte-for-byte, including the hostile ones
 
 
-def test_running_again_adds_no_duplicate(demo_db: Path) -> None:
+def test_running_again_adds_no_duplicate(demo_db: str) -> None:
     before = [_count(demo_db, f"SELECT count(*) FROM {t}") for t in ("mentions", "cases",
                                                                        "drafts")]
     result = _demo("run", "--once", "--no-web", db=demo_db)
@@ -69,7 +78,7 @@ def test_running_again_adds_no_duplicate(demo_db: Path) -> None:
     assert after == before
 
 
-def test_queue_list_json_has_the_contract_fields(demo_db: Path) -> None:
+def test_queue_list_json_has_the_contract_fields(demo_db: str) -> None:
     result = _demo("queue", "list", "--json", db=demo_db)
     assert result.returncode == 0, result.stderr
     drafts = json.loads(result.stdout)
@@ -82,7 +91,7 @@ def test_queue_list_json_has_the_contract_fields(demo_db: Path) -> None:
     assert ranks == sorted(ranks)
 
 
-def test_approve_and_reject_from_the_cli(demo_db: Path) -> None:
+def test_approve_and_reject_from_the_cli(demo_db: str) -> None:
     add = _demo("users", "add", "ann", "--role", "approver", db=demo_db,
                 stdin="correct horse battery\n")
     assert add.returncode == 0, add.stderr
@@ -111,9 +120,8 @@ def test_approve_and_reject_from_the_cli(demo_db: Path) -> None:
                      db=demo_db)
     assert rejected.returncode == 0, rejected.stderr
 
-    with _db(demo_db) as conn:
-        audit = conn.execute("SELECT actor, action, subject, before, after, detail FROM audit "
-                             "WHERE subject LIKE 'draft:%' ORDER BY id").fetchall()
+    audit = db_rows(demo_db, "SELECT actor, action, subject, before, after, detail FROM audit "
+                             "WHERE subject LIKE 'draft:%' ORDER BY id")
     assert [(a[0], a[1], a[2]) for a in audit] == [
         ("ann", "edit_approve", f"draft:{first}"), ("ann", "reject", f"draft:{second}")]
     assert audit[0][4] == "Hi! DM us and we'll fix it ^Sam"
@@ -123,7 +131,7 @@ def test_approve_and_reject_from_the_cli(demo_db: Path) -> None:
     assert [d["id"] for d in approved] == [first]
 
 
-def test_cases_list_json(demo_db: Path) -> None:
+def test_cases_list_json(demo_db: str) -> None:
     result = _demo("cases", "list", "--json", db=demo_db)
     cases = json.loads(result.stdout)
     assert {"id", "status", "author", "platform", "intent", "priority", "team", "opened_at",
@@ -223,7 +231,7 @@ def test_sigterm_stops_within_five_seconds(tmp_path: Path) -> None:
         r[0] for r in _db(db).execute("SELECT id FROM mentions")}
 
 
-def test_export_backup_and_migrate(demo_db: Path, tmp_path: Path) -> None:
+def test_export_backup_and_migrate(demo_db: str, tmp_path: Path) -> None:
     mentions = _count(demo_db, "SELECT count(*) FROM mentions")
     jsonl = _demo("export", "--what", "mentions", "--format", "jsonl", db=demo_db)
     rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
@@ -244,11 +252,15 @@ def test_export_backup_and_migrate(demo_db: Path, tmp_path: Path) -> None:
     assert {"id", "status", "author", "team", "sla_due_at", "csat"} <= set(cases[0])
 
     copy = tmp_path / "backup.db"
-    assert _demo("db", "backup", str(copy), db=demo_db).returncode == 0
-    with _db(copy) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == mentions
-    again = _demo("db", "backup", str(copy), db=demo_db)
-    assert again.returncode == 2 and "exists" in again.stderr
+    backup = _demo("db", "backup", str(copy), db=demo_db)
+    if demo_db.startswith("postgresql://"):  # PostgreSQL is backed up with its own tools
+        assert backup.returncode == 2 and "pg_dump" in backup.stderr and not copy.exists()
+    else:
+        assert backup.returncode == 0
+        with _db(copy) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == mentions
+        again = _demo("db", "backup", str(copy), db=demo_db)
+        assert again.returncode == 2 and "exists" in again.stderr
     migrate = _demo("db", "migrate", db=demo_db)
     assert migrate.returncode == 0 and "nothing to do" in migrate.stdout
