@@ -448,7 +448,8 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool) -> int:
     pipeline = build_pipeline(settings, store)
     pollers = [
         Poller(key=s.key, platform=platforms[s.key], pipeline=pipeline, store=store,
-               interval=s.interval.total_seconds(), clock=utcnow)
+               interval=s.interval.total_seconds(),
+               max_interval=s.idle_interval.total_seconds(), clock=utcnow)
         for s in sources
     ]
     streaming = {s.key for s in sources if getattr(s, "stream", False)}
