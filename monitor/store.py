@@ -374,8 +374,8 @@ def queue_key(row: dict[str, Any]) -> QueueKey:
     return (int(row["priority_rank"]), str(row["queue_due_at"]), int(row["id"]))
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+# One encoder for every JSON column (json.dumps with options builds a new one per call).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def _dt(value: str | None) -> datetime | None:
