@@ -6,6 +6,7 @@ reply waiting) given a draft: no filler that the pipeline could skip.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import statistics
 import tempfile
@@ -21,8 +22,11 @@ PAGE_SIZE = 100  # what X's recent search returns per request at most
 
 @cache
 def feed(n: int) -> tuple[Path, tuple[int, ...]]:
-    """A replay file of n posts (written once per run) and its 100,000-line byte offsets."""
-    path = Path(tempfile.mkdtemp(prefix="brandbot-feed-")) / f"feed-{n}.jsonl"
+    """A replay file of n posts (written once per run, removed at exit) and its 100,000-line
+    byte offsets."""
+    folder = Path(tempfile.mkdtemp(prefix="brandbot-feed-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / f"feed-{n}.jsonl"
     return path, tuple(write_feed(path, n))
 
 
@@ -74,21 +78,23 @@ def daemon_memory(n: int) -> dict[str, float]:
         rows = query(db, "SELECT cursor FROM cursors WHERE source = 'feed'")
         return int(rows[0][0]) if rows and rows[0][0] else 0
 
-    daemon = Daemon(config, log_level="warning")
     try:
-        start = time.perf_counter()
-        wait_until(lambda: offset() >= marks[0], timeout=3600, every=0.2, daemon=daemon,
-                   what="the first 100,000 posts")
-        at_100k = statistics.median(daemon.rss_mb() for _ in range(5))
-        wait_until(lambda: offset() >= marks[-1], timeout=3600, every=0.2, daemon=daemon,
-                   what=f"all {n:,} posts")
-        elapsed = time.perf_counter() - start
-        at_end = statistics.median(daemon.rss_mb() for _ in range(5))
-        peak = daemon.peak_rss_mb()
+        daemon = Daemon(config, log_level="warning")
+        try:
+            start = time.perf_counter()
+            wait_until(lambda: offset() >= marks[0], timeout=3600, every=0.2, daemon=daemon,
+                       what="the first 100,000 posts")
+            at_100k = statistics.median(daemon.rss_mb() for _ in range(5))
+            wait_until(lambda: offset() >= marks[-1], timeout=3600, every=0.2, daemon=daemon,
+                       what=f"all {n:,} posts")
+            elapsed = time.perf_counter() - start
+            at_end = statistics.median(daemon.rss_mb() for _ in range(5))
+            peak = daemon.peak_rss_mb()
+        finally:
+            daemon.stop()
+        stored = query(db, "SELECT count(*) FROM mentions")[0][0]
+        assert stored == n, f"stored {stored} of {n} posts"
     finally:
-        daemon.stop()
-    stored = query(db, "SELECT count(*) FROM mentions")[0][0]
-    shutil.rmtree(folder, ignore_errors=True)
-    assert stored == n, f"stored {stored} of {n} posts"
+        shutil.rmtree(folder, ignore_errors=True)
     return {"rss_mb_after_100k": at_100k, "rss_mb_after_1m": at_end, "peak_rss_mb": peak,
             "rss_growth_1m_vs_100k": at_end / at_100k, "daemon_posts_per_s": n / elapsed}

@@ -337,6 +337,53 @@ GROUPS: dict[str, tuple[Callable[[bool], Figures], tuple[str, ...]]] = {
 LONG = {"memory"}
 
 
+# What each figure is, for the README table (`python -m bench.run --markdown`), and its goal.
+ABOUT: dict[str, tuple[str, str]] = {
+    "ingest_posts_per_s": ("`brandbot run --once`, 100,000-post replay feed into a new "
+                           "SQLite file: parse, dedupe, analyse, store, case, draft", ""),
+    "vader_only_posts_per_s": ("VADER alone on the same texts, same run", ""),
+    "ingest_vs_vader": ("ingest rate / VADER-alone rate", ">= 0.7"),
+    "analyze_posts_per_s": ("`brandbot analyze`, 30,000 posts, process start included",
+                            ">= 3,000"),
+    "poll_to_draft_p50_ms": ("post on a fake X (control API) to its draft in the store, "
+                             "daemon polling every 1 s", ""),
+    "poll_to_draft_p95_ms": ("the same, 95th percentile", ""),
+    "stream_to_draft_p50_ms": ("post on a fake Mastodon to its draft, hashtag streaming", ""),
+    "stream_to_draft_p95_ms": ("the same, 95th percentile", ""),
+    "queue_page_p50_ms": ("queue page, 100,000 pending drafts, over loopback", "< 100"),
+    "queue_search_p50_ms": ("team filter + full-text search, 100,000 pending drafts", ""),
+    "approve_p50_ms": ("`POST /api/drafts/{id}/approve`, 100,000 pending drafts", "< 50"),
+    "digest_1m_s": ("weekly digest, 1,000,000 stored mentions all within two weeks", "< 5"),
+    "requests_per_new_post": ("search requests per new post, bursts and quiet spells, "
+                              "interval 1 s adaptive (up to 5 s when quiet)", ""),
+    "requests_per_new_post_fixed_interval": ("the same schedule, fixed 1 s interval", ""),
+    "rss_mb_after_100k": ("daemon VmRSS after 100,000 posts (`make bench-long`)", ""),
+    "rss_mb_after_1m": ("daemon VmRSS after 1,000,000 posts (`make bench-long`)", ""),
+    "rss_growth_1m_vs_100k": ("RSS after 1,000,000 / after 100,000", "< 1.5"),
+    "peak_rss_mb": ("daemon peak RSS (VmHWM) over the 1,000,000 posts", ""),
+    "daemon_posts_per_s": ("the daemon's ingest rate over those 1,000,000 posts", ""),
+}
+
+
+def _number(value: float) -> str:
+    return f"{value:,}"  # as results.json has it (rounded there), with thousands separators
+
+
+def markdown(results: dict[str, object]) -> str:
+    """The README's performance table, exactly as bench/results.json has it."""
+    figures: Figures = results["figures"]  # type: ignore[assignment]
+    lines = ["| figure | what | median | min – max | runs | goal |",
+             "|---|---|---:|---:|---:|---|"]
+    for name, (what, goal) in ABOUT.items():
+        if name not in figures:
+            continue
+        f = figures[name]
+        lines.append(f"| `{name}` | {what} | {_number(f['median'])} | "  # type: ignore[arg-type]
+                     f"{_number(f['min'])} – {_number(f['max'])} | "  # type: ignore[arg-type]
+                     f"{len(f['runs'])} | {goal} |")  # type: ignore[arg-type]
+    return "\n".join(lines)
+
+
 def _cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -362,7 +409,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer posts and runs")
     parser.add_argument("--long", action="store_true",
                         help="also the groups that take too long for `make bench` (memory)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the README table from bench/results.json and exit")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(RESULTS.read_text())))
+        return 0
     chosen = args.only or [g for g in GROUPS if args.long or g not in LONG]
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     figures = results.setdefault("figures", {})
