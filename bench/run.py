@@ -35,12 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
 
 
-def _runs(fn: Callable[[], float], repeat: int) -> dict[str, float | list[float]]:
-    values = [fn() for _ in range(repeat)]
-    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
-            "max": round(max(values), 1), "runs": [round(v, 1) for v in values]}
-
-
 def analyze_posts_per_s(n: int) -> float:
     """Throughput of the real `brandbot analyze` command, process start-up included."""
     text = "\n".join(posts(n)) + "\n"
