@@ -3,8 +3,10 @@ the digest and its comparison period read every one of them: the hard case)."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import random
+import shutil
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,7 +34,9 @@ COLUMNS = ("id", "platform", "native_id", "source", "url", "author_id", "text", 
 @cache
 def seeded(n: int) -> Path:
     """A store with n mentions spread over the 14 days before END (built once per run)."""
-    db = Path(tempfile.mkdtemp(prefix="brandbot-digest-")) / "digest.db"
+    folder = Path(tempfile.mkdtemp(prefix="brandbot-digest-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # ~1 GB at a million mentions
+    db = folder / "digest.db"
     store = Store(db)
     rng = random.Random(11)
     platforms = ("x", "reddit", "mastodon", "bluesky", "hackernews")

@@ -1,6 +1,9 @@
 """`make bench`: measure brandbot and write bench/results.json (each figure: median, spread).
 
-Run: python -m bench.run [--only NAME ...] [--quick]
+Run: python -m bench.run [--only NAME ...] [--quick] [--long]
+
+`--long` (`make bench-long`) adds the daemon's memory over 1,000,000 posts, which takes
+longer than the 10 minutes `make bench` is meant to fit in on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -23,17 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import ingest_bench, latency_bench, replicas_bench
 from bench.corpus import posts
+from bench.daemon import BENCH_CONFIG
 from bench.digest_bench import digest_1m_s
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
-
-
-def _runs(fn: Callable[[], float], repeat: int) -> dict[str, float | list[float]]:
-    values = [fn() for _ in range(repeat)]
-    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
-            "max": round(max(values), 1), "runs": [round(v, 1) for v in values]}
 
 
 def analyze_posts_per_s(n: int) -> float:
@@ -50,40 +49,8 @@ def analyze_posts_per_s(n: int) -> float:
     return n / elapsed
 
 
-def vader_only_posts_per_s(n: int) -> float:
-    """VADER alone on the same texts, in this process."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    texts = posts(n)
-    vader = SentimentIntensityAnalyzer()
-    start = time.perf_counter()
-    for text in texts:
-        vader.polarity_scores(text)
-    return n / (time.perf_counter() - start)
-
-
 # --- the web queue ---------------------------------------------------------------------------
 
-BENCH_CONFIG = """
-[brand]
-name = "Brightwave"
-keywords = ["brightwave"]
-
-[routing]
-default_team = "care"
-
-[routing.teams.billing]
-intents = ["billing", "cancellation"]
-
-[routing.teams.network]
-intents = ["outage"]
-
-[routing.teams.logistics]
-intents = ["delivery"]
-
-[storage]
-url = "sqlite:///bench.db"
-"""
 BENCH_USER, BENCH_PASSWORD = "bench", "bench password 1"
 
 
@@ -265,51 +232,233 @@ def approve_p50_ms(n: int, samples: int = 200) -> float:
     return median
 
 
-BENCHMARKS: dict[str, Callable[[int], float]] = {
-    "analyze_posts_per_s": analyze_posts_per_s,
-    "vader_only_posts_per_s": vader_only_posts_per_s,
+def _figure(values: list[float], **extra: object) -> dict[str, object]:
+    return {"median": round(statistics.median(values), 3 if max(values) < 10 else 1),
+            "min": round(min(values), 3 if max(values) < 10 else 1),
+            "max": round(max(values), 3 if max(values) < 10 else 1),
+            "runs": [round(v, 3 if max(values) < 10 else 1) for v in values], **extra}
+
+
+Figures = dict[str, dict[str, object]]
+
+
+def ingest_group(quick: bool) -> Figures:
+    """The daemon over a replay feed, and VADER alone on the same texts, in the same run."""
+    n, repeat = (20_000, 2) if quick else (100_000, 3)
+    ingest, vader = [], []
+    for _ in range(repeat):
+        ingest.append(ingest_bench.ingest_posts_per_s(n))
+        vader.append(ingest_bench.vader_only_posts_per_s(n))
+    what = {"posts": n, "how": "brandbot run --once over a replay file (100 posts a page) "
+            "into a new SQLite file, process start to exit; VADER alone on the same texts"}
+    return {"ingest_posts_per_s": _figure(ingest, **what),
+            "vader_only_posts_per_s": _figure(vader, posts=n),
+            "ingest_vs_vader": _figure([i / v for i, v in zip(ingest, vader, strict=True)],
+                                       posts=n, goal=">= 0.7")}
+
+
+def analyze_group(quick: bool) -> Figures:
+    n, repeat = (5_000, 3) if quick else (30_000, 5)
+    return {"analyze_posts_per_s": _figure([analyze_posts_per_s(n) for _ in range(repeat)],
+                                           posts=n)}
+
+
+def web_group(quick: bool) -> Figures:
+    """Measured with a queue of N pending drafts (not N posts); each figure is itself a
+    median of 200 requests over loopback."""
+    drafts, repeat = (10_000, 1) if quick else (100_000, 3)
+    benches: dict[str, Callable[[int], float]] = {
+        "queue_page_p50_ms": queue_page_p50_ms, "queue_search_p50_ms": queue_search_p50_ms,
+        "approve_p50_ms": approve_p50_ms}
+    return {name: _figure([fn(drafts) for _ in range(repeat)], pending_drafts=drafts)
+            for name, fn in benches.items()}
+
+
+def digest_group(quick: bool) -> Figures:
+    stored = 100_000 if quick else 1_000_000
+    return {"digest_1m_s": _figure([digest_1m_s(stored) for _ in range(3)],
+                                   stored_mentions=stored)}
+
+
+def latency_group(quick: bool) -> Figures:
+    """Post on a fake platform -> draft in the store, the real daemon following the fake."""
+    runs, samples = (1, 8) if quick else (3, 20)
+    poll = latency_bench.latency_runs("x", runs=runs, samples=samples)
+    stream = latency_bench.latency_runs("mastodon", runs=runs, samples=samples)
+    how = {"samples_per_run": samples}
+    polling = {**how, "source": "x (fake), polling every 1 s"}
+    streaming = {**how, "source": "mastodon (fake), hashtag streaming"}
+    return {"poll_to_draft_p50_ms": _figure(poll["p50"], **polling),
+            "poll_to_draft_p95_ms": _figure(poll["p95"], **polling),
+            "stream_to_draft_p50_ms": _figure(stream["p50"], **streaming),
+            "stream_to_draft_p95_ms": _figure(stream["p95"], **streaming)}
+
+
+def requests_group(quick: bool) -> Figures:
+    runs, seconds = (1, 15.0) if quick else (3, 25.0)
+    spent = latency_bench.requests_per_new_post(runs=runs, seconds=seconds)
+    how = {"schedule": f"{seconds:.0f} s of bursts (2-12 posts) between 3-12 s quiet spells",
+           "source": "x (fake), interval 1 s"}
+    return {"requests_per_new_post": _figure(spent["adaptive"], **how,
+                                             max_interval="5 s (the default, 5 x interval)"),
+            "requests_per_new_post_fixed_interval": _figure(spent["fixed"], **how,
+                                                            max_interval="1 s (fixed)")}
+
+
+def memory_group(quick: bool) -> Figures:
+    """One daemon over 1,000,000 posts (--quick: 200,000): its RSS at 100,000 and at the end."""
+    n = 200_000 if quick else 1_000_000
+    found = ingest_bench.daemon_memory(n)
+    how = {"posts": n, "how": "brandbot run following a replay file; VmRSS from /proc, "
+           "median of 5 reads", "run": "make bench-long"}
+    return {key: _figure([value], **how) for key, value in found.items()}
+
+
+def replicas_group(quick: bool) -> Figures:
+    """Daemons sharing one PostgreSQL database: ingest with 1, 2 and 3 replicas (six replay
+    sources to lease out), and how long a SIGKILLed replica's lease takes to move."""
+    n, repeat = (3_000, 1) if quick else (12_000, 2)
+    found: Figures = {}
+    for replicas in (1, 2, 3):
+        rates = [replicas_bench.replicas_ingest_posts_per_s(replicas, n) for _ in range(repeat)]
+        found[f"replicas_{replicas}_ingest_posts_per_s"] = _figure(
+            rates, posts=n, sources=replicas_bench.SOURCES, store="postgresql")
+    ttl = 6.0
+    found["lease_move_s"] = _figure([replicas_bench.lease_move_s(ttl) for _ in range(3)],
+                                    lease_ttl_s=ttl, bound_s=ttl + ttl / 3)
+    return found
+
+
+# Group -> the figures it writes. Each group runs its own processes and cleans up after itself.
+GROUPS: dict[str, tuple[Callable[[bool], Figures], tuple[str, ...]]] = {
+    "analyze": (analyze_group, ("analyze_posts_per_s",)),
+    "ingest": (ingest_group, ("ingest_posts_per_s", "vader_only_posts_per_s",
+                              "ingest_vs_vader")),
+    "web": (web_group, ("queue_page_p50_ms", "queue_search_p50_ms", "approve_p50_ms")),
+    "digest": (digest_group, ("digest_1m_s",)),
+    "latency": (latency_group, ("poll_to_draft_p50_ms", "poll_to_draft_p95_ms",
+                                "stream_to_draft_p50_ms", "stream_to_draft_p95_ms")),
+    "requests": (requests_group, ("requests_per_new_post",
+                                  "requests_per_new_post_fixed_interval")),
+    "replicas": (replicas_group, ("replicas_1_ingest_posts_per_s",
+                                  "replicas_2_ingest_posts_per_s",
+                                  "replicas_3_ingest_posts_per_s", "lease_move_s")),
+    "memory": (memory_group, ("rss_mb_after_100k", "rss_mb_after_1m", "rss_growth_1m_vs_100k",
+                              "peak_rss_mb", "daemon_posts_per_s")),
 }
-# Measured with a queue of N pending drafts (not N posts); each figure is itself a median.
-WEB_BENCHMARKS: dict[str, Callable[[int], float]] = {
-    "queue_page_p50_ms": queue_page_p50_ms,
-    "queue_search_p50_ms": queue_search_p50_ms,
-    "approve_p50_ms": approve_p50_ms,
+LONG = {"memory"}
+
+
+# What each figure is, for the README table (`python -m bench.run --markdown`), and its goal.
+ABOUT: dict[str, tuple[str, str]] = {
+    "ingest_posts_per_s": ("`brandbot run --once`, 100,000-post replay feed into a new "
+                           "SQLite file: parse, dedupe, analyse, store, case, draft", ""),
+    "vader_only_posts_per_s": ("VADER alone on the same texts, same run", ""),
+    "ingest_vs_vader": ("ingest rate / VADER-alone rate", ">= 0.7"),
+    "analyze_posts_per_s": ("`brandbot analyze`, 30,000 posts, process start included",
+                            ">= 3,000"),
+    "poll_to_draft_p50_ms": ("post on a fake X (control API) to its draft in the store, "
+                             "daemon polling every 1 s", ""),
+    "poll_to_draft_p95_ms": ("the same, 95th percentile", ""),
+    "stream_to_draft_p50_ms": ("post on a fake Mastodon to its draft, hashtag streaming", ""),
+    "stream_to_draft_p95_ms": ("the same, 95th percentile", ""),
+    "queue_page_p50_ms": ("queue page, 100,000 pending drafts, over loopback", "< 100"),
+    "queue_search_p50_ms": ("team filter + full-text search, 100,000 pending drafts", ""),
+    "approve_p50_ms": ("`POST /api/drafts/{id}/approve`, 100,000 pending drafts", "< 50"),
+    "digest_1m_s": ("weekly digest, 1,000,000 stored mentions all within two weeks", "< 5"),
+    "requests_per_new_post": ("search requests per new post, bursts and quiet spells, "
+                              "interval 1 s adaptive (up to 5 s when quiet)", ""),
+    "requests_per_new_post_fixed_interval": ("the same schedule, fixed 1 s interval", ""),
+    "replicas_1_ingest_posts_per_s": ("one `brandbot run` on PostgreSQL, six replay sources, "
+                                      "12,000 posts, start to last post stored", ""),
+    "replicas_2_ingest_posts_per_s": ("the same with two replicas sharing the sources", ""),
+    "replicas_3_ingest_posts_per_s": ("the same with three replicas", ""),
+    "lease_move_s": ("SIGKILL of the replica holding a source until another holds it "
+                     "(lease_ttl 6 s)", "<= 8"),
+    "rss_mb_after_100k": ("daemon VmRSS after 100,000 posts (`make bench-long`)", ""),
+    "rss_mb_after_1m": ("daemon VmRSS after 1,000,000 posts (`make bench-long`)", ""),
+    "rss_growth_1m_vs_100k": ("RSS after 1,000,000 / after 100,000", "< 1.5"),
+    "peak_rss_mb": ("daemon peak RSS (VmHWM) over the 1,000,000 posts", ""),
+    "daemon_posts_per_s": ("the daemon's ingest rate over those 1,000,000 posts", ""),
 }
-# Measured over a store of N mentions (1,000,000; --quick: 100,000), seeded once per run.
-DIGEST_BENCHMARKS: dict[str, Callable[[int], float]] = {"digest_1m_s": digest_1m_s}
+
+
+def _number(value: float) -> str:
+    return f"{value:,}"  # as results.json has it (rounded there), with thousands separators
+
+
+def markdown(results: dict[str, object]) -> str:
+    """The README's performance table, exactly as bench/results.json has it."""
+    figures: Figures = results["figures"]  # type: ignore[assignment]
+    lines = ["| figure | what | median | min – max | runs | goal |",
+             "|---|---|---:|---:|---:|---|"]
+    for name, (what, goal) in ABOUT.items():
+        if name not in figures:
+            continue
+        f = figures[name]
+        lines.append(f"| `{name}` | {what} | {_number(f['median'])} | "  # type: ignore[arg-type]
+                     f"{_number(f['min'])} – {_number(f['max'])} | "  # type: ignore[arg-type]
+                     f"{len(f['runs'])} | {goal} |")  # type: ignore[arg-type]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _table(figures: Figures, names: list[str]) -> str:
+    rows = [("figure", "median", "min", "max", "runs")]
+    for name in names:
+        f = figures[name]
+        values = [f["median"], f["min"], f["max"]]
+        rows.append((name, *(f"{v:,}" for v in values), str(len(f["runs"]))))  # type: ignore[arg-type]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join(f"{r[0]:<{widths[0]}}  " + "  ".join(
+        f"{c:>{w}}" for c, w in zip(r[1:], widths[1:], strict=True)) for r in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench")
-    parser.add_argument("--only", nargs="*",
-                        choices=sorted({*BENCHMARKS, *WEB_BENCHMARKS, *DIGEST_BENCHMARKS}))
+    parser.add_argument("--only", nargs="*", choices=sorted(GROUPS),
+                        help="run only these groups")
     parser.add_argument("--quick", action="store_true", help="fewer posts and runs")
+    parser.add_argument("--long", action="store_true",
+                        help="also the groups that take too long for `make bench` (memory)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the README table from bench/results.json and exit")
     args = parser.parse_args(argv)
-    n, repeat = (5_000, 3) if args.quick else (30_000, 5)
-    drafts, web_repeat = (10_000, 1) if args.quick else (100_000, 3)
+    if args.markdown:
+        print(markdown(json.loads(RESULTS.read_text())))
+        return 0
+    chosen = args.only or [g for g in GROUPS if args.long or g not in LONG]
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results.setdefault("figures", {})
-    stored = 100_000 if args.quick else 1_000_000
-    for name in args.only or [*BENCHMARKS, *WEB_BENCHMARKS, *DIGEST_BENCHMARKS]:
-        if name in BENCHMARKS:
-            figure = _runs(lambda name=name: BENCHMARKS[name](n), repeat)
-            what = f"{repeat} runs of {n:,} posts"
-        elif name in DIGEST_BENCHMARKS:
-            figure = {**_runs(lambda name=name: DIGEST_BENCHMARKS[name](stored), 3),
-                      "stored_mentions": stored}
-            what = f"3 runs, weekly digest over {stored:,} stored mentions"
-        else:
-            figure = _runs(lambda name=name: WEB_BENCHMARKS[name](drafts), web_repeat)
-            figure["pending_drafts"] = drafts
-            what = f"{web_repeat} runs of 200 requests, {drafts:,} pending drafts"
-        results["figures"][name] = figure
-        print(f"{name:<28} {figure['median']:>12,.1f}  (min {figure['min']:,.1f}, "
-              f"max {figure['max']:,.1f}, {what})")
+    figures = results.setdefault("figures", {})
+    measured: list[str] = []
+    timings = {}
+    started = time.perf_counter()
+    for group in chosen:
+        fn, names = GROUPS[group]
+        print(f"{group}: measuring {', '.join(names)}", flush=True)
+        began = time.perf_counter()
+        found = fn(args.quick)
+        timings[group] = round(time.perf_counter() - began, 1)
+        for name in names:
+            found[name]["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            if args.quick:
+                found[name]["quick"] = True
+        figures.update(found)
+        measured += names
+        print(_table(found, list(names)) + f"\n  ({timings[group]} s)\n", flush=True)
     results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "platform": platform.platform(), "processor": platform.machine()}
+                          "cpu_model": _cpu_model(), "platform": platform.platform()}
     results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results["wall_time_s"] = {**results.get("wall_time_s", {}), **timings}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    print(_table(figures, measured))
+    print(f"wrote {RESULTS.relative_to(ROOT)} in {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -629,7 +629,7 @@ class Daemon:
         source = self.sources[key]
         poller = Poller(key=key, platform=self.platforms[key], pipeline=self.pipeline,
                         store=self.store, interval=source.interval.total_seconds(),
-                        clock=utcnow)
+                        max_interval=source.idle_interval.total_seconds(), clock=utcnow)
         self.pollers[key] = poller
         self.health[key] = poller.health
         return poller

@@ -95,7 +95,8 @@ def iso(dt: datetime | None) -> str | None:
     """Render a datetime as UTC ISO-8601 with a Z suffix (the store's format)."""
     if dt is None:
         return None
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is twice as fast as strftime, and ingest renders several per post
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_iso(value: str) -> datetime:

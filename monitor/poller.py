@@ -1,4 +1,4 @@
-"""Runs every source: interval with jitter, cursors, rate-limit waits, backoff, parking.
+"""Runs every source: adaptive interval with jitter, cursors, rate-limit waits, backoff, parking.
 
 Like Home Assistant's DataUpdateCoordinator, this is the one place that schedules requests and
 decides what an adapter's error means; adapters only make a request and raise.
@@ -81,8 +81,12 @@ class Poller:
     max_backoff: float = 300.0
     max_rate_limit_wait: float = 900.0
     parked_retry: float = 600.0
+    # While a source is quiet the wait doubles after each poll that finds nothing new, up to
+    # this (None: always `interval`); the first new post brings it back to `interval`.
+    max_interval: float | None = None
     health: SourceHealth = field(default_factory=SourceHealth)
     _delays: Iterator[float] | None = None
+    _wait: float | None = None
 
     async def poll_page(self) -> bool:
         """Fetch and store one page; True when the source says more is waiting."""
@@ -183,6 +187,7 @@ class Poller:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll on the source's interval until stop is set or the source is parked."""
         while not stop.is_set():
+            ingested = self.health.mentions_ingested
             try:
                 await self.drain(stop)
             except StoreUnavailable as exc:  # nothing was stored: the page comes again
@@ -199,8 +204,17 @@ class Poller:
                 # at once on a reload.
                 await self.sleep(self.parked_retry, stop)
                 continue
-            spread = self.interval * self.jitter
-            await self.sleep(self.interval + random.uniform(-spread, spread), stop)
+            wait = self._next_wait(found=self.health.mentions_ingested > ingested)
+            spread = wait * self.jitter
+            await self.sleep(wait + random.uniform(-spread, spread), stop)
+
+    def _next_wait(self, *, found: bool) -> float:
+        """The interval after news; after a quiet poll, double the last wait up to the cap."""
+        if found or self._wait is None:
+            self._wait = self.interval
+        else:
+            self._wait = min(self._wait * 2, max(self.interval, self.max_interval or 0.0))
+        return self._wait
 
     def _recovered(self) -> None:
         if self.health.state not in (SourceState.OK, SourceState.STARTING):

@@ -99,14 +99,31 @@ class Brand(Strict):
 class SourceBase(Strict):
     name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$")
     interval: Duration = timedelta(seconds=60)
+    max_interval: Duration | None = None
     base_url: str | None = None
     timeout: Duration = timedelta(seconds=30)
     enabled: bool = True
+
+    @model_validator(mode="after")
+    def _interval_bounds(self) -> SourceBase:
+        if self.max_interval is not None and self.max_interval < self.interval:
+            raise PydanticCustomError(
+                "interval_bounds",
+                "max_interval ({max}s) is shorter than interval ({min}s): make it at least "
+                "interval, or equal to it to poll at a fixed rate",
+                {"max": self.max_interval.total_seconds(), "min": self.interval.total_seconds()},
+            )
+        return self
 
     @property
     def key(self) -> str:
         """The stable identity of this source (cursor and health key)."""
         return self.name or self.platform  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def idle_interval(self) -> timedelta:
+        """The longest wait between polls of a quiet source (default: 5 × interval)."""
+        return self.max_interval if self.max_interval is not None else self.interval * 5
 
     def secret_envs(self) -> dict[str, str | None]:
         """Config key -> environment variable name for every credential this source names."""

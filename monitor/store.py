@@ -293,6 +293,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "ingest indexes",
+        # Each page looks up the cases of its posts' conversations, and which of its cases
+        # have a reply draft waiting: without these, both read every case or every draft a
+        # long-lived incident ever had, so ingest slowed down as the store grew.
+        """
+        CREATE INDEX cases_conversation ON cases(platform, conversation_id);
+        CREATE INDEX drafts_pending_reply ON drafts(case_id)
+            WHERE status = 'pending' AND kind = 'reply';
+        """,
+    ),
 ]
 
 # PostgreSQL's own text of the migrations whose SQLite text it cannot run: triggers are
@@ -453,7 +464,7 @@ class CaseContext:
     recent_outage: tuple[tuple[str, str, datetime, int], ...] = ()
     # the open incident that new outage complaints join, if any (its Case is in `cases`)
     incident_id: int | None = None
-    # authors with a reply draft awaiting a decision in that incident
+    # the page's authors with a reply draft awaiting a decision in that incident
     incident_pending_authors: frozenset[str] = frozenset()
 
 
@@ -526,8 +537,8 @@ def queue_key(row: dict[str, Any]) -> QueueKey:
     return (int(row["priority_rank"]), str(row["queue_due_at"]), int(row["id"]))
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+# One encoder for every JSON column (json.dumps with options builds a new one per call).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -843,6 +854,10 @@ class Store:
             self.db = sqlite_utils.Database(self.conn)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoint (and fsync) every ~40 MB of WAL rather than every 4 MB: ingest commits
+            # a page at a time, and the default made a checkpoint every few pages its largest
+            # cost.
+            self.conn.execute("PRAGMA wal_autocheckpoint=10000")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         if migrate:
@@ -975,8 +990,9 @@ class Store:
         with self.transaction() as conn:
             known = self.known_mention_ids(i.mention.id for i in unique)
             new = [i for i in unique if i.mention.id not in known]
-            plan = planner(new, self._case_practice_context(
-                new, self._case_context(new), cluster_window=cluster_window)) if new else Plan()
+            context = self._case_practice_context(
+                new, self._case_context(new), cluster_window=cluster_window) if new else None
+            plan = planner(new, context) if context is not None else Plan()
             self._write_authors(new, now)
             # One statement per page, not per case: on PostgreSQL each is a round trip, and
             # executemany pipelines them.
@@ -986,12 +1002,21 @@ class Store:
                                  f"VALUES ({_marks(len(rows[0]))})",
                                  [list(r.values()) for r in rows])
             self._write_mentions(source, new, plan, now)
-            rows = [_case_values(case) for case in plan.updated_cases]
-            if rows:
-                columns = [k for k in rows[0] if k != "id"]
+            # Only the columns the plan changed (every index on another column stays put),
+            # one executemany per set of columns rather than a statement per case: on
+            # PostgreSQL each statement is a round trip, and executemany pipelines them.
+            updates: dict[tuple[str, ...], list[list[Any]]] = {}
+            for case in plan.updated_cases:
+                stored = context.cases.get(case.id) if context else None
+                values = {k: v for k, v in _case_values(case).items() if stored is None
+                          or getattr(case, k) != getattr(stored, k)}
+                values.pop("id", None)
+                if values:
+                    updates.setdefault(tuple(values), []).append([*values.values(), case.id])
+            for columns, batch in updates.items():
                 conn.executemany(
                     f"UPDATE cases SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?",
-                    [[*(r[k] for k in columns), r["id"]] for r in rows])
+                    batch)
             self._write_drafts(plan.drafts, now)
             self._write_case_practice(plan, now)
             if advance_cursor:
@@ -1049,7 +1074,7 @@ class Store:
             rows = conn.execute(f"SELECT * FROM cases WHERE id IN ({marks})", ids)
             cases.update({r["id"]: _case_from_row(r) for r in rows})
             rows = conn.execute(
-                "SELECT DISTINCT case_id FROM drafts "
+                "SELECT DISTINCT case_id FROM drafts INDEXED BY drafts_pending_reply "
                 f"WHERE status = 'pending' AND kind = 'reply' AND case_id IN ({marks})",
                 ids,
             )
@@ -1774,7 +1799,7 @@ class Store:
         recent = tuple(
             (r[0], r[1], parse_iso(r[2]), r[3]) for r in conn.execute(
                 "SELECT m.id, m.author_id, m.created_at, m.case_id FROM mentions m "
-                "JOIN cases c ON c.id = m.case_id WHERE m.is_complaint = 1 "
+                "CROSS JOIN cases c ON c.id = m.case_id WHERE m.is_complaint = 1 "
                 "AND m.intent = 'outage' AND m.created_at >= ? AND m.created_at <= ? "
                 "AND c.kind = 'customer' ORDER BY m.created_at, m.id",
                 (iso(min(times) - cluster_window), iso(max(times))),
@@ -1800,23 +1825,25 @@ class Store:
         extra = sorted(set(cases) - set(base.cases))
         for id_chunk in _chunks(extra):
             rows = conn.execute(
-                "SELECT DISTINCT case_id FROM drafts WHERE status = 'pending' "
-                f"AND kind = 'reply' AND case_id IN ({_marks(len(id_chunk))})",
+                "SELECT DISTINCT case_id FROM drafts INDEXED BY drafts_pending_reply "
+                f"WHERE status = 'pending' AND kind = 'reply' AND case_id IN "
+                f"({_marks(len(id_chunk))})",
                 id_chunk,
             )
             pending.update(r[0] for r in rows)
-        incident_pending: frozenset[str] = frozenset()
-        if incident_id is not None:
-            incident_pending = frozenset(r[0] for r in conn.execute(
-                "SELECT DISTINCT m.author_id FROM drafts d JOIN mentions m "
-                "ON m.id = d.mention_id WHERE d.case_id = ? AND d.status = 'pending' "
-                "AND d.kind = 'reply'",
-                (incident_id,),
+        incident_pending: set[str] = set()
+        for chunk in _chunks(authors if incident_id is not None else []):
+            incident_pending.update(r[0] for r in conn.execute(
+                "SELECT DISTINCT m.author_id FROM mentions m "
+                "CROSS JOIN drafts d INDEXED BY drafts_mention ON d.mention_id = m.id "
+                "WHERE d.case_id = ? AND d.status = 'pending' AND d.kind = 'reply' "
+                f"AND m.author_id IN ({_marks(len(chunk))})",
+                (incident_id, *chunk),
             ))
         return replace(
             base, cases=cases, latest_case_by_author=latest, pending_draft=frozenset(pending),
             recent_outage=recent, incident_id=incident_id,
-            incident_pending_authors=incident_pending,
+            incident_pending_authors=frozenset(incident_pending),
         )
 
     def _write_case_practice(self, plan: Plan, now: datetime) -> None:

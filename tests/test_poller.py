@@ -129,3 +129,47 @@ async def test_pages_drain_and_the_cursor_moves_with_each(store: AsyncStore) -> 
     assert platform.cursors == [None, "c1"]
     assert await store.read(lambda s: s.get_cursor("src")) == "c2"
     assert poller.health.mentions_ingested == 3
+
+
+
+async def test_a_quiet_source_is_polled_less_until_a_post_arrives(store: AsyncStore) -> None:
+    """Adaptive interval: requests counted at the fake X server; the test moves the clock."""
+    from monitor.platforms.x import XPlatform
+    from monitor.settings import XSource
+    from tests.fakes import FakeX
+
+    async def quiet_hour_then_a_post(max_interval: float | None) -> tuple[int, list[float]]:
+        async with FakeX() as fake:
+            return await run(fake, max_interval)
+
+    async def run(fake: FakeX, max_interval: float | None) -> tuple[int, list[float]]:
+        clock, waits, stop = Clock(), [], asyncio.Event()
+        platform = XPlatform(XSource.model_validate({"platform": "x", "base_url": fake.base_url}),
+                             SETTINGS.brand, environ={"X_BEARER_TOKEN": fake.bearer_token})
+
+        async def sleep(seconds: float, _: asyncio.Event) -> None:
+            waits.append(seconds)
+            clock.now += timedelta(seconds=seconds)
+            if clock.now - T0 >= timedelta(hours=1) and not fake.tweets:
+                fake.add_post(None, "dana", "brightwave charged me twice this month")
+            elif fake.tweets and seconds == 60:
+                stop.set()  # the poll after the post found it: back to the interval
+
+        pipeline = Pipeline(store, analyzer=Analyzer(), rules=CaseRules.from_settings(SETTINGS),
+                            drafter=lambda c, m, a: DraftSpec("hi", "default"), clock=clock)
+        poller = Poller(key=f"x-{max_interval}", platform=platform, pipeline=pipeline,
+                        store=store, interval=60, max_interval=max_interval, clock=clock,
+                        sleep=sleep, jitter=0)
+        try:
+            await asyncio.wait_for(poller.run(stop), 10)
+        finally:
+            await platform.close()
+        assert poller.health.mentions_ingested == 1
+        return len(fake.requests_to("/2/tweets/search/recent")), waits
+
+    fixed, _ = await quiet_hour_then_a_post(None)
+    adaptive, waits = await quiet_hour_then_a_post(480)
+    assert fixed >= 60
+    assert adaptive <= fixed / 4
+    assert waits[:5] == [60, 120, 240, 480, 480]  # doubling while quiet, up to max_interval
+    assert waits[-1] == 60

@@ -52,6 +52,7 @@ BAD_CASES = [
     ("page_size = 0", r"^sources\[0\]\.page_size: .*greater than or equal to 1"),
     ("colour = \"blue\"", r"^sources\[0\]\.colour: unknown key$"),
     ("platform = \"myspace\"", r"^sources\[0\]: unknown platform 'myspace'"),
+    ("max_interval = \"500ms\"", r"^sources\[0\]: max_interval \(0.5s\) is shorter than interval"),
 ]
 
 

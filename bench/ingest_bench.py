@@ -1,0 +1,100 @@
+"""Ingest throughput and memory of the real daemon, fed by a replay file of generated posts.
+
+Every post names the brand and is analysed, stored, put in a case and (when its case has no
+reply waiting) given a draft: no filler that the pipeline could skip.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import statistics
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+
+from bench.corpus import posts
+from bench.daemon import Daemon, query, wait_until, write_config, write_feed
+
+PAGE_SIZE = 100  # what X's recent search returns per request at most
+
+
+@cache
+def feed(n: int) -> tuple[Path, tuple[int, ...]]:
+    """A replay file of n posts (written once per run, removed at exit) and its 100,000-line
+    byte offsets."""
+    folder = Path(tempfile.mkdtemp(prefix="brandbot-feed-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / f"feed-{n}.jsonl"
+    return path, tuple(write_feed(path, n))
+
+
+def _replay_source(path: Path, interval: str) -> str:
+    return (f'\n[[sources]]\nname = "feed"\nplatform = "replay"\npath = "{path}"\n'
+            f'page_size = {PAGE_SIZE}\ninterval = "{interval}"\n')
+
+
+def ingest_posts_per_s(n: int) -> float:
+    """`brandbot run --once` over n posts into a new SQLite file: process start to exit."""
+    path, _ = feed(n)
+    folder = Path(tempfile.mkdtemp(prefix="brandbot-ingest-"))
+    try:
+        config, db = write_config(folder, _replay_source(path, "60s"))
+        start = time.perf_counter()
+        Daemon(config, once=True).wait(timeout=1800)
+        elapsed = time.perf_counter() - start
+        stored = query(db, "SELECT count(*) FROM mentions")[0][0]
+        assert stored == n, f"stored {stored} of {n} posts"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return n / elapsed
+
+
+def vader_only_posts_per_s(n: int) -> float:
+    """VADER alone on the texts of the same feed, in this process."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    texts = posts(n)
+    vader = SentimentIntensityAnalyzer()
+    start = time.perf_counter()
+    for text in texts:
+        vader.polarity_scores(text)
+    return n / (time.perf_counter() - start)
+
+
+def daemon_memory(n: int) -> dict[str, float]:
+    """The running daemon's resident memory after 100,000 posts and after n, and its rate.
+
+    `brandbot run` follows a replay file of n posts (one source, a page per request, as it
+    would follow a platform); VmRSS is read from /proc when the stored cursor passes the
+    100,000th post and again at the last, then the daemon is stopped with SIGTERM.
+    """
+    path, marks = feed(n)
+    folder = Path(tempfile.mkdtemp(prefix="brandbot-memory-"))
+    config, db = write_config(folder, _replay_source(path, "1s"))
+
+    def offset() -> int:
+        rows = query(db, "SELECT cursor FROM cursors WHERE source = 'feed'")
+        return int(rows[0][0]) if rows and rows[0][0] else 0
+
+    try:
+        daemon = Daemon(config, log_level="warning")
+        try:
+            start = time.perf_counter()
+            wait_until(lambda: offset() >= marks[0], timeout=3600, every=0.2, daemon=daemon,
+                       what="the first 100,000 posts")
+            at_100k = statistics.median(daemon.rss_mb() for _ in range(5))
+            wait_until(lambda: offset() >= marks[-1], timeout=3600, every=0.2, daemon=daemon,
+                       what=f"all {n:,} posts")
+            elapsed = time.perf_counter() - start
+            at_end = statistics.median(daemon.rss_mb() for _ in range(5))
+            peak = daemon.peak_rss_mb()
+        finally:
+            daemon.stop()
+        stored = query(db, "SELECT count(*) FROM mentions")[0][0]
+        assert stored == n, f"stored {stored} of {n} posts"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"rss_mb_after_100k": at_100k, "rss_mb_after_1m": at_end, "peak_rss_mb": peak,
+            "rss_growth_1m_vs_100k": at_end / at_100k, "daemon_posts_per_s": n / elapsed}
