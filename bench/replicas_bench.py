@@ -78,8 +78,10 @@ def _config(folder: Path, url: str, feeds: list[Path], ttl: float) -> Path:
     return path
 
 
-def _daemon(config: Path) -> subprocess.Popen[bytes]:
+def _daemon(config: Path, name: str = "bench") -> subprocess.Popen[bytes]:
+    """A daemon named as its own machine (`name`), so leases move as between machines."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    env["BRANDBOT_REPLICA_NAME"] = name
     return subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-level", "warning",
          "run", "--no-web"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -118,7 +120,7 @@ def replicas_ingest_posts_per_s(replicas: int, total: int) -> float:
         config = _config(folder, url, _feeds(folder, total), ttl=6)
         _migrate(config)  # so the figure is ingest, not schema creation
         start = time.perf_counter()
-        procs = [_daemon(config) for _ in range(replicas)]
+        procs = [_daemon(config, f"machine-{n}") for n in range(replicas)]
         try:
             while True:
                 stored = _scalar(url, "SELECT count(*) FROM mentions")
@@ -139,7 +141,7 @@ def lease_move_s(ttl: float) -> float:
         folder = Path(tmp)
         config = _config(folder, url, _feeds(folder, SOURCES * 10), ttl=ttl)
         _migrate(config)
-        procs = [_daemon(config) for _ in range(2)]
+        procs = [_daemon(config, f"machine-{n}") for n in range(2)]
         try:
             holder = None
             deadline = time.perf_counter() + 60

@@ -33,8 +33,29 @@ CLOCK_LEASE = "@clock"
 
 
 def replica_name() -> str:
-    """This process's name as a lease holder: host, pid and a random suffix."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    """This process's name as a lease holder: the machine's name ($BRANDBOT_REPLICA_NAME,
+    else the host name), the pid and a random suffix."""
+    machine = os.environ.get("BRANDBOT_REPLICA_NAME") or socket.gethostname()
+    return f"{machine}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def exited(holder: str, me: str) -> bool:
+    """Whether `holder` ran on this machine (same name as `me`) and has exited: a daemon
+    restarted after a crash takes its sources back at once instead of waiting out its own
+    old leases. A holder on another machine is only ever known dead by its lease lapsing."""
+    machine, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if machine != me.partition(":")[0] or not pid.isdigit() or holder == me:
+        return False
+    if int(pid) == os.getpid():  # an earlier life of this process's pid (a container restart)
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 class LeaseKeeper:
@@ -76,7 +97,7 @@ class LeaseKeeper:
             try:
                 got = await self.store.write(partial(
                     Store.acquire_lease, source=source, holder=self.holder, now=now,
-                    ttl=self.ttl))
+                    ttl=self.ttl, take_over=partial(exited, me=self.holder)))
             except Exception:  # the database is away: keep nothing we cannot renew
                 log.exception("could not renew the lease on %s", source,
                               extra={"source": source, "event": "lease_error"})

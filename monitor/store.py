@@ -2278,14 +2278,16 @@ class Store:
 
     # --- leases: which replica polls which source ----------------------------------------
 
-    def acquire_lease(self, source: str, holder: str, *, now: datetime,
-                      ttl: timedelta) -> bool:
+    def acquire_lease(self, source: str, holder: str, *, now: datetime, ttl: timedelta,
+                      take_over: Callable[[str], bool] | None = None) -> bool:
         """Take or renew `holder`'s lease on `source`; False while another holder's lease
-        has not expired. A lease that expires moves to whoever asks next."""
+        has not expired, unless `take_over(that holder)` says it is gone. A lease that
+        expires moves to whoever asks next."""
         with self.transaction() as conn:
             row = conn.execute("SELECT holder, expires_at FROM leases WHERE source = ?",
                                (source,)).fetchone()
-            if row is not None and row[0] != holder and row[1] > iso(now):
+            if (row is not None and row[0] != holder and row[1] > iso(now)
+                    and not (take_over is not None and take_over(row[0]))):
                 return False
             conn.execute(
                 "INSERT INTO leases (source, holder, acquired_at, renewed_at, expires_at) "

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.leases import LeaseKeeper
+from monitor.leases import LeaseKeeper, replica_name
 from monitor.store import AsyncStore
 from tests.factories import T0
 
@@ -101,3 +101,26 @@ async def test_work_stops_when_the_lease_is_lost_and_resumes_when_regained(
     stop.set()
     await asyncio.wait_for(task, 5)
     assert runs[-1] == "stop"
+
+
+async def test_a_daemon_restarted_on_its_machine_takes_its_sources_back_at_once(
+        store: AsyncStore) -> None:
+    clock = Clock()
+    dead = await asyncio.create_subprocess_exec("true")  # a process that has exited
+    await dead.wait()
+    here = replica_name().partition(":")[0]
+    crashed = LeaseKeeper(store, ["x"], holder=f"{here}:{dead.pid}:old", ttl=TTL, clock=clock)
+    await crashed.renew()
+    restarted = LeaseKeeper(store, ["x"], holder=replica_name(), ttl=TTL, clock=clock)
+    await restarted.renew()  # the old holder ran here and is gone: no waiting out its lease
+    assert restarted.held == {"x"}
+
+    elsewhere = LeaseKeeper(store, ["reddit"], holder=f"other-machine:{dead.pid}:old",
+                            ttl=TTL, clock=clock)
+    await elsewhere.renew()
+    here_again = LeaseKeeper(store, ["reddit"], holder=replica_name(), ttl=TTL, clock=clock)
+    await here_again.renew()  # another machine's replica is only known dead when it lapses
+    assert here_again.held == set()
+    clock.now += TTL * 2
+    await here_again.renew()
+    assert here_again.held == {"reddit"}

@@ -129,7 +129,10 @@ async def test_three_replicas_share_sources_and_survive_one_killed(
     env = {k: v for p in platforms for k, v in p.env.items()}
     served = {f"{p.name}:{i}" for p in platforms for i in p.complaint_ids}
 
-    replicas = [await _start(config, env, tmp_path / f"replica{n}.log") for n in range(3)]
+    # Each replica named as if on its own machine: a dead one is known only by its lease
+    # lapsing (on one machine, a restarted daemon takes its sources back at once).
+    replicas = [await _start(config, env | {"BRANDBOT_REPLICA_NAME": f"machine-{n}"},
+                             tmp_path / f"replica{n}.log") for n in range(3)]
     try:
         def stored() -> set[str]:
             return {r[0] for r in sql(url, "SELECT id FROM mentions")}
