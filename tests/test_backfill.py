@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.hackernews import FakeHackerNews
+from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
 from tests.helpers import db_rows
 from tests.test_daemon_platforms import BRAND, _brandbot, _reddit
@@ -75,3 +76,38 @@ async def test_backfill_fetches_history_once_and_leaves_live_cursors_alone(
         assert sorted(after) == sorted([*stored, late])  # live listening went on from its cursor
     finally:
         await reddit.fake.stop()
+
+
+async def test_mastodon_backfill_walks_hashtags_back_to_since(tmp_path: Path) -> None:
+    fake = FakeMastodon()
+    await fake.start()
+    now = datetime.now(UTC)
+    recent = {"mastodon:" + fake.add_post(None, f"t{i}", f"#brightwave router down again {i}",
+                                          now - timedelta(hours=i + 1))["id"]
+              for i in range(90)}
+    old = {"mastodon:" + fake.add_post(None, f"o{i}", f"#brightwave outage long ago {i}",
+                                       now - timedelta(days=9, hours=i))["id"] for i in range(3)}
+    db = tmp_path / "b.db"
+    config = tmp_path / "brandbot.toml"
+    config.write_text(
+        BRAND + f'\n[storage]\nurl = "sqlite:///{db}"\n'
+        f'\n[[sources]]\nplatform = "mastodon"\nbase_url = "{fake.base_url}"\n'
+        'hashtags = ["brightwave"]\n')
+    try:
+        code, out = await _brandbot(config, {}, "run", "--once", "--no-web")
+        assert code == 0, out
+        stored = {r[0] for r in db_rows(db, "SELECT id FROM mentions")}
+        assert len(stored) == 40  # a first run reads the newest page
+        cursors = db_rows(db, "SELECT source, cursor FROM cursors")
+
+        code, out = await _brandbot(config, {}, "backfill", "--since", "7d")
+        assert code == 0, out
+        assert "cannot page back" not in out
+        stored = {r[0] for r in db_rows(db, "SELECT id FROM mentions")}
+        assert stored == recent and not stored & old  # everything within 7 days, once
+        assert db_rows(db, "SELECT source, cursor FROM cursors") == cursors
+        walked = [r.query.get("max_id") for r in fake.requests
+                  if r.path == "/api/v1/timelines/tag/brightwave"]
+        assert len([m for m in walked if m]) >= 2  # paged back with max_id
+    finally:
+        await fake.stop()

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -361,6 +362,59 @@ class MastodonPlatform:
         mentions.sort(key=lambda m: (m.created_at, id_key(m.native_id)))
         return Page(mentions=tuple(mentions), next_cursor=nxt.dump(), has_more=has_more,
                     rate_limit=self._rate_limit, problems=tuple(problems))
+
+    async def history(self, cursor: str | None, *, since: datetime) -> Page:
+        """Each hashtag's timeline, then (with a token) each keyword search, walked from the
+        newest back to `since` with max_id, one request at a time; the cursor says which walk
+        and where it got to."""
+        walks: list[tuple[str, str, str]] = [("tag", tag, "") for tag in self.query.hashtags]
+        if self._token:
+            walks += [("search", keyword, q) for keyword, q in self.query.searches]
+        try:
+            state: dict[str, Any] = json.loads(cursor) if cursor else {"walk": 0}
+            index, max_id = int(state["walk"]), state.get("max_id")
+            kind, name, q = walks[index]
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ValueError(f"not a Mastodon backfill cursor: {exc}") from None
+        self._rate_limit = None
+        params = {"limit": str(PAGE_SIZE), **({"max_id": str(max_id)} if max_id else {})}
+        if kind == "tag":
+            what = f"GET /api/v1/timelines/tag/{name}"
+            result = await self._request("GET", f"/api/v1/timelines/tag/{quote(name, safe='')}",
+                                         what=what, params=params)
+            body = [] if result.status == 404 else result.body
+        else:
+            what = f"GET /api/v2/search {name!r}"
+            params.update({"q": q, "type": "statuses", "resolve": "false"})
+            result = await self._request("GET", "/api/v2/search", what=what, params=params)
+            body = result.body.get("statuses") if isinstance(result.body, dict) else None
+        if kind == "search" or result.status != 404:  # an unknown hashtag has no history
+            self._check_read(result, what)
+        batch = self._statuses(body, what)
+        problems: list[str] = []
+        mentions = []
+        for status in batch:
+            if status.get("reblog"):
+                continue
+            try:
+                mention = status_to_mention(status, local_domain=self.local_domain)
+            except (KeyError, TypeError, ValueError) as exc:
+                problems.append(f"status {status.get('id')}: cannot read it "
+                                f"({type(exc).__name__}: {exc})")
+                continue
+            if mention.created_at >= since:
+                mentions.append(mention)
+        ids = [str(s["id"]) for s in batch]
+        reach_back = ids and all(parse_iso(str(s.get("created_at"))) >= since for s in batch
+                                 if s.get("created_at"))
+        if reach_back and len(batch) >= PAGE_SIZE:  # more of this walk before `since`
+            after: dict[str, Any] = {"walk": index, "max_id": min(ids, key=id_key)}
+        else:
+            after = {"walk": index + 1}
+        mentions.sort(key=lambda m: (m.created_at, id_key(m.native_id)))
+        return Page(mentions=tuple(mentions), next_cursor=json.dumps(after),
+                    has_more=int(after["walk"]) < len(walks), rate_limit=self._rate_limit,
+                    problems=tuple(problems))
 
     def _statuses(self, body: Any, what: str) -> list[dict[str, Any]]:
         if not isinstance(body, list):
