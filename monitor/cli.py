@@ -736,6 +736,8 @@ class Daemon:
             self.health.pop(key, None)
             await self.platforms.pop(key).close()
         self.settings, self.sources = new, wanted
+        if self.leases is not None:  # before any source starts: it runs under its lease
+            self.leases.set_sources([*wanted, CLOCK_LEASE])
         self.pipeline = build_pipeline(new, self.store)
         for poller in self.pollers.values():
             poller.pipeline = self.pipeline  # takes effect with the next page
@@ -753,8 +755,6 @@ class Daemon:
         if old_notifier is not None:
             await old_notifier.close()
         self.keeper = build_case_keeper(new, self.store, notifier=self.notifier)
-        if self.leases is not None:
-            self.leases.set_sources([*wanted, CLOCK_LEASE])
         self._start_clock()
         log.info("config reloaded from %s: %d sources (added %s, removed %s, restarted %s)",
                  path, len(wanted), ", ".join(added) or "none", ", ".join(removed) or "none",

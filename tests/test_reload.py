@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
-from tests.helpers import BASE_CONFIG, DaemonProcess, db_rows, replay_source
+from tests.helpers import BASE_CONFIG, DaemonProcess, db_rows, replay_source, with_storage
 
 
 def _feed(path: Path, prefix: str, start: int, n: int) -> list[str]:
@@ -28,25 +29,26 @@ def _source(name: str, feed: Path, *, page_size: int) -> str:
         'name = "replay"', f'name = "{name}"')
 
 
-def _stored(db: Path) -> list[str]:
+def _stored(db: str) -> list[str]:
     return [r[0] for r in db_rows(db, "SELECT id FROM mentions")]
 
 
 def test_sighup_adds_removes_and_changes_sources_and_refuses_a_bad_config(
-        tmp_path: Path) -> None:
+        tmp_path: Path, db_url: Callable[..., str]) -> None:
     feed_a, feed_b, feed_c = (tmp_path / f"{n}.jsonl" for n in "abc")
     ids_a = _feed(feed_a, "a", 0, 1500)
     ids_c = _feed(feed_c, "c", 0, 5)
     config = tmp_path / "brandbot.toml"
-    db = tmp_path / "brandbot.db"
-    config.write_text(BASE_CONFIG + _source("a", feed_a, page_size=3)
+    db = db_url()
+    base = with_storage(BASE_CONFIG, db)
+    config.write_text(base + _source("a", feed_a, page_size=3)
                       + _source("c", feed_c, page_size=3))
     daemon = DaemonProcess(config, "--no-web")
     try:
         daemon.wait_until(lambda: len(_stored(db)) >= 30, what="the first pages")
         ids_b = _feed(feed_b, "b", 0, 40)
         # a changes (bigger pages), c goes, b arrives, and the brand voice signs off anew.
-        config.write_text(BASE_CONFIG.replace("^Sam", "^Kim") + _source("a", feed_a, page_size=7)
+        config.write_text(base.replace("^Sam", "^Kim") + _source("a", feed_a, page_size=7)
                           + _source("b", feed_b, page_size=4))
         mark = len(daemon.events)
         daemon.signal(signal.SIGHUP)
@@ -58,7 +60,7 @@ def test_sighup_adds_removes_and_changes_sources_and_refuses_a_bad_config(
         daemon.wait_until(lambda: everything <= set(_stored(db)), what="a and b stored")
 
         # A broken config is refused, with the key named; the old one keeps running.
-        config.write_text(BASE_CONFIG + _source("a", feed_a, page_size=7).replace(
+        config.write_text(base + _source("a", feed_a, page_size=7).replace(
             '"300ms"', '"banana"') + _source("b", feed_b, page_size=4))
         mark = len(daemon.events)
         daemon.signal(signal.SIGHUP)
@@ -78,7 +80,7 @@ def test_sighup_adds_removes_and_changes_sources_and_refuses_a_bad_config(
     assert int(cursors["a"]) == feed_a.stat().st_size
     assert int(cursors["b"]) == feed_b.stat().st_size
     per_mention = db_rows(db, "SELECT max(n) FROM (SELECT count(*) AS n FROM drafts "
-                              "GROUP BY mention_id)")[0][0]
+                              "GROUP BY mention_id) AS per_mention")[0][0]
     assert per_mention == 1
     signed = dict(db_rows(db, "SELECT m.id, d.text FROM drafts d JOIN mentions m "
                               "ON m.id = d.mention_id WHERE m.source = 'b'"))
