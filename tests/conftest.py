@@ -62,6 +62,16 @@ def _admin(url: str) -> object:
     return psycopg.connect(url, autocommit=True, connect_timeout=5)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A database of this test run's own on the PostgreSQL server, dropped at the end."""
@@ -71,6 +81,11 @@ def postgres_database() -> Iterator[str]:
         pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN} ({exc}). Start it "
                     "(`.ci/run` does: service postgresql start), point "
                     "BRANDBOT_TEST_POSTGRES at one, or run BRANDBOT_TEST_STORES=sqlite.")
+    for (stale,) in admin.execute(  # type: ignore[attr-defined]
+            "SELECT datname FROM pg_database WHERE datname LIKE 'brandbot_test_%'").fetchall():
+        pid = stale.split("_")[2]
+        if pid.isdigit() and not _alive(int(pid)):  # left by a run that was killed
+            admin.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')  # type: ignore[attr-defined]
     name = f"brandbot_test_{os.getpid()}_{secrets.token_hex(3)}"
     admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')  # type: ignore[attr-defined]
     base = POSTGRES_ADMIN.rsplit("/", 1)[0]
