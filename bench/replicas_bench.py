@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.corpus import posts
+from bench.daemon import ROOT, Daemon, clean_env, wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
 ADMIN = os.environ.get("BRANDBOT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SOURCES = 6  # replay files: a replica needs leases to take, so the work comes in six parts
 
@@ -78,19 +78,21 @@ def _config(folder: Path, url: str, feeds: list[Path], ttl: float) -> Path:
     return path
 
 
-def _daemon(config: Path, name: str = "bench") -> subprocess.Popen[bytes]:
-    """A daemon named as its own machine (`name`), so leases move as between machines."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
-    env["BRANDBOT_REPLICA_NAME"] = name
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-level", "warning",
-         "run", "--no-web"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+def _replicas(config: Path, count: int) -> list[Daemon]:
+    """`count` daemons on one config, each named as its own machine (so leases move as
+    between machines) and logging beside its own copy of the config."""
+    replicas = []
+    for n in range(count):
+        copy = config.with_name(f"replica{n}.toml")
+        copy.write_text(config.read_text())
+        replicas.append(Daemon(copy, env={"BRANDBOT_REPLICA_NAME": f"machine-{n}"},
+                               log_level="warning"))
+    return replicas
 
 
 def _migrate(config: Path) -> None:
     subprocess.run([sys.executable, "-m", "monitor.cli", "--config", str(config), "db",  # noqa: S603
-                    "migrate"], cwd=ROOT, check=True, capture_output=True)
+                    "migrate"], cwd=ROOT, env=clean_env(), check=True, capture_output=True)
 
 
 def _scalar(url: str, sql: str) -> object:
@@ -101,37 +103,22 @@ def _scalar(url: str, sql: str) -> object:
     return row[0] if row else None
 
 
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def replicas_ingest_posts_per_s(replicas: int, total: int) -> float:
-    """Mentions stored per second by `replicas` daemons sharing six replay sources, from the
+def replicas_ingest_posts_per_s(replicas_count: int, total: int) -> float:
+    """Mentions stored per second by `replicas_count` daemons sharing six replay sources, from the
     moment they start until every post is stored (start-up included)."""
     with tempfile.TemporaryDirectory() as tmp, database() as url:
         folder = Path(tmp)
         config = _config(folder, url, _feeds(folder, total), ttl=6)
         _migrate(config)  # so the figure is ingest, not schema creation
         start = time.perf_counter()
-        procs = [_daemon(config, f"machine-{n}") for n in range(replicas)]
+        replicas = _replicas(config, replicas_count)
         try:
-            while True:
-                stored = _scalar(url, "SELECT count(*) FROM mentions")
-                if stored == total:
-                    break
-                if time.perf_counter() - start > 600:
-                    raise RuntimeError(f"only {stored} of {total} stored after 600 s")
-                time.sleep(0.1)
+            wait_until(lambda: _scalar(url, "SELECT count(*) FROM mentions") == total,
+                       timeout=600, every=0.1, daemon=replicas[0], what="every post stored")
             elapsed = time.perf_counter() - start
         finally:
-            _stop(procs)
+            for replica in replicas:
+                replica.stop()
     return total / elapsed
 
 
@@ -141,26 +128,20 @@ def lease_move_s(ttl: float) -> float:
         folder = Path(tmp)
         config = _config(folder, url, _feeds(folder, SOURCES * 10), ttl=ttl)
         _migrate(config)
-        procs = [_daemon(config, f"machine-{n}") for n in range(2)]
+        replicas = _replicas(config, 2)
         try:
-            holder = None
-            deadline = time.perf_counter() + 60
-            while holder is None and time.perf_counter() < deadline:
-                holder = _scalar(url, "SELECT holder FROM leases WHERE source = 'feed0'")
-                time.sleep(0.1)
-            if holder is None:
-                raise RuntimeError("no replica took feed0")
-            pid = int(str(holder).split(":")[1])
-            victim = next(p for p in procs if p.pid == pid)
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
+            def holder() -> object:
+                return _scalar(url, "SELECT holder FROM leases WHERE source = 'feed0'")
+
+            first = wait_until(holder, timeout=60, what="a replica to take feed0")
+            pid = int(str(first).split(":")[1])
+            victim = next(r for r in replicas if r.proc.pid == pid)
+            victim.proc.send_signal(signal.SIGKILL)
+            victim.proc.wait()
             killed = time.perf_counter()
-            while True:
-                now = _scalar(url, "SELECT holder FROM leases WHERE source = 'feed0'")
-                if now is not None and now != holder:
-                    return time.perf_counter() - killed
-                if time.perf_counter() - killed > ttl * 4:
-                    raise RuntimeError("the lease did not move")
-                time.sleep(0.05)
+            wait_until(lambda: holder() not in (None, first), timeout=ttl * 4, every=0.05,
+                       what="the lease to move")
+            return time.perf_counter() - killed
         finally:
-            _stop(procs)
+            for replica in replicas:
+                replica.stop()

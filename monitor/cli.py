@@ -42,7 +42,14 @@ from monitor.settings import (
     resolve_config_path,
     summary,
 )
-from monitor.store import MIGRATIONS, AsyncStore, Store, StoreError, draft_fields
+from monitor.store import (
+    MIGRATIONS,
+    AsyncStore,
+    Store,
+    StoreError,
+    draft_fields,
+    sqlite_path,
+)
 
 if TYPE_CHECKING:
     from responders.notify import WebhookNotifier
@@ -435,8 +442,7 @@ def cmd_store_copy(args: argparse.Namespace) -> int:
         if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise UsageError(f"unsupported storage URL {redact_url(url)!r} (use "
                              "sqlite:///path/to/brandbot.db or postgresql://...)")
-    if args.source.startswith("sqlite:///") and not Path(
-            args.source.removeprefix("sqlite:///")).exists():
+    if args.source.startswith("sqlite:///") and not sqlite_path(args.source).exists():
         raise UsageError(f"{args.source} does not exist")
     source = Store(args.source, migrate=False)
     target = None

@@ -220,28 +220,24 @@ class DaemonProcess:
         return code
 
 
-def db_rows(db: Path | str, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+def db_rows(db: Path | str, query: str, params: Iterable[Any] = ()) -> list[Any]:
     """Rows of a query on a (live) database, as tuples; [] before it exists. `db` is a SQLite
     file (read-only connection) or a storage URL (either store)."""
     import sqlite3
 
-    if isinstance(db, str) and not db.startswith("sqlite:///"):
-        from monitor.store import Store
+    from monitor.store import sqlite_path
 
-        store = Store(db, migrate=False)
-        try:
-            if store.conn.execute("SELECT to_regclass('mentions')").fetchone()[0] is None:
-                return []
-            return [tuple(r) for r in store.conn.execute(sql, tuple(params)).fetchall()]
-        finally:
-            store.close()
-    db = Path(str(db).removeprefix("sqlite:///"))
+    if isinstance(db, str) and not db.startswith("sqlite:///"):
+        if sql(db, "SELECT to_regclass('mentions')") == [(None,)]:
+            return []  # not migrated yet
+        return sql(db, query, tuple(params))
+    db = sqlite_path(db)
     if not db.exists():
         return []
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
         try:
-            return conn.execute(sql, tuple(params)).fetchall()
+            return conn.execute(query, tuple(params)).fetchall()
         finally:
             conn.close()
     except sqlite3.OperationalError as exc:

@@ -16,12 +16,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 
-from monitor.store import Store
+from monitor.store import Store, sqlite_path
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.common import FakeServer
 from tests.fakes.hackernews import FakeHackerNews
@@ -157,15 +156,11 @@ async def _brandbot(config: Path, env: dict[str, str], *args: str,
     return proc.returncode or 0, out.decode()
 
 
-def _rows(db: str, sql: str) -> list[Any]:
-    return db_rows(db, sql)
-
-
 def _everything_stored(url: str) -> bytes:
     """Every byte the store holds: SQLite's files (WAL included), or every row of every
     table of the PostgreSQL schema."""
     if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
+        path = sqlite_path(url)
         return b"".join(f.read_bytes() for f in path.parent.glob(path.name + "*"))
     store = Store(url, migrate=False)
     try:
@@ -189,11 +184,11 @@ async def test_every_platform_ingested_once_and_approved_replies_posted_once(
     for _ in range(2):
         code, out = await _brandbot(config, env, "run", "--once", "--no-web")
         assert code == 0, out
-    stored = {r[0] for r in _rows(db, "SELECT id FROM mentions")}
+    stored = {r[0] for r in db_rows(db, "SELECT id FROM mentions")}
     for p in platforms:
         served = {f"{p.name}:{i}" for i in p.complaint_ids}
         assert served <= stored, (p.name, out)
-    assert len(stored) == len(_rows(db, "SELECT id FROM mentions"))
+    assert len(stored) == len(db_rows(db, "SELECT id FROM mentions"))
 
     code, out = await _brandbot(config, env, "users", "add", "ann", "--role", "approver",
                                 stdin="a long enough password\n")
@@ -217,7 +212,7 @@ async def test_every_platform_ingested_once_and_approved_replies_posted_once(
         draft = approved[p.name]
         target = draft["mention_id"].split(":", 1)[1]
         assert target in json.dumps(replies[0], default=str), (p.name, replies[0])
-    posted = _rows(db, "SELECT platform, status, posted_id FROM drafts WHERE status != 'pending'")
+    posted = db_rows(db, "SELECT platform, status, posted_id FROM drafts WHERE status != 'pending'")
     assert sorted(r[0] for r in posted) == sorted(REPLYING)
     assert all(r[1] == "posted" and r[2] for r in posted)
 
@@ -232,7 +227,7 @@ async def test_one_platform_down_and_one_rate_limited_do_not_stop_the_others(
     assert code == 1  # --once reports that not every source completed
     events = out
     assert "rate limited" in events.lower()
-    stored = {r[0] for r in _rows(db_url(), "SELECT id FROM mentions")}
+    stored = {r[0] for r in db_rows(db_url(), "SELECT id FROM mentions")}
     for p in healthy:
         assert {f"{p.name}:{i}" for i in p.complaint_ids} <= stored
     assert not any(s.startswith((down.name + ":", limited.name + ":")) for s in stored)
@@ -241,7 +236,7 @@ async def test_one_platform_down_and_one_rate_limited_do_not_stop_the_others(
     limited.fake.clear_faults()
     code, out = await _brandbot(config, env, "run", "--once", "--no-web")
     assert code == 0, out
-    stored = {r[0] for r in _rows(db_url(), "SELECT id FROM mentions")}
+    stored = {r[0] for r in db_rows(db_url(), "SELECT id FROM mentions")}
     for p in platforms:
         assert {f"{p.name}:{i}" for i in p.complaint_ids} <= stored
 
@@ -262,7 +257,7 @@ async def test_daemon_keeps_polling_and_recovers_when_a_platform_comes_back(
     try:
         for _ in range(300):
             await asyncio.sleep(0.1)
-            if want <= {r[0] for r in _rows(db, "SELECT id FROM mentions")}:
+            if want <= {r[0] for r in db_rows(db, "SELECT id FROM mentions")}:
                 break
         else:
             raise AssertionError("the daemon did not recover in time")
@@ -304,7 +299,7 @@ async def test_publisher_killed_while_posting_never_double_posts(
     try:
         for _ in range(200):
             await asyncio.sleep(0.02)
-            status = _rows(db, f"SELECT status FROM drafts WHERE id = {draft['id']}")
+            status = db_rows(db, f"SELECT status FROM drafts WHERE id = {draft['id']}")
             if status == [("posting",)] and (len(x.fake.replies) == 1) == landed:
                 break
         else:
@@ -319,10 +314,10 @@ async def test_publisher_killed_while_posting_never_double_posts(
         assert code == 0, out
     assert len(x.fake.replies) == 1
     assert x.fake.replies[0]["in_reply_to_tweet_id"] == draft["mention_id"].split(":")[1]
-    assert _rows(db, f"SELECT status, posted_id FROM drafts WHERE id = {draft['id']}") == [
+    assert db_rows(db, f"SELECT status, posted_id FROM drafts WHERE id = {draft['id']}") == [
         ("posted", x.fake.replies[0]["id"])]
     if db.startswith("sqlite:///"):
-        assert _rows(db, "PRAGMA integrity_check") == [("ok",)]
+        assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
 async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stream(
@@ -346,7 +341,7 @@ async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stre
     async def stored(status_id: str) -> None:
         for _ in range(200):
             await asyncio.sleep(0.05)
-            if _rows(db, f"SELECT 1 FROM mentions WHERE id = 'mastodon:{status_id}'"):
+            if db_rows(db, f"SELECT 1 FROM mentions WHERE id = 'mastodon:{status_id}'"):
                 return
         raise AssertionError(f"status {status_id} never arrived")
 
@@ -365,7 +360,7 @@ async def test_a_streaming_source_delivers_new_posts_and_survives_a_dropped_stre
         await asyncio.wait_for(proc.wait(), 10)
         await fake.stop()
     assert proc.returncode == 0
-    assert len(_rows(db, "SELECT id FROM mentions")) == 2
+    assert len(db_rows(db, "SELECT id FROM mentions")) == 2
 
 
 async def test_secrets_never_reach_logs_pages_or_the_database(
