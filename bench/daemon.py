@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import posts
+from tests.helpers import child_pids
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,12 +101,25 @@ class Daemon:
                                          stderr=subprocess.STDOUT)
 
     def rss_mb(self) -> float:
-        """Resident memory now (VmRSS), in MB."""
-        return _status_kb(self.proc.pid, "VmRSS") / 1024
+        """Resident memory now (VmRSS), in MB: the daemon's and its analysis workers'."""
+        return self._total_kb("VmRSS") / 1024
 
     def peak_rss_mb(self) -> float:
-        """The most resident memory so far (VmHWM), in MB."""
-        return _status_kb(self.proc.pid, "VmHWM") / 1024
+        """The most resident memory so far (VmHWM), in MB: the daemon's and its workers'."""
+        return self._total_kb("VmHWM") / 1024
+
+    def _total_kb(self, field: str) -> int:
+        total = _status_kb(self.proc.pid, field)
+        for pid in self.pids()[1:]:
+            try:
+                total += _status_kb(pid, field)
+            except (OSError, RuntimeError):  # a worker that has just exited
+                pass
+        return total
+
+    def pids(self) -> list[int]:
+        """The daemon and the processes it started (its analysis workers)."""
+        return [self.proc.pid, *child_pids(self.proc.pid)]
 
     def wait(self, timeout: float) -> int:
         """Wait for the process to exit; its exit code (a failure shows the log's tail)."""

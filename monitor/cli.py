@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pydantic_core import PydanticCustomError
 
 from monitor import logs
-from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis import AnalysisPool, Analyzer, BrandTerms
 from monitor.cases import CaseKeeper, CaseRules, Notifier, SlaPolicy
 from monitor.digest import Period, digest_for, render_html, render_markdown
 from monitor.leases import CLOCK_LEASE, LeaseKeeper, replica_name
@@ -384,6 +384,7 @@ async def backfill(settings: Settings, *, since: timedelta, only: str | None,
     finally:
         for platform in platforms.values():
             await platform.close()
+        pipeline.close()
         await store.close()
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -527,10 +528,13 @@ def build_pipeline(settings: Settings, store: AsyncStore, *,
     """The pipeline with the configured analysis, case rules and brand voice."""
     from responders.drafts import Drafter, voice_from_settings
 
+    analyzer = make_analyzer(settings)
+    workers = settings.analysis.workers
     return Pipeline(
-        store, analyzer=make_analyzer(settings), rules=CaseRules.from_settings(settings),
+        store, analyzer=analyzer, rules=CaseRules.from_settings(settings),
         drafter=Drafter(voice_from_settings(settings)),
         languages=settings.brand.languages, clock=clock,
+        pool=AnalysisPool(analyzer, workers) if workers else None,
     )
 
 
@@ -688,6 +692,7 @@ class Daemon:
         await asyncio.gather(*(loop.halt() for loop in loops))
         for platform in self.platforms.values():
             await platform.close()
+        self.pipeline.close()
         if self.notifier is not None:
             await self.notifier.close()
 
@@ -744,9 +749,10 @@ class Daemon:
         self.settings, self.sources = new, wanted
         if self.leases is not None:  # before any source starts: it runs under its lease
             self.leases.set_sources([*wanted, CLOCK_LEASE])
-        self.pipeline = build_pipeline(new, self.store)
+        old_pipeline, self.pipeline = self.pipeline, build_pipeline(new, self.store)
         for poller in self.pollers.values():
             poller.pipeline = self.pipeline  # takes effect with the next page
+        old_pipeline.close()  # its workers finish the page in hand, then exit
         self.platforms.update(built)
         for key in [*changed, *added]:
             self._make_poller(key)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.analysis import Analyzer, TermMatcher
+from monitor.analysis import AnalysisPool, Analyzer, Post, TermMatcher, analyze_posts
 from monitor.cases import CaseRules, Drafter, plan_page
 from monitor.models import AnalysedMention, Mention, Page
 from monitor.store import AsyncStore, CaseContext, IngestResult, Plan, Store
@@ -24,19 +25,34 @@ def relevant(mentions: Iterable[Mention], *, matcher: TermMatcher,
     ]
 
 
-def analyse(mentions: Sequence[Mention], *, analyzer: Analyzer,
-            prior: dict[str, int]) -> list[AnalysedMention]:
-    """Analyse each mention; repeat contact counts the author's earlier posts, stored or not."""
+def posts_to_analyse(mentions: Sequence[Mention], *,
+                     prior: dict[str, int]) -> list[tuple[Mention, Post]]:
+    """Mentions oldest first, each with what analysis needs; repeat contact counts the
+    author's earlier posts, stored or not."""
     seen: Counter[str] = Counter()
     out = []
     for mention in sorted(mentions, key=lambda m: m.created_at):
         author = mention.author.id
-        analysis = analyzer.analyze_mention(
-            mention, repeat_contacts=prior.get(author, 0) + seen[author]
-        )
+        out.append((mention, (mention.text, mention.author.followers,
+                              prior.get(author, 0) + seen[author])))
         seen[author] += 1
-        out.append(AnalysedMention(mention, analysis))
     return out
+
+
+def analyse(mentions: Sequence[Mention], *, analyzer: Analyzer,
+            prior: dict[str, int]) -> list[AnalysedMention]:
+    """Analyse each mention, oldest first, in this process."""
+    posts = posts_to_analyse(mentions, prior=prior)
+    analyses = analyze_posts(analyzer, [post for _, post in posts])
+    return [AnalysedMention(m, a) for (m, _), a in zip(posts, analyses, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A page and its new mentions, analysed: ready for `Pipeline.commit`."""
+
+    page: Page
+    analysed: list[AnalysedMention]
 
 
 class Pipeline:
@@ -51,9 +67,12 @@ class Pipeline:
         drafter: Drafter,
         languages: Sequence[str] = (),
         clock: Callable[[], datetime],
+        pool: AnalysisPool | None = None,
     ) -> None:
         self.store = store
         self.analyzer = analyzer
+        # analysis in worker processes (None: in a thread of this one)
+        self.pool = pool
         self.rules = rules
         self.drafter = drafter
         self.languages = tuple(languages)
@@ -63,28 +82,63 @@ class Pipeline:
         """The case plan for a page, computed inside the store's transaction."""
         return plan_page(new, context, rules=self.rules, drafter=self.drafter)
 
-    async def ingest(self, source: str, page: Page, *,
-                     advance_cursor: bool = True) -> IngestResult:
-        """Store one page and advance the source's cursor past it, all or nothing.
+    async def prepare(self, page: Page, *,
+                      in_flight: Sequence[AnalysedMention] = ()) -> Prepared:
+        """Filter and analyse a page's new mentions, before (and apart from) storing them.
 
-        A backfill passes `advance_cursor=False`: its pages are history, and the live cursor
-        must not move (least of all backwards)."""
+        `in_flight` is the page being stored meanwhile (the poller analyses the next page while
+        the last is written): its mentions count as seen, and as their authors' earlier posts.
+        """
         keep = relevant(page.mentions, matcher=self.analyzer.matcher, languages=self.languages)
+
+        flying = [i.mention for i in in_flight]
 
         def lookup(store: Store) -> tuple[set[str], dict[str, int]]:
             known = store.known_mention_ids(m.id for m in keep)
-            return known, store.mentions_by_author({m.author.id for m in keep})
+            # The page in flight may be committed before or after this read: leave it out of
+            # the stored counts, and add it below, so it counts once either way.
+            return known, store.mentions_by_author({m.author.id for m in keep},
+                                                   excluding=[m.id for m in flying])
 
         known, prior = await self.store.read(lookup) if keep else (set(), {})
+        known |= {m.id for m in flying}
+        for m in flying:
+            prior[m.author.id] = prior.get(m.author.id, 0) + 1
         fresh = [m for m in keep if m.id not in known]
-        analysed = await asyncio.to_thread(analyse, fresh, analyzer=self.analyzer, prior=prior)
+        if self.pool is None or not fresh:
+            analysed = await asyncio.to_thread(analyse, fresh, analyzer=self.analyzer,
+                                               prior=prior)
+            return Prepared(page, analysed)
+        posts = posts_to_analyse(fresh, prior=prior)
+        analyses = await self.pool.analyze([post for _, post in posts])
+        return Prepared(page, [AnalysedMention(m, a)
+                               for (m, _), a in zip(posts, analyses, strict=True)])
+
+    def close(self) -> None:
+        """Let go of the analysis workers, if any."""
+        if self.pool is not None:
+            self.pool.close()
+
+    async def commit(self, source: str, prepared: Prepared, *,
+                     advance_cursor: bool = True) -> IngestResult:
+        """Store a prepared page and advance the source's cursor past it, all or nothing."""
         now = self.clock()
+        page = prepared.page
         result = await self.store.write(
-            lambda s: s.ingest(source, page.next_cursor, analysed, self.planner, now=now,
-                               advance_cursor=advance_cursor,
+            lambda s: s.ingest(source, page.next_cursor, prepared.analysed, self.planner,
+                               now=now, advance_cursor=advance_cursor,
                                cluster_window=self.rules.outage_cluster_window)
         )
         return IngestResult(
             received=len(page.mentions), stored=result.stored,
             cases_opened=result.cases_opened, drafts_created=result.drafts_created,
         )
+
+    async def ingest(self, source: str, page: Page, *,
+                     advance_cursor: bool = True) -> IngestResult:
+        """Store one page and advance the source's cursor past it, all or nothing.
+
+        A backfill passes `advance_cursor=False`: its pages are history, and the live cursor
+        must not move (least of all backwards)."""
+        return await self.commit(source, await self.prepare(page),
+                                 advance_cursor=advance_cursor)

@@ -17,7 +17,7 @@ from enum import StrEnum
 import backoff
 
 from monitor.models import Page, iso
-from monitor.pipeline import Pipeline
+from monitor.pipeline import Pipeline, Prepared
 from monitor.platforms.base import AuthFailed, Platform, PlatformError, RateLimited, Unavailable
 from monitor.store import AsyncStore, StoreUnavailable
 
@@ -96,10 +96,14 @@ class Poller:
         return page.has_more
 
     async def _ingest(self, page: Page) -> None:
+        await self._commit(await self.pipeline.prepare(page))
+
+    async def _commit(self, prepared: Prepared) -> None:
+        page = prepared.page
         for problem in page.problems:
             log.warning("source %s skipped an item: %s", self.key, problem,
                         extra={"source": self.key, "event": "item_skipped"})
-        result = await self.pipeline.ingest(self.key, page)
+        result = await self.pipeline.commit(self.key, prepared)
         self._recovered()
         self.health.mentions_ingested += result.stored
         log.info(
@@ -110,6 +114,35 @@ class Poller:
                    "stored": result.stored, "cases_opened": result.cases_opened,
                    "drafts_created": result.drafts_created},
         )
+
+    async def _poll_pages(self, stop: asyncio.Event) -> None:
+        """Fetch and store pages until the source has no more; with analysis workers, each
+        next page is fetched and analysed while the last is being written.
+
+        Pages are still stored one at a time and in order, each with the cursor past it; a
+        failure to fetch the next page is raised once the page before it is stored.
+        """
+        cursor = await self.store.read(lambda s: s.get_cursor(self.key))
+        page = await self.platform.listen(cursor)
+        prepared = await self.pipeline.prepare(page)
+        while True:
+            writing = asyncio.ensure_future(self._commit(prepared))
+            if self.pipeline.pool is None:
+                # Analysed in a thread, the next page would only contend with the writer for
+                # the GIL (measured: no faster, and each page slower to store).
+                await writing
+            if not page.has_more or stop.is_set():
+                await writing
+                return
+            try:
+                page = await self.platform.listen(page.next_cursor)
+                upcoming = await self.pipeline.prepare(page, in_flight=prepared.analysed)
+            except BaseException:
+                await asyncio.wait([writing])
+                writing.result()  # a failure to store comes first
+                raise
+            await writing
+            prepared = upcoming
 
     async def backfill(self, stop: asyncio.Event, *, since: datetime,
                        on_page: Callable[[Page, int], None] | None = None) -> bool:
@@ -173,15 +206,14 @@ class Poller:
         """
         while not stop.is_set():
             try:
-                more = await self.poll_page()
+                await self._poll_pages(stop)
             except PlatformError as exc:
                 delay = self._failed(exc)
                 if delay is None or not retry:
                     return False
                 await self.sleep(delay, stop)
                 continue
-            if not more:
-                return True
+            return True
         return True
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -272,6 +272,10 @@ class Notify(Strict):
 class Analysis(Strict):
     complaint_threshold: float | None = Field(default=None, ge=0, le=1)
     high_reach_followers: int = Field(default=10_000, ge=0)
+    # Processes that analyse posts beside the daemon (0: in the daemon's own process). By
+    # default one where there is a second core for it.
+    workers: int = Field(default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0,
+                         ge=0, le=64)
 
 
 class Publisher(Strict):

@@ -17,6 +17,19 @@ DEMO_MENTIONS = ROOT / "config" / "samples" / "demo-mentions.jsonl"
 SHARED = ROOT.parent / "shared"
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a daemon's analysis workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+        if ppid == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def write_config(folder: Path, body: str, *, name: str = "brandbot.toml") -> Path:
     """Write a config file into `folder` and return its path."""
     path = folder / name

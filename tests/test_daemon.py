@@ -21,6 +21,7 @@ from tests.helpers import (
     DEMO_MENTIONS,
     ROOT,
     brandbot,
+    child_pids,
     db_rows,
     replay_source,
 )
@@ -191,9 +192,16 @@ def test_sigkill_mid_run_loses_nothing_acknowledged_and_repeats_nothing(tmp_path
     proc = _start(config, "run", "--no-web")
     try:
         _wait_for(db, 200, proc)
+        workers = child_pids(proc.pid)
     finally:
         proc.kill()
         proc.wait()
+    # the analysis worker does not outlive the daemon
+    assert workers, "the daemon analyses in a worker process by default"
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived the killed daemon"
+        time.sleep(0.1)
     with _db(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = {r[0] for r in conn.execute("SELECT id FROM mentions")}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
 
-from monitor.analysis import Analyzer
+from monitor.analysis import AnalysisPool, Analyzer
 from monitor.cases import CaseRules
 from monitor.models import DraftSpec, Page
 from monitor.pipeline import Pipeline
@@ -173,3 +175,99 @@ async def test_a_quiet_source_is_polled_less_until_a_post_arrives(store: AsyncSt
     assert adaptive <= fixed / 4
     assert waits[:5] == [60, 120, 240, 480, 480]  # doubling while quiet, up to max_interval
     assert waits[-1] == 60
+
+
+# --- analysis in a worker process ------------------------------------------------------------
+
+FEED_TEXTS = ("@BrightwaveHelp my internet is down AGAIN, third time this week",
+              "brightwave charged me twice, I want a refund",
+              "love my new brightwave router, setup took two minutes")
+
+
+def _feed() -> list[Page]:
+    """Three pages of posts; dana writes in all of them (so her later posts are repeat
+    contacts, counted across pages)."""
+    pages = []
+    for n in range(3):
+        posts = [mention(f"{n}{i}", FEED_TEXTS[(n + i) % 3], author=("dana", f"a{n}{i}")[i % 2],
+                         minutes=10 * n + i) for i in range(4)]
+        pages.append(Page(tuple(posts), f"c{n}", has_more=n < 2))
+    return pages
+
+
+async def _drain_feed(url: str, pool: AnalysisPool | None, analyzer: Analyzer,
+                      script: Script) -> list[tuple[object, ...]]:
+    store = await AsyncStore(url).open()
+    try:
+        pipeline = Pipeline(store, analyzer=analyzer, rules=CaseRules.from_settings(SETTINGS),
+                            drafter=lambda c, m, a: DraftSpec("hi", "default"), clock=Clock(),
+                            pool=pool)
+        poller = Poller(key="src", platform=script, pipeline=pipeline, store=store,  # type: ignore[arg-type]
+                        interval=60, clock=Clock())
+        done = await poller.drain(asyncio.Event(), retry=False)
+        cursor = await store.read(lambda s: s.get_cursor("src"))
+        rows = await store.read(lambda s: [tuple(r) for r in s.conn.execute(
+            "SELECT m.id, m.sentiment, m.compound, m.is_complaint, m.intent, m.priority, "
+            "m.reasons, m.case_id, d.priority_rank, d.team FROM mentions m "
+            "LEFT JOIN drafts d ON d.mention_id = m.id ORDER BY m.id")])
+        return [done, cursor, *rows]
+    finally:
+        await store.close()
+
+
+async def test_a_worker_process_analyses_as_the_daemon_would(
+        db_url: Callable[..., str]) -> None:
+    """With an analysis worker the poller analyses each next page while the last is stored;
+    what is stored is the same as with analysis in the daemon, repeat contacts included."""
+    analyzer = Analyzer()
+    in_process = await _drain_feed(db_url("in_process"), None, analyzer, Script(*_feed()))
+    pool = AnalysisPool(analyzer, 1)
+    try:
+        script = Script(*_feed())
+        beside = await _drain_feed(db_url("worker"), pool, analyzer, script)
+    finally:
+        pool.close()
+    assert beside == in_process
+    assert beside[:2] == [True, "c2"] and len(beside) == 2 + 12
+    assert script.cursors == [None, "c0", "c1"]  # each page asked for once, in order
+    # dana's posts before x:12 are x:00, x:02 (page 0) and x:10: three, whichever of her
+    # pages were stored when x:12 was analysed
+    reasons = {row[0]: row[6] for row in beside[2:]}  # type: ignore[index]
+    assert "priority:repeat-contact(3)" in str(reasons["x:12"])
+
+
+async def test_a_failed_fetch_waits_for_the_page_being_stored(
+        db_url: Callable[..., str]) -> None:
+    """The next page fails to arrive while the last is being written: that page is stored,
+    the cursor is past it, and the failure is what the drain reports."""
+    analyzer = Analyzer()
+    pool = AnalysisPool(analyzer, 1)
+    try:
+        first = _feed()[0]
+        result = await _drain_feed(db_url(), pool, analyzer,
+                                   Script(first, Unavailable("502 from the platform")))
+    finally:
+        pool.close()
+    done, cursor, *rows = result
+    assert done is False and cursor == "c0"
+    assert sorted(r[0] for r in rows) == sorted(m.id for m in first.mentions)
+
+
+async def test_a_dead_worker_costs_no_page() -> None:
+    """The OOM killer takes the analysis worker: that page is analysed in the daemon, and the
+    next goes to a new worker."""
+    analyzer = Analyzer()
+    pool = AnalysisPool(analyzer, 1)
+    posts = [(t, 100, 0) for t in FEED_TEXTS]
+    try:
+        expected = [analyzer.analyze(t, followers=100) for t in FEED_TEXTS]
+        assert await pool.analyze(posts) == expected
+        workers = list(pool._executor._processes)  # noqa: SLF001
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        assert await pool.analyze(posts) == expected
+        assert await pool.analyze(posts) == expected
+        assert set(pool._executor._processes).isdisjoint(workers)  # noqa: SLF001
+    finally:
+        pool.close()
+

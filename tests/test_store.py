@@ -164,3 +164,59 @@ def test_queue_pages_by_key_without_gaps_or_repeats(store: Store) -> None:
     first = store.queue(before=store.queue(after=store.queue(limit=5).next_key,
                                            limit=5).prev_key, limit=5)
     assert [r["id"] for r in first.rows] == seen[:5] and first.prev_key is None
+
+
+def test_drafts_carry_their_case_queue_keys_as_the_page_left_it(store: Store) -> None:
+    """Ingest writes each draft's queue keys itself. They are the case's as the whole page
+    left it: dana's reply draft was rejected, she writes again (a new draft on her stored
+    case) and then angrily, which makes the case urgent after the draft was planned. A draft
+    another writer inserts without keys still gets them from the trigger."""
+    from monitor.models import Intent, Priority
+
+    def keys() -> list[tuple[object, ...]]:
+        rows = store.conn.execute(
+            "SELECT d.mention_id, d.priority_rank, d.sla_due_at, d.intent, d.team, "
+            "d.sentiment, CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 "
+            "WHEN 'normal' THEN 2 ELSE 3 END, coalesce(c.sla_due_at, ''), c.intent, c.team, "
+            "m.sentiment FROM drafts d JOIN cases c ON c.id = d.case_id "
+            "JOIN mentions m ON m.id = d.mention_id WHERE d.status = 'pending' ORDER BY d.id")
+        return [tuple(r) for r in rows]
+
+    store.ingest("src", None, [
+        analysed(mention("1", "brightwave bill is wrong", minutes=0), intent=Intent.BILLING,
+                 priority=Priority.NORMAL, compound=-0.3),
+        analysed(mention("2", "brightwave router lost", author="ed", minutes=2),
+                 intent=Intent.DELIVERY, priority=Priority.HIGH, compound=0.2),
+    ], simple_planner, now=T0)
+    first = store.conn.execute("SELECT id FROM drafts WHERE mention_id = 'x:1'").fetchone()[0]
+    store.decide_draft(first, approve=False, actor="ann", now=T0, reason="wrong tone")
+    store.ingest("src", None, [
+        analysed(mention("3", "brightwave bill still wrong", minutes=5), intent=Intent.BILLING,
+                 priority=Priority.NORMAL, compound=-0.3),
+        analysed(mention("4", "brightwave THIRD TIME, cancelling", minutes=6),
+                 intent=Intent.BILLING, priority=Priority.URGENT, compound=-0.8),
+    ], simple_planner, now=T0)
+    rows = keys()
+    assert [r[0] for r in rows] == ["x:2", "x:3"]
+    assert [r[1:6] for r in rows] == [r[6:11] for r in rows]
+    assert rows[1][1] == 0  # urgent: from dana's later post, not the case as stored before
+    assert [r["mention_id"] for r in store.queue().rows] == ["x:3", "x:2"]
+
+    case_id = store.conn.execute("SELECT case_id FROM mentions WHERE id = 'x:2'").fetchone()[0]
+    store.conn.execute("INSERT INTO drafts (case_id, mention_id, platform, text, "
+                       "original_text, template, status, created_at) VALUES (?, 'x:2', 'x', "
+                       "'Following up', 'Following up', 'follow_up', 'pending', ?)",
+                       (case_id, "2026-01-01T00:00:00Z"))
+    rows = keys()
+    assert len(rows) == 3 and rows[2][1:6] == rows[2][6:11] == rows[0][1:6]
+
+
+def test_repeat_contacts_leave_out_the_page_in_flight(store: Store) -> None:
+    """The poller counts a page still being stored itself: the store's count leaves out its
+    posts whether or not they have been committed yet, so they count once either way."""
+    store.ingest("src", None, [analysed(mention(str(i), "brightwave down", minutes=i))
+                               for i in range(3)] + [
+        analysed(mention("9", "brightwave down", author="ed"))], simple_planner, now=T0)
+    assert store.mentions_by_author({"x:dana", "x:ed", "x:nobody"}) == {"x:dana": 3, "x:ed": 1}
+    assert store.mentions_by_author(
+        {"x:dana", "x:ed"}, excluding=["x:1", "x:2", "x:404", "x:9"]) == {"x:dana": 1, "x:ed": 0}
