@@ -62,13 +62,13 @@ lint: $(VENV)/.installed-dev audit
 audit: $(VENV)/.installed-dev
 	$(BIN)/python tools/audit.py
 
-# Fits in 10 minutes on a 2-core machine; bench-long adds the daemon's memory over a million
-# posts (the figures land in the same bench/results.json, each saying which run made it).
+# Every figure but the replicas', in under 10 minutes on a 2-core machine; bench-long
+# adds the PostgreSQL replicas (their figures land in the same bench/results.json).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
 
 bench-long: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run --only memory
+	$(BIN)/python -m bench.run --only replicas
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache *.egg-info

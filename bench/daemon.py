@@ -30,6 +30,10 @@ hashtags = ["brightwave"]
 [brand.handles]
 x = ["BrightwaveHelp"]
 
+[brand.competitors]
+Tidalnet = ["tidalnet"]
+Orbitel = ["orbitel"]
+
 [routing]
 default_team = "care"
 
@@ -56,8 +60,8 @@ def write_config(folder: Path, sources: str) -> tuple[Path, Path]:
     return config, db
 
 
-def write_feed(path: Path, n: int, *, seed: int = 7) -> list[int]:
-    """A replay file of `n` generated posts (the texts of `posts(n)`), one every 2 s.
+def write_feed(path: Path, n: int, *, seed: int = 7, spacing: float = 2.0) -> list[int]:
+    """A replay file of `n` generated posts (the texts of `posts(n)`), one every `spacing` s.
 
     Authors are drawn from n/3 accounts, so most write more than once (cases get joined, as
     they do on a real feed). Returns the byte offset after each 100,000th line and at the end.
@@ -71,7 +75,7 @@ def write_feed(path: Path, n: int, *, seed: int = 7) -> list[int]:
             line = json.dumps({
                 "platform": "x", "id": str(i), "author": author,
                 "author_followers": int(rng.paretovariate(1.2) * 50),
-                "text": text, "created_at": (FEED_START + timedelta(seconds=2 * i))
+                "text": text, "created_at": (FEED_START + timedelta(seconds=spacing * i))
                 .strftime("%Y-%m-%dT%H:%M:%SZ"), "lang": "en", "conversation_id": str(i),
             }) + "\n"
             out.write(line)

@@ -2,8 +2,8 @@
 
 Run: python -m bench.run [--only NAME ...] [--quick] [--long]
 
-`--long` (`make bench-long`) adds the daemon's memory over 1,000,000 posts, which takes
-longer than the 10 minutes `make bench` is meant to fit in on a 2-core machine.
+`--long` (`make bench-long`) adds the PostgreSQL replicas, which would take `make bench`
+past the 10 minutes it is meant to fit in on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,7 @@ from urllib.parse import urlencode
 
 from bench import ingest_bench, latency_bench, replicas_bench
 from bench.corpus import posts
-from bench.daemon import BENCH_CONFIG
+from bench.daemon import BENCH_CONFIG, query
 from bench.digest_bench import digest_1m_s
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -258,7 +259,7 @@ def ingest_group(quick: bool) -> Figures:
 
 
 def analyze_group(quick: bool) -> Figures:
-    n, repeat = (5_000, 3) if quick else (30_000, 5)
+    n, repeat = (5_000, 3) if quick else (30_000, 3)
     return {"analyze_posts_per_s": _figure([analyze_posts_per_s(n) for _ in range(repeat)],
                                            posts=n)}
 
@@ -275,14 +276,22 @@ def web_group(quick: bool) -> Figures:
 
 
 def digest_group(quick: bool) -> Figures:
-    stored = 100_000 if quick else 1_000_000
-    return {"digest_1m_s": _figure([digest_1m_s(stored) for _ in range(3)],
-                                   stored_mentions=stored)}
+    """Over the memory benchmark's store when it ran first (as in `make bench`), else over
+    generated rows."""
+    if _MEMORY_STORE:
+        db = _MEMORY_STORE[-1]
+        stored = int(query(db, "SELECT count(*) FROM mentions")[0][0])
+        how = "the store `brandbot run` wrote in the memory benchmark"
+    else:
+        db, stored = None, 100_000 if quick else 1_000_000
+        how = "generated rows"
+    return {"digest_1m_s": _figure([digest_1m_s(stored, db) for _ in range(3)],
+                                   stored_mentions=stored, store=how)}
 
 
 def latency_group(quick: bool) -> Figures:
     """Post on a fake platform -> draft in the store, the real daemon following the fake."""
-    runs, samples = (1, 8) if quick else (3, 20)
+    runs, samples = (1, 8) if quick else (3, 15)
     poll = latency_bench.latency_runs("x", runs=runs, samples=samples)
     stream = latency_bench.latency_runs("mastodon", runs=runs, samples=samples)
     how = {"samples_per_run": samples}
@@ -305,12 +314,18 @@ def requests_group(quick: bool) -> Figures:
                                                             max_interval="1 s (fixed)")}
 
 
+# The store the memory benchmark's daemon wrote, for the digest benchmark after it.
+_MEMORY_STORE: list[Path] = []
+
+
 def memory_group(quick: bool) -> Figures:
     """One daemon over 1,000,000 posts (--quick: 200,000): its RSS at 100,000 and at the end."""
     n = 200_000 if quick else 1_000_000
-    found = ingest_bench.daemon_memory(n)
-    how = {"posts": n, "how": "brandbot run following a replay file; VmRSS from /proc, "
-           "median of 5 reads", "run": "make bench-long"}
+    found, db = ingest_bench.daemon_memory(n)
+    _MEMORY_STORE.append(db)
+    how = {"posts": n, "how": "brandbot run following a replay file, "
+           f"{ingest_bench.MEMORY_PAGE_SIZE} posts a page; VmRSS of the daemon and its "
+           "analysis worker from /proc, median of 5 reads"}
     return {key: _figure([value], **how) for key, value in found.items()}
 
 
@@ -335,7 +350,9 @@ GROUPS: dict[str, tuple[Callable[[bool], Figures], tuple[str, ...]]] = {
     "ingest": (ingest_group, ("ingest_posts_per_s", "vader_only_posts_per_s",
                               "ingest_vs_vader")),
     "web": (web_group, ("queue_page_p50_ms", "queue_search_p50_ms", "approve_p50_ms")),
-    "digest": (digest_group, ("digest_1m_s",)),
+    "memory": (memory_group, ("rss_mb_after_100k", "rss_mb_after_1m", "rss_growth_1m_vs_100k",
+                              "peak_rss_mb", "daemon_posts_per_s")),
+    "digest": (digest_group, ("digest_1m_s",)),  # after memory: it reads that store
     "latency": (latency_group, ("poll_to_draft_p50_ms", "poll_to_draft_p95_ms",
                                 "stream_to_draft_p50_ms", "stream_to_draft_p95_ms")),
     "requests": (requests_group, ("requests_per_new_post",
@@ -343,10 +360,13 @@ GROUPS: dict[str, tuple[Callable[[bool], Figures], tuple[str, ...]]] = {
     "replicas": (replicas_group, ("replicas_1_ingest_posts_per_s",
                                   "replicas_2_ingest_posts_per_s",
                                   "replicas_3_ingest_posts_per_s", "lease_move_s")),
-    "memory": (memory_group, ("rss_mb_after_100k", "rss_mb_after_1m", "rss_growth_1m_vs_100k",
-                              "peak_rss_mb", "daemon_posts_per_s")),
 }
-LONG = {"memory"}
+# Groups past `make bench`'s 10 minutes: `make bench-long` (or --long) adds them.
+LONG = {"replicas"}
+# A group run beside another when both are chosen: requests are counted, not timed, and their
+# daemons idle between polls, so they share the machine with the memory run's long ingest
+# (which only reads resident memory) instead of adding their minute to `make bench`.
+BESIDE = {"memory": "requests"}
 
 
 # What each figure is, for the README table (`python -m bench.run --markdown`), and its goal.
@@ -365,21 +385,24 @@ ABOUT: dict[str, tuple[str, str]] = {
     "queue_page_p50_ms": ("queue page, 100,000 pending drafts, over loopback", "< 100"),
     "queue_search_p50_ms": ("team filter + full-text search, 100,000 pending drafts", ""),
     "approve_p50_ms": ("`POST /api/drafts/{id}/approve`, 100,000 pending drafts", "< 50"),
-    "digest_1m_s": ("weekly digest, 1,000,000 stored mentions all within two weeks", "< 5"),
+    "digest_1m_s": ("weekly digest over the memory run's store: 1,000,000 mentions, all "
+                    "within two weeks", "< 5"),
     "requests_per_new_post": ("search requests per new post, bursts and quiet spells, "
                               "interval 1 s adaptive (up to 5 s when quiet)", ""),
     "requests_per_new_post_fixed_interval": ("the same schedule, fixed 1 s interval", ""),
     "replicas_1_ingest_posts_per_s": ("one `brandbot run` on PostgreSQL, six replay sources, "
-                                      "12,000 posts, start to last post stored", ""),
+                                      "12,000 posts, start to last post stored "
+                                      "(`make bench-long`)", ""),
     "replicas_2_ingest_posts_per_s": ("the same with two replicas sharing the sources", ""),
     "replicas_3_ingest_posts_per_s": ("the same with three replicas", ""),
     "lease_move_s": ("SIGKILL of the replica holding a source until another holds it "
                      "(lease_ttl 6 s)", "<= 8"),
-    "rss_mb_after_100k": ("daemon VmRSS after 100,000 posts (`make bench-long`)", ""),
-    "rss_mb_after_1m": ("daemon VmRSS after 1,000,000 posts (`make bench-long`)", ""),
+    "rss_mb_after_100k": ("daemon (and analysis worker) VmRSS after 100,000 posts", ""),
+    "rss_mb_after_1m": ("the same after 1,000,000 posts", ""),
     "rss_growth_1m_vs_100k": ("RSS after 1,000,000 / after 100,000", "< 1.5"),
     "peak_rss_mb": ("daemon peak RSS (VmHWM) over the 1,000,000 posts", ""),
-    "daemon_posts_per_s": ("the daemon's ingest rate over those 1,000,000 posts", ""),
+    "daemon_posts_per_s": ("the daemon's ingest rate over those 1,000,000 posts, 1,000 a "
+                           "page", ""),
 }
 
 
@@ -420,13 +443,32 @@ def _table(figures: Figures, names: list[str]) -> str:
         f"{c:>{w}}" for c, w in zip(r[1:], widths[1:], strict=True)) for r in rows)
 
 
+class _Run(threading.Thread):
+    """One group's measurement, in this thread (`run`) or beside it (`start`)."""
+
+    def __init__(self, group: str, quick: bool) -> None:
+        super().__init__(name=f"bench-{group}")
+        self.group, self.quick = group, quick
+        self.found: Figures = {}
+        self.seconds = 0.0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        began = time.perf_counter()
+        try:
+            self.found = GROUPS[self.group][0](self.quick)
+        except BaseException as exc:  # raised by the caller, in the main thread
+            self.error = exc
+        self.seconds = round(time.perf_counter() - began, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--only", nargs="*", choices=sorted(GROUPS),
                         help="run only these groups")
     parser.add_argument("--quick", action="store_true", help="fewer posts and runs")
     parser.add_argument("--long", action="store_true",
-                        help="also the groups that take too long for `make bench` (memory)")
+                        help="also the groups that take too long for `make bench` (replicas)")
     parser.add_argument("--markdown", action="store_true",
                         help="print the README table from bench/results.json and exit")
     args = parser.parse_args(argv)
@@ -439,19 +481,37 @@ def main(argv: list[str] | None = None) -> int:
     measured: list[str] = []
     timings = {}
     started = time.perf_counter()
+    done: set[str] = set()
     for group in chosen:
-        fn, names = GROUPS[group]
-        print(f"{group}: measuring {', '.join(names)}", flush=True)
-        began = time.perf_counter()
-        found = fn(args.quick)
-        timings[group] = round(time.perf_counter() - began, 1)
-        for name in names:
-            found[name]["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            if args.quick:
-                found[name]["quick"] = True
-        figures.update(found)
-        measured += names
-        print(_table(found, list(names)) + f"\n  ({timings[group]} s)\n", flush=True)
+        if group in done:
+            continue
+        beside = BESIDE.get(group)
+        together = [group, beside] if beside in chosen else [group]
+        print(f"{' and '.join(together)}: measuring "
+              f"{', '.join(n for g in together for n in GROUPS[g][1])}", flush=True)
+        runs = [_Run(g, args.quick) for g in together]
+        for run in runs[1:]:
+            run.start()
+        runs[0].run()
+        for run in runs:
+            if run is not runs[0]:
+                run.join()
+            if run.error is not None:
+                raise run.error
+            timings[run.group] = run.seconds
+            names = GROUPS[run.group][1]
+            for name in names:
+                run.found[name]["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                               time.gmtime())
+                if args.quick:
+                    run.found[name]["quick"] = True
+                if len(runs) > 1:
+                    run.found[name]["beside"] = next(r.group for r in runs if r is not run)
+            figures.update(run.found)
+            measured += names
+            done.add(run.group)
+            print(_table(run.found, list(names)) + f"\n  ({run.group}: {run.seconds} s)\n",
+                  flush=True)
     results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "cpu_model": _cpu_model(), "platform": platform.platform()}
     results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

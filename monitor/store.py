@@ -322,6 +322,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "fewer search index merges",
+        # FTS5 merges its segments four at a time by default, and each page's transaction
+        # adds one: at a million posts that merging was a quarter of the cost of storing a
+        # post (442 -> 353 us, profiled on 10,000 posts into a store of 1,000,000). Sixteen
+        # at a time does a fraction of the rewriting for a few more segments to search.
+        """
+        INSERT INTO draft_search (draft_search, rank) VALUES ('automerge', 16);
+        """,
+    ),
+    (
+        "digest case index",
+        # The digest's care figures read the cases opened in a period; without an index that
+        # was every case ever opened (a third of its time over a million-post store).
+        """
+        CREATE INDEX cases_opened ON cases(opened_at) WHERE merged_into IS NULL;
+        """,
+    ),
 ]
 
 # PostgreSQL's own text of the migrations whose SQLite text it cannot run: triggers are
@@ -421,6 +439,8 @@ PG_MIGRATIONS: dict[int, str] = {
             RETURN NEW;
         END $$;
     """,
+    # FTS5's merge setting: a GIN index has nothing like it
+    9: "SELECT 1;",
 }
 
 
@@ -1752,12 +1772,14 @@ class Store:
 
     def digest_cases(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Cases opened in a period, with what care metrics need."""
+        columns = ("opened_at", "first_response_at", "resolved_at", "sla_due_at", "priority",
+                   "customer_effort", "replies_posted", "csat")
         rows = self.conn.execute(
-            "SELECT * FROM cases WHERE opened_at >= ? AND opened_at < ? "
-            "AND merged_into IS NULL",
+            f"SELECT {', '.join(columns)} FROM cases INDEXED BY cases_opened "
+            "WHERE opened_at >= ? AND opened_at < ? AND merged_into IS NULL",
             (iso(start), iso(end)),
         )
-        return [dict(r) for r in rows]
+        return [dict(zip(columns, r, strict=True)) for r in rows]
 
     # --- publishing ---------------------------------------------------------------------
 
