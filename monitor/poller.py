@@ -88,13 +88,6 @@ class Poller:
     _delays: Iterator[float] | None = None
     _wait: float | None = None
 
-    async def poll_page(self) -> bool:
-        """Fetch and store one page; True when the source says more is waiting."""
-        cursor = await self.store.read(lambda s: s.get_cursor(self.key))
-        page = await self.platform.listen(cursor)
-        await self._ingest(page)
-        return page.has_more
-
     async def _ingest(self, page: Page) -> None:
         await self._commit(await self.pipeline.prepare(page))
 

@@ -325,7 +325,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "fewer search index merges",
         # FTS5 merges its segments four at a time by default, and each page's transaction
-        # adds one: at a million posts that merging was a quarter of the cost of storing a
+        # adds one: at a million posts that merging was a fifth of the cost of storing a
         # post (442 -> 353 us, profiled on 10,000 posts into a store of 1,000,000). Sixteen
         # at a time does a fraction of the rewriting for a few more segments to search.
         """
