@@ -96,6 +96,7 @@ async def _stored(db: Path, want: set[str]) -> bool:
 
 async def _all_ok(health: Health, keys: list[str]) -> dict[str, Any] | None:
     h = await health()
+    LAST_HEALTH[:] = [h]  # shown when a wait for "back to ok" times out
     return h if all(h["sources"][k]["state"] == "ok" for k in keys) else None
 
 
@@ -150,7 +151,13 @@ async def _fault_run(tmp_path: Path, platforms: list[Platform], *, seconds: floa
                 fresh = {_post(p, f"{name} round {rounds}") for p in platforms}
                 fresh.add(_replay_line(feed, replayed))  # the other source kept running
                 await daemon.until(lambda: _stored(db, fresh), what=f"{name}: recovery")
-                await daemon.until(lambda: _all_ok(health, keys), what=f"{name}: back to ok")
+                try:
+                    await daemon.until(lambda: _all_ok(health, keys),
+                                       what=f"{name}: back to ok")
+                except AssertionError:
+                    states = {k: v for k, v in LAST_HEALTH[0]["sources"].items()
+                              if v["state"] != "ok"} if LAST_HEALTH else "no /healthz read"
+                    raise AssertionError(f"round {rounds}, {name}: sources not ok: {states}")
 
             # A 429 storm: each waits for the reset the platform names, then asks again.
             for p in platforms:
