@@ -1,0 +1,149 @@
+"""People and their sign-ins: users, web sessions, API tokens, sign-in attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.models import (
+    Role,
+    iso,
+)
+from monitor.store.audit import AuditStore
+from monitor.store.base import dumps
+from monitor.store.errors import NotFound, StoreError
+
+
+class AccountsStore(AuditStore):
+    """Users, sessions, API tokens and sign-in attempts."""
+
+    def add_user(self, name: str, role: Role, password_hash: str, *, actor: str,
+                 now: datetime) -> None:
+        """Create a user; StoreError if the name is taken."""
+        with self.transaction() as conn:
+            exists = conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+            if exists:
+                raise StoreError(f"user {name!r} already exists")
+            conn.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, role.value, password_hash, iso(now)),
+            )
+            self._audit(actor, "user_add", f"user:{name}", None, role.value, None, now)
+
+    def get_user(self, name: str) -> dict[str, Any] | None:
+        """A user row (name, role, password_hash, created_at) or None."""
+        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        return dict(row) if row else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        """Every user (without password hashes) with their last sign-in, by name."""
+        rows = self.conn.execute(
+            "SELECT u.name, u.role, u.created_at, (SELECT max(a.at) FROM audit a "
+            "WHERE a.actor = u.name AND a.action = 'login') AS last_login_at, "
+            "(SELECT count(*) FROM api_tokens t WHERE t.username = u.name) AS api_tokens "
+            "FROM users u ORDER BY u.name"
+        )
+        return [dict(r) for r in rows]
+
+    def create_session(self, token_hash: str, *, username: str, csrf_token: str,
+                       now: datetime, expires_at: datetime, ip: str | None,
+                       user_agent: str | None) -> None:
+        """Store a signed-in session (by the hash of its token) and audit the sign-in."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (iso(now),))
+            conn.execute(
+                "INSERT INTO sessions (token_hash, username, csrf_token, created_at, "
+                "last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (token_hash, username, csrf_token, iso(now), iso(now), iso(expires_at), ip,
+                 (user_agent or "")[:200]),
+            )
+            self._audit(username, "login", f"user:{username}", None, None,
+                        {"ip": ip} if ip else None, now)
+
+    def session(self, token_hash: str, *, now: datetime) -> dict[str, Any] | None:
+        """The live session with that token hash (with the user's current role), or None."""
+        row = self.conn.execute(
+            "SELECT s.username, u.role, s.csrf_token, s.last_seen_at, s.expires_at, s.flash "
+            "FROM sessions s JOIN users u ON u.name = s.username "
+            "WHERE s.token_hash = ? AND s.expires_at > ?",
+            (token_hash, iso(now)),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def touch_session(self, token_hash: str, *, now: datetime, expires_at: datetime) -> None:
+        """Push a live session's idle expiry forward."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sessions SET last_seen_at = ?, expires_at = ? "
+                "WHERE token_hash = ? AND expires_at > ?",
+                (iso(now), iso(expires_at), token_hash, iso(now)),
+            )
+
+    def end_session(self, token_hash: str, *, now: datetime) -> None:
+        """Sign a session out."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT username FROM sessions WHERE token_hash = ?",
+                               (token_hash,)).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+                self._audit(row[0], "logout", f"user:{row[0]}", None, None, None, now)
+
+    def set_flash(self, token_hash: str, message: dict[str, str] | None) -> None:
+        """Leave a one-off message for the session's next page (None clears it)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE sessions SET flash = ? WHERE token_hash = ?",
+                         (dumps(message) if message else None, token_hash))
+
+    def add_api_token(self, token_hash: str, *, username: str, actor: str,
+                      now: datetime) -> None:
+        """Store a user's API token by its hash; NotFound for an unknown user."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE name = ?", (username,)).fetchone() is None:
+                raise NotFound(f"no user called {username!r}: add one with "
+                               f"`brandbot users add {username} --role approver`")
+            conn.execute(
+                "INSERT INTO api_tokens (token_hash, username, created_at) VALUES (?, ?, ?)",
+                (token_hash, username, iso(now)),
+            )
+            self._audit(actor, "api_token_add", f"user:{username}", None, None, None, now)
+
+    def api_token_user(self, token_hash: str) -> dict[str, Any] | None:
+        """The user (name, role) an API token belongs to, or None."""
+        row = self.conn.execute(
+            "SELECT u.name AS username, u.role, t.last_used_at FROM api_tokens t "
+            "JOIN users u ON u.name = t.username WHERE t.token_hash = ?",
+            (token_hash,),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def touch_api_token(self, token_hash: str, *, now: datetime) -> None:
+        """Record when an API token was last used."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
+                         (iso(now), token_hash))
+
+    def record_login_attempt(self, username: str, *, ip: str, ok: bool, now: datetime,
+                             keep: timedelta = timedelta(days=1)) -> None:
+        """Remember one sign-in attempt (for rate limiting); forget those older than `keep`."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM login_attempts WHERE at < ?", (iso(now - keep),))
+            conn.execute(
+                "INSERT INTO login_attempts (at, username, ip, ok) VALUES (?, ?, ?, ?)",
+                (iso(now), username, ip, int(ok)),
+            )
+
+    def login_failures(self, username: str, *, ip: str, since: datetime
+                       ) -> tuple[list[str], list[str]]:
+        """Times of failed sign-ins since `since`: for the username (after its last success)
+        and from the address, oldest first."""
+        by_user = self.conn.execute(
+            "SELECT at FROM login_attempts WHERE username = ? AND ok = 0 AND at > ? "
+            "AND at > coalesce((SELECT max(at) FROM login_attempts "
+            "WHERE username = ? AND ok = 1), '') ORDER BY at",
+            (username, iso(since), username),
+        ).fetchall()
+        by_ip = self.conn.execute(
+            "SELECT at FROM login_attempts WHERE ip = ? AND ok = 0 AND at > ? ORDER BY at",
+            (ip, iso(since)),
+        ).fetchall()
+        return [r[0] for r in by_user], [r[0] for r in by_ip]

@@ -1,0 +1,27 @@
+"""What /metrics reports of the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.store.base import StoreBase
+
+
+class MetricsStore(StoreBase):
+    """Counts for the metrics endpoint."""
+
+    def status_counts(self) -> dict[str, Any]:
+        """Drafts and cases by status, unsent notifications, and the unanswered active cases'
+        (priority, opened_at, sla_due_at) for SLA gauges: what /metrics reports."""
+        return {
+            "drafts": dict(self.conn.execute(
+                "SELECT status, count(*) FROM drafts GROUP BY 1").fetchall()),
+            "cases": dict(self.conn.execute(
+                "SELECT status, count(*) FROM cases GROUP BY 1").fetchall()),
+            "notifications_pending": self.conn.execute(
+                "SELECT count(*) FROM notifications WHERE sent_at IS NULL").fetchone()[0],
+            "unanswered": self.conn.execute(
+                "SELECT priority, sla_due_at FROM cases WHERE first_response_at IS NULL "
+                "AND status IN ('open', 'waiting', 'escalated') AND sla_due_at IS NOT NULL"
+            ).fetchall(),
+        }
