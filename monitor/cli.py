@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pydantic_core import PydanticCustomError
 
 from monitor import logs
-from monitor.analysis import AnalysisPool, Analyzer, BrandTerms
+from monitor.analysis import AnalysisPool, make_analyzer
 from monitor.cases import CaseKeeper, CaseRules, Notifier, SlaPolicy
 from monitor.digest import Period, digest_for, render_html, render_markdown
 from monitor.leases import CLOCK_LEASE, LeaseKeeper, replica_name
@@ -66,25 +66,6 @@ CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team
 
 class UsageError(Exception):
     """A command was asked for something it cannot do as given (exit 2)."""
-
-
-def brand_terms(settings: Settings) -> BrandTerms:
-    """The analysis vocabulary described by `[brand]`."""
-    brand = settings.brand
-    return BrandTerms(
-        name=brand.name, keywords=tuple(brand.keywords), hashtags=tuple(brand.hashtags),
-        handles=tuple(brand.all_handles()), exclude=tuple(brand.exclude),
-        competitors=tuple((name, tuple(words)) for name, words in brand.competitors.items()),
-    )
-
-
-def make_analyzer(settings: Settings | None) -> Analyzer:
-    """An analyzer for the configured brand, or a brand-less one."""
-    if settings is None:
-        return Analyzer()
-    return Analyzer(brand_terms(settings),
-                    complaint_threshold=settings.analysis.complaint_threshold,
-                    high_reach=settings.analysis.high_reach_followers)
 
 
 # --- commands -------------------------------------------------------------------------------
