@@ -26,6 +26,14 @@ from pydantic_core import PydanticCustomError
 from monitor import logs
 from monitor.analysis import AnalysisPool, make_analyzer
 from monitor.cases import CaseKeeper, CaseRules, Notifier, SlaPolicy
+from monitor.commands.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    open_store,
+    print_table,
+)
 from monitor.digest import Period, digest_for, render_html, render_markdown
 from monitor.leases import CLOCK_LEASE, LeaseKeeper, replica_name
 from monitor.models import Page, Role, iso, parse_iso, redact_url, utcnow
@@ -57,15 +65,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("brandbot")
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
                "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
                "customer_effort", "kind", "sla_state", "sla_due", "csat", "escalation",
                "replies_posted", "follow_up_due_at", "merged_into")
-
-
-class UsageError(Exception):
-    """A command was asked for something it cannot do as given (exit 2)."""
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -99,15 +102,11 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings | None) -> int:
     return EXIT_OK
 
 
-def _open_store(settings: Settings) -> Store:
-    return Store(settings.storage_url)
-
-
 def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
     from responders.drafts import voice_from_settings
     from responders.queue import approve, reject
 
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         if args.queue_command == "list":
             drafts = store.list_drafts(status=args.status, limit=args.limit)
@@ -116,7 +115,7 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
                 print(json.dumps([draft_fields({**d, **policy.of_row(d, now, prefix="case_")})
                                   for d in drafts], ensure_ascii=False))
             else:
-                _print_table(drafts, ("id", "status", "priority", "platform", "author",
+                print_table(drafts, ("id", "status", "priority", "platform", "author",
                                       "intent", "text"))
             return EXIT_OK
         voice = voice_from_settings(settings)
@@ -155,7 +154,7 @@ def _care_user(store: Store, name: str) -> None:
 def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
     now = utcnow()
     policy = SlaPolicy.from_settings(settings)
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         if args.cases_command == "list":
             cases = store.list_cases(status=args.status, team=args.team, limit=args.limit)
@@ -163,7 +162,7 @@ def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 print(json.dumps(items, ensure_ascii=False))
             else:
-                _print_table(items, ("id", "kind", "status", "priority", "team", "platform",
+                print_table(items, ("id", "kind", "status", "priority", "team", "platform",
                                      "author", "intent", "mention_count", "sla_state",
                                      "sla_due_at", "csat"))
         elif args.cases_command == "show":
@@ -209,19 +208,19 @@ def _print_case(detail: dict[str, Any]) -> None:
     if c["follow_up_due_at"]:
         print(f"follow-up due {c['follow_up_due_at']}")
     print("\nposts")
-    _print_table(detail["mentions"], ("created_at", "platform", "author", "intent", "text"))
+    print_table(detail["mentions"], ("created_at", "platform", "author", "intent", "text"))
     print("\ndrafts")
-    _print_table(detail["drafts"], ("id", "kind", "status", "decided_by", "posted_at", "text"))
+    print_table(detail["drafts"], ("id", "kind", "status", "decided_by", "posted_at", "text"))
     print("\naudit")
-    _print_table(detail["audit"], ("at", "actor", "action", "subject", "after"))
+    print_table(detail["audit"], ("at", "actor", "action", "subject", "after"))
     if detail["notifications"]:
         print("\nnotifications")
-        _print_table(detail["notifications"], ("reason", "created_at", "sent_at", "attempts",
+        print_table(detail["notifications"], ("reason", "created_at", "sent_at", "attempts",
                                                "error"))
 
 
 def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         if args.customers_command == "link":
             if args.as_user:
@@ -244,10 +243,10 @@ def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
           f"cases ({outcomes or 'none'}), CSAT "
           f"{summary['csat_avg'] if summary['csat_avg'] is not None else '-'}")
     print("\ncases")
-    _print_table(view["cases"], ("id", "kind", "status", "intent", "priority", "team",
+    print_table(view["cases"], ("id", "kind", "status", "intent", "priority", "team",
                                  "opened_at", "resolved_at", "csat"))
     print("\nposts")
-    _print_table(view["mentions"], ("created_at", "platform", "intent", "case_id", "text"))
+    print_table(view["mentions"], ("created_at", "platform", "intent", "case_id", "text"))
     return EXIT_OK
 
 
@@ -276,7 +275,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         period = Period(now - (args.since or timedelta(days=7)), now)
     if period.end <= period.start:
         raise UsageError("the period is empty: --to must be after --from")
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         document = digest_for(settings, store, period, now=now)
     finally:
@@ -296,7 +295,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings)
+    store = open_store(settings)
     out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output \
         else sys.stdout  # noqa: SIM115
     try:
@@ -405,7 +404,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     target = Path(args.file)
     if target.exists():
         raise UsageError(f"{target} exists: back up to a new file")
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         store.backup(target)
     except StoreError as exc:
@@ -461,7 +460,7 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         password = sys.stdin.readline().rstrip("\n")
     if len(password) < 8:
         raise UsageError("password: use at least 8 characters")
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         store.add_user(args.name, Role(args.role), hash_password(password), actor="cli",
                        now=utcnow())
@@ -476,7 +475,7 @@ def _add_token(name: str, settings: Settings) -> int:
     from responders.auth import new_token, token_hash
 
     token = new_token()
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         store.add_api_token(token_hash(token), username=name, actor="cli", now=utcnow())
     finally:
@@ -485,20 +484,6 @@ def _add_token(name: str, settings: Settings) -> int:
     print(f"API token for {name}: send it as `Authorization: Bearer <token>`. It is shown only "
           "now; brandbot keeps a hash.", file=sys.stderr)
     return EXIT_OK
-
-
-def _print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    if not rows:
-        print("(none)")
-        return
-    print("\t".join(columns))
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = "" if row.get(column) is None else str(row[column])
-            value = " ".join(value.split())
-            cells.append(value[:60] + "…" if len(value) > 61 else value)
-        print("\t".join(cells))
 
 
 # --- the daemon -------------------------------------------------------------------------------
