@@ -7,32 +7,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import getpass
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from pydantic_core import PydanticCustomError
 
 from monitor import logs
 from monitor.analysis import make_analyzer
-from monitor.cases import SlaPolicy
-from monitor.commands.common import (
-    EXIT_ERROR,
-    EXIT_OK,
-    EXIT_USAGE,
-    UsageError,
-    open_store,
-    print_table,
+from monitor.commands.care import cmd_cases, cmd_customers, cmd_queue
+from monitor.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError
+from monitor.commands.operations import (
+    cmd_backfill,
+    cmd_db,
+    cmd_digest,
+    cmd_export,
+    cmd_store_copy,
 )
-from monitor.daemon import backfill, run_daemon, serve_web
-from monitor.digest import Period, digest_for, render_html, render_markdown
-from monitor.models import Role, iso, parse_iso, redact_url, utcnow
+from monitor.commands.users import cmd_users
+from monitor.daemon import run_daemon, serve_web
+from monitor.models import Role, parse_iso
 from monitor.settings import (
     ConfigError,
     Settings,
@@ -41,15 +38,9 @@ from monitor.settings import (
     resolve_config_path,
     summary,
 )
-from monitor.store import MIGRATIONS, Store, StoreError, draft_fields, sqlite_path
+from monitor.store import StoreError
 
-CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
-               "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
-               "customer_effort", "kind", "sla_state", "sla_due", "csat", "escalation",
-               "replies_posted", "follow_up_due_at", "merged_into")
-
-
-# --- commands -------------------------------------------------------------------------------
+# --- run, serve, check-config, analyze (the other commands: monitor/commands/) --------------
 
 
 def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -80,152 +71,16 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings | None) -> int:
     return EXIT_OK
 
 
-def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
-    from responders.drafts import voice_from_settings
-    from responders.queue import approve, reject
-
-    store = open_store(settings)
-    try:
-        if args.queue_command == "list":
-            drafts = store.list_drafts(status=args.status, limit=args.limit)
-            if args.json:
-                policy, now = SlaPolicy.from_settings(settings), utcnow()
-                print(json.dumps([draft_fields({**d, **policy.of_row(d, now, prefix="case_")})
-                                  for d in drafts], ensure_ascii=False))
-            else:
-                print_table(drafts, ("id", "status", "priority", "platform", "author",
-                                      "intent", "text"))
-            return EXIT_OK
-        voice = voice_from_settings(settings)
-        if args.queue_command == "approve":
-            draft = approve(store, args.id, user=args.as_user, voice=voice, now=utcnow(),
-                            text=args.text)
-        else:
-            draft = reject(store, args.id, user=args.as_user, reason=args.reason, now=utcnow())
-        print(f"draft {draft.id} {draft.status.value} by {draft.decided_by}")
-        return EXIT_OK
-    finally:
-        store.close()
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(run_daemon(settings, once=args.once, web=not args.no_web,
+                                  config_path=resolve_config_path(getattr(args, "config", None))))
 
 
-# --- cases and customers --------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(serve_web(settings, host=args.host, port=args.port))
 
 
-def _case_item(row: dict[str, Any], policy: SlaPolicy, now: datetime) -> dict[str, Any]:
-    """A case row in the `cases list --json` shape, with its SLA state now."""
-    item = {**row, **policy.of_row(row, now)}
-    return {k: item.get(k) for k in CASE_FIELDS}
-
-
-def _care_user(store: Store, name: str) -> None:
-    """Case decisions need a known approver or admin, as draft decisions do."""
-    from responders.auth import can_decide
-
-    record = store.get_user(name)
-    if record is None:
-        raise StoreError(f"unknown user {name!r}: create one with "
-                         f"`brandbot users add {name} --role approver`")
-    if not can_decide(record["role"]):
-        raise StoreError(f"user {name!r} is a {record['role']} and cannot change cases")
-
-
-def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
-    now = utcnow()
-    policy = SlaPolicy.from_settings(settings)
-    store = open_store(settings)
-    try:
-        if args.cases_command == "list":
-            cases = store.list_cases(status=args.status, team=args.team, limit=args.limit)
-            items = [_case_item(c, policy, now) for c in cases]
-            if args.json:
-                print(json.dumps(items, ensure_ascii=False))
-            else:
-                print_table(items, ("id", "kind", "status", "priority", "team", "platform",
-                                     "author", "intent", "mention_count", "sla_state",
-                                     "sla_due_at", "csat"))
-        elif args.cases_command == "show":
-            detail = store.case_detail(args.id)
-            detail["case"] = {**detail["case"], **policy.of_row(detail["case"], now)}
-            if args.json:
-                print(json.dumps(detail, ensure_ascii=False))
-            else:
-                _print_case(detail)
-        elif args.cases_command == "resolve":
-            _care_user(store, args.as_user)
-            case = store.resolve_case(args.id, actor=args.as_user, now=now,
-                                      follow_up=settings.sla.follow_up)
-            print(f"case {case.id} resolved by {args.as_user}; follow-up due "
-                  f"{iso(case.follow_up_due_at)}")
-        else:
-            known = sorted({settings.routing.default_team, *settings.routing.teams})
-            if args.team not in known:
-                raise UsageError(f"--team: unknown team {args.team!r} (the teams in [routing] "
-                                 f"are {', '.join(known)})")
-            if args.as_user:
-                _care_user(store, args.as_user)
-            case = store.assign_case(args.id, team=args.team, actor=args.as_user or "cli",
-                                     now=now)
-            print(f"case {case.id} assigned to team {case.team}")
-    finally:
-        store.close()
-    return EXIT_OK
-
-
-def _print_case(detail: dict[str, Any]) -> None:
-    c = detail["case"]
-    print(f"case {c['id']} ({c['kind']}): {c['status']} · {c['priority']} · team "
-          f"{c['team'] or '-'} · {c['platform']} @{c['author']} · {c['intent']}")
-    print(f"opened {c['opened_at']} · first response {c['first_response_at'] or '-'} · "
-          f"resolved {c['resolved_at'] or '-'} · SLA {c['sla_state']} (due "
-          f"{c['sla_due'] or '-'}) · posts {c['mention_count']} · effort {c['customer_effort']}"
-          f" · CSAT {c['csat'] if c['csat'] is not None else '-'}")
-    if c["escalation"]:
-        print(f"escalated: {c['escalation']}")
-    if c["merged_into"]:
-        print(f"merged into incident {c['merged_into']}")
-    if c["follow_up_due_at"]:
-        print(f"follow-up due {c['follow_up_due_at']}")
-    print("\nposts")
-    print_table(detail["mentions"], ("created_at", "platform", "author", "intent", "text"))
-    print("\ndrafts")
-    print_table(detail["drafts"], ("id", "kind", "status", "decided_by", "posted_at", "text"))
-    print("\naudit")
-    print_table(detail["audit"], ("at", "actor", "action", "subject", "after"))
-    if detail["notifications"]:
-        print("\nnotifications")
-        print_table(detail["notifications"], ("reason", "created_at", "sent_at", "attempts",
-                                               "error"))
-
-
-def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_store(settings)
-    try:
-        if args.customers_command == "link":
-            if args.as_user:
-                _care_user(store, args.as_user)
-            first, second = store.author_id_for(args.first), store.author_id_for(args.second)
-            linked = store.link_customers(first, second, actor=args.as_user or "cli",
-                                          now=utcnow())
-            print(f"linked as one customer: {', '.join(linked)}")
-            return EXIT_OK
-        view = store.customer_view(store.author_id_for(args.author), limit=args.limit)
-    finally:
-        store.close()
-    if args.json:
-        print(json.dumps(view, ensure_ascii=False))
-        return EXIT_OK
-    summary = view["summary"]
-    print("customer: " + ", ".join(f"{a['id']} (@{a['handle']})" for a in view["authors"]))
-    outcomes = ", ".join(f"{n} {status}" for status, n in sorted(summary["outcomes"].items()))
-    print(f"{summary['posts']} posts, {summary['complaints']} complaints, {summary['cases']} "
-          f"cases ({outcomes or 'none'}), CSAT "
-          f"{summary['csat_avg'] if summary['csat_avg'] is not None else '-'}")
-    print("\ncases")
-    print_table(view["cases"], ("id", "kind", "status", "intent", "priority", "team",
-                                 "opened_at", "resolved_at", "csat"))
-    print("\nposts")
-    print_table(view["mentions"], ("created_at", "platform", "intent", "case_id", "text"))
-    return EXIT_OK
+# --- argument parsing -----------------------------------------------------------------------
 
 
 def _duration_arg(value: str) -> timedelta:
@@ -241,171 +96,6 @@ def _date_arg(value: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid date {value!r} (use 2026-11-17 or "
                                          "2026-11-17T08:00)") from None
-
-
-def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    now = utcnow()
-    if args.start is not None:
-        period = Period(args.start, args.end or now)
-    else:
-        if args.end is not None:
-            raise UsageError("--to goes with --from")
-        period = Period(now - (args.since or timedelta(days=7)), now)
-    if period.end <= period.start:
-        raise UsageError("the period is empty: --to must be after --from")
-    store = open_store(settings)
-    try:
-        document = digest_for(settings, store, period, now=now)
-    finally:
-        store.close()
-    renderers = {"md": render_markdown, "html": render_html,
-                 "json": lambda d: json.dumps(d, ensure_ascii=False, indent=2)}
-    text = renderers[args.format](document)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    if args.send:
-        from responders.mailer import send_digest
-
-        asyncio.run(send_digest(settings.digest, document, environ=os.environ))
-    return EXIT_OK
-
-
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_store(settings)
-    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output \
-        else sys.stdout  # noqa: SIM115
-    try:
-        rows = store.export_rows(args.what)
-        if args.format == "jsonl":
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        else:
-            writer: csv.DictWriter[str] | None = None
-            for row in rows:
-                if writer is None:
-                    writer = csv.DictWriter(out, fieldnames=list(row))
-                    writer.writeheader()
-                writer.writerow({k: json.dumps(v) if isinstance(v, list) else v
-                                 for k, v in row.items()})
-    finally:
-        store.close()
-        if args.output:
-            out.close()
-    return EXIT_OK
-
-
-def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(backfill(settings, since=args.since, only=args.source, out=sys.stderr))
-
-
-def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    if args.db_command == "migrate":
-        store = Store(settings.storage_url, migrate=False)
-        try:
-            applied = store.migrate()
-            print(f"schema at version {store.schema_version()}"
-                  + (f" (applied {', '.join(map(str, applied))})" if applied else
-                     " (nothing to do)"))
-        finally:
-            store.close()
-        return EXIT_OK
-    target = Path(args.file)
-    if target.exists():
-        raise UsageError(f"{target} exists: back up to a new file")
-    store = open_store(settings)
-    try:
-        store.backup(target)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        store.close()
-    print(f"backed up {redact_url(settings.storage_url)} to {target}")
-    return EXIT_OK
-
-
-def cmd_store_copy(args: argparse.Namespace) -> int:
-    """Copy a whole store to another, with a progress bar (stderr)."""
-    from tqdm import tqdm
-
-    for url in (args.source, args.target):
-        if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-            raise UsageError(f"unsupported storage URL {redact_url(url)!r} (use "
-                             "sqlite:///path/to/brandbot.db or postgresql://...)")
-    if args.source.startswith("sqlite:///") and not sqlite_path(args.source).exists():
-        raise UsageError(f"{args.source} does not exist")
-    source = Store(args.source, migrate=False)
-    target = None
-    try:
-        if source.schema_version() != len(MIGRATIONS):
-            raise UsageError(f"{redact_url(args.source)} is at schema version "
-                             f"{source.schema_version()}: run `brandbot db migrate` on it first")
-        target = Store(args.target)
-        if target.count("mentions") and not args.resume:
-            raise UsageError(f"{redact_url(args.target)} already holds mentions: copy into an "
-                             "empty store, or pass --resume to finish an interrupted copy")
-        total = source.total_rows()
-        with tqdm(total=total, unit="rows", unit_scale=True, desc="copying",
-                  file=sys.stderr, mininterval=0.5) as bar:
-            copied = source.copy_to(target, batch=args.batch, progress=bar.update)
-    finally:
-        source.close()
-        if target is not None:
-            target.close()
-    print(f"copied {sum(copied.values()):,} rows from {redact_url(args.source)} to "
-          f"{redact_url(args.target)}: " + ", ".join(f"{t} {n:,}" for t, n in copied.items()
-                                                     if n))
-    return EXIT_OK
-
-
-def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
-    from responders.auth import hash_password
-
-    if args.users_command == "token":
-        return _add_token(args.name, settings)
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"password for {args.name}: ")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 8:
-        raise UsageError("password: use at least 8 characters")
-    store = open_store(settings)
-    try:
-        store.add_user(args.name, Role(args.role), hash_password(password), actor="cli",
-                       now=utcnow())
-    finally:
-        store.close()
-    print(f"user {args.name} added as {args.role}")
-    return EXIT_OK
-
-
-def _add_token(name: str, settings: Settings) -> int:
-    """Create an API token for a user and print it: it is shown this once, stored hashed."""
-    from responders.auth import new_token, token_hash
-
-    token = new_token()
-    store = open_store(settings)
-    try:
-        store.add_api_token(token_hash(token), username=name, actor="cli", now=utcnow())
-    finally:
-        store.close()
-    print(token)
-    print(f"API token for {name}: send it as `Authorization: Bearer <token>`. It is shown only "
-          "now; brandbot keeps a hash.", file=sys.stderr)
-    return EXIT_OK
-
-
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(run_daemon(settings, once=args.once, web=not args.no_web,
-                                  config_path=resolve_config_path(getattr(args, "config", None))))
-
-
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(serve_web(settings, host=args.host, port=args.port))
-
-
-# --- argument parsing -----------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
