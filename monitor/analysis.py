@@ -14,11 +14,15 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.complaint_model import ComplaintModel
 from monitor.models import Analysis, Intent, Mention, Priority, Sentiment
+
+if TYPE_CHECKING:
+    from monitor.settings import Settings
 
 log = logging.getLogger("brandbot.analysis")
 
@@ -287,6 +291,25 @@ class Analyzer:
         """Analyse a stored-to-be mention, using its author's reach."""
         return self.analyze(mention.text, followers=mention.author.followers,
                             repeat_contacts=repeat_contacts)
+
+
+def brand_terms(settings: Settings) -> BrandTerms:
+    """The analysis vocabulary described by `[brand]`."""
+    brand = settings.brand
+    return BrandTerms(
+        name=brand.name, keywords=tuple(brand.keywords), hashtags=tuple(brand.hashtags),
+        handles=tuple(brand.all_handles()), exclude=tuple(brand.exclude),
+        competitors=tuple((name, tuple(words)) for name, words in brand.competitors.items()),
+    )
+
+
+def make_analyzer(settings: Settings | None) -> Analyzer:
+    """An analyzer for the configured brand, or a brand-less one."""
+    if settings is None:
+        return Analyzer()
+    return Analyzer(brand_terms(settings),
+                    complaint_threshold=settings.analysis.complaint_threshold,
+                    high_reach=settings.analysis.high_reach_followers)
 
 
 # --- analysis beside the daemon ---------------------------------------------------------------

@@ -32,6 +32,7 @@ from monitor.models import (
     parse_iso,
 )
 from monitor.settings import Settings
+from monitor.sleep import interruptible_sleep
 from monitor.store import AsyncStore, CaseContext, Plan, Store
 
 log = logging.getLogger("brandbot.cases")
@@ -718,8 +719,6 @@ class CaseKeeper:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every `interval` seconds until stop is set."""
-        from monitor.poller import interruptible_sleep  # the poller imports this module
-
         while not stop.is_set():
             try:
                 await self.run_once()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,19 +19,10 @@ import backoff
 from monitor.models import Page, iso
 from monitor.pipeline import Pipeline, Prepared
 from monitor.platforms.base import AuthFailed, Platform, PlatformError, RateLimited, Unavailable
+from monitor.sleep import Sleeper, interruptible_sleep
 from monitor.store import AsyncStore, StoreUnavailable
 
 log = logging.getLogger("brandbot.poller")
-
-Sleeper = Callable[[float, asyncio.Event], Awaitable[None]]
-
-
-async def interruptible_sleep(seconds: float, stop: asyncio.Event) -> None:
-    """Sleep for `seconds`, or less if `stop` is set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=max(0.0, seconds))
-    except TimeoutError:
-        pass
 
 
 class SourceState(StrEnum):

@@ -25,7 +25,7 @@ from monitor.platforms.base import (
     Refused,
     Unavailable,
 )
-from monitor.poller import Sleeper, interruptible_sleep
+from monitor.sleep import Sleeper, interruptible_sleep
 from monitor.store import AsyncStore, Store, StoreUnavailable
 
 log = logging.getLogger("brandbot.publisher")

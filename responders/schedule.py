@@ -14,8 +14,8 @@ import aiosmtplib
 
 from monitor.digest import Period, digest_for
 from monitor.models import iso, parse_iso
-from monitor.poller import interruptible_sleep
 from monitor.settings import WEEKDAYS, ConfigError, Digest, Settings
+from monitor.sleep import interruptible_sleep
 from monitor.store import AsyncStore, Store
 
 log = logging.getLogger("brandbot.schedule")

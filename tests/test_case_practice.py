@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from monitor.cases import CaseKeeper, KeeperReport
-from monitor.cli import build_case_keeper, build_pipeline
+from monitor.daemon import build_case_keeper, build_pipeline
 from monitor.platforms import build_platform
 from monitor.poller import Poller
 from monitor.settings import Settings, load_settings

@@ -1,0 +1,164 @@
+"""Customer care from the command line: the approval queue, cases and customers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+
+from monitor.cases import SlaPolicy
+from monitor.commands.common import EXIT_OK, UsageError, open_store, print_table
+from monitor.models import iso, utcnow
+from monitor.settings import Settings
+from monitor.store import Store, StoreError, draft_fields
+
+CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
+               "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
+               "customer_effort", "kind", "sla_state", "sla_due", "csat", "escalation",
+               "replies_posted", "follow_up_due_at", "merged_into")
+
+
+def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
+    from responders.drafts import voice_from_settings
+    from responders.queue import approve, reject
+
+    store = open_store(settings)
+    try:
+        if args.queue_command == "list":
+            drafts = store.list_drafts(status=args.status, limit=args.limit)
+            if args.json:
+                policy, now = SlaPolicy.from_settings(settings), utcnow()
+                print(json.dumps([draft_fields({**d, **policy.of_row(d, now, prefix="case_")})
+                                  for d in drafts], ensure_ascii=False))
+            else:
+                print_table(drafts, ("id", "status", "priority", "platform", "author",
+                                      "intent", "text"))
+            return EXIT_OK
+        voice = voice_from_settings(settings)
+        if args.queue_command == "approve":
+            draft = approve(store, args.id, user=args.as_user, voice=voice, now=utcnow(),
+                            text=args.text)
+        else:
+            draft = reject(store, args.id, user=args.as_user, reason=args.reason, now=utcnow())
+        print(f"draft {draft.id} {draft.status.value} by {draft.decided_by}")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _case_item(row: dict[str, Any], policy: SlaPolicy, now: datetime) -> dict[str, Any]:
+    """A case row in the `cases list --json` shape, with its SLA state now."""
+    item = {**row, **policy.of_row(row, now)}
+    return {k: item.get(k) for k in CASE_FIELDS}
+
+
+def _care_user(store: Store, name: str) -> None:
+    """Case decisions need a known approver or admin, as draft decisions do."""
+    from responders.auth import can_decide
+
+    record = store.get_user(name)
+    if record is None:
+        raise StoreError(f"unknown user {name!r}: create one with "
+                         f"`brandbot users add {name} --role approver`")
+    if not can_decide(record["role"]):
+        raise StoreError(f"user {name!r} is a {record['role']} and cannot change cases")
+
+
+def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
+    now = utcnow()
+    policy = SlaPolicy.from_settings(settings)
+    store = open_store(settings)
+    try:
+        if args.cases_command == "list":
+            cases = store.list_cases(status=args.status, team=args.team, limit=args.limit)
+            items = [_case_item(c, policy, now) for c in cases]
+            if args.json:
+                print(json.dumps(items, ensure_ascii=False))
+            else:
+                print_table(items, ("id", "kind", "status", "priority", "team", "platform",
+                                     "author", "intent", "mention_count", "sla_state",
+                                     "sla_due_at", "csat"))
+        elif args.cases_command == "show":
+            detail = store.case_detail(args.id)
+            detail["case"] = {**detail["case"], **policy.of_row(detail["case"], now)}
+            if args.json:
+                print(json.dumps(detail, ensure_ascii=False))
+            else:
+                _print_case(detail)
+        elif args.cases_command == "resolve":
+            _care_user(store, args.as_user)
+            case = store.resolve_case(args.id, actor=args.as_user, now=now,
+                                      follow_up=settings.sla.follow_up)
+            print(f"case {case.id} resolved by {args.as_user}; follow-up due "
+                  f"{iso(case.follow_up_due_at)}")
+        else:
+            known = sorted({settings.routing.default_team, *settings.routing.teams})
+            if args.team not in known:
+                raise UsageError(f"--team: unknown team {args.team!r} (the teams in [routing] "
+                                 f"are {', '.join(known)})")
+            if args.as_user:
+                _care_user(store, args.as_user)
+            case = store.assign_case(args.id, team=args.team, actor=args.as_user or "cli",
+                                     now=now)
+            print(f"case {case.id} assigned to team {case.team}")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _print_case(detail: dict[str, Any]) -> None:
+    c = detail["case"]
+    print(f"case {c['id']} ({c['kind']}): {c['status']} · {c['priority']} · team "
+          f"{c['team'] or '-'} · {c['platform']} @{c['author']} · {c['intent']}")
+    print(f"opened {c['opened_at']} · first response {c['first_response_at'] or '-'} · "
+          f"resolved {c['resolved_at'] or '-'} · SLA {c['sla_state']} (due "
+          f"{c['sla_due'] or '-'}) · posts {c['mention_count']} · effort {c['customer_effort']}"
+          f" · CSAT {c['csat'] if c['csat'] is not None else '-'}")
+    if c["escalation"]:
+        print(f"escalated: {c['escalation']}")
+    if c["merged_into"]:
+        print(f"merged into incident {c['merged_into']}")
+    if c["follow_up_due_at"]:
+        print(f"follow-up due {c['follow_up_due_at']}")
+    print("\nposts")
+    print_table(detail["mentions"], ("created_at", "platform", "author", "intent", "text"))
+    print("\ndrafts")
+    print_table(detail["drafts"], ("id", "kind", "status", "decided_by", "posted_at", "text"))
+    print("\naudit")
+    print_table(detail["audit"], ("at", "actor", "action", "subject", "after"))
+    if detail["notifications"]:
+        print("\nnotifications")
+        print_table(detail["notifications"], ("reason", "created_at", "sent_at", "attempts",
+                                               "error"))
+
+
+def cmd_customers(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings)
+    try:
+        if args.customers_command == "link":
+            if args.as_user:
+                _care_user(store, args.as_user)
+            first, second = store.author_id_for(args.first), store.author_id_for(args.second)
+            linked = store.link_customers(first, second, actor=args.as_user or "cli",
+                                          now=utcnow())
+            print(f"linked as one customer: {', '.join(linked)}")
+            return EXIT_OK
+        view = store.customer_view(store.author_id_for(args.author), limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(view, ensure_ascii=False))
+        return EXIT_OK
+    summary = view["summary"]
+    print("customer: " + ", ".join(f"{a['id']} (@{a['handle']})" for a in view["authors"]))
+    outcomes = ", ".join(f"{n} {status}" for status, n in sorted(summary["outcomes"].items()))
+    print(f"{summary['posts']} posts, {summary['complaints']} complaints, {summary['cases']} "
+          f"cases ({outcomes or 'none'}), CSAT "
+          f"{summary['csat_avg'] if summary['csat_avg'] is not None else '-'}")
+    print("\ncases")
+    print_table(view["cases"], ("id", "kind", "status", "intent", "priority", "team",
+                                 "opened_at", "resolved_at", "csat"))
+    print("\nposts")
+    print_table(view["mentions"], ("created_at", "platform", "intent", "case_id", "text"))
+    return EXIT_OK

@@ -1,0 +1,33 @@
+"""What every command shares: exit codes, the usage error, the store, a plain-text table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.settings import Settings
+from monitor.store import Store
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command was asked for something it cannot do as given (exit 2)."""
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(settings.storage_url)
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    print("\t".join(columns))
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = "" if row.get(column) is None else str(row[column])
+            value = " ".join(value.split())
+            cells.append(value[:60] + "…" if len(value) > 61 else value)
+        print("\t".join(cells))
