@@ -44,7 +44,7 @@ intents = ["billing", "cancellation"]
 intents = ["outage"]
 
 [routing.teams.logistics]
-intents = ["delivery"]
+intents = ["equipment", "installation"]
 
 [storage]
 url = "sqlite:///bench.db"

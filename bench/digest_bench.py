@@ -50,7 +50,7 @@ def seeded(n: int) -> Path:
     texts = posts(5_000, seed=3)
     labels = [["brightwave"], ["brightwave", "competitor:Tidalnet"], ["competitor:Orbitel"],
               ["#brightwave"]]
-    intents = ("billing", "outage", "delivery", "bug", "account", "other", "question")
+    intents = ("billing", "outage", "equipment", "bug", "account", "other", "question")
     span = 14 * 86_400
     chunk = 100_000
     for start in range(0, n, chunk):

@@ -65,12 +65,12 @@ def seed_queue(db: Path, n: int, *, page: int = 5_000) -> None:
         Analysis,
         Author,
         DraftSpec,
-        Intent,
         Mention,
         Priority,
         Role,
         Sentiment,
     )
+    from monitor.packs import load_pack
     from monitor.settings import Settings
     from monitor.store import Store
     from responders.auth import hash_password
@@ -79,7 +79,8 @@ def seed_queue(db: Path, n: int, *, page: int = 5_000) -> None:
         {"brand": {"name": "Brightwave", "keywords": ["brightwave"]},
          "routing": {"default_team": "care", "teams": {
              "billing": {"intents": ["billing", "cancellation"]},
-             "network": {"intents": ["outage"]}, "logistics": {"intents": ["delivery"]}}}}))
+             "network": {"intents": ["outage"]},
+             "logistics": {"intents": ["equipment", "installation"]}}}}))
 
     def drafter(case: object, m: Mention, a: Analysis) -> DraftSpec:
         return DraftSpec(text=f"Hi {m.author.handle}, sorry about that. DM us and we'll help.",
@@ -90,7 +91,7 @@ def seed_queue(db: Path, n: int, *, page: int = 5_000) -> None:
 
     texts = posts(n)
     platforms = ("x", "x", "reddit", "mastodon", "bluesky")
-    intents = list(Intent)
+    intents = list(load_pack("telecom").names)
     priorities = list(Priority)
     start = datetime(2026, 11, 1, tzinfo=UTC)
     store = Store(db)

@@ -1,51 +1,55 @@
-"""Case lifecycle: which case a post belongs to, routing, escalation, incidents, SLAs,
-follow-ups and CSAT.
+"""Case lifecycle: which case a post belongs to, routing, escalation, incidents and CSAT.
 
-The rules are pure functions (the planner runs inside the store's ingest transaction with what
-the store read); `CaseKeeper` runs the part that depends on the clock rather than on new posts:
-SLA warnings, follow-up drafts and the webhook outbox.
+The rules are pure functions: the planner runs inside the store's ingest transaction with what
+the store read. SLAs are in `sla.py`; the part that depends on the clock rather than on new
+posts (SLA warnings, follow-up drafts, the webhook outbox) is `case_clock.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from monitor.models import (
     ACTIVE_CASE_STATUSES,
+    OTHER,
+    QUESTION,
+    Action,
     AnalysedMention,
     Analysis,
     Case,
     CaseKind,
     CaseStatus,
     DraftSpec,
-    Intent,
+    Escalation,
     Mention,
     Priority,
-    iso,
-    parse_iso,
 )
 from monitor.settings import Settings
-from monitor.sleep import interruptible_sleep
-from monitor.store import AsyncStore, CaseContext, Plan, Store
+from monitor.store import CaseContext, Plan
 
 log = logging.getLogger("brandbot.cases")
 
 Drafter = Callable[[Case, Mention, Analysis], DraftSpec]
-# Writes the check-in after a case was resolved, on the customer's latest post.
-FollowUpDrafter = Callable[[Case, Mention], DraftSpec]
-# Sends one notification text (a webhook); raises NotifyFailed when it was not delivered.
-Notifier = Callable[[str], Awaitable[None]]
 
 
-class NotifyFailed(Exception):
-    """A notification was not delivered; it stays in the outbox and is tried again later."""
+_FIX = re.compile(
+    r"\b(?:fixed|resolved|restored|back up|back online|working again|working normally|"
+    r"up and running|back to normal|service is back|services are back|has been fixed|"
+    r"now working|all clear)\b", re.IGNORECASE)
+
+
+def announces_fix(text: str) -> bool:
+    """Whether one of our posts says an outage is over ("all services restored")."""
+    return _FIX.search(text) is not None
+
+
+# Platforms with no reply API: their cases are answered by hand, from the post's link.
+BY_HAND = frozenset({"hackernews"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,7 @@ class TeamRule:
     """Send a case to `team` when its intent is one of `intents` or a term matches."""
 
     team: str
-    intents: frozenset[Intent]
+    intents: frozenset[str]
     terms: re.Pattern[str] | None
 
 
@@ -69,10 +73,24 @@ class CaseRules:
     escalate_followers: int = 50_000
     outage_cluster_size: int = 5
     outage_cluster_window: timedelta = timedelta(minutes=10)
+    # an incident that has had no outage post for this long takes no more
+    incident_quiet: timedelta = timedelta(hours=2)
+    # the pack's intent whose complaints form incidents (None: the industry has none)
+    outage_intent: str | None = "outage"
+    # the team each intent's cases go to by default (the pack's and [intents.NAME] teams)
+    intent_teams: Mapping[str, str] = field(default_factory=dict)
+    # the team for each escalation kind ([escalation.KIND] team)
+    escalation_teams: Mapping[str, str] = field(default_factory=dict)
+    # platforms with no reply API: their cases are answered by hand, never drafted
+    by_hand: frozenset[str] = BY_HAND
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CaseRules:
-        """Compile the `[cases]`, `[routing]` and `[sla]` sections."""
+        """Compile the `[cases]`, `[routing]`, `[sla]`, `[intents]` and `[escalation]`
+        sections and the industry pack."""
+        from monitor.packs import load_pack
+
+        pack = load_pack(settings.brand.industry)
         teams = []
         for name, team in settings.routing.teams.items():
             terms = (
@@ -90,18 +108,29 @@ class CaseRules:
             escalate_followers=settings.cases.escalate_followers,
             outage_cluster_size=settings.cases.outage_cluster_size,
             outage_cluster_window=settings.cases.outage_cluster_window,
+            outage_intent=pack.outage_intent,
+            incident_quiet=settings.cases.incident_quiet,
+            intent_teams={**{n: s.team for n, s in pack.intents.items() if s.team},
+                          **{n: c.team for n, c in settings.intents.items() if c.team}},
+            escalation_teams={k.value: v.team for k, v in settings.escalation.items()
+                              if v.team},
         )
 
 
-def route(intent: Intent, text: str, rules: CaseRules) -> str:
-    """The team for a case: a matching term wins over a matching intent, else the default."""
+def route(intent: str, text: str, rules: CaseRules,
+          escalation: Sequence[str] = ()) -> str:
+    """The team for a case: an escalation kind's team first, then a matching term, then the
+    intent's team in [routing], then the pack's team for the intent, else the default."""
+    for kind in escalation:
+        if kind in rules.escalation_teams:
+            return rules.escalation_teams[kind]
     for rule in rules.teams:
         if rule.terms is not None and rule.terms.search(text):
             return rule.team
     for rule in rules.teams:
         if intent in rule.intents:
             return rule.team
-    return rules.default_team
+    return rules.intent_teams.get(intent, rules.default_team)
 
 
 def _higher(a: Priority, b: Priority) -> Priority:
@@ -138,7 +167,7 @@ def _excerpt(text: str, limit: int = 200) -> str:
 def escalation_text(case: Case, mention: Mention, reasons: Sequence[str]) -> str:
     """The webhook message for an escalated case."""
     return (f"Case #{case.id} escalated ({'; '.join(reasons)}): @{mention.author.handle} on "
-            f"{mention.platform}, {case.intent.value}, team {case.team or 'none'}. "
+            f"{mention.platform}, {case.intent}, team {case.team or 'none'}. "
             f"“{_excerpt(mention.text)}”")
 
 
@@ -197,7 +226,7 @@ class _Planning:
         incident = self.current(self.incident_id)
         if incident is None or incident.status not in ACTIVE_CASE_STATUSES:
             return None
-        return incident if at - incident.updated_at <= self.rules.reopen_window else None
+        return incident if at - incident.updated_at <= self.rules.incident_quiet else None
 
 
 def plan_page(
@@ -255,17 +284,45 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
             thread_case.updated_at = max(thread_case.updated_at, mention.created_at)
             state.touched.add(thread_case.id)
         plan.case_of[mention.id] = thread_case.id if thread_case else None
+        incident = state.open_incident(mention.created_at)
+        if incident is not None and announces_fix(mention.text):
+            # our accounts say the outage is fixed: the incident is resolved, and what its
+            # customers post next is not a new outage complaint joining it
+            incident.status = CaseStatus.RESOLVED
+            incident.resolved_at = mention.created_at
+            incident.follow_up_due_at = None
+            incident.updated_at = max(incident.updated_at, mention.created_at)
+            state.touched.add(incident.id)
+        return
+
+    if analysis.action is Action.SPAM:
+        # Spam joins no case. An account imitating us that replies to a customer puts that
+        # customer at risk: their case is escalated (security) and the team told once.
+        plan.case_of[mention.id] = None
+        if (analysis.impersonation and thread_case is not None
+                and thread_case.kind is CaseKind.CUSTOMER
+                and thread_case.status in ACTIVE_CASE_STATUSES):
+            warning = f"an account imitating us (@{mention.author.handle}) replied"
+            _escalate(thread_case, ["escalation(security)", warning], rules)
+            thread_case.updated_at = max(thread_case.updated_at, mention.created_at)
+            state.touched.add(thread_case.id)
+            state.notify(thread_case.id, "impersonator",
+                         f"Case #{thread_case.id}: an account imitating us "
+                         f"(@{mention.author.handle}) replied to this customer on "
+                         f"{mention.platform}; warn them. “{_excerpt(mention.text)}”")
         return
 
     author = mention.author.id
     reasons = escalation_reasons(analysis, followers=mention.author.followers,
                                  high_reach=rules.escalate_followers)
-    outage = analysis.complaint and analysis.intent is Intent.OUTAGE
+    outage = (analysis.action is Action.REPLY and rules.outage_intent is not None
+              and analysis.intent == rules.outage_intent)
     case = None
     if thread_case is not None:
-        # anyone's reply joins an incident's thread, unless it is a threat that needs its own
-        # case; a customer case is joined by its own customer only
-        if (not reasons if thread_case.kind is CaseKind.INCIDENT
+        # a customer's reply needing an answer joins an incident's thread, unless it is a
+        # threat that needs its own case; a customer case is joined by its own customer only
+        if (not reasons and analysis.action is Action.REPLY
+                if thread_case.kind is CaseKind.INCIDENT
                 else thread_case.author_id == author):
             case = thread_case
     if case is None and outage and not reasons:
@@ -285,7 +342,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
             id=state.next_id, author_id=author, platform=mention.platform,
             status=CaseStatus.OPEN, intent=analysis.intent, priority=analysis.priority,
             opened_at=mention.created_at, updated_at=mention.created_at,
-            team=route(analysis.intent, mention.text, rules),
+            team=route(analysis.intent, mention.text, rules, analysis.escalation),
             conversation_id=mention.conversation_id or mention.native_id,
             sla_due_at=mention.created_at + rules.first_response[analysis.priority],
             mention_count=1, customer_effort=1,
@@ -307,7 +364,8 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if reasons and analysis.needs_case and case.kind is CaseKind.CUSTOMER:
         _escalate(case, reasons, rules)
         state.notify(case.id, "escalated", escalation_text(case, mention, reasons))
-    if analysis.needs_case and case.status in ACTIVE_CASE_STATUSES:
+    if (analysis.needs_case and case.status in ACTIVE_CASE_STATUSES
+            and mention.platform not in rules.by_hand):  # no reply API: answered by hand
         if case.kind is CaseKind.INCIDENT:
             if author not in state.incident_pending:
                 plan.drafts.append((case.id, mention, state.drafter(case, mention, analysis)))
@@ -339,7 +397,7 @@ def _join(case: Case, mention: Mention, analysis: Analysis, rules: CaseRules) ->
     if case.first_response_at is None or mention.created_at < case.first_response_at:
         case.customer_effort += 1
     case.updated_at = max(case.updated_at, mention.created_at)
-    if case.intent in (Intent.OTHER, Intent.QUESTION) and analysis.complaint:
+    if case.intent in (OTHER, QUESTION) and analysis.complaint:
         case.intent = analysis.intent
     if analysis.needs_case:
         _raise_priority(case, analysis.priority, rules)
@@ -353,24 +411,46 @@ def _raise_priority(case: Case, priority: Priority, rules: CaseRules) -> None:
 
 
 def _escalate(case: Case, reasons: Sequence[str], rules: CaseRules) -> None:
-    """Mark a case escalated and urgent, keeping every reason it was escalated for."""
+    """Mark a case escalated and urgent, keeping every reason it was escalated for, and give
+    it to the team of its escalation kind when one is configured."""
     case.status = CaseStatus.ESCALATED
     _raise_priority(case, Priority.URGENT, rules)
     case.escalation = _merge_reasons(case.escalation.split("; ") if case.escalation else [],
                                      reasons)
+    for kind in escalation_kinds(case.escalation):
+        if kind in rules.escalation_teams:
+            case.team = rules.escalation_teams[kind]
+            break
+
+
+def escalation_kinds(escalation: str | None) -> list[str]:
+    """The escalation kinds (safety, legal, security, vulnerable) named in a case's
+    escalation reasons."""
+    kinds = {k.value for k in Escalation}
+    found: list[str] = []
+    for reason in (escalation or "").split("; "):
+        if reason.startswith("escalation(") and reason.endswith(")"):
+            found += [k for k in reason[len("escalation("):-1].split(", ")
+                      if k in kinds and k not in found]
+    return found
 
 
 def _merge_reasons(known: Sequence[str], new: Sequence[str]) -> str:
-    """One `escalation(term, ...)` for every legal or safety word, then the other reasons."""
-    terms: dict[str, None] = {}
+    """One `escalation(kind, ...)`, then each kind's words (`legal: solicitor, ombudsman`),
+    then the other reasons, each once."""
+    kinds: dict[str, None] = {}
+    words: dict[str, dict[str, None]] = {}
     others: dict[str, None] = {}
     for reason in [*known, *new]:
+        kind, _, terms = reason.partition(": ")
         if reason.startswith("escalation(") and reason.endswith(")"):
-            terms.update(dict.fromkeys(reason[len("escalation("):-1].split(", ")))
+            kinds.update(dict.fromkeys(reason[len("escalation("):-1].split(", ")))
+        elif terms and kind in {k.value for k in Escalation}:
+            words.setdefault(kind, {}).update(dict.fromkeys(terms.split(", ")))
         else:
             others[reason] = None
-    words = [f"escalation({', '.join(terms)})"] if terms else []
-    return "; ".join([*words, *others])
+    head = [f"escalation({', '.join(kinds)})"] if kinds else []
+    return "; ".join([*head, *(f"{k}: {', '.join(w)}" for k, w in words.items()), *others])
 
 
 def _maybe_incident(state: _Planning, mention: Mention) -> None:
@@ -392,8 +472,9 @@ def _maybe_incident(state: _Planning, mention: Mention) -> None:
     incident = Case(
         id=state.next_id, author_id=first.author_id,
         platform=state.cases[first.case_id].platform, status=CaseStatus.ESCALATED,
-        intent=Intent.OUTAGE, priority=Priority.URGENT, opened_at=first.at, updated_at=now,
-        team=route(Intent.OUTAGE, mention.text, rules), kind=CaseKind.INCIDENT,
+        intent=rules.outage_intent or OTHER, priority=Priority.URGENT, opened_at=first.at,
+        updated_at=now, team=route(rules.outage_intent or OTHER, mention.text, rules),
+        kind=CaseKind.INCIDENT,
         sla_due_at=first.at + rules.first_response[Priority.URGENT],
         escalation=f"outage cluster ({len(last_by_author)} customers)",
     )
@@ -454,35 +535,7 @@ def _move(state: _Planning, post: _OutagePost, source: Case, incident: Case) -> 
     post.case_id = incident.id
 
 
-# --- SLAs, ratings, escalation: pure rules used by the case service ---------------------------
-
-AT_RISK_FRACTION = 0.2  # a case is "at risk" in the last 20% of its target
-
-
-def sla_state(
-    case: Case,
-    *,
-    now: datetime,
-    first_response: Mapping[Priority, timedelta],
-    resolution: Mapping[Priority, timedelta],
-) -> tuple[str, datetime | None]:
-    """("ok" | "at_risk" | "breached" | "met", due) for the SLA that currently applies.
-
-    Before our first response the first-response target applies; after it, resolution.
-    """
-    if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
-        return "met", None
-    if case.first_response_at is None:
-        target = first_response[case.priority]
-        due = case.sla_due_at or case.opened_at + target
-    else:
-        target = resolution[case.priority]
-        due = case.opened_at + target
-    if now >= due:
-        return "breached", due
-    if now >= due - target * AT_RISK_FRACTION:
-        return "at_risk", due
-    return "ok", due
+# --- ratings, escalation, outage clusters: pure rules used by the planner and the service ---
 
 
 _RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -519,6 +572,9 @@ def escalation_reasons(
     """Why a customer's post must go to a senior person at once (legal, safety, reach)."""
     reasons = [r.removeprefix("priority:") for r in analysis.reasons
                if r.startswith("priority:escalation")]
+    # and the words that decided each kind: "legal: solicitor, small claims"
+    reasons += [r.removeprefix("escalation:").replace("(", ": ", 1).removesuffix(")")
+                for r in analysis.reasons if r.startswith("escalation:")]
     if analysis.needs_case and followers is not None and followers >= high_reach:
         reasons.append(f"high-reach author ({followers} followers)")
     return reasons
@@ -535,193 +591,12 @@ def outage_cluster(
     return sum(1 for t in times if now - window <= t <= now) >= size
 
 
-def sla_met(case: Case | Mapping[str, Any], *, first_response: Mapping[Any, timedelta],
-            now: datetime | None = None) -> bool | None:
-    """Whether a case's first response came within its priority's target.
-
-    Takes a Case or a `cases` row. None while it is unanswered and not yet due (or `now` is not
-    given); False once an unanswered case is past its target.
-    """
-    opened: datetime | None
-    if isinstance(case, Case):
-        priority, opened, answered = case.priority.value, case.opened_at, case.first_response_at
-    else:
-        priority = str(case["priority"])
-        opened = _as_dt(case["opened_at"])
-        answered = _as_dt(case.get("first_response_at"))
-    target = first_response.get(priority, first_response.get(Priority(priority)))
-    if target is None or opened is None:
-        return None
-    if answered is not None:
-        return answered - opened <= target
-    if now is not None and now > opened + target:
-        return False
-    return None
+def case_facts(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What triage adds to a case row for people and the API: its escalation kinds (the
+    `escalation` list), the reasons behind them, and whether it is answered by hand."""
+    by_hand = row.get("platform") in BY_HAND
+    return {"escalation": escalation_kinds(row.get("escalation")),
+            "escalation_reasons": row.get("escalation"),
+            "action": "reply_by_hand" if by_hand else "reply", "reply_by_hand": by_hand}
 
 
-def _as_dt(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, datetime) else parse_iso(str(value))
-
-
-@dataclass(frozen=True, slots=True)
-class SlaPolicy:
-    """The `[sla]` targets, to compute a case's SLA state at a given time."""
-
-    first_response: Mapping[Priority, timedelta]
-    resolution: Mapping[Priority, timedelta]
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SlaPolicy:
-        """The configured targets."""
-        return cls(dict(settings.sla.first_response), dict(settings.sla.resolution))
-
-    def state(self, case: Case, now: datetime) -> tuple[str, datetime | None]:
-        """("ok" | "at_risk" | "breached" | "met", due) for the target that applies now."""
-        return sla_state(case, now=now, first_response=self.first_response,
-                         resolution=self.resolution)
-
-    def of_row(self, row: Mapping[str, Any], now: datetime, *,
-               prefix: str = "") -> dict[str, Any]:
-        """`sla_state` and `sla_due` for a case row (or a draft row's case columns, whose
-        status, opened and first-response columns are named `case_status`, `case_opened_at`
-        and `case_first_response_at`)."""
-        case = Case(
-            id=0, author_id="", platform="", status=CaseStatus(str(row[f"{prefix}status"])),
-            intent=Intent.OTHER, priority=Priority(row["priority"]),
-            opened_at=_as_dt(row[f"{prefix}opened_at"]) or now, updated_at=now,
-            first_response_at=_as_dt(row.get(f"{prefix}first_response_at")),
-            sla_due_at=_as_dt(row.get("sla_due_at")),
-        )
-        state, due = self.state(case, now)
-        return {"sla_state": state, "sla_due": iso(due)}
-
-
-def sla_text(case: Case, handle: str, phase: str, due: datetime) -> str:
-    """The webhook message for a case at risk of missing its SLA."""
-    what = "first response" if phase == "first_response" else "resolution"
-    return (f"Case #{case.id} is at risk of missing its {what} target ({case.priority.value}): "
-            f"due {due.strftime('%d %b %H:%M UTC')}. @{handle} on {case.platform}, "
-            f"{case.intent.value}, team {case.team or 'none'}, status {case.status.value}.")
-
-
-@dataclass(slots=True)
-class KeeperReport:
-    """What one run of the case clock did."""
-
-    at_risk: int = 0
-    follow_ups: int = 0
-    sent: int = 0
-    failed: int = 0
-
-
-class CaseKeeper:
-    """The case clock: warns about SLAs at risk, writes due follow-up drafts, and sends the
-    webhook notifications waiting in the outbox (each once; a failure is retried later).
-
-    Everything here depends on the time, which comes from the injected clock (or `run_once`'s
-    argument), so tests move days in milliseconds. It never blocks ingest: notifications are
-    queued in the ingest transaction and sent from here.
-    """
-
-    def __init__(
-        self,
-        store: AsyncStore,
-        *,
-        sla: SlaPolicy,
-        follow_up_drafter: FollowUpDrafter,
-        notifier: Notifier | None,
-        clock: Callable[[], datetime],
-        interval: float = 30.0,
-        retry_base: float = 60.0,
-        retry_max: float = 3600.0,
-    ) -> None:
-        self.store = store
-        self.sla = sla
-        self.follow_up_drafter = follow_up_drafter
-        self.notifier = notifier
-        self.clock = clock
-        self.interval = interval
-        self.retry_base = retry_base
-        self.retry_max = retry_max
-
-    async def run_once(self, now: datetime | None = None) -> KeeperReport:
-        """One tick: flag SLAs at risk, write due follow-ups, send due notifications."""
-        at = now or self.clock()
-        report = KeeperReport()
-        report.at_risk = await self.flag_at_risk(at)
-        drafter = self.follow_up_drafter
-        created = await self.store.write(lambda s: s.create_follow_ups(at, drafter))
-        report.follow_ups = len(created)
-        if created:
-            log.info("%d follow-up drafts written", len(created),
-                     extra={"event": "follow_ups", "drafts": created})
-        report.sent, report.failed = await self.send_due(at)
-        return report
-
-    async def flag_at_risk(self, now: datetime) -> int:
-        """Queue one notification for each case that has just come within 20% of its target."""
-        # only cases that can be inside their at-risk window now (the store narrows by time)
-        first, resolve = self.sla.first_response.values(), self.sla.resolution.values()
-        due_before = now + max(first) * AT_RISK_FRACTION
-        opened_after = now - max(resolve)
-        opened_before = now - min(resolve) * (1 - AT_RISK_FRACTION)
-        watched = await self.store.read(lambda s: s.cases_to_watch(
-            now=now, due_before=due_before, opened_after=opened_after,
-            opened_before=opened_before))
-        flagged = []
-        for case, handle in watched:
-            state, due = self.sla.state(case, now)
-            if state == "at_risk" and due is not None:
-                phase = "first_response" if case.first_response_at is None else "resolution"
-                flagged.append((case.id, f"sla_at_risk:{phase}",
-                                sla_text(case, handle, phase, due)))
-        if not flagged:
-            return 0
-
-        def queue(store: Store) -> int:
-            with store.transaction():
-                return sum(store.queue_notification(case_id, reason, text, now=now)
-                           for case_id, reason, text in flagged)
-
-        return await self.store.write(queue)
-
-    async def send_due(self, now: datetime) -> tuple[int, int]:
-        """Send every notification due; returns (sent, failed)."""
-        if self.notifier is None:
-            return 0, 0
-        due = await self.store.read(lambda s: s.due_notifications(now))
-        sent = failed = 0
-        for item in due:
-            ident = int(item["id"])
-            try:
-                await self.notifier(str(item["text"]))
-            except NotifyFailed as exc:
-                failed += 1
-                delay = min(self.retry_max, self.retry_base * 2 ** int(item["attempts"]))
-                retry_at = now + timedelta(seconds=delay)
-                error = str(exc)
-                await self.store.write(partial(Store.mark_notification_failed,
-                                               notification_id=ident, error=error,
-                                               retry_at=retry_at))
-                log.warning("notification %d for case %s not delivered (%s); retrying at %s",
-                            ident, item["case_id"], error, iso(retry_at),
-                            extra={"event": "notify_failed", "case": item["case_id"]})
-            else:
-                sent += 1
-                await self.store.write(partial(Store.mark_notification_sent,
-                                               notification_id=ident, now=now))
-                log.info("notified: case %s %s", item["case_id"], item["reason"],
-                         extra={"event": "notified", "case": item["case_id"],
-                                "reason": item["reason"]})
-        return sent, failed
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Tick every `interval` seconds until stop is set."""
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # a store or template failure must not stop the clock for good
-                log.exception("case clock tick failed", extra={"event": "error"})
-            await interruptible_sleep(self.interval, stop)

@@ -60,9 +60,12 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings | None) -> int:
             a = analyzer.analyze(text)
             out.write(json.dumps({
                 "text": text, "compound": a.sentiment.compound, "pos": a.sentiment.pos,
-                "neu": a.sentiment.neu, "neg": a.sentiment.neg, "label": a.sentiment.label,
-                "complaint": a.complaint, "complaint_probability": a.complaint_probability,
-                "intent": a.intent.value, "priority": a.priority.value,
+                "neu": a.sentiment.neu, "neg": a.sentiment.neg, "label": a.label,
+                "vader_label": a.vader_label, "complaint": a.complaint,
+                "complaint_probability": a.complaint_probability, "action": a.action.value,
+                "escalation": [k.value for k in a.escalation],
+                "impersonation": a.impersonation, "intent": a.intent,
+                "priority": a.priority.value, "lang": a.lang,
                 "matched_terms": list(a.matched_terms), "reasons": list(a.reasons),
             }, ensure_ascii=False) + "\n")
     finally:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor.analysis import AnalysisPool, make_analyzer
-from monitor.cases import CaseKeeper, CaseRules, Notifier, SlaPolicy
+from monitor.case_clock import CaseKeeper, Notifier
+from monitor.cases import CaseRules
 from monitor.commands.common import EXIT_ERROR, EXIT_OK, UsageError
 from monitor.leases import CLOCK_LEASE, LeaseKeeper, replica_name
 from monitor.models import Page, utcnow
@@ -29,6 +30,7 @@ from monitor.platforms import build_platform
 from monitor.platforms.base import Platform, can_backfill
 from monitor.poller import Poller, SourceHealth, SourceState
 from monitor.settings import ConfigError, Settings, SourceBase, load_settings
+from monitor.sla import SlaPolicy
 from monitor.store import AsyncStore
 
 if TYPE_CHECKING:

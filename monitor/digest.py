@@ -101,8 +101,15 @@ class PeriodFacts:
     complaint_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     top_posts: list[dict[str, Any]] = field(default_factory=list)
     hourly_negative: dict[str, int] = field(default_factory=dict)
+    # posts by triage action (reply, acknowledge, monitor, spam) and by escalation kind
+    actions: dict[str, int] = field(default_factory=dict)
+    escalations: dict[str, int] = field(default_factory=dict)
     terms: Counter[str] = field(default_factory=Counter)
     care: CareFacts = field(default_factory=CareFacts)
+
+
+ACTIONS = ("reply", "acknowledge", "monitor", "spam")
+ESCALATIONS = ("safety", "legal", "security", "vulnerable")
 
 
 def terms_of(text: str) -> list[str]:
@@ -248,6 +255,10 @@ def build(
             "by_day": {day: {s: current.by_day.get(day, {}).get(s, 0) for s in SENTIMENTS}
                        for day in days},
         },
+        "triage": {
+            "actions": {a: current.actions.get(a, 0) for a in ACTIONS},
+            "escalations": {k: current.escalations.get(k, 0) for k in ESCALATIONS},
+        },
         "share_of_voice": {name: v["percent"] for name, v in share_of_voice(
             current.labels, brand=brand, competitors=competitors).items()},
         "competitors": share_of_voice(current.labels, brand=brand, competitors=competitors),
@@ -385,7 +396,8 @@ def collect(store: DigestSource, period: Period, *, brand_terms: Iterable[str],
         total=raw["total"], by_platform=raw["by_platform"], by_day=raw["by_day"],
         sentiment=raw["sentiment"], labels=raw["labels"],
         complaints_by_intent={k or "other": v for k, v in raw["complaints_by_intent"].items()},
-        hourly_negative=raw["hourly_negative"],
+        hourly_negative=raw["hourly_negative"], actions=raw.get("actions", {}),
+        escalations=raw.get("escalations", {}),
     )
     own = {h.lower().lstrip("@") for h in own_handles}
 

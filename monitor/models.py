@@ -14,16 +14,27 @@ PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hackernews", "replay")
 REPLY_LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "reddit": 10_000, "hackernews": 0}
 
 
-class Intent(StrEnum):
-    BILLING = "billing"
-    OUTAGE = "outage"
-    DELIVERY = "delivery"
-    BUG = "bug"
-    ACCOUNT = "account"
-    CANCELLATION = "cancellation"
-    QUESTION = "question"
-    PRAISE = "praise"
-    OTHER = "other"
+# Intent names come from the brand's industry pack (`monitor/analysis/packs/`); these three
+# are in every pack. Intents are configuration, not an enum.
+QUESTION, PRAISE, OTHER = "question", "praise", "other"
+
+
+class Action(StrEnum):
+    """What the team should do with a post (triage)."""
+
+    REPLY = "reply"  # a person answers: complaint, question, request, safety or fraud report
+    ACKNOWLEDGE = "acknowledge"  # praise or thanks: at most a short thank-you
+    MONITOR = "monitor"  # no reply: news, commentary, our own posts, not about the brand
+    SPAM = "spam"  # spam, scams, phishing, bots, impersonators of the brand
+
+
+class Escalation(StrEnum):
+    """Kinds of danger that go to a person at once, whatever the complaint verdict."""
+
+    SAFETY = "safety"
+    LEGAL = "legal"
+    SECURITY = "security"
+    VULNERABLE = "vulnerable"
 
 
 class Priority(StrEnum):
@@ -185,19 +196,37 @@ class Sentiment:
 class Analysis:
     """What analysis concluded about one post, with the reasons a reviewer can read."""
 
-    sentiment: Sentiment
+    sentiment: Sentiment  # VADER's scores; `label` below is the brand-aware label
     complaint: bool
     complaint_probability: float
-    intent: Intent
+    intent: str
     priority: Priority
     matched_terms: tuple[str, ...]
     addressed: bool
     reasons: tuple[str, ...]
+    action: Action = Action.REPLY
+    escalation: tuple[Escalation, ...] = ()
+    impersonation: bool = False
+    # how the author feels about the brand (negative, neutral, positive); None: VADER's label
+    brand_label: str | None = None
+    lang: str | None = None  # the platform's language, else the detected one
+
+    @property
+    def label(self) -> str:
+        """How the author feels about the brand: a complaint is negative in neutral words,
+        sarcastic thanks too."""
+        return self.brand_label or self.sentiment.label
+
+    @property
+    def vader_label(self) -> str:
+        """VADER's own label for the text."""
+        return self.sentiment.label
 
     @property
     def needs_case(self) -> bool:
-        """Complaints and questions become customer-service cases."""
-        return self.complaint or self.intent is Intent.QUESTION
+        """Posts that need a reply, and every escalation, become customer-service cases."""
+        return self.action is Action.REPLY or (
+            bool(self.escalation) and self.action is not Action.SPAM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +245,7 @@ class Case:
     author_id: str
     platform: str
     status: CaseStatus
-    intent: Intent
+    intent: str
     priority: Priority
     opened_at: datetime
     updated_at: datetime

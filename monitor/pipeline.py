@@ -33,8 +33,8 @@ def posts_to_analyse(mentions: Sequence[Mention], *,
     out = []
     for mention in sorted(mentions, key=lambda m: m.created_at):
         author = mention.author.id
-        out.append((mention, (mention.text, mention.author.followers,
-                              prior.get(author, 0) + seen[author])))
+        out.append((mention, Post.of(mention,
+                                     repeat_contacts=prior.get(author, 0) + seen[author])))
         seen[author] += 1
     return out
 

@@ -24,7 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from monitor.models import Intent, Priority, redact_url
+from monitor.models import Escalation, Priority, redact_url
+from monitor.packs import PACK_NAMES, load_pack
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -77,6 +78,8 @@ class Brand(Strict):
     exclude: Terms = Field(default_factory=list)
     languages: Terms = Field(default_factory=list)
     competitors: dict[str, Terms] = Field(default_factory=dict)
+    # the industry pack whose intents posts are sorted into (monitor/packs/)
+    industry: Literal[PACK_NAMES] = "telecom"  # type: ignore[valid-type]
 
     @field_validator("hashtags")
     @classmethod
@@ -210,14 +213,32 @@ class Voice(Strict):
     tone: Literal["friendly", "formal"] = "friendly"
     sign_off: str = ""
     banned_phrases: Terms = Field(default_factory=list)
-    templates: dict[Intent | Literal["default", "follow_up"], ReplyTemplate] = Field(
-        default_factory=dict
-    )
+    # keys: an intent, an escalation kind, "default", "follow_up" or "acknowledge"
+    templates: dict[str, ReplyTemplate] = Field(default_factory=dict)
 
 
 class Team(Strict):
-    intents: list[Intent] = Field(default_factory=list)
+    intents: list[str] = Field(default_factory=list)
     terms: Terms = Field(default_factory=list)
+
+
+class IntentConfig(Strict):
+    """`[intents.NAME]`: adds an intent to the pack, or overrides one of its keys."""
+
+    description: str | None = None
+    terms: Terms | None = None
+    examples: list[str] | None = None
+    team: str | None = None
+    priority: Priority | None = None
+    template: str | None = None
+
+
+class EscalationKind(Strict):
+    """`[escalation.KIND]`: more terms and false friends for a kind, and its team."""
+
+    terms: Terms = Field(default_factory=list)
+    exclude: Terms = Field(default_factory=list)
+    team: str | None = None
 
 
 class Routing(Strict):
@@ -261,6 +282,7 @@ class Cases(Strict):
     escalate_followers: int = Field(default=50_000, ge=0)
     outage_cluster_size: int = Field(default=5, ge=2)
     outage_cluster_window: Duration = timedelta(minutes=10)
+    incident_quiet: Duration = timedelta(hours=2)
     clock_interval: Duration = timedelta(seconds=30)
 
 
@@ -342,6 +364,35 @@ class Settings(Strict):
     digest: Digest = Field(default_factory=Digest)
     web: Web = Field(default_factory=Web)
     storage: Storage = Field(default_factory=Storage)
+    intents: dict[str, IntentConfig] = Field(default_factory=dict)
+    escalation: dict[Escalation, EscalationKind] = Field(default_factory=dict)
+
+    def intent_names(self) -> tuple[str, ...]:
+        """Every intent posts can have: the industry pack's, the brand's own, and the three
+        every pack has."""
+        return tuple(dict.fromkeys([*load_pack(self.brand.industry).names, *self.intents]))
+
+    @model_validator(mode="after")
+    def _known_intents(self) -> Settings:
+        known = self.intent_names()
+        for name, team in self.routing.teams.items():
+            unknown = [i for i in team.intents if i not in known]
+            if unknown:
+                raise PydanticCustomError(
+                    "unknown_intent",
+                    "routing.teams.{team}.intents: unknown intent {unknown} for industry "
+                    "'{industry}' (known: {known}; add one with [intents.NAME])",
+                    {"team": name, "unknown": ", ".join(map(repr, unknown)),
+                     "industry": self.brand.industry, "known": ", ".join(known)})
+        keys = {*known, *(k.value for k in Escalation), "default", "follow_up", "acknowledge"}
+        unknown = sorted(k for k in self.voice.templates if k not in keys)
+        if unknown:
+            raise PydanticCustomError(
+                "unknown_template",
+                "voice.templates: no intent or escalation kind called {unknown} (templates "
+                "are keyed by intent, escalation kind, default, follow_up or acknowledge)",
+                {"unknown": ", ".join(map(repr, unknown))})
+        return self
 
     @model_validator(mode="after")
     def _unique_source_keys(self) -> Settings:

@@ -26,7 +26,7 @@ class Drafter:
         self.voice = voice
 
     def __call__(self, case: Case, mention: Mention, analysis: Analysis) -> DraftSpec:
-        key = self.voice.template_for(case.intent)
+        key = self.voice.template_for(case.intent, tuple(k.value for k in analysis.escalation))
         rendered = self.voice.render(
             key, author=mention.author, platform=mention.platform, case_id=case.id,
             team=case.team,

@@ -1,7 +1,7 @@
 """Sends case notifications to a Slack-compatible incoming webhook: POST `{"text": ...}`.
 
 The URL is a secret, so it comes from the environment variable `[notify] webhook_url_env`
-names. The case clock (`monitor.cases.CaseKeeper`) calls a `WebhookNotifier` for each
+names. The case clock (`monitor.case_clock.CaseKeeper`) calls a `WebhookNotifier` for each
 notification in the outbox; a failure raises `NotifyFailed` and the outbox tries again later.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import aiohttp
 
-from monitor.cases import NotifyFailed
+from monitor.case_clock import NotifyFailed
 from monitor.settings import Settings
 
 log = logging.getLogger("brandbot.notify")

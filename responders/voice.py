@@ -9,41 +9,52 @@ from dataclasses import dataclass
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from monitor.models import REPLY_LIMITS, Author, Intent
+from monitor.models import REPLY_LIMITS, Author
 
-# Default replies per tone and intent. Variables: name, handle, mention, brand, case_id, team.
+# Default replies per tone and intent (or escalation kind, which wins over the intent).
+# Variables: name, handle, mention, brand, case_id, team.
 # The customer's post text is never a template variable: it is data, not something to echo.
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "friendly": {
-        Intent.BILLING: "{{ mention }}Hi {{ name }}, sorry about the trouble with your bill. "
+        "billing": "{{ mention }}Hi {{ name }}, sorry about the trouble with your bill. "
         "DM us your account number and we'll check the charges and put right anything that's "
         "wrong.",
-        Intent.OUTAGE: "{{ mention }}Hi {{ name }}, sorry you're without service. We're "
+        "outage": "{{ mention }}Hi {{ name }}, sorry you're without service. We're "
         "checking the network in your area now. DM us your postcode and we'll keep you posted.",
-        Intent.DELIVERY: "{{ mention }}Hi {{ name }}, sorry your order hasn't reached you. DM "
+        "delivery": "{{ mention }}Hi {{ name }}, sorry your order hasn't reached you. DM "
         "us your order number and we'll chase it with the courier today.",
-        Intent.BUG: "{{ mention }}Hi {{ name }}, sorry it's misbehaving. DM us which device "
+        "bug": "{{ mention }}Hi {{ name }}, sorry it's misbehaving. DM us which device "
         "you're on and what you see, and we'll help you get it working.",
-        Intent.ACCOUNT: "{{ mention }}Hi {{ name }}, sorry you're having trouble with your "
+        "account": "{{ mention }}Hi {{ name }}, sorry you're having trouble with your "
         "account. DM us (never share your password) and we'll get you back in.",
-        Intent.CANCELLATION: "{{ mention }}Hi {{ name }}, sorry to hear you want to leave. DM "
+        "cancellation": "{{ mention }}Hi {{ name }}, sorry to hear you want to leave. DM "
         "us and we'll sort it out quickly, with no runaround.",
-        Intent.QUESTION: "{{ mention }}Hi {{ name }}, thanks for asking! DM us the details "
+        "question": "{{ mention }}Hi {{ name }}, thanks for asking! DM us the details "
         "and we'll get you an answer.",
-        Intent.PRAISE: "{{ mention }}Thanks so much, {{ name }}! We'll pass that on to the "
+        "praise": "{{ mention }}Thanks so much, {{ name }}! We'll pass that on to the "
         "team.",
         "default": "{{ mention }}Hi {{ name }}, sorry to hear this. DM us the details and "
         "we'll look into it straight away.",
         "follow_up": "{{ mention }}Hi {{ name }}, checking in: is everything working now? If "
         "you have a moment, reply with a rating from 1 (poor) to 5 (great).",
+        "safety": "{{ mention }}Hi {{ name }}, please stop using it and keep clear; if anyone "
+        "is in danger, call the emergency services now. We're treating this as urgent: DM us "
+        "where you are and our team will contact you straight away.",
+        "legal": "{{ mention }}Hi {{ name }}, thank you for letting us know. We've passed this "
+        "to our {{ team or 'customer relations' }} team, who will reply to you directly.",
+        "security": "{{ mention }}Hi {{ name }}, to protect yourself now: freeze or block any "
+        "card in the app, change your password, and never share codes, PINs or passwords: we "
+        "will never ask for them. DM us (no card details) and our team will act urgently.",
+        "vulnerable": "{{ mention }}Hi {{ name }}, we're so sorry. DM us whenever you're "
+        "ready and a member of our specialist team will look after this for you personally.",
     },
     "formal": {
-        Intent.BILLING: "{{ mention }}Hello {{ name }}, we apologise for the problem with your "
+        "billing": "{{ mention }}Hello {{ name }}, we apologise for the problem with your "
         "bill. Please send us a direct message with your account number and we will review "
         "the charges.",
-        Intent.OUTAGE: "{{ mention }}Hello {{ name }}, we apologise for the loss of service. "
+        "outage": "{{ mention }}Hello {{ name }}, we apologise for the loss of service. "
         "We are investigating; please send us your postcode by direct message for updates.",
-        Intent.DELIVERY: "{{ mention }}Hello {{ name }}, we apologise for the delay to your "
+        "delivery": "{{ mention }}Hello {{ name }}, we apologise for the delay to your "
         "order. Please send us your order number by direct message and we will investigate.",
         "default": "{{ mention }}Hello {{ name }}, we are sorry to hear this. Please send us "
         "the details by direct message and we will look into it.",
@@ -87,9 +98,12 @@ class Voice:
                    **(templates or {})}
         self._templates = {str(key): _ENV.from_string(src) for key, src in sources.items()}
 
-    def template_for(self, intent: Intent | str) -> str:
-        """The template key used for an intent."""
-        return str(intent) if str(intent) in self._templates else "default"
+    def template_for(self, intent: str, escalation: tuple[str, ...] = ()) -> str:
+        """The template key used for an intent: its escalation kind's first, if any."""
+        for key in (*escalation, intent):
+            if str(key) in self._templates:
+                return str(key)
+        return "default"
 
     def render(self, key: str, *, author: Author, platform: str, case_id: int,
                team: str | None) -> Rendered:

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.cases import CaseRules, plan_page
 from monitor.models import (
+    Action,
     AnalysedMention,
     Analysis,
     Author,
     DraftSpec,
-    Intent,
+    Escalation,
     Mention,
     Priority,
     Sentiment,
@@ -44,16 +45,23 @@ def mention(
 def analysis(
     *,
     complaint: bool = True,
-    intent: Intent = Intent.OUTAGE,
+    intent: str = "outage",
     priority: Priority = Priority.NORMAL,
     compound: float = -0.5,
+    action: Action | None = None,
+    escalation: tuple[Escalation, ...] = (),
+    impersonation: bool = False,
 ) -> Analysis:
-    """An analysis with the given verdicts."""
+    """An analysis with the given verdicts; the action, unless given, is triage's for them
+    (a complaint or question needs a reply, praise an acknowledgement, the rest monitoring)."""
+    if action is None:
+        action = (Action.REPLY if complaint or intent == "question" or escalation
+                  else Action.ACKNOWLEDGE if intent == "praise" else Action.MONITOR)
     return Analysis(
         sentiment=Sentiment(compound=compound, pos=0.0, neu=0.5, neg=0.5),
         complaint=complaint, complaint_probability=0.9 if complaint else 0.1, intent=intent,
         priority=priority, matched_terms=("brightwave",), addressed=True,
-        reasons=("test",),
+        reasons=("test",), action=action, escalation=escalation, impersonation=impersonation,
     )
 
 

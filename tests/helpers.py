@@ -223,9 +223,15 @@ class DaemonProcess:
         self._reader.join(5)
 
     def stop(self, limit: float = 15) -> int:
-        """SIGTERM, and the exit code."""
+        """SIGTERM once the daemon has started (a signal during start-up, before its handlers
+        are in place, ends the process by the signal), and the exit code."""
         import signal
+        import time
 
+        deadline = time.monotonic() + limit
+        while (self.proc.poll() is None and time.monotonic() < deadline
+               and not any(e.get("event") == "started" for e in self.events)):
+            time.sleep(0.05)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(limit)

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from monitor.analysis import Analyzer, BrandTerms, score_priority
-from monitor.models import Intent, Priority, Sentiment
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis.analyzer import score_priority
+from monitor.models import Priority, Sentiment
 from tests.helpers import brandbot
 
 TERMS = BrandTerms(
@@ -23,20 +24,20 @@ def analyzer() -> Analyzer:
 
 
 @pytest.mark.parametrize(("text", "intent"), [
-    ("@BrightwaveHelp you charged me twice this month, I want a refund", Intent.BILLING),
+    ("@BrightwaveHelp you charged me twice this month, I want a refund", "billing"),
     ("@BrightwaveHelp no internet since 6am, whole street is down #brightwavedown",
-     Intent.OUTAGE),
-    ("@BrightwaveHelp my router order never arrived, courier says delivered", Intent.DELIVERY),
-    ("The Brightwave app crashes every time I open it after the update", Intent.BUG),
-    ("Locked out of my Brightwave account, password reset link never comes", Intent.ACCOUNT),
+     "outage"),
+    ("@BrightwaveHelp my router order never arrived, courier says delivered", "equipment"),
+    ("The Brightwave app crashes every time I open it after the update", "bug"),
+    ("Locked out of my Brightwave account, password reset link never comes", "account"),
     ("Trying to cancel my Brightwave contract for 3 weeks, they keep stalling",
-     Intent.CANCELLATION),
-    ("Does Brightwave support eSIM on the Pixel 9?", Intent.QUESTION),
+     "cancellation"),
+    ("Does Brightwave support eSIM on the Pixel 9?", "question"),
     ("Huge thanks to the Brightwave engineer who came out today, brilliant service!",
-     Intent.PRAISE),
+     "praise"),
 ])
-def test_intents(analyzer: Analyzer, text: str, intent: Intent) -> None:
-    assert analyzer.analyze(text).intent is intent
+def test_intents(analyzer: Analyzer, text: str, intent: str) -> None:
+    assert analyzer.analyze(text).intent == intent
 
 
 def test_complaints_are_told_from_praise_with_reasons(analyzer: Analyzer) -> None:

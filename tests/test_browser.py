@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cases import CaseRules, plan_page
-from monitor.models import AnalysedMention, Intent, Priority, Role
+from monitor.models import AnalysedMention, Priority, Role
 from monitor.settings import Settings
 from monitor.store import CaseContext, Plan, Store
 from responders.auth import hash_password
@@ -40,20 +40,20 @@ PASSWORD = "correct horse battery staple"
 
 POSTS = [
     ("1", "@BrightwaveHelp internet down since 6am in Leeds, working from home today. "
-          "This is the third time this month.", "dana", "x", Priority.URGENT, Intent.OUTAGE,
+          "This is the third time this month.", "dana", "x", Priority.URGENT, "outage",
      12_400),
     ("2", "Brightwave charged me twice for November. I want a refund before my rent goes "
-          "out on Friday.", "eli", "x", Priority.HIGH, Intent.BILLING, 310),
+          "out on Friday.", "eli", "x", Priority.HIGH, "billing", 310),
     ("3", "Is there a way to move my Brightwave contract to my new flat? Moving on the 3rd.",
-     "fay", "reddit", Priority.NORMAL, Intent.QUESTION, None),
+     "fay", "reddit", Priority.NORMAL, "question", None),
     ("4", f"brightwave {SCRIPT} {IMG} lol try and stop me", "mallory", "x", Priority.HIGH,
-     Intent.OTHER, 5),
+     "other", 5),
     ("5", "The Brightwave app logs me out every time I open it since the update.", "gus",
-     "mastodon", Priority.NORMAL, Intent.BUG, 820),
+     "mastodon", Priority.NORMAL, "bug", 820),
     ("6", "Router from Brightwave still not delivered, tracking says it was left with a "
-          "neighbour I don't have.", "hal", "bluesky", Priority.NORMAL, Intent.DELIVERY, 95),
+          "neighbour I don't have.", "hal", "bluesky", Priority.NORMAL, "equipment", 95),
     ("7", "Brightwave signal drops every evening around 8pm, unusable for calls.", "ivy", "x",
-     Priority.LOW, Intent.OUTAGE, 40),
+     Priority.LOW, "outage", 40),
 ]
 
 
@@ -76,7 +76,7 @@ intents = ["billing"]
 intents = ["outage"]
 
 [routing.teams.logistics]
-intents = ["delivery"]
+intents = ["equipment", "installation"]
 """
 SETTINGS = Settings.model_validate(tomllib.loads(CONFIG))
 RULES = CaseRules.from_settings(SETTINGS)

@@ -22,7 +22,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from monitor.cases import CaseKeeper, KeeperReport
+from monitor.case_clock import CaseKeeper, KeeperReport
 from monitor.daemon import build_case_keeper, build_pipeline
 from monitor.platforms import build_platform
 from monitor.poller import Poller
@@ -226,7 +226,7 @@ class Care:
 
     async def sla(self, case_id: int) -> str:
         """The case's SLA state as `cases list --json` computes it, now."""
-        from monitor.cases import SlaPolicy
+        from monitor.sla import SlaPolicy
 
         row = await self.case(case_id)
         return str(SlaPolicy.from_settings(self.settings).of_row(row, self.clock())["sla_state"])
@@ -338,7 +338,7 @@ async def test_a_legal_threat_escalates_and_notifies_once_from_the_daemon(
     assert "Case #1 escalated" in text and "solicitor" in text and "@kim" in text
     (case,) = _read(db_url(), lambda s: s.list_cases())
     assert (case["status"], case["priority"], case["team"]) == ("escalated", "urgent", "billing")
-    assert case["escalation"] == "escalation(solicitor)"
+    assert case["escalation"] == "escalation(legal); legal: solicitor"
 
     # restarted, and with another legal threat on the same case: still one notification
     with feed.open("a", encoding="utf-8") as f:
@@ -348,7 +348,7 @@ async def test_a_legal_threat_escalates_and_notifies_once_from_the_daemon(
     await run_once()
     assert len(webhook.received) == 1 and webhook.requests == 1
     (case,) = _read(db_url(), lambda s: s.list_cases())
-    assert case["escalation"] == "escalation(solicitor, ofcom)"
+    assert case["escalation"] == "escalation(legal); legal: solicitor, reporting you to, ofcom"
     (sent,) = _read(db_url(), lambda s: s.case_detail(case["id"])["notifications"])
     assert sent["sent_at"] is not None and sent["attempts"] == 1
 
@@ -427,6 +427,38 @@ async def test_an_outage_cluster_becomes_one_incident_with_every_post(
     assert incident_news.startswith(f"Incident #{incident['id']}: 5 customers reported an "
                                     "outage within 10 minutes")
     assert at_risk.startswith(f"Case #{incident['id']} is at risk")
+
+
+async def test_an_incident_takes_only_outage_replies_and_our_fix_post_resolves_it(
+        tmp_path: Path, db_url: Callable[..., str]) -> None:
+    async with Care(tmp_path, db_url()) as care:
+        for n, who in enumerate(["ann_b", "ben_c", "cat_d", "dev_e", "eve_f"]):
+            care.post(f"70{n}", who, f"@BrightwaveHelp no internet at all on {who.title()} "
+                                     "Street, brightwave is down", minutes=n)
+        # during the outage: share-price chatter, spam and a billing complaint
+        care.post("710", "markets", "Brightwave shares down 2% as analysts eye the outage, "
+                                    "report says", minutes=6)
+        care.post("711", "cryptobro", "Brightwave down? Turn £250 into £25,000 with our crypto "
+                                      "bot, results guaranteed, link in bio", minutes=7)
+        care.post("712", "gus_h", "@BrightwaveHelp you charged me twice for November, I want a "
+                                  "refund", minutes=8)
+        await care.listen(minutes=9)
+        (incident,) = [c for c in await care.cases() if c["kind"] == "incident"]
+        posts = await care.read(lambda s: s.case_detail(incident["id"])["mentions"])
+        assert sorted(p["author"] for p in posts) == ["ann_b", "ben_c", "cat_d", "dev_e",
+                                                      "eve_f"]
+        others = {c["author"]: c for c in await care.cases() if c["kind"] == "customer"
+                  and c["status"] != "closed"}
+        assert set(others) == {"gus_h"} and others["gus_h"]["intent"] == "billing"
+
+        care.post("720", "BrightwaveHelp", "Broadband is back up and running for everyone. "
+                                           "Sorry for the disruption this morning.", minutes=40)
+        care.post("721", "fay_i", "@BrightwaveHelp no internet here on Mill Road, is brightwave "
+                                  "down?", minutes=45)
+        await care.listen(minutes=46)
+        assert (await care.case(incident["id"]))["status"] == "resolved"
+        fay = [c for c in await care.cases() if c["author"] == "fay_i"]
+        assert len(fay) == 1 and fay[0]["kind"] == "customer"  # her own case, not the old one
 
 
 # --- SLAs -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.digest import Period, compile_digest
-from monitor.models import AnalysedMention, Author, Intent, Mention, Priority
+from monitor.models import AnalysedMention, Author, Mention, Priority
 from monitor.settings import Digest
 from monitor.store import Store
 from responders.mailer import send_digest
@@ -29,7 +29,7 @@ FIRST = {"urgent": timedelta(minutes=15), "high": timedelta(hours=1),
 
 def _post(n: int, hours: float, text: str, *, platform: str = "x", author: str = "",
           terms: tuple[str, ...] = ("brightwave",), sentiment: float = -0.6,
-          complaint: bool = True, intent: Intent = Intent.OUTAGE,
+          complaint: bool = True, intent: str = "outage",
           followers: int = 10) -> AnalysedMention:
     who = author or f"c{n}"
     m = Mention(platform=platform, native_id=str(n),
@@ -53,18 +53,18 @@ def db(db_url: Callable[..., str]) -> str:
         _post(2, 7.1, "brightwave down again, router rebooting", followers=45_000),
         _post(3, 7.2, "no internet brightwave router rebooting"),
         _post(4, 7.3, "brightwave outage, router rebooting all morning"),
-        _post(5, 20, "brightwave charged me twice", intent=Intent.BILLING),
+        _post(5, 20, "brightwave charged me twice", intent="billing"),
         _post(6, 30, "love brightwave fibre", sentiment=0.8, complaint=False,
-              intent=Intent.PRAISE),
+              intent="praise"),
         _post(7, 31, "tidalnet is slow too", terms=("competitor:Tidalnet",), sentiment=-0.3,
-              complaint=False, intent=Intent.OTHER, platform="reddit"),
+              complaint=False, intent="other", platform="reddit"),
         _post(8, 40, "tidalnet or brightwave?", terms=("brightwave", "competitor:Tidalnet"),
-              sentiment=0.0, complaint=False, intent=Intent.QUESTION, platform="reddit"),
+              sentiment=0.0, complaint=False, intent="question", platform="reddit"),
         # the period before: 4 posts
-        _post(11, -30, "brightwave bill wrong", intent=Intent.BILLING),
-        _post(12, -20, "brightwave price rise", intent=Intent.BILLING),
-        _post(13, -10, "brightwave ok", sentiment=0.0, complaint=False, intent=Intent.OTHER),
-        _post(14, -5, "brightwave fine", sentiment=0.4, complaint=False, intent=Intent.OTHER),
+        _post(11, -30, "brightwave bill wrong", intent="billing"),
+        _post(12, -20, "brightwave price rise", intent="billing"),
+        _post(13, -10, "brightwave ok", sentiment=0.0, complaint=False, intent="other"),
+        _post(14, -5, "brightwave fine", sentiment=0.4, complaint=False, intent="other"),
     ]
     store.ingest("s", None, posts, simple_planner, now=START)
     # Answer case of post 2 after 30 minutes, one reply, resolved after 5 hours, CSAT 4.

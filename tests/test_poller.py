@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitor.analysis import AnalysisPool, Analyzer
+from monitor.analysis import AnalysisPool, Analyzer, Post
 from monitor.cases import CaseRules
 from monitor.models import DraftSpec, Page
 from monitor.pipeline import Pipeline
@@ -258,7 +258,7 @@ async def test_a_dead_worker_costs_no_page() -> None:
     next goes to a new worker."""
     analyzer = Analyzer()
     pool = AnalysisPool(analyzer, 1)
-    posts = [(t, 100, 0) for t in FEED_TEXTS]
+    posts = [Post(t, 100) for t in FEED_TEXTS]
     try:
         expected = [analyzer.analyze(t, followers=100) for t in FEED_TEXTS]
         assert await pool.analyze(posts) == expected

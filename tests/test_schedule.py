@@ -58,7 +58,6 @@ def test_a_crisis_is_a_last_hour_far_above_the_hours_before() -> None:
 
 async def test_scheduler_sends_each_digest_and_crisis_alert_once_across_restarts(
         db_url) -> None:  # type: ignore[no-untyped-def]
-    from monitor.models import Intent
     from monitor.settings import Settings
     from monitor.store import AsyncStore, Store
     from responders.schedule import DigestScheduler
@@ -67,7 +66,7 @@ async def test_scheduler_sends_each_digest_and_crisis_alert_once_across_restarts
     now = MONDAY.replace(hour=8, minute=10)
     offset = (now - T0).total_seconds() / 60  # the factories count minutes from T0
     posts = [analysed(mention(str(i), "brightwave down", author=f"c{i}",
-                              minutes=offset - 55 + i), intent=Intent.OUTAGE)
+                              minutes=offset - 55 + i), intent="outage")
              for i in range(12)]
     db = db_url()
     store = Store(db)

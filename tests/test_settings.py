@@ -151,7 +151,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     text = example.read_text()
     models = [s.Settings, s.Brand, s.Voice, s.Routing, s.Team, s.Sla, s.Cases, s.Notify,
               s.Analysis, s.Publisher, s.Digest, s.Web, s.Storage, s.ReplaySource, s.XSource,
-              s.RedditSource, s.MastodonSource, s.BlueskySource, s.HackerNewsSource]
+              s.RedditSource, s.MastodonSource, s.BlueskySource, s.HackerNewsSource,
+              s.IntentConfig, s.EscalationKind]
     undocumented = sorted(
         key for model in models for key in _keys(model)
         if not re.search(rf"(^|\[|\.|#\s*|\s){re.escape(key)}(\s*=|\]|\.|\s)", text, re.M)

@@ -91,7 +91,7 @@ def test_deciding_twice_fails_clearly_and_audits_once(store: Store) -> None:
 
 def test_the_web_migration_fills_queue_keys_and_search_for_existing_drafts(
         db_url: Callable[..., str]) -> None:
-    from monitor.models import Intent, Priority
+    from monitor.models import Priority
     from monitor.store import QueueFilter
 
     old = Store(db_url("old"), migrate=False)
@@ -99,9 +99,9 @@ def test_the_web_migration_fills_queue_keys_and_search_for_existing_drafts(
     # Rows as the code of that schema wrote them (today's ingest needs today's schema).
     at = "2026-11-18T07:00:00.000000Z"
     for n, (platform, author, text, intent, priority, due) in enumerate([
-        ("x", "ann", "brightwave router on fire", Intent.OUTAGE, Priority.URGENT,
+        ("x", "ann", "brightwave router on fire", "outage", Priority.URGENT,
          "2026-11-18T07:15:00.000000Z"),
-        ("reddit", "bob", "brightwave billing mess", Intent.BILLING, Priority.LOW,
+        ("reddit", "bob", "brightwave billing mess", "billing", Priority.LOW,
          "2026-11-19T07:00:00.000000Z"),
     ], start=1):
         author_id = f"{platform}:{author}"
@@ -110,13 +110,13 @@ def test_the_web_migration_fills_queue_keys_and_search_for_existing_drafts(
                          (author_id, platform, author, author, at, at))
         old.conn.execute("INSERT INTO cases (id, author_id, platform, status, intent, priority, "
                          "opened_at, updated_at, sla_due_at) VALUES (?, ?, ?, 'open', ?, ?, ?, "
-                         "?, ?)", (n, author_id, platform, intent.value, priority.value, at, at,
+                         "?, ?)", (n, author_id, platform, intent, priority.value, at, at,
                                    due))
         old.conn.execute("INSERT INTO mentions (id, platform, native_id, author_id, text, "
                          "created_at, fetched_at, sentiment, is_complaint, intent, priority, "
                          "case_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'negative', 1, ?, ?, ?)",
                          (f"{platform}:{n}", platform, str(n), author_id, text, at, at,
-                          intent.value, priority.value, n))
+                          intent, priority.value, n))
         old.conn.execute("INSERT INTO drafts (case_id, mention_id, platform, text, "
                          "original_text, template, status, created_at) VALUES (?, ?, ?, 'Hi', "
                          "'Hi', 'default', 'pending', ?)", (n, f"{platform}:{n}", platform, at))
@@ -169,7 +169,7 @@ def test_drafts_carry_their_case_queue_keys_as_the_page_left_it(store: Store) ->
     left it: dana's reply draft was rejected, she writes again (a new draft on her stored
     case) and then angrily, which makes the case urgent after the draft was planned. A draft
     another writer inserts without keys still gets them from the trigger."""
-    from monitor.models import Intent, Priority
+    from monitor.models import Priority
 
     def keys() -> list[tuple[object, ...]]:
         rows = store.conn.execute(
@@ -181,18 +181,18 @@ def test_drafts_carry_their_case_queue_keys_as_the_page_left_it(store: Store) ->
         return [tuple(r) for r in rows]
 
     store.ingest("src", None, [
-        analysed(mention("1", "brightwave bill is wrong", minutes=0), intent=Intent.BILLING,
+        analysed(mention("1", "brightwave bill is wrong", minutes=0), intent="billing",
                  priority=Priority.NORMAL, compound=-0.3),
         analysed(mention("2", "brightwave router lost", author="ed", minutes=2),
-                 intent=Intent.DELIVERY, priority=Priority.HIGH, compound=0.2),
+                 intent="delivery", priority=Priority.HIGH, compound=0.2),
     ], simple_planner, now=T0)
     first = store.conn.execute("SELECT id FROM drafts WHERE mention_id = 'x:1'").fetchone()[0]
     store.decide_draft(first, approve=False, actor="ann", now=T0, reason="wrong tone")
     store.ingest("src", None, [
-        analysed(mention("3", "brightwave bill still wrong", minutes=5), intent=Intent.BILLING,
+        analysed(mention("3", "brightwave bill still wrong", minutes=5), intent="billing",
                  priority=Priority.NORMAL, compound=-0.3),
         analysed(mention("4", "brightwave THIRD TIME, cancelling", minutes=6),
-                 intent=Intent.BILLING, priority=Priority.URGENT, compound=-0.8),
+                 intent="billing", priority=Priority.URGENT, compound=-0.8),
     ], simple_planner, now=T0)
     rows = keys()
     assert [r[0] for r in rows] == ["x:2", "x:3"]

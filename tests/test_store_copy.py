@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.models import Intent, Role
+from monitor.models import Role
 from monitor.store import COPY_TABLES, QueueFilter, Store
 from tests.conftest import STORES, new_store_url
 from tests.factories import T0, analysed, mention, simple_planner
@@ -27,7 +27,7 @@ def _table(store: Store, table: str) -> list[tuple[object, ...]]:
 def _seed(url: str) -> None:
     store = Store(url)
     posts = [analysed(mention(str(i), f"brightwave is down again <b>#{i}</b> \x00 \u202e",
-                              author=f"c{i % 7}", minutes=i), intent=Intent.BILLING)
+                              author=f"c{i % 7}", minutes=i), intent="billing")
              for i in range(60)]
     store.ingest("x", "cursor-60", posts, simple_planner, now=T0)
     store.add_user("ann", Role.ADMIN, "hash", actor="cli", now=T0)

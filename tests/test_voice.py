@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.models import Author, Intent
-from responders.voice import Voice
+from monitor.models import Author
+from responders.voice import DEFAULT_TEMPLATES, Voice
 
 DANA = Author(platform="x", native_id="dana", handle="dana", display_name="Dana Kowalski")
 
 
 def test_default_templates_fit_every_platform_limit() -> None:
     voice = Voice(brand="Brightwave", sign_off="^Sam")
-    for intent in Intent:
+    for intent in DEFAULT_TEMPLATES["friendly"]:
         for platform in ("x", "bluesky", "mastodon", "reddit"):
             author = Author(platform=platform, native_id="a", handle="averyverylonghandle1234")
             rendered = voice.render(voice.template_for(intent), author=author,

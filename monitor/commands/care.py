@@ -7,16 +7,18 @@ import json
 from datetime import datetime
 from typing import Any
 
-from monitor.cases import SlaPolicy
+from monitor.cases import BY_HAND, case_facts
 from monitor.commands.common import EXIT_OK, UsageError, open_store, print_table
 from monitor.models import iso, utcnow
 from monitor.settings import Settings
+from monitor.sla import SlaPolicy
 from monitor.store import Store, StoreError, draft_fields
 
 CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
                "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
                "customer_effort", "kind", "sla_state", "sla_due", "csat", "escalation",
-               "replies_posted", "follow_up_due_at", "merged_into")
+               "escalation_reasons", "action", "reply_by_hand", "replies_posted",
+               "follow_up_due_at", "merged_into")
 
 
 def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,7 +51,7 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
 
 def _case_item(row: dict[str, Any], policy: SlaPolicy, now: datetime) -> dict[str, Any]:
     """A case row in the `cases list --json` shape, with its SLA state now."""
-    item = {**row, **policy.of_row(row, now)}
+    item = {**row, **policy.of_row(row, now), **case_facts(row)}
     return {k: item.get(k) for k in CASE_FIELDS}
 
 
@@ -117,6 +119,8 @@ def _print_case(detail: dict[str, Any]) -> None:
           f" · CSAT {c['csat'] if c['csat'] is not None else '-'}")
     if c["escalation"]:
         print(f"escalated: {c['escalation']}")
+    if c["platform"] in BY_HAND:
+        print(f"reply by hand: {c['platform']} has no reply API; answer from the post's link")
     if c["merged_into"]:
         print(f"merged into incident {c['merged_into']}")
     if c["follow_up_due_at"]:

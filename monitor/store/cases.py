@@ -12,7 +12,6 @@ from monitor.models import (
     CaseKind,
     CaseStatus,
     DraftSpec,
-    Intent,
     Mention,
     Priority,
     iso,
@@ -28,7 +27,7 @@ def case_from_row(row: sqlite3.Row) -> Case:
     """Build a Case from a `cases` row."""
     return Case(
         id=row["id"], author_id=row["author_id"], platform=row["platform"],
-        status=CaseStatus(row["status"]), intent=Intent(row["intent"]),
+        status=CaseStatus(row["status"]), intent=row["intent"],
         priority=Priority(row["priority"]), opened_at=parse_iso(row["opened_at"]),
         updated_at=parse_iso(row["updated_at"]), team=row["team"], assignee=row["assignee"],
         conversation_id=row["conversation_id"],
@@ -46,7 +45,7 @@ def case_values(case: Case) -> dict[str, Any]:
     """A Case as the columns of its `cases` row."""
     return {
         "id": case.id, "author_id": case.author_id, "platform": case.platform,
-        "status": case.status.value, "intent": case.intent.value,
+        "status": case.status.value, "intent": case.intent,
         "priority": case.priority.value, "team": case.team, "assignee": case.assignee,
         "conversation_id": case.conversation_id, "opened_at": iso(case.opened_at),
         "updated_at": iso(case.updated_at), "first_response_at": iso(case.first_response_at),

@@ -37,11 +37,19 @@ class DigestStore(StoreBase):
         hourly_negative: dict[str, int] = {}
         labels: dict[str, dict[str, int]] = {}
         names: dict[str, set[str]] = {}
-        for hour, label, platform, intent, complaint, terms, n in self.conn.execute(
-            "SELECT substr(created_at, 1, 13), sentiment, platform, intent, is_complaint, "
-            "matched_terms, count(*) FROM mentions INDEXED BY mentions_digest "
-            f"WHERE {self._PERIOD} GROUP BY 1, 2, 3, 4, 5, 6", (iso(start), iso(end)),
-        ):
+        actions: dict[str, int] = {}
+        escalations: dict[str, int] = {}
+        for hour, label, platform, intent, complaint, terms, action, escalation, n in (
+            self.conn.execute(
+                "SELECT substr(created_at, 1, 13), sentiment, platform, intent, is_complaint, "
+                "matched_terms, action, escalation, count(*) FROM mentions "
+                f"INDEXED BY mentions_digest WHERE {self._PERIOD} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                (iso(start), iso(end)))):
+            action = action or "unknown"
+            actions[action] = actions.get(action, 0) + n
+            if escalation and escalation != "[]":
+                for kind in json.loads(escalation):
+                    escalations[kind] = escalations.get(kind, 0) + n
             label = label or "neutral"
             row = by_day.setdefault(hour[:10], {"total": 0, "positive": 0, "neutral": 0,
                                                 "negative": 0})
@@ -62,7 +70,7 @@ class DigestStore(StoreBase):
         return {
             "total": sum(sentiment.values()), "by_day": by_day, "sentiment": sentiment,
             "labels": labels, "by_platform": platforms, "complaints_by_intent": complaints,
-            "hourly_negative": hourly_negative,
+            "hourly_negative": hourly_negative, "actions": actions, "escalations": escalations,
         }
 
     def digest_posts(self, start: datetime, end: datetime, *, where: str = "1 = 1",

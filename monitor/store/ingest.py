@@ -146,7 +146,7 @@ class IngestStore(MentionsStore, NotificationsStore):
                 cases = dict(context.cases) if context else {}
                 cases.update((c.id, c) for c in (*plan.new_cases, *plan.updated_cases))
                 self._write_drafts(plan.drafts, now, cases=cases, sentiment={
-                    i.mention.id: i.analysis.sentiment.label for i in new})
+                    i.mention.id: i.analysis.label for i in new})
             self._write_case_practice(plan, now)
             if advance_cursor:
                 conn.execute(
@@ -248,19 +248,22 @@ class IngestStore(MentionsStore, NotificationsStore):
         for item in new:
             m, a = item.mention, item.analysis
             rows.append((
-                m.id, m.platform, m.native_id, source, m.url, m.author.id, m.text, m.lang,
+                m.id, m.platform, m.native_id, source, m.url, m.author.id, m.text,
+                m.lang or a.lang,
                 iso(m.created_at), fetched, dumps(list(a.matched_terms)), m.in_reply_to,
                 m.conversation_id, dumps(m.metrics), a.sentiment.compound, a.sentiment.pos,
-                a.sentiment.neu, a.sentiment.neg, a.sentiment.label, int(a.complaint),
-                a.complaint_probability, a.intent.value, a.priority.value,
+                a.sentiment.neu, a.sentiment.neg, a.label, int(a.complaint),
+                a.complaint_probability, a.intent, a.priority.value,
                 dumps(list(a.reasons)), plan.case_of.get(m.id), dumps(m.raw),
+                a.action.value, dumps([k.value for k in a.escalation]), int(a.impersonation),
+                a.vader_label,
             ))
         self.conn.executemany(
             "INSERT INTO mentions (id, platform, native_id, source, url, author_id, text, lang, "
             "created_at, fetched_at, matched_terms, in_reply_to, conversation_id, metrics, "
             "compound, pos, neu, neg, sentiment, is_complaint, complaint_probability, intent, "
-            "priority, reasons, case_id, raw) VALUES "
-            f"({qmarks(26)})",
+            "priority, reasons, case_id, raw, action, escalation, impersonation, vader_label) "
+            f"VALUES ({qmarks(30)})",
             rows,
         )
 
@@ -277,7 +280,7 @@ class IngestStore(MentionsStore, NotificationsStore):
         for case_id, m, spec in drafts:
             case = cases.get(case_id)
             keys = ((PRIORITY_RANK.get(case.priority.value, 3), iso(case.sla_due_at) or "",
-                     case.intent.value, case.team) if case is not None
+                     case.intent, case.team) if case is not None
                     else (3, "", None, None))
             rows.append((case_id, m.id, m.platform, spec.text, spec.text, spec.template,
                          dumps(list(spec.flags)), stamp, *keys, sentiment.get(m.id)))

@@ -18,7 +18,7 @@ from monitor.store.errors import NotFound
 DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_id", "mention_text",
                 "mention_url", "author", "intent", "priority", "created_at", "flags", "team",
                 "sla_due_at", "decided_by", "decided_at", "reason", "posted_id", "kind",
-                "sla_state", "sla_due")
+                "sla_state", "sla_due", "action", "escalation")
 
 
 # A draft's place in the queue: (priority rank, SLA due time, draft id), most pressing first.
@@ -35,6 +35,7 @@ class QueueFilter:
     team: str | None = None
     sentiment: str | None = None
     flagged: bool | None = None
+    escalation: str | None = None  # an escalation kind: drafts of cases escalated for it
     search: str | None = None
 
 
@@ -69,6 +70,7 @@ DRAFT_SELECT = (
     "d.posted_at, d.error, d.kind, "
     "d.priority_rank, d.sla_due_at AS queue_due_at, d.sentiment, "
     "m.id AS mention_id, {post} AS mention_text, length(m.text) AS mention_length, "
+    "m.action, m.escalation, "
     "m.url AS mention_url, m.created_at AS mention_created_at, "
     "a.id AS author_id, a.handle AS author, a.display_name AS author_name, "
     "a.followers AS author_followers, c.intent, c.priority, c.team, c.sla_due_at, "
@@ -82,8 +84,10 @@ _QUEUE_ORDER_DESC = "d.priority_rank DESC, d.sla_due_at DESC, d.id DESC"
 
 
 def draft_dict(row: sqlite3.Row) -> dict[str, Any]:
+    """A draft row with its JSON columns decoded."""
     item = dict(row)
     item["flags"] = json.loads(item["flags"])
+    item["escalation"] = json.loads(item.get("escalation") or "[]")
     return item
 
 
@@ -117,6 +121,9 @@ def _queue_conditions(f: QueueFilter, *, postgres: bool = False
             clauses.append(f"d.{column} = ?")
             params.append(value)
             index = f"drafts_queue_{column}"
+    if f.escalation is not None:
+        clauses.append("d.case_id IN (SELECT id FROM cases WHERE escalation LIKE ?)")
+        params.append(f"%{f.escalation}%")
     if f.search is not None:
         query = search_query(f.search, postgres=postgres)
         if query is None:

@@ -389,6 +389,21 @@ MIGRATIONS: list[Migration] = [
     Migration("digest case index", ("""
         CREATE INDEX cases_opened ON cases(opened_at) WHERE merged_into IS NULL;
         """,)),
+    # Triage and escalation: what the team should do with each post (reply, acknowledge,
+    # monitor, spam), its escalation kinds (a JSON list), whether its author imitates the
+    # brand, and VADER's own label beside the brand-aware `sentiment`. Rows stored before
+    # have no action and VADER's label as their sentiment (read back as their vader_label).
+    # The digest's covering index takes the action and escalation, so its counts by them
+    # come from the same one scan.
+    Migration("triage", ("""
+        ALTER TABLE mentions ADD COLUMN action TEXT;
+        ALTER TABLE mentions ADD COLUMN escalation TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE mentions ADD COLUMN impersonation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE mentions ADD COLUMN vader_label TEXT;
+        DROP INDEX mentions_digest;
+        CREATE INDEX mentions_digest ON mentions(created_at, sentiment, platform, intent,
+            is_complaint, matched_terms, action, escalation);
+        """,)),
 ]
 
 

@@ -43,8 +43,10 @@ class TransferStore(StoreBase):
         queries = {
             "mentions": "SELECT m.id, m.platform, m.native_id, m.url, a.handle AS author, "
             "m.created_at, m.lang, m.text, m.sentiment, m.compound, m.is_complaint, m.intent, "
-            "m.priority, m.case_id, m.matched_terms, m.in_reply_to, m.conversation_id "
-            "FROM mentions m JOIN authors a ON a.id = m.author_id ORDER BY m.created_at, m.id",
+            "m.priority, m.case_id, m.matched_terms, m.in_reply_to, m.conversation_id, "
+            "m.action, m.escalation, m.impersonation, coalesce(m.vader_label, m.sentiment) "
+            "AS vader_label FROM mentions m JOIN authors a ON a.id = m.author_id "
+            "ORDER BY m.created_at, m.id",
             "cases": "SELECT c.id, c.kind, c.status, a.handle AS author, c.platform, c.intent, "
             "c.priority, c.team, c.opened_at, c.first_response_at, c.resolved_at, "
             "c.sla_due_at, c.mention_count, c.customer_effort, c.replies_posted, c.csat, "
@@ -56,6 +58,8 @@ class TransferStore(StoreBase):
             item = dict(row)
             if "matched_terms" in item:
                 item["matched_terms"] = json.loads(item["matched_terms"])
+                item["escalation"] = json.loads(item["escalation"])
+                item["impersonation"] = bool(item["impersonation"])
             yield item
 
     def load_rows(self, table: str, columns: Sequence[str],

@@ -14,8 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
-from monitor.cases import SlaPolicy
+from monitor.cases import case_facts
 from monitor.models import CaseStatus, DraftStatus
+from monitor.sla import SlaPolicy
 from monitor.store import AlreadyDecided, NotFound, Store, StoreError, draft_fields
 from responders.queue import NotPermitted, RuleBroken, approve, hand_off, reject
 from responders.web.sessions import json_error
@@ -155,12 +156,13 @@ async def queue_state(request: web.Request) -> web.Response:
 CASE_FIELDS = ("id", "kind", "status", "author", "author_id", "platform", "intent", "priority",
                "team", "opened_at", "first_response_at", "resolved_at", "sla_due_at",
                "sla_state", "sla_due", "mention_count", "customer_effort", "replies_posted",
-               "csat", "escalation", "follow_up_due_at", "merged_into", "pending_draft_id")
+               "csat", "escalation", "escalation_reasons", "action", "reply_by_hand",
+               "follow_up_due_at", "merged_into", "pending_draft_id")
 
 
 def _case_json(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
     policy = SlaPolicy.from_settings(request.app[SETTINGS_KEY])
-    item = {**row, **policy.of_row(row, now(request))}
+    item = {**row, **policy.of_row(row, now(request)), **case_facts(row)}
     return {k: item.get(k) for k in CASE_FIELDS}
 
 

@@ -15,9 +15,9 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from monitor.cases import AT_RISK_FRACTION
 from monitor.models import Priority, parse_iso
 from monitor.poller import SourceHealth, SourceState
+from monitor.sla import AT_RISK_FRACTION
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

@@ -11,10 +11,10 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 from pydantic_core import PydanticCustomError
 
-from monitor.cases import SlaPolicy
 from monitor.digest import Period, digest_for, render_html
-from monitor.models import REPLY_LIMITS, CaseStatus, DraftStatus, Intent, Priority, Role
+from monitor.models import REPLY_LIMITS, CaseStatus, DraftStatus, Escalation, Priority, Role
 from monitor.settings import parse_duration
+from monitor.sla import SlaPolicy
 from monitor.store import AlreadyDecided, NotFound, QueueFilter, StoreError
 from responders.auth import hash_password
 from responders.queue import NotPermitted, RuleBroken, approve, decide_many, hand_off, reject
@@ -26,6 +26,7 @@ from responders.web.state import (
     VOICE_KEY,
     flash,
     identity,
+    intents,
     now,
     render,
     store,
@@ -36,7 +37,8 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
 def _filters(request: web.Request) -> QueueFilter:
-    return params.queue_filter(request.query, teams=teams(request.app[SETTINGS_KEY]))
+    return params.queue_filter(request.query, teams=teams(request.app[SETTINGS_KEY]),
+                               intents=intents(request.app[SETTINGS_KEY]))
 
 
 def _queue_url(f: QueueFilter) -> str:
@@ -50,9 +52,11 @@ def _draft_url(draft_id: int, f: QueueFilter) -> str:
 
 
 def _options(request: web.Request) -> dict[str, Any]:
-    return {"platforms": params.FILTER_PLATFORMS, "intents": [i.value for i in Intent],
+    settings = request.app[SETTINGS_KEY]
+    return {"platforms": params.FILTER_PLATFORMS, "intents": intents(settings),
+            "escalations": [k.value for k in Escalation],
             "priorities": [p.value for p in Priority], "sentiments": params.SENTIMENTS,
-            "teams": teams(request.app[SETTINGS_KEY])}
+            "teams": teams(settings)}
 
 
 async def _text(request: web.Request, name: str, *, limit: int = 20_000) -> str:
@@ -92,7 +96,8 @@ async def bulk_decide(request: web.Request) -> web.StreamResponse:
     who = identity(request)
     form = await request.post()
     back = str(form.get("back", ""))
-    f = params.queue_filter(dict(parse_qsl(back)), teams=teams(request.app[SETTINGS_KEY]))
+    f = params.queue_filter(dict(parse_qsl(back)), teams=teams(request.app[SETTINGS_KEY]),
+                            intents=intents(request.app[SETTINGS_KEY]))
     if not who.can_decide:
         return await error_page(request, 403, f"{who.username} is a {who.role.value} and "
                                               "cannot decide drafts.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from monitor.models import PLATFORMS, Intent, Priority
+from monitor.models import PLATFORMS, Escalation, Priority
 from monitor.store import QueueFilter, QueueKey
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -13,7 +13,8 @@ FILTER_PLATFORMS = tuple(p for p in PLATFORMS if p != "replay")
 FLAGGED = {"yes": True, "no": False}
 
 
-def queue_filter(query: Mapping[str, str], *, teams: list[str]) -> QueueFilter:
+def queue_filter(query: Mapping[str, str], *, teams: list[str],
+                 intents: list[str]) -> QueueFilter:
     """The filter a query string asks for; unknown values are ignored, not trusted."""
 
     def pick(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
@@ -23,11 +24,12 @@ def queue_filter(query: Mapping[str, str], *, teams: list[str]) -> QueueFilter:
     search = " ".join(query.get("q", "").split())[:200] or None
     return QueueFilter(
         platform=pick("platform", FILTER_PLATFORMS),
-        intent=pick("intent", [i.value for i in Intent]),
+        intent=pick("intent", intents),
         priority=pick("priority", [p.value for p in Priority]),
         team=pick("team", teams),
         sentiment=pick("sentiment", SENTIMENTS),
         flagged=FLAGGED.get(query.get("flagged", "")),
+        escalation=pick("escalation", [k.value for k in Escalation]),
         search=search,
     )
 
@@ -35,7 +37,7 @@ def queue_filter(query: Mapping[str, str], *, teams: list[str]) -> QueueFilter:
 def filter_params(f: QueueFilter) -> dict[str, str]:
     """The query-string form of a filter (only what is set)."""
     out = {"platform": f.platform, "intent": f.intent, "priority": f.priority, "team": f.team,
-           "sentiment": f.sentiment, "q": f.search,
+           "sentiment": f.sentiment, "escalation": f.escalation, "q": f.search,
            "flagged": None if f.flagged is None else ("yes" if f.flagged else "no")}
     return {k: v for k, v in out.items() if v}
 

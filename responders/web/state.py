@@ -82,7 +82,16 @@ def now(request: web.Request) -> datetime:
 
 def teams(settings: Settings) -> list[str]:
     """Every team a case can be routed or handed to."""
-    return sorted({settings.routing.default_team, *settings.routing.teams})
+    from monitor.cases import CaseRules
+
+    rules = CaseRules.from_settings(settings)
+    return sorted({settings.routing.default_team, *settings.routing.teams,
+                   *rules.intent_teams.values(), *rules.escalation_teams.values()})
+
+
+def intents(settings: Settings) -> list[str]:
+    """Every intent a post can have under this brand's industry pack."""
+    return list(settings.intent_names())
 
 
 async def render(request: web.Request, template: str, *, status: int = 200,

@@ -1,0 +1,182 @@
+"""How well analysis judges posts, on the hand-labelled sets in the repository.
+
+    python -m bench.quality            figures per labelled set (action, intent, escalation,
+                                       spam, brand-aware sentiment, language)
+    python -m bench.quality --errors   and the posts it got wrong
+
+The sets: `tests/data/packs/<pack>.jsonl` (120 posts per industry pack),
+`tests/data/streams/banking-dev` (a 260-post bank stream), and the demo's annotations
+(`config/samples/demo-annotations.jsonl`). `tests/data/streams/banking-holdout` is kept for
+measuring: tune nothing on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monitor.analysis import Analyzer, BrandTerms, Post
+from monitor.analysis.escalation import EscalationRules
+from monitor.models import Analysis
+from monitor.packs import load_pack
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKS = ROOT / "tests" / "data" / "packs"
+STREAMS = ROOT / "tests" / "data" / "streams"
+DEMO = ROOT / "config" / "samples"
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A post and what a person decided about it."""
+
+    text: str
+    handle: str | None
+    display_name: str | None
+    followers: int | None
+    lang: str | None
+    label: dict[str, Any]
+
+
+def analyzer_for(brand: dict[str, Any], industry: str) -> Analyzer:
+    """An analyzer for a brand described as in a `[brand]` table."""
+    handles = [h for hs in brand.get("handles", {}).values() for h in hs]
+    competitors = brand.get("competitors", {})
+    if isinstance(competitors, list):  # the pack sets name competitors only
+        competitors = {c: [c.lower()] for c in competitors}
+    terms = BrandTerms(name=brand["name"], keywords=tuple(brand.get("keywords", ())),
+                       hashtags=tuple(brand.get("hashtags", ())), handles=tuple(handles),
+                       exclude=tuple(brand.get("exclude", ())),
+                       competitors=tuple((n, tuple(w)) for n, w in competitors.items()))
+    pack = load_pack(industry)
+    return Analyzer(terms, pack=pack, escalation=EscalationRules(regulators=pack.regulators))
+
+
+def pack_set(pack: str) -> tuple[Analyzer, list[Labelled]]:
+    """A pack's labelled posts and an analyzer for its brand."""
+    brands = tomllib.loads((PACKS / "brands.toml").read_text(encoding="utf-8"))
+    rows = [json.loads(line) for line in (PACKS / f"{pack}.jsonl").open(encoding="utf-8")]
+    posts = [Labelled(r["text"], r.get("author"), r.get("author_name"), None, None, r)
+             for r in rows]
+    return analyzer_for(brands[pack], pack), posts
+
+
+def stream_set(name: str) -> tuple[Analyzer, list[Labelled]]:
+    """A labelled stream (replay JSONL, labels beside it) and an analyzer for its brand."""
+    folder = STREAMS / name
+    brand = tomllib.loads((folder / "brand.toml").read_text(encoding="utf-8"))["brand"]
+    posts = [json.loads(line) for line in (folder / "stream.jsonl").open(encoding="utf-8")]
+    labels = [json.loads(line) for line in (folder / "labels.jsonl").open(encoding="utf-8")]
+    return analyzer_for(brand, brand.get("industry", "telecom")), [
+        Labelled(p["text"], p["author"], p.get("author_name"), p.get("author_followers"),
+                 p.get("lang"), lab) for p, lab in zip(posts, labels, strict=True)]
+
+
+def demo_set() -> tuple[Analyzer, list[Labelled]]:
+    """The demo's posts with their annotations, and the demo brand's analyzer."""
+    config = tomllib.loads((ROOT / "config" / "demo.toml").read_text(encoding="utf-8"))
+    posts = [json.loads(line) for line in (DEMO / "demo-mentions.jsonl").open(encoding="utf-8")]
+    labels = [json.loads(line)
+              for line in (DEMO / "demo-annotations.jsonl").open(encoding="utf-8")]
+    return analyzer_for(config["brand"], config["brand"].get("industry", "telecom")), [
+        Labelled(p["text"], p["author"], p.get("author_name"), p.get("author_followers"),
+                 p.get("lang"), lab) for p, lab in zip(posts, labels, strict=True)]
+
+
+def analyse(analyzer: Analyzer, posts: Iterable[Labelled]) -> list[Analysis]:
+    """The analyzer's verdict on each post."""
+    return [analyzer.analyze_post(Post(p.text, p.followers, 0, p.handle, p.display_name,
+                                       p.lang)) for p in posts]
+
+
+def macro_f1(gold: Sequence[str], predicted: Sequence[str],
+             classes: Iterable[str] | None = None) -> float:
+    """The mean F1 over `classes` (default: every gold class)."""
+    scores = []
+    for c in sorted(set(classes) if classes is not None else set(gold)):
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == c and p == c)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != c and p == c)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == c and p != c)
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def figures(posts: Sequence[Labelled], found: Sequence[Analysis]) -> dict[str, float]:
+    """Action macro-F1, spam recall, escalation precision and recall (post level, any kind
+    right), intent macro-F1 on posts needing a reply, sentiment macro-F1, language accuracy."""
+    gold_action = [p.label["action"] for p in posts]
+    action = [a.action.value for a in found]
+    esc_gold = [set(p.label.get("escalation", [])) for p in posts]
+    esc = [{k.value for k in a.escalation} for a in found]
+    tp = sum(1 for g, f in zip(esc_gold, esc, strict=True) if g and g & f)
+    predicted = sum(1 for f in esc if f)
+    actual = sum(1 for g in esc_gold if g)
+    reply = [i for i, p in enumerate(posts) if p.label["action"] == "reply"]
+    spam = [i for i, g in enumerate(gold_action) if g == "spam"]
+    langs = [(p.label.get("lang"), a.lang or "en") for p, a in zip(posts, found, strict=True)
+             if p.label.get("lang") not in (None, "und")]
+    return {
+        "posts": len(posts),
+        "action_macro_f1": macro_f1(gold_action, action),
+        "action_accuracy": sum(g == a for g, a in zip(gold_action, action, strict=True))
+        / len(posts),
+        "spam_recall": sum(action[i] == "spam" for i in spam) / len(spam) if spam else 1.0,
+        "escalation_precision": tp / predicted if predicted else 1.0,
+        "escalation_recall": tp / actual if actual else 1.0,
+        "intent_macro_f1": macro_f1([posts[i].label["intent"] for i in reply],
+                                    [found[i].intent for i in reply]),
+        "sentiment_macro_f1": macro_f1([p.label["sentiment"] for p in posts],
+                                       [a.label for a in found]),
+        "language_accuracy": sum(g == f for g, f in langs) / len(langs) if langs else 1.0,
+    }
+
+
+def sets() -> dict[str, tuple[Analyzer, list[Labelled]]]:
+    """Every labelled set but the held-out stream."""
+    out = {f"pack:{name}": pack_set(name) for name in
+           ("telecom", "airline", "banking", "retail", "software")}
+    out["stream:banking-dev"] = stream_set("banking-dev")
+    out["demo"] = demo_set()
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the figures per set (and, with --errors, the posts judged wrong)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
+    parser.add_argument("--errors", action="store_true", help="list the posts judged wrong")
+    parser.add_argument("--only", help="one set, e.g. pack:airline or demo")
+    parser.add_argument("--holdout", action="store_true",
+                        help="measure the held-out bank stream (figures only, never --errors)")
+    args = parser.parse_args(argv)
+    chosen = sets()
+    if args.holdout:
+        chosen = {"stream:banking-holdout": stream_set("banking-holdout")}
+        args.errors = False
+    for name, (analyzer, posts) in chosen.items():
+        if args.only and name != args.only:
+            continue
+        found = analyse(analyzer, posts)
+        print(name + ": " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                      for k, v in figures(posts, found).items()))
+        if args.errors:
+            for post, a in zip(posts, found, strict=True):
+                lab = post.label
+                wrong = [f"action {lab['action']}->{a.action.value}"
+                         if lab["action"] != a.action.value else "",
+                         f"intent {lab['intent']}->{a.intent}"
+                         if lab["action"] == "reply" and lab["intent"] != a.intent else "",
+                         f"esc {lab.get('escalation')}->{[k.value for k in a.escalation]}"
+                         if set(lab.get("escalation", [])) != {k.value for k in a.escalation}
+                         else ""]
+                if any(wrong):
+                    print("   ", "; ".join(w for w in wrong if w), "|", post.text[:140])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

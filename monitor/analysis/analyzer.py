@@ -1,0 +1,317 @@
+"""The analyzer: everything analysis concludes about one post, and the reasons for each."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from monitor.analysis.escalation import EscalationRules, customer_voice
+from monitor.analysis.intents import IntentScore, IntentScorer
+from monitor.analysis.language import detect_language
+from monitor.analysis.sentiment import brand_label, sarcastic
+from monitor.analysis.terms import BrandTerms, Lexicon
+from monitor.analysis.triage import Impersonation, Signals, decide_action, spam_signals
+from monitor.complaint_model import ComplaintModel
+from monitor.models import (
+    OTHER,
+    PRAISE,
+    QUESTION,
+    Action,
+    Analysis,
+    Escalation,
+    Mention,
+    Priority,
+    Sentiment,
+)
+from monitor.packs import Pack, load_pack
+
+# Analysis reads at most this much of a post (the whole text is stored): VADER's negation
+# and idiom checks are quadratic, and a long post says what it is about early on.
+ANALYSED_CHARS = 4_000
+# An intent score at which a question is about that intent ("how do I cancel my contract")
+# rather than a plain information question ("does it support eSIM?").
+STRONG_INTENT = 2.0
+
+QUESTION_START = re.compile(
+    r"^(?:@\w+\s+)*(?:how|what|when|where|why|who|which|does|do|is|are|can|could|will|would|"
+    r"should|any ?one|anybody|has|have|¿|qu[eé]|como|cómo|pourquoi|comment|est-ce|wie|warum|"
+    r"kann|czy|jak|dlaczego)\b", re.IGNORECASE)
+_REQUEST = Lexicon([
+    "please", "pls", "plz", "can you", "could you", "would you", "help me", "need help",
+    "check my dm", "check your dm", "check dm", "dm me", "call me", "ring me", "get back to me",
+    "sort this", "sort it", "any update", "any news", "still waiting", "waiting for",
+    "chasing", "reply to", "respond to", "contact me", "look into", "por favor", "ayuda",
+    "s'il vous plaît", "svp", "aidez", "bitte", "hilfe", "ajuda", "proszę", "pomocy",
+])
+_PRAISE = Lexicon([
+    "thank*", "thx", "ty", "cheers", "love", "loving", "great", "brilliant", "amazing",
+    "excellent", "awesome", "well done", "kudos", "shout out", "shoutout", "impressed",
+    "best", "fantastic", "superb", "legend*", "hero*", "top marks", "10/10", "five stars",
+    "5 stars", "credit where", "props to", "spot on", "grateful", "appreciate*", "lovely",
+    "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
+    "genial", "génial", "super", "świetn*", "ótimo",
+])
+_NEWS = Lexicon([
+    "share price", "shares", "stock", "ftse", "nasdaq", "nyse", "dividend", "investors",
+    "analysts", "earnings", "revenue", "profit", "profits", "pre-tax", "quarterly",
+    "half-year", "results", "q1", "q2", "q3", "q4", "ceo", "chief executive", "announces",
+    "announced", "to close", "job cuts", "job losses", "jobs at risk", "fined", "fine of",
+    "acquisition", "acquire", "merger", "takeover bid", "according to", "report says",
+    "reports", "reported", "breaking", "press release", "spokesperson", "said in a statement",
+    "market share", "valuation", "ipo", "hiring", "we're hiring", "vacancy", "vacancies",
+    "job opening", "apply now", "#jobs", "careers", "podcast", "episode", "webinar",
+])
+_ADVICE = re.compile(
+    r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
+    r"email|message|dm|ask|go|switch|complain|chat)|try (?:ringing|calling|the|their|them)|"
+    r"ring them|call them|contact them|complain to them|get on to them|tell them|ask them|"
+    r"i'd (?:ring|call|go|just)|i would (?:ring|call|go|just)|worked for me|did it for me|"
+    r"mate\b|hun\b|op\b)", re.IGNORECASE)
+_FIRST_PERSON_PROBLEM = re.compile(
+    r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
+    re.IGNORECASE)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you'll|mate|op|hun)\b", re.IGNORECASE)
+_LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+)+")
+_ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U0001F494"
+                          "\U0001F612\U0001F644\u274C]")
+
+
+_CREDENTIALS = re.compile(
+    r"card number|card details|expiry|3[- ]digit|cvv|security code|passcode|\bpin\b|one[- ]time|"
+    r"\botp\b|verify (?:here|your)|verification|recover(?:ed|y)?|whatsapp|telegram|t\.me/|wa\.me/",
+    re.IGNORECASE)
+
+
+def _is_news(text: str, *, voice: bool, first_person: bool) -> bool:
+    """News, markets, jobs or commentary rather than a customer speaking: news words with no
+    customer voice, or several of them (a reporter may write "the bank told me")."""
+    found = _NEWS.find(text)
+    return bool(found) and (not voice or (len(found) >= 2 and not first_person))
+_SHOUTING = re.compile(r"\b[A-Z]{4,}\b")
+
+
+def score_priority(
+    *,
+    complaint: bool,
+    question: bool,
+    compound: float,
+    shouting: bool,
+    addressed: bool,
+    followers: int | None,
+    repeat_contacts: int,
+    escalations: Sequence[str],
+    high_reach: int = 10_000,
+) -> tuple[Priority, tuple[str, ...]]:
+    """Priority from escalation, anger, reach, repeat contact and whether we were addressed."""
+    if escalations:
+        return Priority.URGENT, (f"priority:escalation({', '.join(escalations)})",)
+    points = 2 if complaint else 1 if question else 0
+    reasons: list[str] = []
+    if points:
+        if compound <= -0.6 or shouting:
+            points += 1
+            reasons.append("priority:angry")
+        if addressed:
+            points += 1
+            reasons.append("priority:addressed-brand")
+        if followers is not None and followers >= high_reach * 10:
+            points += 2
+            reasons.append(f"priority:reach({followers})")
+        elif followers is not None and followers >= high_reach:
+            points += 1
+            reasons.append(f"priority:reach({followers})")
+        if repeat_contacts >= 2:
+            points += 1
+            reasons.append(f"priority:repeat-contact({repeat_contacts})")
+    if points >= 5:
+        return Priority.URGENT, tuple(reasons)
+    if points >= 3:
+        return Priority.HIGH, tuple(reasons)
+    if points >= 1:
+        return Priority.NORMAL, tuple(reasons)
+    return Priority.LOW, tuple(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """What analysis needs of a mention (small, so it travels to a worker process cheaply)."""
+
+    text: str
+    followers: int | None = None
+    repeat_contacts: int = 0
+    handle: str | None = None
+    display_name: str | None = None
+    lang: str | None = None
+
+    @classmethod
+    def of(cls, mention: Mention, *, repeat_contacts: int = 0) -> Post:
+        """The facts of a mention that analysis reads."""
+        return cls(mention.text, mention.author.followers, repeat_contacts,
+                   mention.author.handle, mention.author.display_name, mention.lang)
+
+
+class Analyzer:
+    """Scores posts for one brand: VADER, the complaint model, the brand's terms, its
+    industry pack, and the escalation rules, each compiled once."""
+
+    def __init__(
+        self,
+        terms: BrandTerms | None = None,
+        *,
+        pack: Pack | None = None,
+        escalation: EscalationRules | None = None,
+        model: ComplaintModel | None = None,
+        complaint_threshold: float | None = None,
+        high_reach: int = 10_000,
+    ) -> None:
+        terms = terms or BrandTerms()
+        self.matcher = terms.matcher()
+        self.has_terms = bool(terms.keywords or terms.hashtags or terms.handles)
+        self.pack = pack or load_pack("telecom")
+        self.intents = IntentScorer(self.pack)
+        self.customer = Lexicon(self.pack.customer_terms)
+        self.escalation = escalation or EscalationRules(regulators=self.pack.regulators)
+        # The brand named as a name: a name of several words in any case ("kestrel bank"),
+        # a one-word name as written in the config ("Kestrel", not the bird "kestrel").
+        name = terms.name.strip()
+        self._brand_name = (None if not name else re.compile(
+            r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.IGNORECASE if " " in name else 0))
+        names = [re.escape(k) for k in (*terms.keywords, terms.name) if k]
+        # "<brand> down?", "is <brand> app down": an outage in any pack that has one
+        self._brand_down = re.compile(
+            r"(?<!\w)(?:" + "|".join(names) + r")(?:'s)?\s+(?:\w+\s+)?(?:is\s+|still\s+)?"
+            r"(?:down|offline|not working|broken)\b", re.IGNORECASE) if names else None
+        self.impersonation = Impersonation(terms.handles, brand=terms.name)
+        self.vader = SentimentIntensityAnalyzer()
+        self.model = model or ComplaintModel.load()
+        self.threshold = complaint_threshold
+        self.high_reach = high_reach
+
+    def sentiment(self, text: str) -> Sentiment:
+        """VADER's scores for the text."""
+        s = self.vader.polarity_scores(text[:ANALYSED_CHARS])
+        return Sentiment(compound=s["compound"], pos=s["pos"], neu=s["neu"], neg=s["neg"])
+
+    def analyze(self, text: str, *, followers: int | None = None, repeat_contacts: int = 0,
+                handle: str | None = None, display_name: str | None = None,
+                lang: str | None = None) -> Analysis:
+        """Everything analysis concludes about one post."""
+        return self.analyze_post(Post(text, followers, repeat_contacts, handle, display_name,
+                                      lang))
+
+    def analyze_post(self, post: Post) -> Analysis:
+        """Everything analysis concludes about one post (see `Post`)."""
+        text = post.text[:ANALYSED_CHARS]
+        sentiment = self.sentiment(text)
+        score = self.model.predict(text, sentiment)
+        complaint = (score.probability >= self.threshold if self.threshold is not None
+                     else score.is_complaint)
+        matched = self.matcher.matched(text)
+        addressed = self.matcher.addresses_brand(text)
+        own = self.matcher.is_own(post.handle)
+        imitation = None if own else self.impersonation.check(post.handle, post.display_name)
+        found = [] if own or imitation else self.escalation.detect(text, addressed=addressed)
+        kinds = tuple(kind for kind, _ in found)
+        stripped = text.strip()
+        question = "?" in stripped or QUESTION_START.match(stripped) is not None
+        sarcasm = sarcastic(text, complaint_probability=score.probability)
+        complaint = complaint or sarcasm is not None
+        scored = self.intents.score(text)
+        if (self.pack.outage_intent and self._brand_down is not None
+                and self._brand_down.search(text)
+                and (scored.intent is None or scored.score < 1.5)):
+            scored = IntentScore(self.pack.outage_intent, 1.5, ("brand is down",))
+        voice = customer_voice(text, addressed=addressed)
+        lang = post.lang or detect_language(text)
+        first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
+        praise = (sentiment.compound > -0.05 and sarcasm is None
+                  and _PRAISE.search(text) is not None)
+        leading = _LEADING_HANDLES.match(text)
+        to_others = (leading is not None and not addressed
+                     and not any(self.matcher.is_own(h) for h in leading[0].split("@") if h))
+        competitor = any(t.startswith("competitor:") for t in matched)
+        brand_named = any(not t.startswith("competitor:") for t in matched)
+        signals = Signals(
+            own_account=own, impersonation=imitation, spam=spam_signals(text),
+            escalated=bool(kinds), addressed=addressed,
+            about_brand=(not self.has_terms or addressed or scored.intent is not None
+                         or any(t[0] in "#@" for t in matched) or question
+                         or (self._brand_name is not None
+                             and self._brand_name.search(text) is not None)
+                         or self.customer.search(text) is not None),
+            competitor_only=competitor and not addressed and not (
+                brand_named and complaint and _FIRST_PERSON_PROBLEM.search(text) is not None),
+            advice_to_others=(to_others or _SECOND_PERSON.search(text) is not None)
+            and _ADVICE.search(text) is not None and not first_person,
+            news=_is_news(text, voice=voice, first_person=first_person),
+            complaint=complaint, sarcasm=sarcasm is not None, question=question,
+            request=_REQUEST.search(text) is not None,
+            praise=praise,
+            strong_praise=praise and sentiment.compound >= 0.5 and score.probability < 0.8,
+            negative=sentiment.compound <= -0.05 or _ANGRY_EMOJI.search(text) is not None,
+            foreign=lang not in (None, "en"),
+            first_person=first_person,
+        )
+        action, rule = decide_action(signals)
+        if action is Action.SPAM:
+            intent = OTHER
+        elif action is Action.ACKNOWLEDGE:
+            intent = PRAISE
+        elif question and not complaint and action is Action.REPLY and (
+                scored.intent is None or scored.score < STRONG_INTENT):
+            intent = QUESTION  # asking about something, with no problem to name
+        elif scored.intent is not None:
+            intent = scored.intent
+        elif question and action is Action.REPLY:
+            intent = QUESTION
+        else:
+            intent = OTHER
+        if action is Action.SPAM and to_others and (imitation or _CREDENTIALS.search(text)):
+            # an imitation of us, or a post fishing for codes and card numbers, aimed at a
+            # customer: a threat to them, though it gets no reply itself
+            kinds = (Escalation.SECURITY,)
+            found = [(Escalation.SECURITY, ["impersonation" if imitation else "credentials"])]
+        elif action not in (Action.REPLY, Action.ACKNOWLEDGE):
+            kinds = ()
+        priority, priority_reasons = score_priority(
+            complaint=complaint, question=question and action is Action.REPLY,
+            compound=sentiment.compound, shouting=_SHOUTING.search(text) is not None,
+            addressed=addressed, followers=post.followers, repeat_contacts=post.repeat_contacts,
+            escalations=[k.value for k in kinds], high_reach=self.high_reach,
+        )
+        spec = self.pack.intents.get(intent)
+        if (action is Action.REPLY and spec is not None and spec.priority is not None
+                and spec.priority.rank < priority.rank):
+            priority = spec.priority
+            priority_reasons += (f"priority:intent({intent})",)
+        label = brand_label(vader_label=sentiment.label, compound=sentiment.compound,
+                            action=action, complaint=complaint, sarcasm=sarcasm is not None,
+                            escalated=bool(kinds), question=question)
+        reasons = [f"action:{action.value}({rule})",
+                   f"sentiment:{label}(vader {sentiment.label} {sentiment.compound:+.2f})"]
+        if sarcasm:
+            reasons.append(f"sarcasm({sarcasm})")
+        reasons.append(("complaint" if complaint else "not-complaint")
+                       + f"(p={score.probability:.2f})")
+        reasons += [f"complaint:{r}" for r in score.reasons]
+        reasons.append(f"intent:{intent}"
+                       + (f"({', '.join(scored.reasons)})" if intent == scored.intent else ""))
+        reasons += [f"escalation:{kind.value}({', '.join(terms[:3])})" for kind, terms in found
+                    if kind in kinds]
+        reasons += priority_reasons
+        return Analysis(
+            sentiment=sentiment, complaint=complaint,
+            complaint_probability=round(score.probability, 4), intent=intent,
+            priority=priority, matched_terms=matched, addressed=addressed,
+            reasons=tuple(reasons), action=action, escalation=kinds,
+            impersonation=imitation is not None, brand_label=label,
+            lang=lang,
+        )
+
+    def analyze_mention(self, mention: Mention, *, repeat_contacts: int = 0) -> Analysis:
+        """Analyse a stored-to-be mention, using its author's reach."""
+        return self.analyze_post(Post.of(mention, repeat_contacts=repeat_contacts))
+

@@ -1,0 +1,85 @@
+"""How the author feels about the brand: VADER's label corrected by what the post does.
+
+VADER scores words; a complaint in neutral words ("flight delayed 3 hours") is still
+negative, and thanks for a fee ("Thanks @Bank for charging me £25. Love that for me") is
+sarcasm. `compound` stays VADER's and `vader_label` keeps its label; `label` is this one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.analysis.terms import Lexicon
+from monitor.models import Action
+
+_SARCASM_PHRASES = Lexicon([
+    "love that for me", "thanks for nothing", "cheers for nothing", "thanks a lot",
+    "just what i needed", "exactly what i needed", "what a joke", "said no one ever",
+    "said nobody ever", "10/10 would not", "would not recommend", "nothing says",
+    "truly inspired", "what a time to be alive", "slow clap", "well played", "bravo",
+    "great job", "good job", "nice one", "way to go", "thanks so much for ruining",
+    "love how", "love it when", "gotta love", "got to love", "you've got to love",
+    "so glad i", "what a treat", "masterclass in", "living the dream", "top notch",
+    "stellar work", "shoutout to", "shout out to", "genius",
+])
+_SARCASM_MARKS = re.compile(r"🙃|🙄|😒|🤡|👏\s*👏|/s\b|\bsmh\b|\blol\b|😂", re.IGNORECASE)
+_POSITIVE_OPENER = Lexicon([
+    "thanks", "thank you", "thx", "cheers", "love", "loving", "great", "brilliant", "amazing",
+    "fantastic", "wonderful", "perfect", "excellent", "awesome", "nice", "lovely", "superb",
+    "congrats", "congratulations", "impressive", "fab", "outstanding",
+])
+_BAD_EVENT = Lexicon([
+    "fee", "fees", "charg*", "overdrawn", "delay*", "cancelled", "canceled", "cancelling",
+    "lost", "losing", "down again", "is down", "declined", "broke", "broken", "ruin*",
+    "again", "waiting", "on hold", "still no", "no refund", "no signal", "no internet",
+    "stranded", "missed", "late", "rejected", "locked out", "crash*", "twice", "double",
+    "outage", "not working", "nothing works", "frozen", "hours", "days", "weeks", "nobody",
+    "down", "gone", "dead", "not loading", "nothing loading", "fallen over",
+    "no one", "never", "1p", "penalty", "interest", "price rise", "price increase",
+    "hike", "useless", "worst",
+])
+_RESOLVED = Lexicon([
+    "fixed", "sorted", "resolved", "quick", "quickly", "back up", "working again",
+    "works again", "appreciate", "helpful", "great service", "so fast", "straight away",
+    "sorted it", "refunded", "got it back", "back online", "no problem", "no problems",
+    "no issues", "not one", "never had", "never once",
+])
+
+
+def sarcastic(text: str, *, complaint_probability: float) -> str | None:
+    """The cue that makes the post sarcastic praise, or None."""
+    phrase = _SARCASM_PHRASES.search(text)
+    if phrase and (phrase in ("love that for me", "thanks for nothing", "cheers for nothing",
+                              "said no one ever", "said nobody ever", "10/10 would not")
+                   or _BAD_EVENT.search(text)):
+        return phrase
+    opener = _POSITIVE_OPENER.search(text)
+    if opener is None:
+        return None
+    bad = _BAD_EVENT.search(text)
+    if bad is None or _RESOLVED.search(text):
+        return None
+    if _SARCASM_MARKS.search(text) or complaint_probability >= 0.35:
+        return f"{opener} + {bad}"
+    return None
+
+
+def brand_label(*, vader_label: str, compound: float, action: Action, complaint: bool,
+                sarcasm: bool, escalated: bool, question: bool) -> str:
+    """The brand-aware label (see the module docstring)."""
+    if action is Action.SPAM:
+        return "neutral"
+    if sarcasm:
+        return "negative"
+    if action is Action.ACKNOWLEDGE:
+        return "positive"
+    if action is Action.MONITOR:
+        # news, commentary and other people's talk: only strong feeling counts
+        return vader_label if abs(compound) >= 0.6 else "neutral"
+    if complaint:
+        return "negative"
+    if escalated:
+        return "negative"
+    if action is Action.REPLY and question:
+        return vader_label if abs(compound) >= 0.5 else "neutral"
+    return vader_label

@@ -1,0 +1,293 @@
+"""Judgment: triage, escalation, impersonators, industry packs and brand-aware sentiment.
+
+The labelled sets under tests/data were written by hand for these tests, one per industry
+pack plus a bank's stream and the demo's annotations (`python -m bench.quality` prints every
+figure and, with --errors, the posts judged wrong). The floors below sit a little under
+what analysis measures today, so a change that makes judgment worse fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.quality import analyse, demo_set, figures, pack_set, stream_set
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis.triage import Impersonation, skeleton
+from monitor.cases import CaseRules, plan_page
+from monitor.models import Action, AnalysedMention, DraftSpec, Escalation
+from monitor.settings import ConfigError, Settings, load_settings
+from monitor.store import Store
+from tests.factories import T0, mention
+from tests.helpers import brandbot
+
+BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
+                  hashtags=("kestrelbank",), handles=("KestrelBank", "KestrelBankHelp"),
+                  competitors=(("Norvale", ("norvale",)),))
+
+
+@pytest.fixture(scope="module")
+def bank() -> Analyzer:
+    from monitor.packs import load_pack
+
+    return Analyzer(BANK, pack=load_pack("banking"))
+
+
+# --- escalation: three phrasings each, and the false friends -----------------------------------
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("@KestrelBankHelp the cash machine outside your Leeds branch is sparking", "safety"),
+    ("@KestrelBank card reader you sent me got so hot it melted the plastic on my desk",
+     "safety"),
+    ("There's smoke coming out of the ATM at Kestrel Bank on High St, someone call them",
+     "safety"),
+    ("@KestrelBank a ceiling tile came down in your Harrogate branch, nearly hit a woman",
+     "safety"),
+    ("@KestrelBank I've spoken to a solicitor and I'm taking you to small claims", "legal"),
+    ("Kestrel Bank ignored me for 8 weeks so I've taken it to the Financial Ombudsman",
+     "legal"),
+    ("@KestrelBankHelp my lawyer will be in touch about the mis-sold loan", "legal"),
+    ("@KestrelBankHelp there are 3 payments on my card I didn't make, £780 gone", "security"),
+    ("Someone changed the phone number on my Kestrel Bank account, it wasn't me, "
+     "can't log in", "security"),
+    ("@KestrelBank a man rang pretending to be you and I gave them the code. Please help",
+     "security"),
+    ("@KestrelBankHelp how do I close my late mum's account? She passed away in May",
+     "vulnerable"),
+    ("@KestrelBank I lost my job and can't afford these overdraft fees, I'm at breaking point",
+     "vulnerable"),
+    ("@KestrelBankHelp my husband died last month and our joint account is frozen",
+     "vulnerable"),
+])
+def test_escalation_kinds_in_several_phrasings(bank: Analyzer, text: str, kind: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation(kind) in a.escalation, a.reasons
+    assert a.action is Action.REPLY and a.priority.value == "urgent"
+    assert any(r.startswith(f"escalation:{kind}(") for r in a.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "@KestrelBank please fire the account manager who lost my paperwork",
+    "no such thing as an emergency takeoff lol, anyway Kestrel Bank app is slow",
+    "the new Kestrel Bank savings rate is fire 🔥",
+    "Kestrel Bank's app update is killing it, love the new budgets",
+    "I'd kill for a Kestrel Bank branch that opens on Saturdays",
+    "legally obliged to tell you I love the Kestrel Bank app",
+    "Kestrel Bank fined £4m by the regulator over complaint handling, report says",
+    "my phone died while I was on hold to Kestrel Bank, brilliant",
+])
+def test_false_friends_do_not_escalate(bank: Analyzer, text: str) -> None:
+    assert bank.analyze(text).escalation == ()
+
+
+def test_escalation_does_not_wait_on_the_complaint_model() -> None:
+    acme = Analyzer(BrandTerms(name="Acme", keywords=("acme",), handles=("acmebar",)))
+    a = acme.analyze("@acmebar your heater caught fire in my kitchen. My lawyer will be in "
+                     "touch, I will sue")
+    assert {Escalation.SAFETY, Escalation.LEGAL} <= set(a.escalation)
+    assert a.action is Action.REPLY and a.priority.value == "urgent" and a.needs_case
+
+
+# --- impersonators and spam --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("handle", "name"), [
+    ("KestrelBankHeIp_", None), ("Kestre1BankHelp", None), ("kestrelbank_support", None),
+    ("KestreIBank0fficial", None), ("helpdesk_uk_4411", "Kestrel Bank Care 24/7"),
+    ("kestrel-bank-help.bsky.social", None),
+])
+def test_impersonators_are_spam(bank: Analyzer, handle: str, name: str | None) -> None:
+    a = bank.analyze("@dana_k so sorry about this, DM us on WhatsApp with your card number "
+                     "and we'll refund you today", handle=handle, display_name=name)
+    assert a.action is Action.SPAM and a.impersonation, a.reasons
+    assert any("impersonation" in r for r in a.reasons)
+
+
+def test_the_brand_and_ordinary_customers_are_not_impersonators() -> None:
+    check = Impersonation(["KestrelBank", "KestrelBankHelp"], brand="Kestrel Bank")
+    assert check.check("KestrelBankHelp", "Kestrel Bank Help") is None
+    assert check.check("dana_k", "Dana Kestrel") is None
+    assert check.check("kestrelbank_sucks", None) is None
+    assert skeleton("KestreIBankHeIp_") == skeleton("KestrelBank")
+
+
+def test_our_own_posts_are_monitored_not_answered(bank: Analyzer) -> None:
+    a = bank.analyze("@dana_k sorry about that Dana, please DM us and we'll sort it ^JT",
+                     handle="KestrelBankHelp")
+    assert a.action is Action.MONITOR and not a.escalation
+
+
+@pytest.mark.parametrize("text", [
+    "🚀 Kestrel Bank customers: turn £250 into £25,000 with our AI crypto bot, results "
+    "guaranteed, link in bio",
+    "Turned down by Kestrel Bank? Instant cash loans, no credit checks, DM now 💸 #kestrelbank",
+    "@jo_b I lost £9k too and a recovery expert got it all back, contact him on WhatsApp "
+    "+44 7700 900123",
+])
+def test_spam(bank: Analyzer, text: str) -> None:
+    assert bank.analyze(text).action is Action.SPAM
+
+
+# --- triage and intents ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "action"), [
+    ("Not one problem with Kestrel Bank in ten years, couldn't have been more helpful today",
+     Action.ACKNOWLEDGE),
+    ("@KestrelBankHelp can you please check my DM, thanks", Action.REPLY),
+    ("why has nobody answered my complaint from 3 weeks ago? @KestrelBank", Action.REPLY),
+    ("Thanks @KestrelBank for charging me £25 for being 1p overdrawn. Love that for me",
+     Action.REPLY),
+    ("Kestrel Bank shares up 3% after results beat analysts' forecasts", Action.MONITOR),
+    ("Saw a kestrel hovering over the motorway verge this morning, gorgeous bird",
+     Action.MONITOR),
+])
+def test_actions(bank: Analyzer, text: str, action: Action) -> None:
+    assert bank.analyze(text).action is action
+
+
+def test_sarcasm_is_negative_about_the_brand(bank: Analyzer) -> None:
+    a = bank.analyze("Thanks @KestrelBank for charging me £25 for being 1p overdrawn. "
+                     "Love that for me")
+    assert a.label == "negative" and a.vader_label == "positive"
+    assert any(r.startswith("sarcasm(") for r in a.reasons)
+
+
+def test_leaving_and_a_cancelled_flight_never_share_an_intent() -> None:
+    from monitor.packs import load_pack
+
+    air = Analyzer(BrandTerms(name="Skylark Air", keywords=("skylark air",),
+                              handles=("SkylarkAir",)), pack=load_pack("airline"))
+    tele = Analyzer(BrandTerms(name="Brightwave", keywords=("brightwave",),
+                               handles=("BrightwaveHelp",)))
+    cancelled = air.analyze("@SkylarkAir you cancelled my flight to Malaga two hours before "
+                            "boarding")
+    leaving = tele.analyze("@BrightwaveHelp I want to cancel my contract, how do I leave?")
+    assert cancelled.intent == "flight_cancelled" and leaving.intent == "cancellation"
+    assert any("term" in r or "example" in r for r in cancelled.reasons if "intent:" in r)
+
+
+# --- the labelled sets -------------------------------------------------------------------------
+
+FLOORS = {
+    "telecom": (0.72, 0.50, 0.65), "airline": (0.70, 0.50, 0.58),
+    "banking": (0.72, 0.55, 0.62), "retail": (0.60, 0.45, 0.60),
+    "software": (0.68, 0.40, 0.65),
+}
+
+
+@pytest.mark.parametrize("pack", sorted(FLOORS))
+def test_each_pack_judges_its_labelled_posts(pack: str) -> None:
+    analyzer, posts = pack_set(pack)
+    got = figures(posts, analyse(analyzer, posts))
+    action, intent, sentiment = FLOORS[pack]
+    assert got["action_macro_f1"] >= action, got
+    assert got["intent_macro_f1"] >= intent, got
+    assert got["sentiment_macro_f1"] >= sentiment, got
+    assert got["escalation_recall"] >= 0.5 and got["escalation_precision"] >= 0.55, got
+
+
+def test_the_bank_stream_and_the_demo() -> None:
+    for (analyzer, posts), floor in ((stream_set("banking-dev"), 0.65), (demo_set(), 0.5)):
+        got = figures(posts, analyse(analyzer, posts))
+        assert got["action_macro_f1"] >= floor, got
+        assert got["language_accuracy"] >= 0.95, got
+
+
+def test_demo_annotations_cover_every_demo_post() -> None:
+    root = Path(__file__).resolve().parents[1] / "config" / "samples"
+    posts = [json.loads(line) for line in (root / "demo-mentions.jsonl").open()]
+    notes = [json.loads(line) for line in (root / "demo-annotations.jsonl").open()]
+    assert [(p["platform"], p["id"]) for p in posts] == [(n["platform"], n["id"]) for n in notes]
+    assert {n["action"] for n in notes} <= {a.value for a in Action}
+
+
+# --- cases: only what needs a reply ------------------------------------------------------------
+
+def _plan(store: Store, items: list[AnalysedMention], rules: CaseRules) -> None:
+    def planner(new: list[AnalysedMention], context: object) -> object:
+        return plan_page(new, context, rules=rules,  # type: ignore[arg-type]
+                         drafter=lambda c, m, a: DraftSpec(text="Hi", template="default"))
+    store.ingest("s", None, items, planner, now=T0)  # type: ignore[arg-type]
+
+
+def test_spam_and_monitor_posts_open_no_case_and_hacker_news_is_answered_by_hand(
+        tmp_path: Path, bank: Analyzer) -> None:
+    rules = CaseRules.from_settings(Settings.model_validate(
+        {"brand": {"name": "Kestrel Bank", "keywords": ["kestrel bank"], "industry": "banking",
+                   "handles": {"x": ["KestrelBank"]}},
+         "escalation": {"security": {"team": "fraud"}}}))
+    posts = [
+        mention("1", "Kestrel Bank shares up 3% after results beat forecasts", author="news"),
+        mention("2", "Turn £250 into £25,000 with our crypto bot, link in bio #kestrelbank",
+                author="bot"),
+        mention("3", "@KestrelBank 3 payments I didn't make on my card, £780 gone",
+                author="dana"),
+        mention("4", "Kestrel Bank's online banking has been down all morning, anyone else?",
+                author="hn_user", platform="hackernews"),
+    ]
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    try:
+        _plan(store, [AnalysedMention(m, bank.analyze_mention(m)) for m in posts], rules)
+        cases = {c["author"]: c for c in store.list_cases()}
+        assert set(cases) == {"dana", "hn_user"}
+        assert cases["dana"]["team"] == "fraud" and cases["dana"]["status"] == "escalated"
+        drafts = store.list_drafts(status="pending")
+        assert [d["author"] for d in drafts] == ["dana"]
+    finally:
+        store.close()
+
+
+def test_an_impersonator_replying_to_a_customer_escalates_their_case_once(
+        tmp_path: Path, bank: Analyzer) -> None:
+    rules = CaseRules.from_settings(Settings.model_validate(
+        {"brand": {"name": "Kestrel Bank", "keywords": ["kestrel bank"], "industry": "banking",
+                   "handles": {"x": ["KestrelBank"]}}}))
+    complaint = mention("10", "@KestrelBank my card was declined twice today, what's going on?",
+                        author="dana")
+    fake = mention("11", "@dana so sorry! DM us on WhatsApp with your card number to fix it",
+                   author="KestreIBankHelp", in_reply_to="10", conversation_id="10")
+    store = Store(f"sqlite:///{tmp_path / 'i.db'}")
+    try:
+        _plan(store, [AnalysedMention(complaint, bank.analyze_mention(complaint))], rules)
+        _plan(store, [AnalysedMention(fake, bank.analyze_mention(fake))], rules)
+        (case,) = store.list_cases()
+        assert case["author"] == "dana" and case["status"] == "escalated"
+        assert "imitating us" in case["escalation"] and "security" in case["escalation"]
+        detail = store.case_detail(case["id"])
+        assert [n["reason"] for n in detail["notifications"]] == ["impersonator"]
+    finally:
+        store.close()
+
+
+# --- configuration and the command line --------------------------------------------------------
+
+def test_routing_names_intents_of_the_chosen_pack(tmp_path: Path) -> None:
+    config = tmp_path / "b.toml"
+    config.write_text('[brand]\nname = "K"\nkeywords = ["k"]\nindustry = "airline"\n'
+                      '[routing.teams.billing]\nintents = ["billing"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={})
+    assert "routing.teams.billing.intents" in str(caught.value)
+    assert "'billing'" in str(caught.value) and "airline" in str(caught.value)
+    config.write_text('[brand]\nname = "K"\nkeywords = ["k"]\nindustry = "airline"\n'
+                      '[intents.billing]\nterms = ["invoice"]\n'
+                      '[routing.teams.billing]\nintents = ["billing", "refund"]\n')
+    assert "billing" in load_settings(config, environ={}).intent_names()
+
+
+def test_analyze_with_a_config_uses_its_pack_handles_and_terms(tmp_path: Path) -> None:
+    config = tmp_path / "bank.toml"
+    config.write_text('[brand]\nname = "Kestrel Bank"\nkeywords = ["kestrel bank"]\n'
+                      'industry = "banking"\n[brand.handles]\nx = ["KestrelBank"]\n'
+                      '[escalation.safety]\nterms = ["card reader fizzing"]\n')
+    posts = ["@KestrelBank there are payments on my card I didn't make",
+             "@KestrelBank the card reader fizzing again when I plug it in",
+             "¿Por qué me habéis cobrado dos veces la comisión? @KestrelBank"]
+    result = brandbot("--config", str(config), "analyze", stdin="\n".join(posts) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"action", "escalation", "impersonation", "vader_label", "lang"} <= set(rows[0])
+    assert rows[0]["escalation"] == ["security"] and rows[0]["intent"] == "fraud"
+    assert rows[1]["escalation"] == ["safety"]
+    assert rows[2]["lang"] == "es" and rows[2]["action"] == "reply"
