@@ -120,8 +120,14 @@ def figures(posts: Sequence[Labelled], found: Sequence[Analysis]) -> dict[str, f
     spam = [i for i, g in enumerate(gold_action) if g == "spam"]
     langs = [(p.label.get("lang"), a.lang or "en") for p, a in zip(posts, found, strict=True)
              if p.label.get("lang") not in (None, "und")]
+    needs = [i for i, g in enumerate(gold_action) if g == "reply"]
+    other = [i for i, g in enumerate(gold_action) if g in ("monitor", "spam")]
     return {
         "posts": len(posts),
+        # the share of posts needing a reply that open a case, and of the rest that do
+        "case_for_reply": sum(found[i].needs_case for i in needs) / len(needs) if needs else 1.0,
+        "case_for_monitor_spam": (sum(found[i].needs_case for i in other) / len(other)
+                                  if other else 0.0),
         "action_macro_f1": macro_f1(gold_action, action),
         "action_accuracy": sum(g == a for g, a in zip(gold_action, action, strict=True))
         / len(posts),

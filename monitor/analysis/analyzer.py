@@ -63,6 +63,7 @@ _NEWS = Lexicon([
     "reports", "reported", "breaking", "press release", "spokesperson", "said in a statement",
     "market share", "valuation", "ipo", "hiring", "we're hiring", "vacancy", "vacancies",
     "job opening", "apply now", "#jobs", "careers", "podcast", "episode", "webinar",
+    "recall", "recalls", "recalled", "full story", "told to", "regulator", "watchdog",
 ])
 _ADVICE = re.compile(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
@@ -254,6 +255,8 @@ class Analyzer:
             negative=sentiment.compound <= -0.05 or _ANGRY_EMOJI.search(text) is not None,
             foreign=lang not in (None, "en"),
             first_person=first_person,
+            tagged=any(t.startswith("#") for t in matched), voice=voice,
+            problem=scored.intent is not None,
         )
         action, rule = decide_action(signals)
         if action is Action.SPAM:

@@ -28,7 +28,9 @@ _SUFFIX_WORDS = ("help", "helps", "helpdesk", "desk", "support", "care", "cares"
                  "team", "service", "services", "customer", "customers", "cs", "uk", "us",
                  "hq", "247", "24x7", "24hrs", "24hr", "online", "assist", "assistance",
                  "info", "global", "verify", "secure", "security", "refund", "refunds",
-                 "claim", "claims", "resolution", "live", "chat")
+                 "claim", "claims", "resolution", "live", "chat", "ayuda", "soporte",
+                 "oficial", "ofic", "aide", "hilfe", "kundenservice", "atendimento",
+                 "suporte", "pomoc", "wsparcie", "assistance", "sav")
 
 
 def _affixes(fold: bool) -> re.Pattern[str]:
@@ -95,8 +97,11 @@ class Impersonation:
                 continue
             shape = skeleton(name)
             for target in self.skeletons:
-                if shape == target or (len(target) >= 6
-                                       and _distance(shape, target, 1) <= 1):
+                if shape == target or (len(target) >= 6 and (
+                        _distance(shape, target, 1) <= 1
+                        # the brand's name without its last word: "SkylarkCare"
+                        or (len(shape) >= 6 and target.startswith(shape)
+                            and len(shape) >= 0.7 * len(target)))):
                     return f"{what} '{name}' looks like '{target}'"
         return None
 
@@ -123,7 +128,17 @@ _STRONG_SPAM = Lexicon([
     "sign-up bonus", "exclusive bonus", "exclusive signup", "removes restrictions",
     "ignore all previous instructions", "ignore previous instructions", "admin mode",
     "money mule", "receiving a payment", "kindly fill", "fill this form", "earn £*",
-    "earn $*", "£* free", "$* free",
+    "earn $*", "£* free", "$* free", "giving away", "free flights", "follow back",
+    "followforfollow", "followback", "#followback", "real followers", "get followers",
+    "seed phrase", "24 words", "verify wallet", "verify your wallet", "buy backlinks",
+    "free shipping worldwide", "90% off", "gift card", "you've been selected",
+    "selected to win", "held at our depot", "confirm delivery details", "payment failed",
+    "update billing details", "confirm payment details", "will be cancelled unless",
+    "re-activate now", "reactivate now", "avoid disconnection", "learn how", "dm me to learn",
+    "robot de trading", "gagnez", "zarabiaj", "link w bio", "lien en bio", "enlace en bio",
+    "you may be owed", "no-obligation", "50% off for life", "recovered mine",
+    "cheap accounts", "send your card number", "envíe su número de tarjeta",
+    "datos bancarios", "coordonnées bancaires", "usuario y contraseña", "bank login",
 ])
 _SOFT_SPAM = Lexicon([
     "crypto", "bitcoin", "btc", "ethereum", "eth", "usdt", "binance", "nft", "web3",
@@ -145,6 +160,12 @@ _REPORTING = re.compile(
 _URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|biz|xyz|io|co|info|top|site|"
                   r"online|click|link|ru|cn)\b/?", re.IGNORECASE)
 _PHONE = re.compile(r"\+\d[\d ()-]{8,}\d")
+# a link to a made-up official-sounding site: "brand-account-secure.com/login"
+_LOOKALIKE_LINK = re.compile(
+    r"\b[\w-]*-(?:secure|verify|verification|login|account|confirm|claim|claims|refund|"
+    r"restore|support|help|billing|pay|payment|parcel|delivery|redeliver|bags|rewards|"
+    r"compensation|eu261|care|bonus)[\w-]*\.(?:com|co|info|net|org|app|help|online|site|"
+    r"xyz|top|uk|biz|shop)\b", re.IGNORECASE)
 
 
 def spam_signals(text: str) -> tuple[float, list[str]]:
@@ -153,8 +174,11 @@ def spam_signals(text: str) -> tuple[float, list[str]]:
     score = 0.0
     strong = _STRONG_SPAM.find(text)
     if strong:
-        score += 2.0
+        score += 2.0 + 0.5 * (len(strong) - 1)
         reasons += [f"'{t}'" for t in strong[:2]]
+    if _LOOKALIKE_LINK.search(text):
+        score += 1.5
+        reasons.append("look-alike link")
     soft = _SOFT_SPAM.find(text)
     if soft:
         score += 0.6 * min(len(soft), 3)
@@ -200,6 +224,9 @@ class Signals:
     negative: bool = False
     foreign: bool = False  # not in English: the complaint model cannot read it
     first_person: bool = False  # speaks of their own problem (my, I've been, ...)
+    tagged: bool = False  # uses one of the brand's hashtags
+    voice: bool = False  # speaks for the author (I, my, we) or to the brand
+    problem: bool = False  # the words of one of the pack's intents are there
 
 
 def decide_action(s: Signals) -> tuple[Action, str]:
@@ -225,14 +252,18 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "complaint (sarcasm)"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
-    if s.complaint:
+    if s.complaint and (s.addressed or s.voice or s.question or s.tagged):
         return Action.REPLY, "complaint"
+    if s.complaint:
+        return Action.MONITOR, "commentary: not addressed to us, no problem of the author's"
     if s.question:
         return Action.REPLY, "question"
     if s.request:
         return Action.REPLY, "request"
     if s.praise:
         return Action.ACKNOWLEDGE, "praise or thanks"
+    if s.foreign and s.problem:
+        return Action.REPLY, "a problem, in another language"
     if s.addressed and (s.negative or s.foreign):
         return Action.REPLY, "to us, unhappy or in another language"
     if s.negative and s.first_person:
