@@ -530,6 +530,8 @@ def summary(settings: Settings) -> list[str]:
         state = "" if source.enabled else " (disabled)"
         lines.append(f"source {source.key}: {source.platform} every "
                      f"{int(source.interval.total_seconds())}s{state}")
-    teams = [settings.routing.default_team, *settings.routing.teams]
+    lines.append(f"industry: {brand.industry} ({len(settings.intent_names())} intents)")
+    teams = [settings.routing.default_team, *settings.routing.teams,
+             *(kind.team for kind in settings.escalation.values() if kind.team)]
     lines.append(f"teams: {', '.join(dict.fromkeys(teams))}")
     return lines

@@ -256,7 +256,7 @@ class Analyzer:
             foreign=lang not in (None, "en"),
             first_person=first_person,
             tagged=any(t.startswith("#") for t in matched), voice=voice,
-            problem=scored.intent is not None,
+            problem=scored.intent is not None, angry=sentiment.compound <= -0.3,
         )
         action, rule = decide_action(signals)
         if action is Action.SPAM:

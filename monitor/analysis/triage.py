@@ -227,6 +227,7 @@ class Signals:
     tagged: bool = False  # uses one of the brand's hashtags
     voice: bool = False  # speaks for the author (I, my, we) or to the brand
     problem: bool = False  # the words of one of the pack's intents are there
+    angry: bool = False  # clearly unhappy (VADER compound at most -0.3)
 
 
 def decide_action(s: Signals) -> tuple[Action, str]:
@@ -252,7 +253,8 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "complaint (sarcasm)"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
-    if s.complaint and (s.addressed or s.voice or s.question or s.tagged):
+    if s.complaint and (s.addressed or s.voice or s.question or s.tagged
+                        or (s.problem and s.angry)):
         return Action.REPLY, "complaint"
     if s.complaint:
         return Action.MONITOR, "commentary: not addressed to us, no problem of the author's"
