@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
-from monitor.analysis.terms import Lexicon, term_regex
+from monitor.analysis.terms import Lexicon
 from monitor.models import Escalation
 
 DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
@@ -157,15 +156,6 @@ def customer_voice(text: str, *, addressed: bool) -> bool:
     return addressed or _VOICE.search(text) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class KindRule:
-    """One escalation kind's terms and false friends, compiled."""
-
-    kind: Escalation
-    terms: Lexicon
-    exclude: re.Pattern[str] | None
-
-
 class EscalationRules:
     """Finds the escalation kinds a post carries, and the terms that decided each."""
 
@@ -173,25 +163,30 @@ class EscalationRules:
                  extra_exclude: Mapping[str, Sequence[str]] | None = None,
                  regulators: Iterable[str] = ()) -> None:
         extra_terms, extra_exclude = extra_terms or {}, extra_exclude or {}
-        self.rules: list[KindRule] = []
+        terms: list[tuple[str, str]] = []
+        excludes: list[tuple[str, str]] = []
         for kind in Escalation:
-            terms = [*DEFAULT_TERMS[kind], *extra_terms.get(kind.value, ())]
+            words = [*DEFAULT_TERMS[kind], *extra_terms.get(kind.value, ())]
             if kind is Escalation.LEGAL:
-                terms += list(regulators)
-            exclude = [*DEFAULT_EXCLUDE[kind], *extra_exclude.get(kind.value, ())]
-            pattern = re.compile("|".join(f"(?<![\\w@#]){term_regex(t)}(?!\\w)"
-                                          for t in exclude), re.IGNORECASE) if exclude else None
-            self.rules.append(KindRule(kind, Lexicon(terms), pattern))
+                words += list(regulators)
+            terms += [(t, kind.value) for t in words]
+            excludes += [(t, kind.value) for t in
+                         (*DEFAULT_EXCLUDE[kind], *extra_exclude.get(kind.value, ()))]
+        self.terms = Lexicon([t for t, _ in terms], labels=[k for _, k in terms])
+        # each kind's false friends, kept apart so one kind's does not hide another's words
+        self.excludes = {kind.value: Lexicon([t for t, k in excludes if k == kind.value])
+                         for kind in Escalation}
 
     def detect(self, text: str, *, addressed: bool) -> list[tuple[Escalation, list[str]]]:
-        """The kinds present, each with the terms found (false friends removed first)."""
+        """The kinds present, each with the words found (false friends left out first)."""
         voice = customer_voice(text, addressed=addressed)
         found: list[tuple[Escalation, list[str]]] = []
-        for rule in self.rules:
-            if rule.kind in NEEDS_VOICE and not voice:
+        candidates = self.terms.find_labelled(text)
+        for kind in Escalation:
+            if kind.value not in candidates or (kind in NEEDS_VOICE and not voice):
                 continue
-            body = rule.exclude.sub(" ", text) if rule.exclude is not None else text
-            terms = rule.terms.find(body)
-            if terms:
-                found.append((rule.kind, terms))
+            words = self.terms.find_labelled(text, skip=self.excludes[kind.value].covered(text)
+                                             ).get(kind.value, [])
+            if words:
+                found.append((kind, words))
         return found

@@ -60,7 +60,8 @@ class IntentScorer:
 
     def __init__(self, pack: Pack) -> None:
         self.pack = pack
-        self._lexicons = {n: Lexicon(s.terms) for n, s in pack.intents.items() if s.terms}
+        pairs = [(t, n) for n, spec in pack.intents.items() for t in spec.terms]
+        self._lexicon = Lexicon([t for t, _ in pairs], labels=[n for _, n in pairs])
         docs = [(n, i, content_words(text)) for n, s in pack.intents.items()
                 for i, text in enumerate(s.examples, 1)]
         frequency: dict[str, int] = {}
@@ -82,13 +83,11 @@ class IntentScorer:
         skip = set(exclude)
         points: dict[str, float] = {}
         why: dict[str, list[str]] = {}
-        for name, lexicon in self._lexicons.items():
+        for name, found in self._lexicon.find_labelled(text).items():
             if name in skip:
                 continue
-            found = lexicon.find(text)
-            if found:
-                points[name] = sum(1.5 if " " in t else 1.0 for t in found)
-                why[name] = [f"term '{t}'" for t in found[:3]]
+            points[name] = sum(1.5 if " " in t else 1.0 for t in found)
+            why[name] = [f"term '{t}'" for t in found[:3]]
         words = content_words(text)
         if words:
             dots: dict[int, tuple[_Example, float]] = {}

@@ -1,61 +1,153 @@
 """Term lists as people write them, compiled once: the brand's own terms and the lexicons of
 packs and escalation kinds.
 
-A term is a word or phrase matched case-insensitively on word boundaries; `*` at the end of a
-word matches any ending ("refund*" finds "refunded"), and spaces match any run of spaces.
+A term is a word or phrase matched case-insensitively, word by word: `*` at the end of a word
+matches any ending ("refund*" finds "refunded"), and the words of a phrase may be separated by
+any spaces. A @handle or #hashtag is one word, so "brand" does not match "#brand".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+
+# A token is a word (with its inner apostrophes), a @handle or #hashtag, or one other
+# character; the text and the terms are split alike, so terms match on token boundaries.
+_TOKEN = re.compile(r"[@#]?\w+(?:'\w+)*|[^\w\s]")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+
+# (token, matches any token starting with it)
+_Part = tuple[str, bool]
+_Span = tuple[str, int, int]
 
 
-def term_regex(term: str) -> str:
-    """The regular expression for one term (see the module docstring)."""
-    words = []
-    for word in term.strip().split():
-        wild = word.endswith("*")
-        body = re.escape(word.rstrip("*"))
-        words.append(body + (r"\w*" if wild else ""))
-    return r"\s+".join(words)
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    spans: tuple[_Span, ...]  # each token, lower-cased, with where it starts and ends
+    words: frozenset[str]  # the distinct tokens
+    heads: frozenset[str]  # their first three letters
+
+
+@lru_cache(maxsize=64)
+def _tokens(text: str) -> _Tokens:
+    """The text split into tokens. Cached: analysis asks a dozen term lists about one post."""
+    spans = tuple((m.group().lower(), m.start(), m.end())
+                  for m in _TOKEN.finditer(text.translate(_QUOTES)))
+    words = frozenset(t for t, _, _ in spans)
+    return _Tokens(spans, words, frozenset(w[:3] for w in words))
+
+
+def _parts(term: str) -> tuple[_Part, ...]:
+    parts: list[_Part] = []
+    for word in term.lower().translate(_QUOTES).split():
+        wild = word.endswith("*") and len(word) > 1
+        tokens = _TOKEN.findall(word.rstrip("*") if wild else word)
+        parts += [(t, False) for t in tokens[:-1]]
+        if tokens:
+            parts.append((tokens[-1], wild))
+    return tuple(parts)
 
 
 class Lexicon:
-    """Finds which of a list of terms a text contains, and reports them as written."""
+    """Finds which of a list of terms a text contains, and reports what the text said.
 
-    def __init__(self, terms: Iterable[str]) -> None:
-        # Longest first: at one position the regex takes the first alternative that matches,
-        # so "bag never arrived" must be tried before "bag".
-        self.terms = tuple(sorted(dict.fromkeys(t for t in terms if t.strip()),
-                                  key=lambda t: -len(t)))
-        if self.terms:
-            self._re: re.Pattern[str] | None = re.compile(
-                "|".join(f"(?P<t{i}>(?<![\\w@#]){term_regex(t)}(?!\\w))"
-                         for i, t in enumerate(self.terms)), re.IGNORECASE)
-        else:
-            self._re = None
+    The text is split into tokens once and each term is looked up by its first token, so a
+    long list costs about as much as a short one (one alternation of hundreds of terms, tried
+    at every position, was most of analysis's time).
+    """
+
+    def __init__(self, terms: Iterable[str], *, labels: Iterable[str] | None = None) -> None:
+        """`labels`, one per term, name what each term stands for (an intent, a kind):
+        `find_labelled` groups what it finds by them."""
+        pairs = list(zip(terms, labels, strict=True)) if labels is not None else [
+            (t, "") for t in terms]
+        unique = list(dict.fromkeys((t, label) for t, label in pairs if t.strip()))
+        self.terms = tuple(t for t, _ in unique)
+        self.labels = tuple(label for _, label in unique)
+        self._exact: dict[str, list[tuple[int, tuple[_Part, ...]]]] = {}
+        # terms whose first word is a prefix ("refund*"), by that prefix's first 3 letters
+        self._prefix: dict[str, list[tuple[str, int, tuple[_Part, ...]]]] = {}
+        for number, term in enumerate(self.terms):
+            parts = _parts(term)
+            if not parts:
+                continue
+            (first, wild), rest = parts[0], parts[1:]
+            if wild:
+                self._prefix.setdefault(first[:3], []).append((first, number, rest))
+            else:
+                self._exact.setdefault(first, []).append((number, rest))
+        # longest first at one position: "bag never arrived" before "bag"
+        for entries in self._exact.values():
+            entries.sort(key=lambda e: -len(e[1]))
+        for prefixed in self._prefix.values():
+            prefixed.sort(key=lambda e: -len(e[2]))
+        self._short = [e for key, es in self._prefix.items() if len(key) < 3 for e in es]
 
     def __bool__(self) -> bool:
-        return self._re is not None
+        return bool(self._exact or self._prefix)
+
+    def _matches(self, text: str) -> Iterator[tuple[int, str, int, int]]:
+        """(term number, the words of the text it matched, first and last token), in text
+        order; at one position the longest term of each label."""
+        tokens = _tokens(text)
+        if (not self._short and tokens.words.isdisjoint(self._exact)
+                and tokens.heads.isdisjoint(self._prefix)):
+            return  # no term can start anywhere in this text
+        spans = tokens.spans
+        n = len(spans)
+        exact, prefix, short = self._exact, self._prefix, self._short
+        for i, (token, start, _) in enumerate(spans):
+            candidates = exact.get(token, [])
+            prefixed = prefix.get(token[:3])
+            if prefixed or short:
+                candidates = candidates + [(number, rest) for first, number, rest
+                                           in (*(prefixed or ()), *short)
+                                           if token.startswith(first)]
+            done: set[str] = set()
+            for number, rest in candidates:
+                label = self.labels[number]
+                end = i + len(rest)
+                if label in done or (end >= n and rest):
+                    continue
+                for k, (want, wild) in enumerate(rest, i + 1):
+                    got = spans[k][0]
+                    if not (got.startswith(want) if wild else got == want):
+                        break
+                else:
+                    done.add(label)
+                    yield number, " ".join(text[start:spans[end][2]].lower().split()), i, end
 
     def find(self, text: str) -> list[str]:
         """The words of the text that matched, one per distinct term, in the order they
         first appear (lower-cased: "Solicitors" for the term "solicitor*" is "solicitors")."""
-        if self._re is None:
-            return []
-        found: dict[str, str] = {}
-        for match in self._re.finditer(text):
-            found.setdefault(match.lastgroup, " ".join(match[0].lower().split()))  # type: ignore[arg-type]
+        found: dict[int, str] = {}
+        for number, words, _, _ in self._matches(text):
+            found.setdefault(number, words)
         return list(found.values())
 
+    def find_labelled(self, text: str, *, skip: frozenset[int] = frozenset()
+                      ) -> dict[str, list[str]]:
+        """What `find` finds, grouped by label, leaving out matches that touch a token in
+        `skip` (see `covered`)."""
+        found: dict[str, dict[int, str]] = {}
+        for number, words, first, last in self._matches(text):
+            if skip and any(k in skip for k in range(first, last + 1)):
+                continue
+            found.setdefault(self.labels[number], {}).setdefault(number, words)
+        return {label: list(terms.values()) for label, terms in found.items()}
+
+    def covered(self, text: str) -> frozenset[int]:
+        """The tokens of the text that one of the terms matched (to skip them elsewhere)."""
+        return frozenset(k for _, _, first, last in self._matches(text)
+                         for k in range(first, last + 1))
+
     def search(self, text: str) -> str | None:
-        """The first term present, or None."""
-        if self._re is None:
-            return None
-        match = self._re.search(text)
-        return self.terms[int(match.lastgroup[1:])] if match else None  # type: ignore[index]
+        """The first term present (as written in the list), or None."""
+        for number, _, _, _ in self._matches(text):
+            return self.terms[number]
+        return None
 
 
 @dataclass(frozen=True, slots=True)
