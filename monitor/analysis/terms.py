@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-# A token is a word (with its inner apostrophes), a @handle or #hashtag, or one other
-# character; the text and the terms are split alike, so terms match on token boundaries.
-_TOKEN = re.compile(r"[@#]?\w+(?:'\w+)*|[^\w\s]")
+# A token is a word (with its inner apostrophes), a @handle or #hashtag, an amount of money
+# (£25.50), or one other character; the text and the terms are split alike, so terms match
+# on token boundaries.
+_TOKEN = re.compile(r"[£$€]\d+(?:[.,]\d+)*|[@#]?\w+(?:'\w+)*|[^\w\s]")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 
 # (token, matches any token starting with it)
@@ -75,6 +76,7 @@ class Lexicon:
                 continue
             (first, wild), rest = parts[0], parts[1:]
             if wild:
+                # by the prefix's first three letters, or the whole of a shorter one ("£*")
                 self._prefix.setdefault(first[:3], []).append((first, number, rest))
             else:
                 self._exact.setdefault(first, []).append((number, rest))
@@ -83,7 +85,7 @@ class Lexicon:
             entries.sort(key=lambda e: -len(e[1]))
         for prefixed in self._prefix.values():
             prefixed.sort(key=lambda e: -len(e[2]))
-        self._short = [e for key, es in self._prefix.items() if len(key) < 3 for e in es]
+        self._short = {key: es for key, es in self._prefix.items() if len(key) < 3}
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._prefix)
@@ -92,19 +94,21 @@ class Lexicon:
         """(term number, the words of the text it matched, first and last token), in text
         order; at one position the longest term of each label."""
         tokens = _tokens(text)
-        if (not self._short and tokens.words.isdisjoint(self._exact)
-                and tokens.heads.isdisjoint(self._prefix)):
+        if (tokens.words.isdisjoint(self._exact) and tokens.heads.isdisjoint(self._prefix)
+                and not any(w[:len(k)] == k for k in self._short for w in tokens.words)):
             return  # no term can start anywhere in this text
         spans = tokens.spans
         n = len(spans)
         exact, prefix, short = self._exact, self._prefix, self._short
         for i, (token, start, _) in enumerate(spans):
-            candidates = exact.get(token, [])
-            prefixed = prefix.get(token[:3])
-            if prefixed or short:
-                candidates = candidates + [(number, rest) for first, number, rest
-                                           in (*(prefixed or ()), *short)
-                                           if token.startswith(first)]
+            candidates = exact.get(token)
+            prefixed = [*prefix.get(token[:3], ()), *short.get(token[:1], ()),
+                        *short.get(token[:2], ())] if prefix else None
+            if prefixed:
+                candidates = [*(candidates or ()), *((number, rest) for first, number, rest
+                                                     in prefixed if token.startswith(first))]
+            if not candidates:
+                continue
             done: set[str] = set()
             for number, rest in candidates:
                 label = self.labels[number]
