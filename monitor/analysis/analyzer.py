@@ -244,7 +244,7 @@ class Analyzer:
                              and self._brand_name.search(text) is not None)
                          or self.customer.search(text) is not None),
             competitor_only=competitor and not addressed and not (
-                brand_named and complaint and _FIRST_PERSON_PROBLEM.search(text) is not None),
+                brand_named and complaint and first_person),
             advice_to_others=(to_others or _SECOND_PERSON.search(text) is not None)
             and _ADVICE.search(text) is not None and not first_person,
             news=_is_news(text, voice=voice, first_person=first_person),
