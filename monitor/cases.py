@@ -29,6 +29,7 @@ from monitor.models import (
     Mention,
     Priority,
 )
+from monitor.packs import load_pack
 from monitor.settings import Settings
 from monitor.store import CaseContext, Plan
 
@@ -88,8 +89,6 @@ class CaseRules:
     def from_settings(cls, settings: Settings) -> CaseRules:
         """Compile the `[cases]`, `[routing]`, `[sla]`, `[intents]` and `[escalation]`
         sections and the industry pack."""
-        from monitor.packs import load_pack
-
         pack = load_pack(settings.brand.industry)
         teams = []
         for name, team in settings.routing.teams.items():
@@ -110,20 +109,27 @@ class CaseRules:
             outage_cluster_window=settings.cases.outage_cluster_window,
             outage_intent=pack.outage_intent,
             incident_quiet=settings.cases.incident_quiet,
-            intent_teams={**{n: s.team for n, s in pack.intents.items() if s.team},
-                          **{n: c.team for n, c in settings.intents.items() if c.team}},
-            escalation_teams={k.value: v.team for k, v in settings.escalation.items()
-                              if v.team},
+            intent_teams=intent_teams(settings),
+            escalation_teams=escalation_teams(settings),
         )
 
 
-def route(intent: str, text: str, rules: CaseRules,
-          escalation: Sequence[str] = ()) -> str:
-    """The team for a case: an escalation kind's team first, then a matching term, then the
-    intent's team in [routing], then the pack's team for the intent, else the default."""
-    for kind in escalation:
-        if kind in rules.escalation_teams:
-            return rules.escalation_teams[kind]
+def intent_teams(settings: Settings) -> dict[str, str]:
+    """The team of each intent that names one, in the industry pack or [intents.NAME]."""
+    pack = load_pack(settings.brand.industry)
+    return {**{n: s.team for n, s in pack.intents.items() if s.team},
+            **{n: c.team for n, c in settings.intents.items() if c.team}}
+
+
+def escalation_teams(settings: Settings) -> dict[str, str]:
+    """The team of each escalation kind that names one ([escalation.KIND] team)."""
+    return {k.value: v.team for k, v in settings.escalation.items() if v.team}
+
+
+def route(intent: str, text: str, rules: CaseRules) -> str:
+    """The team for a case: a matching term, then the intent's team in [routing], then the
+    pack's team for the intent, else the default. (An escalated case then goes to its kind's
+    team: see `_escalate`.)"""
     for rule in rules.teams:
         if rule.terms is not None and rule.terms.search(text):
             return rule.team
@@ -342,7 +348,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
             id=state.next_id, author_id=author, platform=mention.platform,
             status=CaseStatus.OPEN, intent=analysis.intent, priority=analysis.priority,
             opened_at=mention.created_at, updated_at=mention.created_at,
-            team=route(analysis.intent, mention.text, rules, analysis.escalation),
+            team=route(analysis.intent, mention.text, rules),
             conversation_id=mention.conversation_id or mention.native_id,
             sla_due_at=mention.created_at + rules.first_response[analysis.priority],
             mention_count=1, customer_effort=1,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import jinja2
 
-from monitor.models import parse_iso
+from monitor.models import Action, Escalation, parse_iso
 from monitor.settings import Settings
 
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -106,10 +106,6 @@ class PeriodFacts:
     escalations: dict[str, int] = field(default_factory=dict)
     terms: Counter[str] = field(default_factory=Counter)
     care: CareFacts = field(default_factory=CareFacts)
-
-
-ACTIONS = ("reply", "acknowledge", "monitor", "spam")
-ESCALATIONS = ("safety", "legal", "security", "vulnerable")
 
 
 def terms_of(text: str) -> list[str]:
@@ -256,8 +252,8 @@ def build(
                        for day in days},
         },
         "triage": {
-            "actions": {a: current.actions.get(a, 0) for a in ACTIONS},
-            "escalations": {k: current.escalations.get(k, 0) for k in ESCALATIONS},
+            "actions": {a.value: current.actions.get(a.value, 0) for a in Action},
+            "escalations": {k.value: current.escalations.get(k.value, 0) for k in Escalation},
         },
         "share_of_voice": {name: v["percent"] for name, v in share_of_voice(
             current.labels, brand=brand, competitors=competitors).items()},

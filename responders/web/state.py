@@ -82,11 +82,10 @@ def now(request: web.Request) -> datetime:
 
 def teams(settings: Settings) -> list[str]:
     """Every team a case can be routed or handed to."""
-    from monitor.cases import CaseRules
+    from monitor.cases import escalation_teams, intent_teams
 
-    rules = CaseRules.from_settings(settings)
     return sorted({settings.routing.default_team, *settings.routing.teams,
-                   *rules.intent_teams.values(), *rules.escalation_teams.values()})
+                   *intent_teams(settings).values(), *escalation_teams(settings).values()})
 
 
 def intents(settings: Settings) -> list[str]:
