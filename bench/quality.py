@@ -88,6 +88,38 @@ def demo_set() -> tuple[Analyzer, list[Labelled]]:
                  p.get("lang"), lab) for p, lab in zip(posts, labels, strict=True)]
 
 
+def phrasings() -> list[tuple[dict[str, Any], Analysis]]:
+    """The escalation phrasings (`tests/data/escalation/phrasings.jsonl`: five industries,
+    written apart from the term lists, hard negatives included), each with its verdict."""
+    rows = [json.loads(line) for line in
+            (ROOT / "tests" / "data" / "escalation" / "phrasings.jsonl").open(encoding="utf-8")]
+    analyzers: dict[str, Analyzer] = {}
+    out = []
+    for row in rows:
+        if row["industry"] not in analyzers:
+            brand = {"name": row["brand"], "keywords": [row["brand"].lower()],
+                     "handles": {"x": [row["handle"].lstrip("@")]}}
+            analyzers[row["industry"]] = analyzer_for(brand, row["industry"])
+        out.append((row, analyzers[row["industry"]].analyze(row["text"])))
+    return out
+
+
+def escalation_figures(found: Sequence[tuple[dict[str, Any], Analysis]]) -> dict[str, float]:
+    """Precision and recall of each escalation kind, and post-level (any kind right)."""
+    out: dict[str, float] = {"posts": len(found)}
+    for kind in ("safety", "legal", "security", "vulnerable"):
+        gold = [kind in row["escalation"] for row, _ in found]
+        got = [any(k.value == kind for k in a.escalation) for _, a in found]
+        tp = sum(g and f for g, f in zip(gold, got, strict=True))
+        out[f"{kind}_precision"] = tp / sum(got) if any(got) else 1.0
+        out[f"{kind}_recall"] = tp / sum(gold) if any(gold) else 1.0
+    hit = sum(1 for row, a in found
+              if set(row["escalation"]) & {k.value for k in a.escalation})
+    out["precision"] = hit / max(1, sum(1 for _, a in found if a.escalation))
+    out["recall"] = hit / max(1, sum(1 for row, _ in found if row["escalation"]))
+    return out
+
+
 def analyse(analyzer: Analyzer, posts: Iterable[Labelled]) -> list[Analysis]:
     """The analyzer's verdict on each post."""
     return [analyzer.analyze_post(Post(p.text, p.followers, 0, p.handle, p.display_name,
@@ -147,6 +179,7 @@ def sets() -> dict[str, tuple[Analyzer, list[Labelled]]]:
     out = {f"pack:{name}": pack_set(name) for name in
            ("telecom", "airline", "banking", "retail", "software")}
     out["stream:banking-dev"] = stream_set("banking-dev")
+    out["stream:retail-dev"] = stream_set("retail-dev")
     out["demo"] = demo_set()
     return out
 
@@ -163,6 +196,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.holdout:
         chosen = {"stream:banking-holdout": stream_set("banking-holdout")}
         args.errors = False
+    if not args.holdout and args.only in (None, "escalation"):
+        found_phrasings = phrasings()
+        print("escalation phrasings: " + ", ".join(
+            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+            for k, v in escalation_figures(found_phrasings).items()))
+        if args.errors:
+            for row, a in found_phrasings:
+                if set(row["escalation"]) != {k.value for k in a.escalation}:
+                    print("   ", f"esc {row['escalation']}->{[k.value for k in a.escalation]}",
+                          "|", row["text"][:140])
     for name, (analyzer, posts) in chosen.items():
         if args.only and name != args.only:
             continue

@@ -84,6 +84,8 @@ class CaseRules:
     escalation_teams: Mapping[str, str] = field(default_factory=dict)
     # platforms with no reply API: their cases are answered by hand, never drafted
     by_hand: frozenset[str] = BY_HAND
+    # `[triage] acknowledge = "draft"`: praise and thanks get a thank-you draft
+    acknowledge_drafts: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CaseRules:
@@ -111,6 +113,7 @@ class CaseRules:
             incident_quiet=settings.cases.incident_quiet,
             intent_teams=intent_teams(settings),
             escalation_teams=escalation_teams(settings),
+            acknowledge_drafts=settings.triage.acknowledge == "draft",
         )
 
 
@@ -339,18 +342,25 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         candidate = state.current(state.latest[author])
         if candidate is not None and _joinable(candidate, mention, analysis, rules):
             case = candidate
-    if case is None and not analysis.needs_case:
+    # praise or thanks, when the brand thanks people back: a thank-you draft on the
+    # customer's open case, or on a low-priority case of its own
+    thank = (analysis.action is Action.ACKNOWLEDGE and rules.acknowledge_drafts
+             and mention.platform not in rules.by_hand)
+    wanted = analysis.needs_case or thank
+    if case is None and not wanted:
         plan.case_of[mention.id] = None
         return
 
     if case is None:
         case = Case(
             id=state.next_id, author_id=author, platform=mention.platform,
-            status=CaseStatus.OPEN, intent=analysis.intent, priority=analysis.priority,
+            status=CaseStatus.OPEN, intent=analysis.intent,
+            priority=Priority.LOW if thank else analysis.priority,
             opened_at=mention.created_at, updated_at=mention.created_at,
             team=route(analysis.intent, mention.text, rules),
             conversation_id=mention.conversation_id or mention.native_id,
-            sla_due_at=mention.created_at + rules.first_response[analysis.priority],
+            sla_due_at=mention.created_at
+            + rules.first_response[Priority.LOW if thank else analysis.priority],
             mention_count=1, customer_effort=1,
         )
         state.next_id += 1
@@ -370,7 +380,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if reasons and analysis.needs_case and case.kind is CaseKind.CUSTOMER:
         _escalate(case, reasons, rules)
         state.notify(case.id, "escalated", escalation_text(case, mention, reasons))
-    if (analysis.needs_case and case.status in ACTIVE_CASE_STATUSES
+    if (wanted and case.status in ACTIVE_CASE_STATUSES
             and mention.platform not in rules.by_hand):  # no reply API: answered by hand
         if case.kind is CaseKind.INCIDENT:
             if author not in state.incident_pending:

@@ -241,6 +241,15 @@ class EscalationKind(Strict):
     team: str | None = None
 
 
+class Triage(Strict):
+    """`[triage]`: what happens to posts that need no reply of substance."""
+
+    # praise and thanks: "none" opens nothing; "draft" opens a low-priority thank-you case
+    # with a draft (template `acknowledge`, else `praise`), resolved once the reply is posted
+    # or rejected
+    acknowledge: Literal["none", "draft"] = "none"
+
+
 class Routing(Strict):
     default_team: str = "care"
     teams: dict[str, Team] = Field(default_factory=dict)
@@ -356,6 +365,7 @@ class Settings(Strict):
     sources: list[Source] = Field(default_factory=list)
     voice: Voice = Field(default_factory=Voice)
     routing: Routing = Field(default_factory=Routing)
+    triage: Triage = Field(default_factory=Triage)
     sla: Sla = Field(default_factory=Sla)
     cases: Cases = Field(default_factory=Cases)
     notify: Notify = Field(default_factory=Notify)

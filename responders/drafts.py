@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.models import Analysis, Case, DraftSpec, Mention
+from monitor.models import PRAISE, Action, Analysis, Case, DraftSpec, Mention
 from monitor.settings import Settings
 from responders.voice import Voice
 
@@ -26,7 +26,12 @@ class Drafter:
         self.voice = voice
 
     def __call__(self, case: Case, mention: Mention, analysis: Analysis) -> DraftSpec:
-        key = self.voice.template_for(case.intent, tuple(k.value for k in analysis.escalation))
+        if analysis.action is Action.ACKNOWLEDGE:
+            # a thank-you, whatever the case it lands on is about
+            key = self.voice.template_for(PRAISE, ("acknowledge",))
+        else:
+            key = self.voice.template_for(case.intent,
+                                          tuple(k.value for k in analysis.escalation))
         rendered = self.voice.render(
             key, author=mention.author, platform=mention.platform, case_id=case.id,
             team=case.team,

@@ -33,6 +33,8 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "and we'll get you an answer.",
         "praise": "{{ mention }}Thanks so much, {{ name }}! We'll pass that on to the "
         "team.",
+        "acknowledge": "{{ mention }}Thanks so much, {{ name }}! That's lovely to hear, and "
+        "we'll pass it on to the team.",
         "default": "{{ mention }}Hi {{ name }}, sorry to hear this. DM us the details and "
         "we'll look into it straight away.",
         "follow_up": "{{ mention }}Hi {{ name }}, checking in: is everything working now? If "
@@ -56,6 +58,8 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "We are investigating; please send us your postcode by direct message for updates.",
         "delivery": "{{ mention }}Hello {{ name }}, we apologise for the delay to your "
         "order. Please send us your order number by direct message and we will investigate.",
+        "acknowledge": "{{ mention }}Thank you, {{ name }}. We are glad to hear it and will "
+        "pass your kind words on to the team.",
         "default": "{{ mention }}Hello {{ name }}, we are sorry to hear this. Please send us "
         "the details by direct message and we will look into it.",
         "follow_up": "{{ mention }}Hello {{ name }}, we are following up on your case: is "
@@ -99,7 +103,8 @@ class Voice:
         self._templates = {str(key): _ENV.from_string(src) for key, src in sources.items()}
 
     def template_for(self, intent: str, escalation: tuple[str, ...] = ()) -> str:
-        """The template key used for an intent: its escalation kind's first, if any."""
+        """The template key used for an intent: its escalation kind's first, if any (or any
+        other keys to try before the intent's)."""
         for key in (*escalation, intent):
             if str(key) in self._templates:
                 return str(key)

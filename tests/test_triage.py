@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.quality import analyse, demo_set, figures, pack_set, stream_set
+from bench.quality import (
+    analyse,
+    demo_set,
+    escalation_figures,
+    figures,
+    pack_set,
+    phrasings,
+    stream_set,
+)
 from monitor.analysis import Analyzer, BrandTerms
 from monitor.analysis.triage import Impersonation, skeleton
 from monitor.cases import CaseRules, plan_page
@@ -60,6 +68,13 @@ def bank() -> Analyzer:
      "vulnerable"),
     ("@KestrelBankHelp my husband died last month and our joint account is frozen",
      "vulnerable"),
+    # in context: no single word says it
+    ("why is there a £640 transfer out of my savings I never authorised?", "security"),
+    ("someone's changed the email on my Kestrel app and now I can't get in", "security"),
+    ("caller said he was from Kestrel Bank fraud team, now £2k is gone", "security"),
+    ("@KestrelBank the card machine you sent gets really hot round the back", "safety"),
+    ("my 88-year-old mum can't get to a branch since you closed Otley", "vulnerable"),
+    ("Kestrel Bank: choosing between heating and eating and you add a £30 fee", "vulnerable"),
 ])
 def test_escalation_kinds_in_several_phrasings(bank: Analyzer, text: str, kind: str) -> None:
     a = bank.analyze(text)
@@ -77,6 +92,12 @@ def test_escalation_kinds_in_several_phrasings(bank: Analyzer, text: str, kind: 
     "legally obliged to tell you I love the Kestrel Bank app",
     "Kestrel Bank fined £4m by the regulator over complaint handling, report says",
     "my phone died while I was on hold to Kestrel Bank, brilliant",
+    "Kestrel Bank password reset email never arrives, tried 6 times",
+    "my solicitor needs a completion statement from Kestrel Bank by Friday",
+    "hacked together a script that exports my Kestrel Bank statements, works a treat",
+    "the new Kestrel Bank smoke alarm offer for home insurance customers looks good",
+    "my Kestrel Bank credit card interest has gone up to 29.9%, why?",
+    "Exact same thing happened to me, mate. Go straight to the ombudsman after 8 weeks",
 ])
 def test_false_friends_do_not_escalate(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text).escalation == ()
@@ -187,11 +208,21 @@ def test_each_pack_judges_its_labelled_posts(pack: str) -> None:
     assert got["escalation_recall"] >= 0.5 and got["escalation_precision"] >= 0.55, got
 
 
-def test_the_bank_stream_and_the_demo() -> None:
-    for (analyzer, posts), floor in ((stream_set("banking-dev"), 0.65), (demo_set(), 0.5)):
+def test_the_streams_and_the_demo() -> None:
+    for (analyzer, posts), floor in ((stream_set("banking-dev"), 0.68),
+                                     (stream_set("retail-dev"), 0.68), (demo_set(), 0.55)):
         got = figures(posts, analyse(analyzer, posts))
         assert got["action_macro_f1"] >= floor, got
         assert got["language_accuracy"] >= 0.95, got
+        assert got["escalation_recall"] >= 0.6 and got["escalation_precision"] >= 0.65, got
+
+
+def test_escalation_phrasings_written_apart_from_the_term_lists() -> None:
+    # 420 posts in five industries (hard negatives among them): each kind is found in most
+    # of its phrasings, and almost nothing else is escalated
+    got = escalation_figures(phrasings())
+    for kind in ("safety", "legal", "security", "vulnerable"):
+        assert got[f"{kind}_recall"] >= 0.78 and got[f"{kind}_precision"] >= 0.9, (kind, got)
 
 
 def test_demo_annotations_cover_every_demo_post() -> None:
@@ -291,3 +322,42 @@ def test_analyze_with_a_config_uses_its_pack_handles_and_terms(tmp_path: Path) -
     assert rows[0]["escalation"] == ["security"] and rows[0]["intent"] == "fraud"
     assert rows[1]["escalation"] == ["safety"]
     assert rows[2]["lang"] == "es" and rows[2]["action"] == "reply"
+
+
+@pytest.mark.parametrize("posted", [True, False])
+def test_thank_you_drafts_when_the_brand_acknowledges_praise(
+        tmp_path: Path, bank: Analyzer, posted: bool) -> None:
+    from responders.drafts import Drafter, voice_from_settings
+
+    brand = {"name": "Kestrel Bank", "keywords": ["kestrel bank"], "industry": "banking",
+             "handles": {"x": ["KestrelBank"]}}
+    praise = mention("20", "Shout out to Priya at Kestrel Bank Leeds, sorted my mortgage "
+                     "paperwork in ten minutes. Brilliant service!", author="sam")
+    store = Store(f"sqlite:///{tmp_path / 't.db'}")
+    try:
+        # by default praise opens nothing
+        quiet = CaseRules.from_settings(Settings.model_validate({"brand": brand}))
+        _plan(store, [AnalysedMention(praise, bank.analyze_mention(praise))], quiet)
+        assert store.list_cases() == []
+
+        settings = Settings.model_validate({"brand": brand, "triage": {"acknowledge": "draft"}})
+        drafter = Drafter(voice_from_settings(settings))
+        again = mention("21", praise.text.replace("Priya", "Tom"), author="lee")
+        analysed = AnalysedMention(again, bank.analyze_mention(again))
+        assert analysed.analysis.action is Action.ACKNOWLEDGE
+        store.ingest("s", None, [analysed], lambda new, context: plan_page(
+            new, context, rules=CaseRules.from_settings(settings), drafter=drafter), now=T0)
+        (case,) = store.list_cases()
+        assert case["priority"] == "low" and case["intent"] == "praise"
+        (draft,) = store.list_drafts(status="pending")
+        assert draft["template"] == "acknowledge" and draft["text"].startswith("Thanks so much")
+        if posted:
+            store.decide_draft(draft["id"], approve=True, actor="ana", now=T0)
+            store.mark_posted(draft["id"], posted_id="99", url=None, now=T0)
+        else:
+            store.decide_draft(draft["id"], approve=False, actor="ana", now=T0)
+        done = store.get_case(case["id"])
+        # thanked (or the thanks not sent): nothing left to do, and no follow-up survey
+        assert done.status.value == "resolved" and done.follow_up_due_at is None
+    finally:
+        store.close()

@@ -64,6 +64,7 @@ _NEWS = Lexicon([
     "market share", "valuation", "ipo", "hiring", "we're hiring", "vacancy", "vacancies",
     "job opening", "apply now", "#jobs", "careers", "podcast", "episode", "webinar",
     "recall", "recalls", "recalled", "full story", "told to", "regulator", "watchdog",
+    "explainer", "what it means", "everything you need to know",
 ])
 _ADVICE = re.compile(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
@@ -79,11 +80,6 @@ _LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+)+")
 _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U0001F494"
                           "\U0001F612\U0001F644\u274C]")
 
-
-_CREDENTIALS = re.compile(
-    r"card number|card details|expiry|3[- ]digit|cvv|security code|passcode|\bpin\b|one[- ]time|"
-    r"\botp\b|verify (?:here|your)|verification|recover(?:ed|y)?|whatsapp|telegram|t\.me/|wa\.me/",
-    re.IGNORECASE)
 
 
 def _is_news(text: str, *, voice: bool, first_person: bool) -> bool:
@@ -230,9 +226,24 @@ class Analyzer:
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
         praise = (sentiment.compound > -0.05 and sarcasm is None
                   and _PRAISE.search(text) is not None)
+        thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
+                       and _REQUEST.search(text) is None)
         leading = _LEADING_HANDLES.match(text)
         to_others = (leading is not None and not addressed
                      and not any(self.matcher.is_own(h) for h in leading[0].split("@") if h))
+        advice = ((to_others or _SECOND_PERSON.search(text) is not None)
+                  and _ADVICE.search(text) is not None and not first_person)
+        set_aside = ""
+        if thanks_only and found:
+            # thanks for something put right ("your fraud team stopped the scam"): nothing
+            # dangerous is happening now, so it is acknowledged, not escalated
+            set_aside = "thanks, nothing to fix"
+        elif advice and kinds == (Escalation.LEGAL,):
+            # "go straight to the ombudsman, mate": someone else's step, not this author's
+            set_aside = "advice to someone else"
+        if set_aside:
+            set_aside += f" ({', '.join(kind.value for kind, _ in found)})"
+            found, kinds = [], ()
         competitor = any(t.startswith("competitor:") for t in matched)
         brand_named = any(not t.startswith("competitor:") for t in matched)
         signals = Signals(
@@ -245,8 +256,7 @@ class Analyzer:
                          or self.customer.search(text) is not None),
             competitor_only=competitor and not addressed and not (
                 brand_named and complaint and first_person),
-            advice_to_others=(to_others or _SECOND_PERSON.search(text) is not None)
-            and _ADVICE.search(text) is not None and not first_person,
+            advice_to_others=advice,
             news=_is_news(text, voice=voice, first_person=first_person),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=_REQUEST.search(text) is not None,
@@ -272,12 +282,9 @@ class Analyzer:
             intent = QUESTION
         else:
             intent = OTHER
-        if action is Action.SPAM and to_others and (imitation or _CREDENTIALS.search(text)):
-            # an imitation of us, or a post fishing for codes and card numbers, aimed at a
-            # customer: a threat to them, though it gets no reply itself
-            kinds = (Escalation.SECURITY,)
-            found = [(Escalation.SECURITY, ["impersonation" if imitation else "credentials"])]
-        elif action not in (Action.REPLY, Action.ACKNOWLEDGE):
+        if action not in (Action.REPLY, Action.ACKNOWLEDGE):
+            # spam and monitor posts open no case, so they carry no escalation: an imitation
+            # of us replying to a customer escalates that customer's case instead (cases.py)
             kinds = ()
         priority, priority_reasons = score_priority(
             complaint=complaint, question=question and action is Action.REPLY,
@@ -304,6 +311,8 @@ class Analyzer:
                        + (f"({', '.join(scored.reasons)})" if intent == scored.intent else ""))
         reasons += [f"escalation:{kind.value}({', '.join(terms[:3])})" for kind, terms in found
                     if kind in kinds]
+        if set_aside:
+            reasons.append(f"escalation set aside: {set_aside}")
         reasons += priority_reasons
         return Analysis(
             sentiment=sentiment, complaint=complaint,

@@ -147,6 +147,11 @@ class Lexicon:
         return frozenset(k for _, _, first, last in self._matches(text)
                          for k in range(first, last + 1))
 
+    def covered_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where in the text (start and end offsets) one of the terms matched."""
+        spans = _tokens(text).spans
+        return [(spans[first][1], spans[last][2]) for _, _, first, last in self._matches(text)]
+
     def search(self, text: str) -> str | None:
         """The first term present (as written in the list), or None."""
         for number, _, _, _ in self._matches(text):

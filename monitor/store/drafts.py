@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.models import (
+    PRAISE,
     Draft,
     DraftStatus,
     iso,
@@ -74,6 +75,14 @@ class DraftsStore(AuditStore):
                 "decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
                 (status.value, new_text, dumps(new_flags), actor, iso(now), reason, draft_id),
             )
+            if not approve:
+                # a thank-you case whose thanks the team chose not to send has nothing left
+                conn.execute(
+                    "UPDATE cases SET status = 'resolved', resolved_at = ?, updated_at = ? "
+                    "WHERE id = ? AND status = 'open' AND intent = ? AND kind = 'customer' "
+                    "AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_id = cases.id "
+                    "AND d.status IN ('pending', 'approved', 'posting'))",
+                    (iso(now), iso(now), before.case_id, PRAISE))
             action = "approve" if approve else "reject"
             if approve and new_text != before.text:
                 action = "edit_approve"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from monitor.models import (
+    PRAISE,
     Draft,
     iso,
 )
@@ -69,11 +70,16 @@ class PublishingStore(DraftsStore):
                 "posted_at = ?, error = NULL, next_attempt_at = NULL WHERE id = ?",
                 (posted_id, url, iso(now), draft_id),
             )
+            # a thank-you case (praise, `[triage] acknowledge = "draft"`) is done once the
+            # thanks is posted; any other case waits on the customer
             conn.execute(
                 "UPDATE cases SET first_response_at = coalesce(first_response_at, ?), "
-                "status = CASE WHEN status = 'open' THEN 'waiting' ELSE status END, "
+                "resolved_at = CASE WHEN status = 'open' AND intent = ? AND kind = 'customer' "
+                "THEN ? ELSE resolved_at END, "
+                "status = CASE WHEN status = 'open' AND intent = ? AND kind = 'customer' "
+                "THEN 'resolved' WHEN status = 'open' THEN 'waiting' ELSE status END, "
                 "updated_at = ? WHERE id = ?",
-                (iso(now), iso(now), draft.case_id),
+                (iso(now), PRAISE, iso(now), PRAISE, iso(now), draft.case_id),
             )
             self._audit("publisher", "post", f"draft:{draft_id}", None, draft.text,
                         {"posted_id": posted_id, "url": url}, now)

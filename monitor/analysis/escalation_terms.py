@@ -1,0 +1,389 @@
+"""The escalation kinds' default vocabulary: terms, false friends and phrasings in context.
+
+Terms are matched word by word (see `terms.Lexicon`); a phrasing in context is a regular
+expression for what one word cannot say alone ("payments I didn't make", "someone has been
+using my card", "my mum passed in March"). Both are written for any industry: the examples
+in the tests are phrasings, not a list to match.
+"""
+
+from __future__ import annotations
+
+from monitor.models import Escalation
+
+# Words that stand for a relative or someone close, in the phrasings below.
+_KIN = (r"(?:mum|mom|mother|mam|mummy|dad|father|daddy|husband|wife|partner|son|daughter|"
+        r"brother|sister|nan|nana|nanna|gran|granny|grandma|grandmother|grandad|granddad|"
+        r"grandpa|grandfather|aunt|auntie|uncle|child|baby|fianc[eé]e?|boyfriend|girlfriend|"
+        r"friend|parents?|in-law|mother-in-law|father-in-law)")
+# Money that moves, and the ways in, in the phrasings below.
+_MONEY = (r"(?:payments?|transactions?|charges?|withdrawals?|purchases?|transfers?|debits?|"
+          r"orders?|spending|spends|logins?|log-?ins?|sign-?ins?|direct debits?|standing orders?"
+          r"|loans?|payees?)")
+_NOT_ME = (r"(?:(?:i|we)\s+(?:didn't|did not|didnt|never|don't|do not|dont|haven't|have not|"
+           r"havent|wasn't|can't)\s+(?:ever\s+)?(?:make|made|authori[sz]e|authori[sz]ed|"
+           r"recogni[sz]e|do|did|buy|bought|place|placed|request|requested|approve|approved|"
+           r"set up|add|added)|(?:i|we)(?:'ve| have)?\s+never\s+(?:heard of|been to|been|"
+           r"visited))")
+_HOT_THINGS = (r"(?:charger|charging|hub|router|modem|box|battery|batteries|plug|socket|cable|"
+               r"lead|adapter|adaptor|heater|device|phone|handset|laptop|tablet|reader|terminal|"
+               r"machine|kettle|toaster|lamp|light|appliance|oven|hob|fridge|tv|telly|console|"
+               r"speaker|headphones|earbuds|vape|e-?bike|scooter|candle|blanket|dryer|"
+               r"straighteners|hairdryer|wiring|meter|unit|fan|radiator|boiler|cooker|"
+               r"microwave|dishwasher|washing machine|extension)")
+
+# Someone who is not the customer, as the subject of what happened to their account.
+_SOMEONE = (r"\b(?:someone|somebody|some(?:one|body) else|a stranger|scammers?|fraudsters?|"
+            r"criminals?|thie(?:f|ves)|hackers?)(?:\s*'s\s+|\s+has\s+|\s+had\s+|\s+have\s+|"
+            r"\s+must have\s+|\s+managed to\s+|\s+is\s+|\s+was\s+|\s+keeps\s+|\s+)")
+
+DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
+    Escalation.SAFETY: (
+        "caught fire", "on fire", "set fire", "fire in", "fire at", "fire started",
+        "fire broke out", "fire brigade", "fire service", "fire department", "fire engine*",
+        "burst into flames", "flames", "smoke", "smoking", "smoked", "sparks", "sparking",
+        "sparked", "burning smell", "smell of burning", "smells of burning", "smells burnt",
+        "smell burning", "scorch*", "burnt out", "overheat*", "too hot to touch", "melt*",
+        "exposed wire*", "exposed cable*", "live wire*", "bare wire*", "loose wire*",
+        "wires hanging", "wires sticking out", "gas leak", "smell gas", "smell of gas",
+        "smells of gas", "carbon monoxide", "co alarm", "electric shock", "shocked me",
+        "gave me a shock", "electrocut*", "explod*", "exploded", "blew up", "injur*", "hurt myself",
+        "fell on", "fell from", "fell off", "collapsed", "ceiling fell", "came down on",
+        "came down in", "came down from", "ceiling tile*", "tile fell", "gave way", "nearly hit",
+        "narrowly missed", "could have killed", "could have hurt", "could've killed",
+        "could've hurt", "someone will get hurt", "someone's going to get hurt", "shattered",
+        "broken glass", "glass everywhere", "shard*", "unsafe", "dangerous", "hazard*", "a&e",
+        "ambulance", "paramedic*", "emergency room", "stitches", "hospital with burns",
+        "battery swell*", "swollen battery", "swelling battery", "swollen", "hot to touch",
+        "live cable*", "cables hanging", "hanging out of the wall", "burst pipe", "water pipe",
+        "gas pipe", "water pouring", "pouring through", "open hole", "open manhole", "manhole",
+        "no barrier", "unguarded", "warp*", "gone soft", "hit my daughter", "hit my son",
+        "hit my head", "hit her head", "hit his head", "on the head", "cut his", "cut her",
+        "cut my", "slipped", "fell down", "tripped", "choking", "choke", "choked", "first aid",
+        "bleeding", "concussion", "scald*", "burned my", "burnt my", "burns on", "blister*",
+        "allergic reaction", "anaphyla*", "epipen", "food poisoning", "poison*", "contaminat*",
+        "glass in", "metal in", "mugged", "assaulted", "attacked", "knifepoint", "gunpoint",
+        "stuck in the lift", "trapped in the lift", "trapped inside", "fire exit", "fire alarm",
+        "evacuat*", "fumes", "toxic fumes", "toxic smell", "sharp edge*", "got a shock",
+        "a shock off", "shock from the", "zapped", "tingling", "seriously hurt", "get hurt",
+        "gets hurt", "getting hurt", "badly hurt", "knife", "threatening people",
+        "threatening customers", "threatening staff", "threatening me", "threatening us",
+        "threatened me", "threatened us", "threatened to punch", "threatened to hit",
+        "threatened to kill", "threatened to hurt", "threatened to stab", "threatened to attack",
+        "threatened to beat", "got violent", "became violent", "turned violent",
+        "violent passenger", "violent customer", "got a zap", "a proper zap", "zap off",
+        "has burns", "got burns", "with burns", "suffered burns", "burns to", "punched", "punch me",
+        "could come down", "might come down", "going to come down", "sagging", "crumbling",
+        "throwing up", "vomiting", "undercooked", "got ill", "became ill", "made us ill",
+        "made me ill", "made him ill", "made her ill", "fell ill", "flammable", "went up like",
+        "caught light", "went up in flames", "allergic", "allergen*", "bare copper",
+        "exposed copper", "frayed", "wires everywhere", "wires exposed", "hole in the pavement",
+        "hole in the road", "no barrier*", "no cones", "nearly flattened", "nearly ran over",
+        "almost ran over", "almost hit", "could have been killed", "could've been killed",
+        "fuel leak", "leaking fuel", "fumer", "incendie", "fuego", "humo", "chispas", "incendio",
+        "feu", "fumée", "étincelles", "rauch", "funken", "brandgeruch", "fogo", "fumaça", "faíscas",
+        "pożar", "dym", "iskr*",
+    ),
+    Escalation.LEGAL: (
+        "solicitor*", "lawyer*", "attorney*", "legal action", "legal advice", "legal team",
+        "legal proceedings", "take you to court", "taking you to court", "see you in court",
+        "court", "county court", "ccj", "sue", "suing", "sued", "lawsuit", "class action",
+        "small claims", "small claim", "money claim", "moneyclaim", "tribunal",
+        "letter before action", "letter before claim", "pre-action", "ombudsman", "regulator",
+        "trading standards", "citizens advice", "breach of contract", "commence proceedings",
+        "issue proceedings", "issuing proceedings", "issued proceedings", "court proceedings",
+        "courts", "claim form", "mcol", "issued a claim", "issuing a claim", "issue a claim",
+        "our counsel", "legal counsel", "my counsel", "no win no fee", "claims firm",
+        "claims company", "claims management", "ico", "information commissioner",
+        "data protection authority", "gdpr complaint", "dpc", "cnil", "attorney general",
+        "consumer protection", "report you to", "reporting you to", "formal legal", "abogado",
+        "demanda", "avocat", "procès", "anwalt", "klage", "advogado", "processo", "prawnik",
+        "pozew",
+    ),
+    Escalation.SECURITY: (
+        "did not authori*", "didn't authori*", "never authori*", "not me", "not my data",
+        "not my account", "someone else's", "somebody else's", "another company's",
+        "another family's", "another person's", "another user's", "another passenger's",
+        "belongs to another", "belongs to someone", "belong to someone", "pretending to be",
+        "posing as", "fell for", "talked into", "remote access", "hijacked", "breached", "pwned",
+        "haveibeenpwned", "pastebin", "paste site", "dark web", "fake page", "fake site",
+        "fake website", "fake text", "fake email", "fake call", "fake refund", "fake profile",
+        "fake invoice*", "fraud*", "scam", "scammed", "scammer*", "defrauded", "swindled",
+        "unauthori*", "didn't authorise", "didn't authorize", "don't recognise", "don't recognize",
+        "do not recognise", "do not recognize", "unrecognised", "unrecognized", "never made",
+        "wasn't me", "was not me", "didn't do this", "did not do this", "did none of this",
+        "someone is in my account", "someone has access", "asking for my pin", "asked for my pin",
+        "asking for my code", "asked for my code", "asking for my password",
+        "asked for my password", "fake account*", "impersonat*", "has gone from my",
+        "gone from my account", "money has gone", "dmed me asking", "messaged me asking",
+        "as the victim", "stolen", "may have been accessed", "been accessed", "entered my card",
+        "account is empty", "vaciado", "no he hecho", "ktoś użył", "wyciek", "xss", "in plain text",
+        "plain-text password", "new login from", "new sign-in", "unknown device",
+        "security vulnerabilit*", "vulnerability in", "security hole", "security flaw",
+        "security exploit", "root shell", "telnet", "hacked", "hacker*", "hack", "compromised",
+        "account takeover", "account taken over", "taken over my account", "took over my account",
+        "someone logged into", "someone accessed", "sim swap*", "phishing", "phished", "smishing",
+        "vishing", "spoof*", "cloned", "skimm*", "gave them the code", "gave him the code",
+        "gave her the code", "shared the code", "pretending to be you", "pretending to be from",
+        "claiming to be from", "claiming to be you", "said they were from", "said he was from",
+        "said she was from", "safe account", "identity theft", "stolen identity", "id theft",
+        "data breach", "data leak", "breach of my data", "leaked my", "details leaked",
+        "data leaked", "someone else's account", "someone else's details", "someone else's data",
+        "someone else's order", "another customer's", "other customers' details", "card was stolen",
+        "card stolen", "stolen card", "money stolen", "money taken", "emptied my account",
+        "drained my account", "wiped out my account", "code i didn't", "code i never",
+        "code that i didn't", "fraude", "estafa", "hackeado", "escroquerie", "arnaque", "piraté",
+        "betrug", "gehackt", "golpe", "oszust*", "włamanie",
+    ),
+    Escalation.VULNERABLE: (
+        "passed away", "passed last", "died", "death of", "death certificate", "my late",
+        "deceased", "next of kin", "estate of", "bereave*", "funeral", "widow*", "probate",
+        "executor", "grief", "grieving", "lives alone", "care alarm", "pendant alarm", "no formula",
+        "baby formula", "newborn", "last £*", "down to my last", "food money", "screen reader",
+        "hearing aid", "relay uk", "accessibility", "large print", "visually impaired",
+        "partially sighted", "sight loss", "hard of hearing", "year old mum", "year old dad",
+        "year old mother", "year old father", "pensioner", "elderly", "late husband", "late wife",
+        "late mum", "late mom", "late dad", "late father", "late mother", "late partner",
+        "late son", "late daughter", "cancer", "chemo*", "radiotherapy", "dialysis",
+        "terminal illness", "terminal cancer", "terminally ill", "seriously ill", "intensive care",
+        "icu", "life support", "diagnosed", "surgery", "medication", "life-saving", "life saving",
+        "hospice", "in hospital", "hospitalised", "hospitalized", "dementia", "alzheimer*",
+        "stroke", "parkinson*", "epilep*", "seizure*", "heart attack", "heart condition",
+        "pacemaker", "oxygen machine", "oxygen supply", "immunocompromised", "shielding",
+        "pregnan*", "miscarriage", "i'm disabled", "i am disabled", "disabled son",
+        "disabled daughter", "disabled mum", "disabled dad", "disabled husband", "disabled wife",
+        "disabled person", "disabled customer", "disability", "disabilities", "wheelchair",
+        "housebound", "bedbound", "bed-bound", "blind", "deaf", "carer", "autism", "autistic",
+        "learning difficult*", "mental health", "depress*", "anxiety", "panic attack*",
+        "can't afford", "cannot afford", "couldn't afford", "can't pay my rent", "can't pay rent",
+        "can't pay the rent", "can't pay my bills", "lost my job", "made redundant", "redundancy",
+        "food bank", "foodbank", "heat or eat", "heating or eating", "universal credit",
+        "on benefits", "bailiff*", "eviction", "evicted", "homeless", "in debt", "into debt",
+        "pushing me under", "struggling to pay", "struggling financially", "skint",
+        "no money for food", "nothing to eat", "can't feed", "domestic abuse", "domestic violence",
+        "financial abuse", "coercive", "abusive partner", "abusive ex", "abusive husband",
+        "abusive relationship", "refuge", "suicid*", "end it all", "kill myself", "end my life",
+        "want to die", "not worth living", "self harm", "self-harm", "can't cope", "cannot cope",
+        "breaking point", "i feel sick", "i felt sick", "feel physically sick",
+        "sick to my stomach", "terrified", "frightened", "petrified", "wits end", "wit's end",
+        "wits' end", "nowhere to turn", "no one to turn to", "don't know what to do", "desperate",
+        "in tears", "see the point anymore", "see the point any more", "no point living",
+        "want to disappear", "not in a good place", "in a bad place", "heating and eating",
+        "food on the table", "no money left", "behind on rent", "behind on my rent",
+        "behind on the rent", "multiple sclerosis", "i have ms", "chronic illness", "chronic pain",
+        "flare up", "flare-up", "dyslexia", "dyslexic", "quadriplegic", "paraplegic", "paralysed",
+        "paralyzed", "mobility scooter", "assisted delivery", "voiceover", "off sick",
+        "long-term sick", "needs oxygen", "medical oxygen", "to control me", "controls the account",
+        "controls my", "controlling partner", "without him knowing", "without her knowing",
+        "without him being told", "without her being told", "violent relationship",
+        "violent partner", "getting away from", "fleeing", "in hiding", "hiding from", "falleció",
+        "fallecido", "murió", "décédé", "décès", "verstorben", "gestorben", "faleceu", "falecido",
+        "zmarł*",
+    ),
+}
+
+# Phrasings in context, as regular expressions (case-insensitive): what a single term would
+# find too often out of context.
+CONTEXT: dict[Escalation, tuple[str, ...]] = {
+    Escalation.SAFETY: (
+        # an allergic customer who reacted; a blocked exit; a seat belt that won't fasten
+        r"\ballerg\w*[^.!?\n]{0,60}?\b(?:reacted|reaction|hospital|ambulance|swell\w*|"
+        r"couldn't breathe|epipen)",
+        r"\b(?:emergency|fire)\s+exits?\b[^.!?\n]{0,40}?\bblocked|\bblocked\s+(?:the\s+|an\s+)?"
+        r"(?:emergency|fire)\s+exit",
+        r"\bseat\s?belts?\b[^.!?\n]{0,30}?\b(?:broken|doesn't|won't|wouldn't|didn't|not work)",
+        # the charger got really hot; the hub is smoking; the plug sizzled
+        _HOT_THINGS + r"s?\b[^.!?\n]{0,40}?\b(?:got|gets|getting|was|is|are|were|became|goes|"
+        r"going|went|runs|running|be|feels|feel|felt)\s+(?:\w+\s+){0,2}(?:hot|boiling|scorching|"
+        r"roasting)\b",
+        _HOT_THINGS + r"s?\b[^.!?\n]{0,40}?\b(?:sizzl\w*|crackl\w*|fizz\w*|bang(?:ed)?|"
+        r"hiss\w*|smok\w*|spark\w*|melt\w*|charred|bulg\w*)",
+        # smells like burning plastic; a smell of electrics
+        r"\bsmell\w*\s+(?:\w+\s+){0,2}(?:like\s+|of\s+)?(?:\w+\s+)?(?:burn\w*|melt\w*|"
+        r"electrical|electrics|gas|smoke|fumes|plastic)\b",
+        # my son was hurt; she was injured; he got scalded
+        r"\b(?:was|were|got|been|has been|have been)\s+(?:badly\s+|seriously\s+|really\s+)?"
+        r"(?:hurt|injured|electrocuted|scalded)\b",
+        r"\bbroke\s+(?:my|his|her|their)\s+(?:arm|leg|wrist|ankle|nose|tooth|teeth|hip|"
+        r"finger|toe|foot|hand)\b",
+        # the ceiling panel came down; the shelf came off the wall
+        r"\b(?:ceiling|shelf|shelves|shelving|display|sign|panel|door|pole|cabinet|"
+        r"railing|handrail|escalator|roof|wall|mirror|rack|frame|tray table|overhead bin|"
+        r"locker)\s+(?:\w+\s+)?(?:came down|came off|came away|came loose|fell|collapsed|"
+        r"gave way|crashed down|toppled|(?:is\s+)?(?:coming down|coming in|caving in|"
+        r"collapsing|falling in|falling down))\b",
+        # a cable left across the pavement; a pole leaning over the road
+        r"\b(?:cables?|wires?|poles?)\s+(?:\w+\s+){0,3}(?:across|lying|dangling|hanging|"
+        r"leaning)\b",
+    ),
+    Escalation.LEGAL: (),
+    Escalation.SECURITY: (
+        # a flight I never booked; invoices we never sent; refunds none of us processed
+        r"\b(?:i|we|none of us|nobody on the team|no one here|nobody here)\s+(?:have\s+|had\s+)?"
+        r"(?:never|didn't|did not|definitely didn't|definitely did not|haven't)\s+(?:\w+\s+)?"
+        r"(?:booked|ordered|sent|created|processed|set up|set it up|authori[sz]ed|placed|"
+        r"added|opened|applied for|did it|do it|did that|do that|redeemed|transferred)\b",
+        # a caller who said he was from the bank
+        r"\b(?:caller|called|rang|call|text|message|guy|man|woman|someone|somebody|bloke)\b"
+        r"[^.!?\n]{0,30}?\b(?:said|saying|claimed|claiming)\s+(?:he|she|they|it)\s+(?:was|were|"
+        r"is|are)\s+(?:from|with|calling from)\b",
+        r"\b(?:from|by|called|calling itself)\s+[\"“]\w",
+        # money, points or miles gone
+        r"\b(?:transferred|wired|moved|sent|withdrawn)\s+out\s+of\s+(?:my|our)\b",
+        r"\b(?:points|miles|avios|balance|savings|credit|vouchers?)\s+(?:\w+\s+){0,3}(?:wiped|"
+        r"vanished|disappeared|drained|emptied|gone to zero|gone to £0|are gone|is gone|"
+        r"have gone|has gone)\b(?!\s+(?:up|down|through|out of date|over))",
+        # credentials changed, a new device, an ex who still has the login
+        r"\b(?:email|e-mail|password|phone number|mobile number|2fa|two-factor|pin|passcode|"
+        r"security questions?)(?:'s|\s+has|\s+have|\s+had|\s+was|\s+were|\s+got)\s+(?:been\s+)?"
+        r"(?:changed|switched off|turned off|disabled|removed|reset)\b(?![^.!?\n]{0,20}\b(?:by me|"
+        r"myself))",
+        r"\bnew\s+(?:device|login|log-in|sign-in|phone|esim|sim|payee)\s+(?:\w+\s+){0,3}"
+        r"(?:registered|added|activated|connected|appeared|set up)\b",
+        r"\b(?:my|our)\s+(?:abusive\s+|violent\s+)?(?:ex|ex-husband|ex-wife|ex-partner|stalker|"
+        r"abuser)\b[^.!?\n]{0,60}?\b(?:logging|logged|login|log-in|password|access|"
+        r"pretending|rang you|called you|got my|has my|knows every|track)",
+        r"\b(?:hiding from|in hiding|refuge)\b[^!?\n]{0,80}?\b(?:login|log-in|password|access|"
+        r"address|account)",
+        # payments I didn't make; logins we never authorised
+        r"\b" + _MONEY + r"\b[^.!?\n]{0,50}?\b" + _NOT_ME + r"\b",
+        # I never authorised this transfer; didn't make these payments
+        r"\b(?:didn't|did not|didnt|never|don't|do not|dont|haven't|have not)\s+"
+        r"(?:authori[sz]e|authori[sz]ed|recogni[sz]e|approve|approved|request|requested)\s+"
+        r"(?:\w+\s+){0,3}" + _MONEY + r"\b",
+        r"\b(?:didn't|did not|didnt|never)\s+(?:make|made|place|placed|do|did)\s+(?:these|those|"
+        r"this|that|any of (?:these|those|the|them))\s+(?:\w+\s+)?" + _MONEY + r"\b",
+        # a line I never opened; cards we didn't ask for
+        r"\b(?:accounts?|lines?|cards?|contracts?|loans?|credit cards?|sims?|numbers?)\s+"
+        r"(?:that\s+)?(?:i|we)\s+(?:never|didn't|did not|haven't|have not)\s+(?:open|opened|"
+        r"take out|took out|taken out|apply for|applied for|ask for|asked for|set up)\b",
+        # my card was used in Lagos; someone opened lines in my name
+        r"\bcards?\s+(?:was|were|has been|have been|had been|being|is being|got)\s+used\s+"
+        r"(?:in|at|abroad|for|by|online|to)\b",
+        r"\b(?:opened|opening|taken out|took out|added|adding|applied|set up|registered|"
+        r"ordered|someone|somebody)\b[^.!?\n]{0,40}?\b(?:in|under)\s+my\s+name\b",
+        # clicked the link and put in my card details (phished)
+        r"\b(?:link|text|email|message|site|website|page|call|caller|form)\b[^!?\n]{0,80}?\b"
+        r"(?:put|entered|typed|gave|filled in|input|handed over|read out)\s+(?:in\s+)?(?:my|"
+        r"the|our|all my|all of my|them my|him my|her my)\s+(?:\w+\s+)?(?:card|passcode|"
+        r"password|pin|code|details|login|security|bank|account number)",
+        # suspicious transactions, strange logins, unknown payee
+        r"\b(?:suspicious|strange|weird|unknown|unusual|mystery|dodgy|odd|unfamiliar)\s+"
+        r"(?:\w+\s+)?(?:payments?|transactions?|withdrawals?|transfers?|logins?|log-?ins?|"
+        r"sign-?ins?|activity|payees?|devices?|purchases?)\b",
+        # someone has been using my card; someone got into my account; someone's ordered
+        _SOMEONE + r"(?:been\s+)?(?:used|using|use|accessed|accessing|access|hacked|hacking|"
+        r"cloned|stole|stolen|emptied|drained|withdrew|withdrawn|spent|spending|hijacked|ported|"
+        r"run up|ran up|redeemed|downloaded|deleted)\b",
+        _SOMEONE + r"(?:trying to\s+|tried to\s+)?(?:got|gotten|get|getting|logged|logging|log|"
+        r"broken|broke|break|signed|signing|sign)\s+(?:in|into|in to)\b",
+        _SOMEONE + r"(?:took|taken|moved|transferred|changed|opened|ordered|applied for|added|"
+        r"set up|taken out|upgraded|booked)\s+(?:\w+\s+){0,3}(?:money|£|\$|€|account|card|"
+        r"loan|payee|password|email|number|details|pin|funds|savings|credit|orders?|phones?|"
+        r"iphones?|tvs?|flights?|tickets?|bookings?|name|address|lines?|contracts?)",
+        # money vanished from my account
+        r"\b(?:vanished|disappeared|gone|missing|wiped)\s+(?:\w+\s+)?(?:from|out of)\s+"
+        r"(?:my|our|his|her)\s+(?:\w+\s+)?(?:account|card|balance|savings|wallet|isa)\b",
+        # a loan taken out in my name
+        r"\b(?:loan|credit card|card|account|contract|phone|mortgage|overdraft|credit|"
+        r"order)s?\s+(?:\w+\s+)?(?:taken out|opened|applied for|set up|registered|placed|"
+        r"ordered)\s+in\s+my\s+name\b",
+        # my email and password were changed, not by me
+        r"\b(?:email|e-mail|password|phone number|mobile number|number|address|pin|passcode|"
+        r"details)\s+(?:has|have|had)?\s*(?:been|was|were|got)\s+changed\b[^.!?\n]{0,40}?"
+        r"\b(?:not me|wasn't me|without|didn't|never|someone|locked)",
+        # my account was hacked / compromised / accessed
+        r"\b(?:my|our)\s+(?:\w+\s+)?(?:account|card|email|profile|login|details)\s+"
+        r"(?:has\s+|have\s+|had\s+)?(?:been\s+|was\s+|got\s+|were\s+)?(?:hacked|"
+        r"compromised|breached|accessed|taken over|cloned|skimmed|hijacked)\b",
+        # a text/call/email from "you" asking for details
+        r"\b(?:texts?|calls?|emails?|messages?|dms?|voicemails?|letters?)\s+(?:\w+\s+){0,2}"
+        r"(?:from|saying it was from|claiming to be)\s+[\"'“‘]?(?:you|your bank|the bank|"
+        r"your team|your fraud team|your security team)\b[^.!?\n]{0,60}?\b(?:asking|asked|"
+        r"wanted|wants|told me to|telling me to|said to|gone|lost|took)\b",
+    ),
+    Escalation.VULNERABLE: (
+        # my mum passed; our dad died in March
+        r"\b(?:my|our|his|her)\s+(?:\w+\s+)?" + _KIN + r"\s+(?:\w+\s+)?(?:passed|died|"
+        r"has died|just died|was killed|lost (?:her|his|their) (?:battle|fight))\b",
+        r"\blost\s+my\s+(?:\w+\s+)?" + _KIN + r"\b(?!'s|s\b)",
+        r"\bsince\s+(?:my\s+\w+|he|she|they)\s+(?:passed|died)\b",
+        # my 84-year-old mum; she's in her 90s
+        r"\b(?:[6-9]\d|1[01]\d)[- ]?(?:year|yr)s?[- ]old\s+(?:\w+\s+)?" + _KIN + r"\b",
+        r"\b" + _KIN + r"(?:'s|\s+is|\s+who is|\s+who's|\s+is now)\s+(?:[6-9]\d|1[01]\d)\b",
+        # a baby: "with a six month old"
+        r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[- ]?(?:month|week)s?"
+        r"[- ]old\b",
+        r"\bin\s+(?:her|his|their|my)\s+(?:80s|90s|eighties|nineties)\b",
+        r"\b(?:she's|he's|she is|he is)\s+(?:[7-9]\d|1[01]\d)\b(?![%.,:/]\d|\s*(?:%|quid|pounds|"
+        r"dollars|euros|minutes|mins|hours|days|mbps|gb))",
+        # can't buy food; choose between heating and eating
+        r"\b(?:can't|cannot|couldn't|can not|unable to)\s+(?:\w+\s+)?(?:buy|pay for|afford)\s+"
+        r"(?:\w+\s+){0,2}(?:food|nappies|medicine|prescriptions?|groceries|heating|formula)\b",
+        r"\b(?:can't|cannot|couldn't)\s+pay\s+(?:my|the|our)\s+rent\b",
+        r"\bchoos\w*\s+between\s+(?:\w+\s+){0,2}(?:heating|eating|food|rent|bills)\b",
+    ),
+}
+
+# False friends, removed from the text before a kind's terms are looked for.
+DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
+    Escalation.SAFETY: (
+        "fire the", "fire him", "fire her", "fire them", "fire whoever", "fire someone",
+        "fire your", "fire my", "fired", "is fire", "was fire", "so fire", "straight fire",
+        "on fire today", "on fire this", "killing it", "smoke and mirrors", "smoke screen",
+        "smokescreen", "melting pot", "hot deal", "holy smokes", "blew up my phone",
+        "blowing up my phone", "explode with", "my head exploded", "mind blown",
+        "dangerously good", "hurt my feelings", "melted my heart", "smoking hot",
+        "exploding with notifications", "up in smoke", "emergency takeoff", "fire sale",
+        "firewall", "fire tv", "fire stick", "firestick", "kindle fire", "cut off", "cut my losses",
+        "cut my contract", "cut my bill", "cut my hair", "price cut", "cut the price",
+        "slipped my mind", "slipped through", "tripped up", "poison chalice",
+        "poisoned chalice", "attacked by ads", "trapped in a contract",
+        "trapped in this contract", "trapped in my contract", "feel trapped",
+        "evacuate the premises of my patience", "shocked me how", "shocked me that",
+        "shocked me with", "injury to insult", "insult to injury", "melted down",
+        "meltdown", "dangerous game", "collapsed in price", "prices collapsed",
+        "share price collapsed", "shares collapsed", "smoke alarm", "smoke alarms",
+        "smoke detector", "smoke detectors", "threatening letter*", "threatening email*",
+        "threatening to cut", "threatened to cut", "threatening to cancel", "threatened to cancel",
+        "threatening to disconnect", "threatened to disconnect", "threatening to close",
+        "threatened to close", "zap to", "zapier", "burns a hole", "burns me",
+    ),
+    Escalation.LEGAL: (
+        "food court", "court yard", "courtyard", "tennis court", "basketball court", "court side",
+        "courtside", "legal tender", "is that legal", "is this legal",
+        "legally obliged to tell you", "sue me", "legal age", "conveyancing solicitor",
+        "our solicitor needs", "solicitor says", "solicitor said", "solicitor is waiting",
+        "solicitors are waiting", "solicitor's waiting", "conveyancing", "my solicitor for the",
+        "my solicitor needs", "my solicitor has asked", "my solicitor asked", "solicitor needs",
+        "payment to my solicitor", "deposit to my solicitor", "power of attorney", "lasting power",
+        "lpa", "worth suing? lol", "court of public opinion", "courting",
+    ),
+    Escalation.SECURITY: (
+        "scam of a", "is a scam", "is a total scam", "what a scam", "such a scam",
+        "scam prices", "scam price", "it's a scam", "its a scam", "absolute scam",
+        "daylight robbery", "fraud prevention", "not a scam", "is this a scam",
+        "fraud team called", "fraud team rang", "fraud team were", "fraud team was",
+        "stopped a scam", "stopped the scam", "spotted the scam", "thought i'd been hacked",
+        "thought i was hacked", "thought i'd been scammed", "fraud line", "fraud team had",
+        "hacked off", "life hack", "lifehack", "hack for", "hack to", "stole the show",
+        "hacked together", "hacked up a", "hack together", "not me being", "is it just me",
+        "stolen my heart", "stole my heart", "stolen my time", "stolen hours",
+    ),
+    Escalation.VULNERABLE: (
+        "died laughing", "nearly died", "i died", "i'm dead", "im dead", "dying to", "dying for",
+        "phone died", "battery died", "router died", "app died", "it died", "hub died", "box died",
+        "death by a thousand", "death stare", "death trap", "has died during", "broadband has died",
+        "sim died", "line died", "line has died", "internet died", "wifi died", "connection died",
+        "laptop died", "card died", "tv died", "box has died", "router has died", "phone has died",
+        "signal died", "reader died", "terminal died", "machine died", "screen died",
+        "service died", "crying laughing", "crying with laughter", "for crying out loud",
+        "crying shame", "blind spot", "turned a blind eye", "stroke of luck", "stroke of genius",
+        "nearly had a heart attack", "almost had a heart attack", "gave me a heart attack",
+        "heart attack when", "heart attack at the price", "desperate for a", "desperate for an",
+        "can't afford to miss", "can't afford to lose", "perks and benefits", "depressing",
+        "cancer research", "surgery hours", "gp surgery", "dental surgery", "blind date", "blinds",
+        "deafening", "deaf ears", "my late delivery", "my late order", "my late payment",
+        "my late parcel", "my late refund", "my late flight", "my late train", "my late fee",
+        "my late charge",
+    ),
+}
