@@ -13,7 +13,13 @@ from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
 from monitor.analysis.sentiment import brand_label, sarcastic
 from monitor.analysis.terms import BrandTerms, Lexicon
-from monitor.analysis.triage import Impersonation, Signals, decide_action, spam_signals
+from monitor.analysis.triage import (
+    Impersonation,
+    Signals,
+    decide_action,
+    injected,
+    spam_signals,
+)
 from monitor.complaint_model import ComplaintModel
 from monitor.models import (
     OTHER,
@@ -182,6 +188,9 @@ class Analyzer:
             r"(?<!\w)(?:" + "|".join(names) + r")(?:'s)?\s+(?:\w+\s+)?(?:is\s+|still\s+)?"
             r"(?:down|offline|not working|broken)\b", re.IGNORECASE) if names else None
         self.impersonation = Impersonation(terms.handles, brand=terms.name)
+        self._brand_words = tuple(dict.fromkeys(
+            re.sub(r"[\W_]+", "", w.lower().split("@")[0])
+            for w in (terms.name, *terms.keywords, *terms.handles) if w))
         self.vader = SentimentIntensityAnalyzer()
         self.model = model or ComplaintModel.load()
         self.threshold = complaint_threshold
@@ -247,7 +256,8 @@ class Analyzer:
         competitor = any(t.startswith("competitor:") for t in matched)
         brand_named = any(not t.startswith("competitor:") for t in matched)
         signals = Signals(
-            own_account=own, impersonation=imitation, spam=spam_signals(text),
+            own_account=own, impersonation=imitation, injection=injected(text),
+            spam=spam_signals(text, self._brand_words),
             escalated=bool(kinds), addressed=addressed,
             about_brand=(not self.has_terms or addressed or scored.intent is not None
                          or any(t[0] in "#@" for t in matched) or question

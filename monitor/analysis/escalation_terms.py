@@ -222,6 +222,10 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"(?:never|didn't|did not|definitely didn't|definitely did not|haven't)\s+(?:\w+\s+)?"
         r"(?:booked|ordered|sent|created|processed|set up|set it up|authori[sz]ed|placed|"
         r"added|opened|applied for|did it|do it|did that|do that|redeemed|transferred)\b",
+        # a message the customer doubts: "got a text saying my account is locked, is this you?"
+        r"\b(?:texts?|emails?|e-mails?|calls?|messages?|dms?|letters?|sms|voicemails?|links?)\b"
+        r"[^!?\n]{0,140}?\bis\s+(?:this|it|that)\s+(?:really\s+)?(?:you|legit|real|genuine|"
+        r"from you|one of yours|a scam)\b",
         # a caller who said he was from the bank
         r"\b(?:caller|called|rang|call|text|message|guy|man|woman|someone|somebody|bloke)\b"
         r"[^.!?\n]{0,30}?\b(?:said|saying|claimed|claiming)\s+(?:he|she|they|it)\s+(?:was|were|"
