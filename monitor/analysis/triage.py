@@ -298,8 +298,9 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "complaint (sarcasm)"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
-    if s.complaint and (s.addressed or s.voice or s.question or s.tagged
-                        or (s.problem and s.angry)):
+    if s.complaint and (s.addressed or s.tagged or (s.problem and s.angry)
+                        or ((s.voice or s.question)
+                            and (s.negative or s.problem or s.first_person))):
         return Action.REPLY, "complaint"
     if s.complaint:
         return Action.MONITOR, "commentary: not addressed to us, no problem of the author's"
@@ -311,8 +312,8 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.ACKNOWLEDGE, "praise or thanks"
     if s.foreign and s.problem:
         return Action.REPLY, "a problem, in another language"
-    if s.addressed and (s.negative or s.foreign):
-        return Action.REPLY, "to us, unhappy or in another language"
+    if s.addressed and (s.negative or s.foreign or s.first_person or s.problem):
+        return Action.REPLY, "to us: unhappy, about the author's own matter, or in another language"
     if s.negative and s.first_person:
         return Action.REPLY, "unhappy customer"
     return Action.MONITOR, "commentary"
