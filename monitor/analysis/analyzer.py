@@ -60,6 +60,29 @@ _PRAISE = Lexicon([
     "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
     "genial", "génial", "super", "świetn*", "ótimo",
 ])
+# Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
+_EXPLICIT_PRAISE = Lexicon([
+    "shout out", "shoutout", "shout-out", "big up", "credit to", "credit where", "massive credit",
+    "huge credit", "thank you to", "thanks to", "massive thanks", "huge thanks", "big thanks",
+    "massive thank you", "huge thank you", "big thank you", "kudos", "props to", "hats off",
+    "well done", "special mention", "can't fault", "cannot fault", "couldn't fault",
+    "above and beyond", "went above", "10/10", "five stars", "5 stars", "worth every penny",
+    "worth. every. penny", "highly recommend", "would recommend", "can recommend",
+    "that's the tweet", "give them a raise", "give her a raise", "give him a raise",
+    "raise please", "pay rise", "nicest", "so helpful", "really helpful", "super helpful",
+    "so kind", "so patient", "no complaints", "genuinely good", "genuinely great",
+    "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
+    "me encanta", "gracias a", "merci à", "merci a", "danke an", "obrigado a", "obrigada a",
+    "diolch", "gwych", "świetna obsługa", "super freundlich",
+])
+# What a customer praises a company for (a namesake's praise has none of it).
+_SERVICE = Lexicon([
+    "service", "staff", "team", "helped", "helping", "helpful", "sorted", "customer*", "app",
+    "branch", "store", "shop", "agent", "support", "advisor", "adviser", "cashier", "manager",
+    "engineer", "delivery", "delivered", "order", "parcel", "refund*", "account", "switch*",
+    "call", "phoned", "rang", "chat", "website", "fixed", "replaced", "replacement", "arrived",
+    "product", "quality", "price*", "bought", "ordered",
+])
 _NEWS = Lexicon([
     "share price", "shares", "stock", "ftse", "nasdaq", "nyse", "dividend", "investors",
     "analysts", "earnings", "revenue", "profit", "profits", "pre-tax", "quarterly",
@@ -233,8 +256,9 @@ class Analyzer:
         voice = customer_voice(text, addressed=addressed)
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
+        explicit = _EXPLICIT_PRAISE.search(text) is not None
         praise = (sentiment.compound > -0.05 and sarcasm is None
-                  and _PRAISE.search(text) is not None)
+                  and (explicit or _PRAISE.search(text) is not None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
                        and _REQUEST.search(text) is None)
         leading = _LEADING_HANDLES.match(text)
@@ -263,7 +287,8 @@ class Analyzer:
                          or any(t[0] in "#@" for t in matched) or question
                          or (self._brand_name is not None
                              and self._brand_name.search(text) is not None)
-                         or self.customer.search(text) is not None),
+                         or self.customer.search(text) is not None
+                         or (praise and _SERVICE.search(text) is not None)),
             competitor_only=competitor and not addressed and not (
                 brand_named and complaint and first_person),
             advice_to_others=advice,
@@ -271,7 +296,11 @@ class Analyzer:
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=_REQUEST.search(text) is not None,
             praise=praise,
-            strong_praise=praise and sentiment.compound >= 0.5 and score.probability < 0.8,
+            # warm: praise words and a warm VADER score, or praise said in so many words
+            # (the complaint model reads many shout-outs as complaints)
+            strong_praise=praise and (
+                (sentiment.compound >= 0.5 and score.probability < 0.8)
+                or (explicit and sentiment.compound >= 0.2 and score.probability < 0.97)),
             negative=sentiment.compound <= -0.05 or _ANGRY_EMOJI.search(text) is not None,
             foreign=lang not in (None, "en"),
             first_person=first_person,
