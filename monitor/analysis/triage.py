@@ -298,7 +298,7 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "complaint (sarcasm)"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
-    if s.complaint and (s.addressed or s.tagged or (s.problem and s.angry)
+    if s.complaint and (s.addressed or s.tagged or s.request or (s.problem and s.angry)
                         or ((s.voice or s.question)
                             and (s.negative or s.problem or s.first_person))):
         return Action.REPLY, "complaint"
