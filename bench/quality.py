@@ -104,6 +104,34 @@ def phrasings() -> list[tuple[dict[str, Any], Analysis]]:
     return out
 
 
+def spam_posts() -> list[tuple[dict[str, Any], Analysis]]:
+    """The spam set (`tests/data/spam/posts.jsonl`: 300 posts in five industries, 170 spam in
+    every style and 130 hard negatives), each with its verdict."""
+    rows = [json.loads(line) for line in
+            (ROOT / "tests" / "data" / "spam" / "posts.jsonl").open(encoding="utf-8")]
+    analyzers: dict[str, Analyzer] = {}
+    out = []
+    for row in rows:
+        if row["industry"] not in analyzers:
+            handle = row["handle"].lstrip("@")
+            own = [handle, handle.replace("Help", "").replace("Support", "")]
+            brand = {"name": row["brand"], "keywords": [row["brand"].lower()],
+                     "handles": {"x": own}}
+            analyzers[row["industry"]] = analyzer_for(brand, row["industry"])
+        out.append((row, analyzers[row["industry"]].analyze_post(
+            Post(row["text"], None, 0, row["author"], row.get("author_name"), None))))
+    return out
+
+
+def spam_figures(found: Sequence[tuple[dict[str, Any], Analysis]]) -> dict[str, float]:
+    """Spam recall and precision on the spam set."""
+    gold = [bool(row["spam"]) for row, _ in found]
+    got = [a.action.value == "spam" for _, a in found]
+    tp = sum(g and f for g, f in zip(gold, got, strict=True))
+    return {"posts": len(found), "spam_recall": tp / max(1, sum(gold)),
+            "spam_precision": tp / max(1, sum(got))}
+
+
 def escalation_figures(found: Sequence[tuple[dict[str, Any], Analysis]]) -> dict[str, float]:
     """Precision and recall of each escalation kind, and post-level (any kind right)."""
     out: dict[str, float] = {"posts": len(found)}
@@ -206,6 +234,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if set(row["escalation"]) != {k.value for k in a.escalation}:
                     print("   ", f"esc {row['escalation']}->{[k.value for k in a.escalation]}",
                           "|", row["text"][:140])
+    if not args.holdout and args.only in (None, "spam"):
+        found_spam = spam_posts()
+        print("spam set: " + ", ".join(
+            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+            for k, v in spam_figures(found_spam).items()))
+        if args.errors:
+            for row, a in found_spam:
+                if row["spam"] != (a.action.value == "spam"):
+                    print("   ", f"spam {row['spam']}->{a.action.value}", "|", row["text"][:140])
     for name, (analyzer, posts) in chosen.items():
         if args.only and name != args.only:
             continue

@@ -20,6 +20,8 @@ from bench.quality import (
     figures,
     pack_set,
     phrasings,
+    spam_figures,
+    spam_posts,
     stream_set,
 )
 from monitor.analysis import Analyzer, BrandTerms
@@ -367,3 +369,10 @@ def test_thank_you_drafts_when_the_brand_acknowledges_praise(
         assert done.status.value == "resolved" and done.follow_up_due_at is None
     finally:
         store.close()
+
+
+def test_spam_in_every_style_and_the_customers_who_report_it() -> None:
+    # 300 posts: crypto, recovery, phishing, giveaways, code farms, imitators, sellers,
+    # bots and prompt injections, beside customers quoting and reporting scams
+    got = spam_figures(spam_posts())
+    assert got["spam_recall"] >= 0.9 and got["spam_precision"] >= 0.93, got

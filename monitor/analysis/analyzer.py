@@ -12,14 +12,9 @@ from monitor.analysis.escalation import EscalationRules, customer_voice
 from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
 from monitor.analysis.sentiment import brand_label, sarcastic
+from monitor.analysis.spam import injected, spam_signals
 from monitor.analysis.terms import BrandTerms, Lexicon
-from monitor.analysis.triage import (
-    Impersonation,
-    Signals,
-    decide_action,
-    injected,
-    spam_signals,
-)
+from monitor.analysis.triage import Impersonation, Signals, decide_action
 from monitor.complaint_model import ComplaintModel
 from monitor.models import (
     OTHER,
@@ -213,7 +208,7 @@ class Analyzer:
         self.impersonation = Impersonation(terms.handles, brand=terms.name)
         self._brand_words = tuple(dict.fromkeys(
             re.sub(r"[\W_]+", "", w.lower().split("@")[0])
-            for w in (terms.name, *terms.keywords, *terms.handles) if w))
+            for w in (terms.name, *terms.name.split(), *terms.keywords, *terms.handles) if w))
         self.vader = SentimentIntensityAnalyzer()
         self.model = model or ComplaintModel.load()
         self.threshold = complaint_threshold

@@ -1,5 +1,5 @@
-"""Triage: what the team should do with a post (reply, acknowledge, monitor, spam), who is
-imitating the brand, and which posts are spam. Pure functions over what analysis found.
+"""Triage: what the team should do with a post (reply, acknowledge, monitor, spam), and who is
+imitating the brand (spam signals are in `spam.py`). Pure functions over what analysis found.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.analysis.terms import Lexicon
 from monitor.models import Action
 
 # --- impersonation ---------------------------------------------------------------------------
@@ -106,142 +105,6 @@ class Impersonation:
         return None
 
 
-# --- spam ------------------------------------------------------------------------------------
-
-_STRONG_SPAM = Lexicon([
-    "airdrop", "giveaway", "give away", "free crypto", "crypto bot", "trading bot",
-    "trading signals", "forex signals", "100x", "1000x", "presale", "pre-sale", "token launch",
-    "guaranteed returns", "guaranteed profit", "results guaranteed", "double your money",
-    "turn £*", "turn $*", "passive income", "recover your funds", "recover your money",
-    "recover lost funds", "recover your lost", "recover stolen", "fund recovery",
-    "funds recovery", "recovery expert", "recovery specialist", "hire a hacker",
-    "hack any account", "spell caster", "no credit check", "loan approved", "instant loan",
-    "get £* today", "cash today", "link in bio", "check my bio", "dm me to start",
-    "dm for promo", "promo code in bio", "onlyfans", "follow for follow", "f4f",
-    "claim your prize", "claim your reward", "you have won", "you've won", "winner selected",
-    "verify your account", "account will be suspended", "account has been suspended",
-    "account will be locked", "account has been limited", "confirm your details here",
-    "no credit checks", "bad credit ok", "bad credit welcome", "same day cash", "cash loans",
-    "instant cash", "no questions asked", "got all my money back", "got my money back in",
-    "recovered my", "recovered all", "100% genuine", "totally legit", "connect your wallet",
-    "claim your", "claim in", "loyalty bonus", "free when you switch", "signup bonus",
-    "sign-up bonus", "exclusive bonus", "exclusive signup", "removes restrictions",
-    "ignore all previous instructions", "ignore previous instructions", "admin mode",
-    "money mule", "receiving a payment", "kindly fill", "fill this form", "earn £*",
-    "earn $*", "£* free", "$* free", "giving away", "free flights", "follow back",
-    "followforfollow", "followback", "#followback", "real followers", "get followers",
-    "seed phrase", "24 words", "verify wallet", "verify your wallet", "buy backlinks",
-    "free shipping worldwide", "90% off", "gift card", "you've been selected",
-    "selected to win", "held at our depot", "confirm delivery details", "payment failed",
-    "update billing details", "confirm payment details", "will be cancelled unless",
-    "re-activate now", "reactivate now", "avoid disconnection", "learn how", "dm me to learn",
-    "robot de trading", "gagnez", "zarabiaj", "link w bio", "lien en bio", "enlace en bio",
-    "you may be owed", "no-obligation", "50% off for life", "recovered mine",
-    "cheap accounts", "send your card number", "envíe su número de tarjeta",
-    "datos bancarios", "coordonnées bancaires", "usuario y contraseña", "bank login",
-    "promo codes", "discount codes", "voucher codes", "coupon*", "working codes",
-    "working code", "verified codes", "all verified", "codes updated", "mystery box",
-    "rt + follow", "rt and follow", "retweet and follow", "rt & follow", "copy-trading",
-    "copy trading", "returned to sender", "redelivery fee", "reschedule within",
-    "parcel is held", "parcel is on hold", "customs fee", "pay the fee", "unpaid fee",
-])
-# Instructions to a bot hidden in a post: never a customer's question.
-_INJECTION = Lexicon([
-    "ignore all previous instructions", "ignore previous instructions",
-    "ignore the above instructions", "disregard previous instructions",
-    "disregard all previous", "you are now in", "system prompt", "developer mode",
-])
-# Someone promoting an account that "recovers" money or trades for you.
-_PROMOTED = re.compile(
-    r"\b(?:contact|dm|message|reach out to|reach|text|whatsapp|write to|follow)\s+(?:him|her|"
-    r"them)?\s*(?:on\s+\w+\s+)?@\w*(?:recover|hack|crypto|invest|profit|trad|fx|signal|mentor|"
-    r"wealth|coin|fund|asset|loan)\w*|@\w*(?:recover|hacker|profit|mentor|signals)\w*\b[^.!?\n]{0,60}?"
-    r"\b(?:got|get|recovered|made|earned|helped)", re.IGNORECASE)
-_SOFT_SPAM = Lexicon([
-    "crypto", "bitcoin", "btc", "ethereum", "eth", "usdt", "binance", "nft", "web3",
-    "forex", "invest", "investment", "profit", "earn", "whatsapp", "telegram", "wa.me", "t.me",
-    "click here", "click the link", "limited time", "act now", "dm me", "inbox me",
-    "send me a message", "contact him", "contact her", "contact them on", "reach out to",
-    "expert", "legit", "testimony", "helped me recover", "card number", "cvv",
-    "security code", "full card", "pin number", "one time passcode", "otp", "bonus",
-    "deals", "offers", "review", "best rates", "find out here", "sign up", "signup", "ref",
-    "loans", "loan", "cash", "free", "dm us now", "dm now", "hurry", "before midnight",
-    "⭐⭐⭐⭐⭐", "💰", "💸", "📈", "🚀", "🎁", "👉", "➡️",
-])
-_SHORT_LINK = re.compile(r"\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|cutt\.ly|rb\.gy|is\.gd|"
-                         r"forms\.gle|linktr\.ee)/", re.IGNORECASE)
-_REPORTING = re.compile(
-    r"\b(?:i(?:'ve)? (?:got|received|had|just got|been sent) (?:a|an|this|the same|that|these) "
-    r"(?:\w+ )?(?:text|email|e-mail|call|message|dm|letter|sms|link|voicemail)|is (?:this|it|that) "
-    r"(?:legit|real|you|genuine|from you|one of yours)|is this a scam|looks like (?:a )?(?:scam|"
-    r"phishing)|don't click|do not click|pretending to be|claiming to be|report(?:ed|ing)? "
-    r"(?:it|this|them|the account)|fake account)\b", re.IGNORECASE)
-_WARNING = re.compile(r"\b(?:beware|warning|heads up)\b", re.IGNORECASE)
-_URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|biz|xyz|io|co|info|top|site|"
-                  r"online|click|link|ru|cn|ly|gl|gy|gd|ee|store|win|shop|live|vip|club|icu|"
-                  r"app|me|uk)\b/?", re.IGNORECASE)
-_PHONE = re.compile(r"\+\d[\d ()-]{8,}\d")
-# a link to a made-up official-sounding site: "brand-account-secure.com/login"
-_LOOKALIKE_LINK = re.compile(
-    r"\b[\w-]*-(?:secure|verify|verification|login|account|confirm|claim|claims|refund|"
-    r"restore|support|help|billing|pay|payment|parcel|delivery|redeliver|bags|rewards|"
-    r"compensation|eu261|care|bonus|outlet|sale|deals|promo|codes|discount|vip|giveaway|winner|"
-    r"prize|gift|rewards?|offers?)[\w-]*\.(?:com|co|info|net|org|app|help|online|site|xyz|top|uk|"
-    r"biz|shop|store|win|live|vip|club|icu|link)\b", re.IGNORECASE)
-
-
-_HOST = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.IGNORECASE)
-
-
-def injected(text: str) -> bool:
-    """Whether the post carries instructions meant for a bot ("ignore all previous
-    instructions")."""
-    return bool(_INJECTION.search(text))
-
-
-def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, list[str]]:
-    """How spam-like a post is (2 or more: spam) and the signals that said so.
-    `brand_words` (the brand's name and handles, lower-case, no spaces) find look-alike
-    sites: a hyphenated host carrying the brand's name ("brand-outlet.store")."""
-    reasons: list[str] = []
-    score = 0.0
-    words = tuple(w for w in brand_words if len(w) >= 4)
-    strong = _STRONG_SPAM.find(text)
-    if strong:
-        score += 2.0 + 0.5 * (len(strong) - 1)
-        reasons += [f"'{t}'" for t in strong[:2]]
-    if _LOOKALIKE_LINK.search(text) or (words and any(
-            "-" in host and any(w in host.lower().replace("-", "") for w in words)
-            for host in _HOST.findall(text))):
-        score += 1.5
-        reasons.append("look-alike link")
-    soft = _SOFT_SPAM.find(text)
-    if soft:
-        score += 0.6 * min(len(soft), 3)
-        reasons += [f"'{t}'" for t in soft[:2]]
-    if _URL.search(text) and (strong or soft):
-        score += 0.8
-        reasons.append("link")
-        if _SHORT_LINK.search(text):
-            score += 0.6
-            reasons.append("short link")
-    if _PROMOTED.search(text):
-        score += 2.0
-        reasons.append("promotes a 'recovery' or trading account")
-    if _PHONE.search(text):
-        score += 0.8
-        reasons.append("phone number")
-    if text.count("#") >= 6 or text.count("@") >= 6:
-        score += 1.0
-        reasons.append("tag stuffing")
-    if score and _REPORTING.search(text):  # a customer telling us about a scam
-        score -= 3.0
-        reasons.append("but reports it")
-    elif score and _WARNING.search(text):
-        score -= 1.5
-    return score, reasons
-
-
 # --- the verdict -----------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +145,7 @@ def decide_action(s: Signals) -> tuple[Action, str]:
     score, why = s.spam
     if s.injection:
         return Action.SPAM, "instructions to a bot, not a customer's words"
-    if score >= 2.0 and not (s.addressed and s.complaint and score < 2.6):
+    if score >= 2.0 and not (s.addressed and (s.complaint or s.question) and score < 2.6):
         return Action.SPAM, "spam: " + ", ".join(why)
     if s.news and not s.addressed:
         return Action.MONITOR, "news or markets"

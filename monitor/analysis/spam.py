@@ -1,0 +1,250 @@
+"""Spam: scams, phishing, bait and bots, told apart from customers reporting them.
+
+A post's spam score adds up signals (2 or more is spam), and `reasons` name them:
+- strong phrases (giveaways, phishing calls to action, fund-recovery and trading bait,
+  promo-code farms, follower and SEO sellers, off-platform payment);
+- a look-alike site (a hyphenated host carrying the brand's name or an official-sounding
+  word), a link, a shortened link, a phone number, tag stuffing, crypto tickers with hype;
+- weaker words that add up (crypto, WhatsApp, "DM me", "free").
+A customer telling us about a scam ("I got a text ... is this you?") takes most of it off.
+Instructions meant for a bot ("ignore all previous instructions") are spam on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from monitor.analysis.terms import Lexicon
+
+_STRONG_SPAM = Lexicon([
+    "airdrop", "giveaway", "give away", "free crypto", "crypto bot", "trading bot",
+    "trading signals", "forex signals", "100x", "1000x", "presale", "pre-sale", "token launch",
+    "guaranteed returns", "guaranteed profit", "results guaranteed", "double your money", "turn £*",
+    "turn $*", "passive income", "recover your funds", "recover your money", "recover lost funds",
+    "recover your lost", "recover stolen", "fund recovery", "funds recovery", "recovery expert",
+    "recovery specialist", "hire a hacker", "hack any account", "spell caster", "no credit check",
+    "loan approved", "instant loan", "get £* today", "cash today", "link in bio", "check my bio",
+    "dm me to start", "dm for promo", "promo code in bio", "onlyfans", "follow for follow", "f4f",
+    "claim your prize", "claim your reward", "you have won", "you've won", "winner selected",
+    "verify your account", "account will be suspended", "account has been suspended",
+    "account will be locked", "account has been limited", "confirm your details here",
+    "no credit checks", "bad credit ok", "bad credit welcome", "same day cash", "cash loans",
+    "instant cash", "got all my money back", "got my money back in", "recovered my",
+    "recovered all", "100% genuine", "totally legit", "connect your wallet", "claim your",
+    "claim in", "loyalty bonus", "free when you switch", "signup bonus", "sign-up bonus",
+    "exclusive bonus", "exclusive signup", "removes restrictions",
+        "money mule", "receiving a payment", "kindly fill", "fill this form", "earn £*",
+    "earn $*", "£* free", "$* free", "giving away", "free flights", "follow back",
+    "followforfollow", "followback", "#followback", "real followers", "get followers",
+    "seed phrase", "24 words", "verify wallet", "verify your wallet", "buy backlinks",
+    "free shipping worldwide", "90% off", "you've been selected", "selected to win",
+    "held at our depot", "confirm delivery details", "payment failed", "update billing details",
+    "confirm payment details", "will be cancelled unless", "re-activate now", "reactivate now",
+    "avoid disconnection", "learn how", "dm me to learn", "robot de trading", "gagnez", "zarabiaj",
+    "link w bio", "lien en bio", "enlace en bio", "you may be owed", "no-obligation",
+    "50% off for life", "recovered mine", "cheap accounts", "send your card number",
+    "envíe su número de tarjeta", "datos bancarios", "coordonnées bancaires",
+    "usuario y contraseña", "bank login", "promo codes", "discount codes", "voucher codes",
+    "coupon*", "working codes", "working code", "verified codes", "all verified", "codes updated",
+    "mystery box", "rt + follow", "rt and follow", "retweet and follow", "rt & follow",
+    "copy-trading", "copy trading", "returned to sender", "redelivery fee", "reschedule within",
+    "parcel is held", "parcel is on hold", "customs fee", "pay the fee", "unpaid fee",
+    # selling attention, links and accounts
+    "real followers", "active followers", "followers in", "grow your followers", "guest post*",
+    "backlinks", "backlink", "do-follow", "dofollow", "first page of google", "google first page",
+    "seo expert", "seo services", "seo issues", "seo errors", "verified reviews", "5-star reviews",
+    "five-star reviews", "buy reviews", "fresh leads", "email list", "lifetime licen*",
+    "licencia de por vida", "vitalícia", "free download", "iptv", "cracked version", "cracked apk",
+    "pro cracked", "crack download", "free gift card", "claim your gift card",
+    "work from home opportunity", "earn from home", "replica*", "#reps", "1:1 quality",
+    "factory direct", "factory prices", "precios de fábrica", "wholesale", "price list",
+    "dm for price*", "dm for catalog*", "dm for a quote", "dm for pricing", "dm for the invite",
+    # money for nothing, off-platform payment
+    "send £* get", "send $* get", "flip", "earn while you sleep", "easy work",
+    "no experience needed", "sin experiencia", "sem experiência", "bez doświadczenia",
+    "per transfer", "serious people only", "bank transfer only", "crypto only", "paypal amigos",
+    "paypal friends", "friends and family", "via pix", "pagamento via pix", "pix na hora", "bizum",
+    "chama no zap", "chama no direct", "chama no telegram", "escríbeme al dm",
+    "escríbeme por whatsapp", "escríbenos por whatsapp", "pregúntame por dm", "hit me up",
+    "comment '*'", "follow me for", "reply and follow", "share this post", "udostępnij", "partagez",
+    "comparte", "compartilhe",
+    # phishing calls to action and compensation bait
+    "you could be owed", "could be owed", "owed up to", "entitled to £*", "entitled to €*",
+    "check if you qualify", "in 60 seconds", "in 30 seconds", "30-second survey",
+    "complete our survey", "answer 3 questions", "answer three questions", "reconfirm your",
+    "to avoid cancellation", "to avoid permanent", "avoid losing", "verify your identity",
+    "verify your card", "verifying your card", "update your billing", "update billing",
+    "confirm your address and pay", "arrange redelivery", "pay the outstanding", "recovery portal",
+    "connect your metamask", "metamask", "wallet address", "front and back", "pin to verify",
+    "gift cards for cash", "buying * gift cards", "selling * miles", "miles for £*",
+    "corporate discount", "agencia autorizada", "approval guaranteed", "guaranteed approval",
+    "remove negative marks", "credit repair", "kredyt bez", "bez bik", "gagnez", "gano", "ganhe",
+    "zarabiaj", "récupère vos fonds", "recupera tu dinero", "recupere seu dinheiro", "traced my",
+    "reverse my payment", "got my money back", "got it all back", "got all my money",
+    "recovered my", "she got my", "he got my", "they got my", "alpha group", "signals group",
+    "join our free discord", "insiders", "next leg", "calls printing", "not financial advice",
+    "nfa", "copy my trades", "my mentor", "mentor @*", "wellness biz", "not mlm", "travel club",
+    "holiday club", "free upgrades", "free premium", "unlimited data trick", "free broadband",
+    "internet gratis",
+])
+# Instructions to a bot hidden in a post: never a customer's question.
+_INJECTION = Lexicon([
+    "ignore all previous instructions", "ignore previous instructions",
+    "ignore the above instructions", "disregard previous instructions", "disregard all previous",
+    "you are now in", "system prompt", "developer mode",
+])
+# Someone promoting an account that "recovers" money or trades for you.
+_PROMOTED = re.compile(
+    r"\b(?:contact|dm|message|reach out to|reach|text|whatsapp|write to|follow)\s+(?:him|her|"
+    r"them)?\s*(?:on\s+\w+\s+)?@\w*(?:recover|hack|crypto|invest|profit|trad|fx|signal|mentor|"
+    r"wealth|coin|fund|asset|loan)\w*|@\w*(?:recover|hacker|profit|mentor|signals)\w*\b[^.!?\n]{0,60}?"
+    r"\b(?:got|get|recovered|made|earned|helped)", re.IGNORECASE)
+_SOFT_SPAM = Lexicon([
+    "crypto", "bitcoin", "btc", "ethereum", "eth", "usdt", "binance", "nft", "web3", "forex",
+    "invest", "investment", "profit", "earn", "whatsapp", "telegram", "wa.me", "t.me", "click here",
+    "click the link", "limited time", "act now", "dm me", "inbox me", "send me a message",
+    "contact him", "contact her", "contact them on", "reach out to", "expert", "legit", "testimony",
+    "helped me recover", "card number", "cvv", "security code", "full card", "pin number",
+    "one time passcode", "otp", "bonus", "deals", "offers", "review", "best rates", "find out here",
+    "sign up", "signup", "ref", "loans", "loan", "cash", "free", "dm us now", "dm now", "hurry",
+    "before midnight", "dm me", "dm for", "dm 📩", "inbox", "telegram @*", "on telegram",
+    "on snapchat", "on ig", "whatsapp +*", "only * left", "spots left", "today only",
+    "limited to the first", "don't miss out", "gratis", "gratuit", "darmow*", "selling", "for sale",
+    "cheap", "cheaper", "half price", "% off", "50x", "40x", "12x", "10x", "x100", "legit",
+    "100% safe", "pode confiar", "can show proof", "testimonials", "thank me later", "check out my",
+    "check my page", "my profile", "my page", "my blog", "in my highlights", "🤑", "📲", "📩",
+    "⭐⭐⭐⭐⭐", "💰", "💸", "📈", "🚀", "🎁", "👉", "➡️",
+])
+_SHORT_LINK = re.compile(r"\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|cutt\.ly|rb\.gy|is\.gd|"
+                         r"forms\.gle|linktr\.ee)/", re.IGNORECASE)
+_REPORTING = re.compile(
+    r"\b(?:i(?:'ve)? (?:got|received|had|just got|been sent) (?:a|an|this|the same|that|these) "
+    r"(?:\w+ )?(?:text|email|e-mail|call|message|dm|letter|sms|link|voicemail)|is (?:this|it|that) "
+    r"(?:legit|real|you|genuine|from you|one of yours)|is this a scam|looks like (?:a )?(?:scam|"
+    r"phishing)|don't click|do not click|pretending to be|claiming to be|report(?:ed|ing)? "
+    r"(?:it|this|them|the account)|fake account)\b", re.IGNORECASE)
+_WARNING = re.compile(r"\b(?:beware|warning|heads up)\b", re.IGNORECASE)
+# Someone warning others about scams: not a scam.
+_PSA = re.compile(
+    r"\b(?:psa|be careful|don't fall for|do not fall for|almost fell for|nearly fell for|"
+    r"(?:are|were|is) (?:all )?(?:bots|scammers|fake|scams?|a scam)\b|recovery scam(?:mer)?s|"
+    r"will never (?:text|call|email|dm|message|ask)|never asks? (?:you )?for|ignore (?:all )?"
+    r"(?:the|these|those|any) [^.!?\n]{0,40}?(?:replies|messages|accounts|dms)|to anyone reading)",
+    re.IGNORECASE)
+_URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|biz|xyz|io|co|info|top|site|"
+                  r"online|click|link|ru|cn|ly|gl|gy|gd|ee|store|win|shop|live|vip|club|icu|"
+                  r"app|me|uk)\b/?", re.IGNORECASE)
+_PHONE = re.compile(r"\+\d[\d ()-]{8,}\d")
+# a link to a made-up official-sounding site: "brand-account-secure.com/login"
+_LOOKALIKE_LINK = re.compile(
+    r"\b[\w-]*-(?:secure|verify|verification|login|account|confirm|claim|claims|refund|"
+    r"restore|support|help|billing|pay|payment|parcel|delivery|redeliver|bags|rewards|"
+    r"compensation|eu261|care|bonus|outlet|sale|deals|promo|codes|discount|vip|giveaway|winner|"
+    r"prize|gift|rewards?|offers?)[\w-]*\.(?:com|co|info|net|org|app|help|online|site|xyz|top|uk|"
+    r"biz|shop|store|win|live|vip|club|icu|link)\b", re.IGNORECASE)
+
+
+# A crypto or stock ticker with hype: "$JETX just did a 40x", "$FNCH about to rip 🚀".
+_TICKER_HYPE = re.compile(
+    r"(?<![\w$])\$[A-Z]{2,6}\b[^\n]{0,80}?(?:🚀|\brip\b|\bmoon|\b\d+x\b|\bgains?\b|"
+    r"\bholders\b|\bloading\b|\bpump|\bcalls print|\bentry\b|\bjoin\b)"
+    r"|(?:🚀|\b\d+x\b)[^\n]{0,80}?(?<![\w$])\$[A-Z]{2,6}\b")
+# "BRAND: your account ..." / "[Brand] a new payee ..." — a text message's shape, on social
+_SMS_SHAPE = re.compile(r"^\s*(?:\[[^\]]{2,30}\]|[A-Z][A-Za-z&' ]{1,28}:)\s")
+# A call to act on a link: verify, confirm, claim, pay, update, check, enter
+_LINK_ACTION = re.compile(
+    r"\b(?:verify|confirm|reconfirm|claim|pay|update|restore|unlock|install|download|"
+    r"qualify|enter|visit|tap|click|log ?in|sign ?in|get paid)\b[^\n]{0,80}?"
+    r"(?:https?://|www\.|\b[\w-]+\.(?:com|net|org|co|uk|info|help|online|site|xyz|top|win|"
+    r"shop|store|link|click|app|ai|me|ly|gd|pl|fr|es|de|pt|cc|gg|live|vip)\b)",
+    re.IGNORECASE)
+_HOST = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.IGNORECASE)
+
+
+_INJECTED = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|your\s+|any\s+|the\s+|my\s+)?"
+    r"(?:previous|prior|above|earlier|existing|other)\s+(?:instructions|rules|prompts?|guidelines|"
+    r"directives)\b"
+    r"|\b(?:previous|prior|your)\s+(?:rules|instructions|guidelines)\s+(?:are|have been)\s+"
+    r"(?:void|updated|changed|revoked|replaced)\b"
+    r"|\[\s*system\b|<\s*/?\s*(?:instruction|system|post|prompt)\b|^\s*(?:@\w+\s+)*system\s*:"
+    r"|\bnote\s+to\s+(?:the\s+|any\s+|all\s+)?(?:assistant|llm|ai|bot|model)s?\b"
+    r"|\b(?:any|every)\s+(?:llm|ai|bot|model)s?\s+reading\s+this\b"
+    r"|\bdear\s+\w+\s+(?:ai|bot|assistant)\b|\bhey\s+\w+\s+bot\b"
+    r"|\bunrestricted\s+(?:assistant|ai|mode)\b|\bnew\s+policy\s+from\s+your\s+devs\b"
+    r"|\b(?:your|the)\s+(?:guidelines|instructions)\s+(?:have been|were)\s+updated\b",
+    re.IGNORECASE)
+# Talking about prompt injection is not doing it.
+_ABOUT_INJECTION = re.compile(r"\bprompt[- ]?inject\w*|\bjailbreak\w*", re.IGNORECASE)
+
+
+def injected(text: str) -> bool:
+    """Whether the post carries instructions meant for a bot ("ignore all previous
+    instructions"), rather than talking about such attempts."""
+    return ((bool(_INJECTION.search(text)) or _INJECTED.search(text) is not None)
+            and _ABOUT_INJECTION.search(text) is None)
+
+
+def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, list[str]]:
+    """How spam-like a post is (2 or more: spam) and the signals that said so.
+    `brand_words` (the brand's name and handles, lower-case, no spaces) find look-alike
+    sites: a hyphenated host carrying the brand's name ("brand-outlet.store")."""
+    reasons: list[str] = []
+    score = 0.0
+    words = tuple(w for w in brand_words if len(w) >= 5)
+    strong = _STRONG_SPAM.find(text)
+    if strong:
+        score += 2.0 + 0.5 * (len(strong) - 1)
+        reasons += [f"'{t}'" for t in strong[:2]]
+    if _LOOKALIKE_LINK.search(text) or (words and any(
+            "-" in host and any(w in _fold(host) for w in words)
+            for host in _HOST.findall(text))):
+        score += 1.5
+        reasons.append("look-alike link")
+    if _LINK_ACTION.search(text):
+        score += 0.8
+        reasons.append("asks to act on a link")
+    if _SMS_SHAPE.match(text) and _URL.search(text):
+        score += 1.0
+        reasons.append("a text message's shape")
+    if _TICKER_HYPE.search(text):
+        score += 2.0
+        reasons.append("ticker hype")
+    soft = _SOFT_SPAM.find(text)
+    if soft:
+        score += 0.6 * min(len(soft), 3)
+        reasons += [f"'{t}'" for t in soft[:2]]
+    if _URL.search(text) and (strong or soft):
+        score += 0.8
+        reasons.append("link")
+        if _SHORT_LINK.search(text):
+            score += 0.6
+            reasons.append("short link")
+    if _PROMOTED.search(text):
+        score += 2.0
+        reasons.append("promotes a 'recovery' or trading account")
+    if _PHONE.search(text):
+        score += 0.8
+        reasons.append("phone number")
+    tags = max(len(re.findall(r"(?<!\w)#\w", text)), len(re.findall(r"(?<!\w)@\w", text)))
+    if tags >= 6:
+        score += 1.0 if tags < 9 else 2.0
+        reasons.append("tag stuffing")
+    if score and (_REPORTING.search(text) or _PSA.search(text)):
+        # a customer telling us about a scam, or warning others
+        score -= 3.0
+        reasons.append("but reports it")
+    elif score and _WARNING.search(text):
+        score -= 1.5
+    return score, reasons
+
+
+
+
+_FOLD = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "-": "", ".": ""})
+
+
+def _fold(host: str) -> str:
+    """A host name with look-alike digits folded and separators dropped."""
+    return host.lower().translate(_FOLD)
