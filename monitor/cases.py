@@ -389,6 +389,15 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         elif case.id not in state.pending:
             plan.drafts.append((case.id, mention, state.drafter(case, mention, analysis)))
             state.pending.add(case.id)
+        elif analysis.needs_case and case.author_id == author:
+            # they posted again before we answered: the pending reply is written anew for
+            # where things stand now (a chaser, "I've DMed you", an escalation)
+            spec = state.drafter(case, mention, analysis)
+            waiting = [i for i, d in enumerate(plan.drafts) if d[0] == case.id]
+            if waiting:  # its draft is in this very page: replace it there
+                plan.drafts[waiting[-1]] = (case.id, mention, spec)
+            else:
+                plan.refreshed.append((case.id, mention, spec))
     if outage and case.kind is CaseKind.CUSTOMER:
         state.outage.append(_OutagePost(mention.id, author, mention.created_at, case.id,
                                         stored=False))

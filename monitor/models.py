@@ -273,6 +273,9 @@ class DraftSpec:
     text: str
     template: str
     flags: tuple[str, ...] = ()
+    # other wordings of the same reply (the first is `text`), and the reply's language
+    candidates: tuple[str, ...] = ()
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,30 @@
-"""Turns a case and the post that needs an answer into a reply draft in the brand's voice."""
+"""Turns a case and the post that needs an answer into a reply draft in the brand's voice.
+
+The composer (`responders/compose/`) writes the draft and its candidates from the facts of the
+post and the case; a brand's own `[voice.templates]` entry for an intent or escalation kind
+takes that key over, as before (its template sees the same facts).
+"""
 
 from __future__ import annotations
 
-from monitor.models import PRAISE, Action, Analysis, Case, DraftSpec, Mention
+from datetime import datetime
+
+from monitor.analysis.analyzer import praises
+from monitor.cases import escalation_kinds
+from monitor.models import (
+    PRAISE,
+    Action,
+    Analysis,
+    Case,
+    CaseKind,
+    CaseStatus,
+    DraftSpec,
+    Mention,
+)
 from monitor.settings import Settings
-from responders.voice import Voice
+from responders.compose.composer import Composer, Situation
+from responders.compose.facts import waited
+from responders.voice import Voice, first_name
 
 
 def voice_from_settings(settings: Settings) -> Voice:
@@ -18,25 +38,69 @@ def voice_from_settings(settings: Settings) -> Voice:
     )
 
 
+def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
+    """Where the conversation stands when this post is answered."""
+    kinds = tuple(dict.fromkeys([*(k.value for k in analysis.escalation),
+                                 *escalation_kinds(case.escalation)]))
+    contacts = max(1, case.customer_effort) if case.first_response_at is None else 1
+    after_reply = (case.first_response_at is not None
+                   and mention.created_at >= case.first_response_at)
+    incident = ""
+    fixed_at = ""
+    if case.kind is CaseKind.INCIDENT:
+        if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            incident = "resolved"
+            fixed_at = _clock(case.resolved_at)
+        else:
+            incident = "ongoing"
+    return Situation(
+        intent=case.intent, escalation=kinds, contacts=contacts,
+        waited=waited(case.opened_at, mention.created_at) if contacts > 1 else "",
+        after_our_reply=after_reply, escalated=case.status is CaseStatus.ESCALATED,
+        incident=incident, fixed_at=fixed_at,
+        acknowledge=analysis.action is Action.ACKNOWLEDGE,
+        thanked=analysis.action is Action.REPLY and not any(
+            r.startswith("sarcasm(") for r in analysis.reasons) and (
+            analysis.label == "positive" or praises(mention.text[:4_000], explicit=True)
+            or (analysis.sentiment.compound >= 0.3 and praises(mention.text[:4_000]))))
+
+
+def _clock(at: datetime | None) -> str:
+    return at.strftime("%H:%M") if at is not None else ""
+
+
 class Drafter:
     """Writes a case's replies and follow-ups; a draft that breaks a voice rule is flagged, not
     cut."""
 
-    def __init__(self, voice: Voice) -> None:
+    def __init__(self, voice: Voice, *, teams: dict[str, str] | None = None) -> None:
         self.voice = voice
+        self.composer = Composer(brand=voice.brand, tone=voice.tone, sign_off=voice.sign_off,
+                                 teams=teams)
 
     def __call__(self, case: Case, mention: Mention, analysis: Analysis) -> DraftSpec:
-        if analysis.action is Action.ACKNOWLEDGE:
-            # a thank-you, whatever the case it lands on is about
+        situation = situation_of(case, mention, analysis)
+        if situation.acknowledge:
             key = self.voice.template_for(PRAISE, ("acknowledge",))
         else:
-            key = self.voice.template_for(case.intent,
-                                          tuple(k.value for k in analysis.escalation))
-        rendered = self.voice.render(
-            key, author=mention.author, platform=mention.platform, case_id=case.id,
-            team=case.team,
-        )
-        return DraftSpec(text=rendered.text, template=rendered.template, flags=rendered.flags)
+            key = self.voice.template_for(situation.intent, situation.escalation)
+        name = first_name(mention.author)
+        composed = self.composer.compose(
+            situation, text=mention.text, name=name, handle=mention.author.handle,
+            platform=mention.platform, language=analysis.lang, team=case.team,
+            case_id=case.id, seed=mention.id)
+        if key in self.voice.own_templates:
+            # the brand wrote this one itself: it wins, with the facts as variables
+            rendered = self.voice.render(key, author=mention.author, platform=mention.platform,
+                                         case_id=case.id, team=case.team,
+                                         facts=composed.facts)
+            return DraftSpec(text=rendered.text, template=rendered.template,
+                             flags=rendered.flags, candidates=(rendered.text,),
+                             language="en")
+        text = composed.candidates[0]
+        flags = (*composed.flags, *self.voice.check(text, mention.platform))
+        return DraftSpec(text=text, template=composed.template, flags=flags,
+                         candidates=composed.candidates, language=composed.language)
 
     def follow_up(self, case: Case, mention: Mention) -> DraftSpec:
         """The check-in after a case was resolved (template `follow_up`: it asks for a 1-5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -92,7 +93,10 @@ class Voice:
         templates: Mapping[str, str] | None = None,
     ) -> None:
         self.brand = brand
+        self.tone = tone
         self.sign_off = sign_off.strip()
+        # the keys the brand wrote itself ([voice.templates]): they win over the composer
+        self.own_templates = frozenset(str(k) for k in (templates or {}))
         self.banned_phrases = banned_phrases
         self._banned = [
             (phrase, re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE))
@@ -111,12 +115,14 @@ class Voice:
         return "default"
 
     def render(self, key: str, *, author: Author, platform: str, case_id: int,
-               team: str | None) -> Rendered:
-        """Render one template for one customer and check the result."""
-        name = _first_name(author)
+               team: str | None, facts: Mapping[str, Any] | None = None) -> Rendered:
+        """Render one template for one customer and check the result. `facts` (see
+        `responders/compose/facts.py`) are variables too."""
+        name = first_name(author)
         mention = f"@{author.handle} " if platform == "mastodon" else ""
         try:
             body = self._templates[key].render(
+                **{k: v for k, v in (facts or {}).items()},
                 name=name, handle=f"@{author.handle}", mention=mention, brand=self.brand,
                 case_id=case_id, team=team or "",
             ).strip()
@@ -139,10 +145,17 @@ class Voice:
         return tuple(flags)
 
 
-def _first_name(author: Author) -> str:
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "dame", "rev",
+                     "lady", "lord", "capt", "sr", "sra", "srta", "mme", "mlle", "herr", "frau",
+                     "pan", "pani"})
+
+
+def first_name(author: Author) -> str:
     """A friendly name: the first word of the display name if it looks like a name."""
     if author.display_name:
-        first = author.display_name.strip().split()[0] if author.display_name.strip() else ""
+        words = [w for w in author.display_name.strip().split()
+                 if w.rstrip(".").lower() not in _TITLES]
+        first = words[0] if words else ""
         if first.isalpha() and len(first) <= 20:
             return first
     return author.handle.split("@")[0]

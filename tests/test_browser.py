@@ -256,7 +256,7 @@ def test_a_care_agent_works_the_queue_in_a_browser(served: tuple[str, str],
     edit = page.locator(f'#audit-table tr[data-subject="draft:{first_id}"]')
     expect(edit).to_have_attribute("data-action", "edit_approve")
     expect(edit.locator("td").nth(5)).to_have_text(fixed)
-    expect(edit.locator("td").nth(4)).to_contain_text("Hi dana")
+    expect(edit.locator("td").nth(4)).to_contain_text("dana, ")
     rejected = page.locator(f'#audit-table tr[data-subject="draft:{second_id}"]')
     expect(rejected).to_have_attribute("data-action", "reject")
     expect(rejected).to_contain_text("Handled by phone already")

@@ -68,7 +68,8 @@ _EXPLICIT_PRAISE = Lexicon([
     "so kind", "so patient", "no complaints", "genuinely good", "genuinely great",
     "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
     "me encanta", "gracias a", "merci à", "merci a", "danke an", "obrigado a", "obrigada a",
-    "diolch", "gwych", "świetna obsługa", "super freundlich",
+    "diolch", "gwych", "świetna obsługa", "super freundlich", "no notes", "legend", "unreal",
+    "easiest ever", "made my day", "so easy", "😍", "🥰", "❤️", "🤍", "💚", "💙",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([
@@ -104,6 +105,13 @@ _LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+)+")
 _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U0001F494"
                           "\U0001F612\U0001F644\u274C]")
 
+
+
+def praises(text: str, *, explicit: bool = False) -> bool:
+    """Whether the post has words of praise or thanks ("brilliant", "thanks"); with
+    `explicit`, praise said in so many words ("shout out to", "would recommend")."""
+    return (_EXPLICIT_PRAISE.search(text) is not None
+            or (not explicit and _PRAISE.search(text) is not None))
 
 
 def _is_news(text: str, *, voice: bool, first_person: bool) -> bool:

@@ -84,10 +84,17 @@ class DraftsStore(AuditStore):
                     "AND d.status IN ('pending', 'approved', 'posting'))",
                     (iso(now), iso(now), before.case_id, PRAISE))
             action = "approve" if approve else "reject"
+            detail: dict[str, Any] = {"reason": reason} if reason else {}
             if approve and new_text != before.text:
-                action = "edit_approve"
+                wordings = json.loads(conn.execute(
+                    "SELECT candidates FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0]
+                    or "[]")
+                if new_text in wordings:  # another wording the composer offered
+                    detail["candidate"] = wordings.index(new_text) + 1
+                else:
+                    action = "edit_approve"
             self._audit(actor, action, f"draft:{draft_id}", before.text, new_text,
-                        {"reason": reason} if reason else None, now)
+                        detail or None, now)
             return self.get_draft(draft_id)
 
     def view_draft(self, draft_id: int, *, username: str, now: datetime,

@@ -4,6 +4,7 @@ transaction; and what the case planner may know of the store while it plans.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -60,6 +61,9 @@ class Plan:
     moved: dict[str, int] = field(default_factory=dict)
     # (case id, reason, text): webhook notifications, queued at most once per case and reason
     notifications: list[tuple[int, str, str]] = field(default_factory=list)
+    # the customer posted again on a case whose reply is still pending: that draft is written
+    # again for their newest post (case id, the post, the new draft)
+    refreshed: list[tuple[int, Mention, DraftSpec]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,8 @@ class IngestStore(MentionsStore, NotificationsStore):
                 cases.update((c.id, c) for c in (*plan.new_cases, *plan.updated_cases))
                 self._write_drafts(plan.drafts, now, cases=cases, sentiment={
                     i.mention.id: i.analysis.label for i in new})
+            if plan.refreshed:
+                self._refresh_drafts(plan.refreshed, now)
             self._write_case_practice(plan, now)
             if advance_cursor:
                 conn.execute(
@@ -267,6 +273,52 @@ class IngestStore(MentionsStore, NotificationsStore):
             rows,
         )
 
+    def _refresh_drafts(self, refreshed: Sequence[tuple[int, Mention, DraftSpec]],
+                        now: datetime) -> None:
+        """Write a case's pending reply again for the customer's newest post. A draft a person
+        already changed keeps their text, flagged so they see the customer posted since."""
+        for case_id, m, spec in refreshed:
+            row = self.conn.execute(
+                "SELECT d.id, d.text, d.original_text, d.flags FROM drafts d "
+                "JOIN mentions p ON p.id = d.mention_id WHERE d.case_id = ? "
+                "AND d.status = 'pending' AND d.kind = 'reply' AND p.author_id = ? "
+                "ORDER BY d.id DESC LIMIT 1", (case_id, m.author.id)).fetchone()
+            if row is None:
+                continue
+            if row["text"] != row["original_text"]:
+                flags = [*json.loads(row["flags"]), "customer posted again since your edit"]
+                self.conn.execute("UPDATE drafts SET flags = ? WHERE id = ?",
+                                  (dumps(list(dict.fromkeys(flags))), row["id"]))
+                continue
+            self.conn.execute(
+                "UPDATE drafts SET mention_id = ?, text = ?, original_text = ?, template = ?, "
+                "flags = ?, candidates = ?, language = ? WHERE id = ? AND status = 'pending'",
+                (m.id, spec.text, spec.text, spec.template, dumps(list(spec.flags)),
+                 dumps(list(spec.candidates)), spec.language, row["id"]))
+
+    def _unique_wording(self, spec: DraftSpec, platform: str, now: datetime,
+                        taken: set[tuple[str, str]]) -> DraftSpec:
+        """The draft with, first, a wording no reply on that platform has had in the last day
+        (X refuses duplicate posts, and customers notice copy-paste)."""
+        if len(spec.candidates) < 2:
+            taken.add((platform, spec.text))
+            return spec
+        since = iso(now - timedelta(hours=24))
+        for text in spec.candidates:
+            if (platform, text) in taken:
+                continue
+            used = self.conn.execute(
+                "SELECT 1 FROM drafts WHERE platform = ? AND substr(text, 1, 200) = ? "
+                "AND text = ? AND created_at >= ? "
+                "AND status IN ('pending', 'approved', 'posting', 'posted') LIMIT 1",
+                (platform, text[:200], text, since)).fetchone()
+            if used is None:
+                taken.add((platform, text))
+                rest = tuple(c for c in spec.candidates if c != text)
+                return replace(spec, text=text, candidates=(text, *rest))
+        taken.add((platform, spec.text))
+        return spec
+
     def _write_drafts(self, drafts: Sequence[tuple[int, Mention, DraftSpec]],
                       now: datetime, *, cases: Mapping[int, Case] | None = None,
                       sentiment: Mapping[str, str] | None = None) -> None:
@@ -277,17 +329,21 @@ class IngestStore(MentionsStore, NotificationsStore):
         cases, sentiment = cases or {}, sentiment or {}
         rows = []
         stamp = iso(now)
+        taken: set[tuple[str, str]] = set()
         for case_id, m, spec in drafts:
+            spec = self._unique_wording(spec, m.platform, now, taken)
             case = cases.get(case_id)
             keys = ((PRIORITY_RANK.get(case.priority.value, 3), iso(case.sla_due_at) or "",
                      case.intent, case.team) if case is not None
                     else (3, "", None, None))
             rows.append((case_id, m.id, m.platform, spec.text, spec.text, spec.template,
-                         dumps(list(spec.flags)), stamp, *keys, sentiment.get(m.id)))
+                         dumps(list(spec.flags)), stamp, *keys, sentiment.get(m.id),
+                         dumps(list(spec.candidates)), spec.language))
         self.conn.executemany(
             "INSERT INTO drafts (case_id, mention_id, platform, text, original_text, template, "
-            "status, flags, created_at, priority_rank, sla_due_at, intent, team, sentiment) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+            "status, flags, created_at, priority_rank, sla_due_at, intent, team, sentiment, "
+            "candidates, language) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 

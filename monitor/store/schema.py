@@ -404,6 +404,13 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX mentions_digest ON mentions(created_at, sentiment, platform, intent,
             is_complaint, matched_terms, action, escalation);
         """,)),
+    # Drafts from the composer: the other wordings of the same reply a person can pick
+    # (a JSON list, the first being the draft's own text), and the language it is written in.
+    Migration("draft candidates", ("""
+        ALTER TABLE drafts ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE drafts ADD COLUMN language TEXT;
+        CREATE INDEX drafts_wording ON drafts(platform, (substr(text, 1, 200)));
+        """,)),
 ]
 
 

@@ -173,7 +173,16 @@ async def _draft_view(request: web.Request, draft_id: int, *, status: int = 200,
         filter_query=params.filter_query(f), queue_url=_queue_url(f),
         prev_url=_draft_url(prev_id, f) if prev_id else None,
         next_url=_draft_url(next_id, f) if next_id else None, now=at,
+        ours=_our_posts(data["thread"], request.app[SETTINGS_KEY].brand.all_handles()),
+        notes=[f for f in draft["flags"] if not f.startswith(("too_long", "banned_phrase",
+                                                               "empty"))],
     )
+
+
+def _our_posts(thread: list[dict[str, Any]], handles: Any) -> list[dict[str, Any]]:
+    """The brand's own posts in a thread (replies made here or on the platform itself)."""
+    own = {str(h).lower().lstrip("@") for h in handles}
+    return [m for m in thread if str(m["author"]).lower() in own]
 
 
 async def _after_decision(request: web.Request, draft_id: int, message: str) -> web.Response:

@@ -344,13 +344,29 @@
         li.textContent = problem;
         list.appendChild(li);
       });
-      var edited = text !== original;
+      // another wording the composer offered is not an edit
+      var edited = text !== original && wordings.indexOf(text) < 0;
       $("reset-text").hidden = !edited;
       if (approveButton) {
         approveButton.disabled = found.length > 0;
         approveButton.firstChild.textContent = edited ? "Save edit & approve " : "Approve ";
       }
     }
+    var candidates = Array.prototype.slice.call(document.querySelectorAll("#candidates .candidate"));
+    var wordings = candidates.map(function (b) { return b.getAttribute("data-text"); });
+    function pick(index) {
+      var button = candidates[index];
+      if (!button || reply.readOnly) return;
+      reply.value = button.getAttribute("data-text");
+      candidates.forEach(function (b) {
+        b.classList.toggle("chosen", b === button);
+        b.setAttribute("aria-pressed", b === button ? "true" : "false");
+      });
+      update();
+    }
+    candidates.forEach(function (button, index) {
+      button.addEventListener("click", function () { pick(index); });
+    });
     reply.addEventListener("input", update);
     $("reset-text").addEventListener("click", function () {
       reply.value = original;
@@ -389,6 +405,10 @@
           if (approveButton && !approveButton.disabled) $("approve-form").requestSubmit();
           break;
         case "e": editNow(); break;
+        case "1": case "2": case "3":
+          if (!candidates.length) return;
+          pick(parseInt(event.key, 10) - 1);
+          break;
         case "r": if (reason) reason.focus(); break;
         case "j": link = $("next-draft"); if (link) link.click(); break;
         case "k": link = $("prev-draft"); if (link) link.click(); break;

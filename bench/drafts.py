@@ -1,0 +1,173 @@
+"""How well the drafts answer, measured as a person would: a labelled stream goes through the
+real `brandbot run --once`, and the drafts come back from `queue list --json`.
+
+    python -m bench.drafts                 every labelled stream and the demo
+    python -m bench.drafts --show 20       and 20 drafts to read
+    python -m bench.drafts --holdout       the held-out bank stream (figures only)
+
+Figures (each the share of drafts or posts it names):
+- draft_for_reply: posts needing a reply that got a pending draft or a reply-by-hand case;
+- draft_for_spam, draft_for_monitor: spam and monitor posts that got a draft;
+- praise_apology: drafts to praise or thanks that apologise;
+- dmed_asked_again: drafts to customers who say they already DMed that ask them to DM again;
+- protect_step: drafts to fraud or account-security posts that give a protect-yourself step;
+- language_match: drafts to Spanish, French, German, Portuguese and Polish posts written in
+  the post's language;
+- same_text_max: within each intent, the largest share of drafts sharing one text once the
+  customer's name is removed (the worst intent with 4 or more drafts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+STREAMS = ROOT / "tests" / "data" / "streams"
+BRANDBOT = Path(sys.executable).parent / "brandbot"
+
+_APOLOGY = re.compile(r"\b(?:sorry|apolog\w*|lo siento|sentimos|perdón|désolé|navrés|excus\w*|"
+                      r"entschuldig\w*|tut uns leid|desculp\w*|lamentamos|przepraszam\w*|"
+                      r"przykro)\b", re.IGNORECASE)
+_ASKS_DM = re.compile(
+    r"\b(?:dm|message|pm|inbox|mp|md|direktnachricht|mensagem|wiadomoś\w*)\s+(?:us|me)\b|"
+    r"\b(?:send|drop)\s+us\s+(?:a\s+)?(?:dm|direct message|message|pm)\b|"
+    r"\benv[ií]a\w*\s+(?:un\s+)?(?:md|mensaje)|\bécri\w*-nous en (?:mp|message)|"
+    r"\bschreib\w* uns (?:eine )?(?:dm|direktnachricht)|\bmand\w* (?:uma )?(?:dm|mensagem)|"
+    r"\bnapisz\w* (?:do nas )?(?:dm|wiadomość)", re.IGNORECASE)
+_PROTECT = re.compile(
+    r"\b(?:freeze|block|lock|change your password|never share|don't share|do not share|"
+    r"never ask|congela|bloquea|nunca compart|bloque[zr]|ne partagez|sperr|teile niemals|"
+    r"bloqueie|nunca partilh|nunca compartilh|zablokuj|nie udostępniaj|zmień hasło)\w*",
+    re.IGNORECASE)
+_WORDS = {
+    "es": re.compile(r"\b(?:hola|gracias|lo sentimos|sentimos|te|tu|con|para|por)\b", re.I),
+    "fr": re.compile(r"\b(?:bonjour|merci|désolés?|nous|vous|votre|pour|avec)\b", re.I),
+    "de": re.compile(r"\b(?:hallo|danke|leid|wir|uns|dir|dich|ihnen|deine?n?|für|mit)\b", re.I),
+    "pt": re.compile(r"\b(?:olá|oi|obrigad[oa]|desculp\w*|você|seu|sua|para|com|nos)\b", re.I),
+    "pl": re.compile(r"\b(?:cześć|dzień dobry|dziękujemy|przepraszamy|nam|nas|twoj\w*|prosimy)\b",
+                     re.I),
+}
+SECURITY_INTENTS = {"fraud", "account_access", "data_privacy"}
+
+
+def run_stream(folder: Path, *, acknowledge: str = "none") -> tuple[list[dict[str, Any]],
+                                                                    list[dict[str, Any]],
+                                                                    list[dict[str, Any]],
+                                                                    list[dict[str, Any]]]:
+    """The stream's posts and labels, and the drafts and cases `run --once` made of them."""
+    brand_toml = (folder / "brand.toml").read_text(encoding="utf-8")
+    posts = [json.loads(line) for line in (folder / "stream.jsonl").open(encoding="utf-8")]
+    labels = [json.loads(line) for line in (folder / "labels.jsonl").open(encoding="utf-8")]
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "brand.toml"
+        config.write_text(
+            brand_toml + f'\n[[sources]]\nname = "stream"\nplatform = "replay"\n'
+            f'path = "{folder / "stream.jsonl"}"\npage_size = 50\n\n'
+            f'[voice]\ntone = "friendly"\nsign_off = "^Sam"\n\n'
+            f'[triage]\nacknowledge = "{acknowledge}"\n\n'
+            f'[storage]\nurl = "sqlite:///{Path(tmp) / "b.db"}"\n', encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "BRANDBOT_STORAGE_URL"}
+
+        def cli(*args: str) -> str:
+            done = subprocess.run([str(BRANDBOT), "--config", str(config), *args],
+                                  capture_output=True, text=True, env=env, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"brandbot {' '.join(args)}: {done.stderr[-2000:]}")
+            return done.stdout
+
+        cli("run", "--once", "--no-web")
+        drafts = json.loads(cli("queue", "list", "--json", "--limit", "100000"))
+        cases = json.loads(cli("cases", "list", "--json", "--limit", "100000"))
+    return posts, labels, drafts, cases
+
+
+def figures(posts: Sequence[dict[str, Any]], labels: Sequence[dict[str, Any]],
+            drafts: Sequence[dict[str, Any]], cases: Sequence[dict[str, Any]]
+            ) -> tuple[dict[str, float], list[tuple[dict[str, Any], dict[str, Any], str]]]:
+    """The figures (see the module docstring) and each draft with its post and label."""
+    label_of = {f"{p['platform']}:{p['id']}": (p, lab)
+                for p, lab in zip(posts, labels, strict=True)}
+    by_hand_authors = {c["author"] for c in cases if c.get("reply_by_hand")}
+    drafted: dict[str, dict[str, Any]] = {}
+    for d in drafts:
+        drafted[d["mention_id"]] = d
+    # a case's pending draft answers its author's newest post, so every post of theirs that
+    # needs a reply is answered by it
+    drafted_authors = {d["author"] for d in drafts}
+    rows = []
+    for d in drafts:
+        if d["mention_id"] in label_of:
+            post, lab = label_of[d["mention_id"]]
+            rows.append((post, lab, d))
+
+    def answered(key: str, post: dict[str, Any]) -> bool:
+        if key in drafted or post["author"] in drafted_authors:
+            return True
+        return post["platform"] == "hackernews" and post["author"] in by_hand_authors
+
+    need = [(k, p) for k, (p, lab) in label_of.items() if lab["action"] == "reply"]
+    spam = [k for k, (p, lab) in label_of.items() if lab["action"] == "spam"]
+    monitor = [k for k, (p, lab) in label_of.items() if lab["action"] == "monitor"]
+    praise = [d for p, lab, d in rows if lab["action"] == "acknowledge"]
+    dmed = [d for p, lab, d in rows if lab.get("already_dmed")]
+    security = [d for p, lab, d in rows
+                if lab.get("intent") in SECURITY_INTENTS or "security" in lab.get("escalation", [])]
+    foreign = [(lab["lang"], d) for p, lab, d in rows if lab.get("lang") in _WORDS]
+    same = 0.0
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for _, _, d in rows:
+        name = (d.get("author_name") or d["author"] or "").split()[0] if (
+            d.get("author_name") or d["author"]) else ""
+        by_intent[d["intent"]].append(d["text"].replace(name, "NAME") if name else d["text"])
+    for texts in by_intent.values():
+        if len(texts) >= 4:
+            same = max(same, Counter(texts).most_common(1)[0][1] / len(texts))
+    out = {
+        "drafts": float(len(drafts)),
+        "draft_for_reply": sum(answered(k, p) for k, p in need) / max(1, len(need)),
+        "draft_for_spam": sum(k in drafted for k in spam) / max(1, len(spam)),
+        "draft_for_monitor": sum(k in drafted for k in monitor) / max(1, len(monitor)),
+        "praise_apology": sum(bool(_APOLOGY.search(d["text"])) for d in praise)
+        / max(1, len(praise)),
+        "dmed_asked_again": sum(bool(_ASKS_DM.search(d["text"])) for d in dmed)
+        / max(1, len(dmed)),
+        "protect_step": sum(bool(_PROTECT.search(d["text"])) for d in security)
+        / max(1, len(security)),
+        "language_match": sum(bool(_WORDS[lang].search(d["text"])) and d.get("language") == lang
+                              for lang, d in foreign) / max(1, len(foreign)),
+        "same_text_max": same,
+    }
+    return out, [(p, d, lab["action"]) for p, lab, d in rows]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the figures per stream, and with --show some drafts to read."""
+    parser = argparse.ArgumentParser(prog="python -m bench.drafts", description=__doc__)
+    parser.add_argument("--show", type=int, default=0, help="print this many drafts per set")
+    parser.add_argument("--holdout", action="store_true",
+                        help="the held-out bank stream (figures only)")
+    args = parser.parse_args(argv)
+    names = ["banking-holdout"] if args.holdout else ["banking-dev", "retail-dev"]
+    for name in names:
+        posts, labels, drafts, cases = run_stream(STREAMS / name)
+        got, rows = figures(posts, labels, drafts, cases)
+        print(f"stream:{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in got.items()))
+        if args.show and not args.holdout:
+            for post, draft, _ in rows[:args.show]:
+                print("   POST ", post["text"][:160].replace("\n", " "))
+                print("   DRAFT", draft["text"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""The draft composer: facts, stages, escalations, languages and candidates.
+
+The phrase files (responders/compose/phrases/<language>.toml) are checked whole here: every
+variant of every part renders with the facts a reply may use, and every reply fits on X.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.models import Mention
+from monitor.packs import PACK_NAMES, load_pack
+from monitor.store import Store
+from responders.compose.composer import LANGUAGES, Composer, Situation, phrases
+from responders.compose.facts import find_amount, find_date, find_reference, mask, post_facts
+from tests.factories import T0, mention
+
+COMPOSER = Composer(brand="Brightwave", sign_off="^Sam")
+INTENTS = sorted({name for pack in PACK_NAMES for name in load_pack(pack).names})
+
+
+def _compose(situation: Situation, text: str = "", *, lang: str = "en", name: str = "Dan",
+             platform: str = "x", seed: str = "1", tone: str = "friendly") -> list[str]:
+    composer = COMPOSER if tone == "friendly" else Composer(brand="Brightwave", tone=tone,
+                                                           sign_off="^Sam")
+    return list(composer.compose(situation, text=text, name=name, handle="dan",
+                                 platform=platform, language=lang, team="care", case_id=7,
+                                 seed=seed).candidates)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_phrase_file_renders_and_fits_on_x(lang: str) -> None:
+    assert phrases(lang) is not None, f"no phrases for {lang}"
+    worst = ("@Brightwave I've DMed you four times about the £1,234.56 double charge on 26 "
+             "October, order MC-4479011, at the Leeds branch, Hub 3")
+    situations = [Situation(i) for i in INTENTS] + [
+        Situation(i, contacts=4, waited="3 days", already_dmed=True) for i in INTENTS] + [
+        Situation("other", escalation=(k,)) for k in ("safety", "security", "legal",
+                                                      "vulnerable")] + [
+        Situation("outage", incident="ongoing"),
+        Situation("outage", incident="resolved", fixed_at="08:04"),
+        Situation("praise", acknowledge=True)]
+    for situation, tone, seed in itertools.product(situations, ("friendly", "formal"), "abc"):
+        out = _compose(situation, worst, lang=lang, name="Maximilian", seed=seed, tone=tone)
+        assert out, (situation, tone)
+        for text in out:
+            assert len(text) <= 280, (situation, tone, text)
+            assert "{{" not in text and "{%" not in text, text
+
+
+def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
+    assert find_amount("they took £1,200.50 twice") == "£1,200.50"
+    assert find_amount("me cobraron 40 euros") == "40 €"
+    assert find_date("ordered on the 26th of October, still nothing") == "26 October"
+    assert find_reference("order MC-4479011 never came") == "MC-4479011"
+    assert find_reference("my card 4929 1234 5678 9012 was charged") == ""
+    assert mask("4929 1234 5678 9012") == "••••9012"
+    facts = post_facts("@Brightwave I've already DMed you my account number",
+                       rules=(), default_issue="your bill")
+    assert facts.already_dmed and facts.issue == "your bill"
+
+
+# --- what a reviewer reads -------------------------------------------------------------------
+
+def _one(situation: Situation, text: str = "", **kwargs: object) -> str:
+    return _compose(situation, text, **kwargs)[0]  # type: ignore[arg-type]
+
+
+def test_two_customers_with_different_problems_get_different_specific_replies() -> None:
+    debit = _one(Situation("billing"), "@Brightwave you took two direct debits of £45.99")
+    speed = _one(Situation("speed"), "@Brightwave paying for Fibre 500 and getting 38, slow "
+                 "every evening")
+    assert "double charge" in debit and "£45.99" in debit
+    assert "slow" in speed and "£45.99" not in speed and debit != speed
+
+
+def test_a_customer_who_already_messaged_us_is_never_asked_to_dm_again() -> None:
+    for seed in "abcdef":
+        text = _one(Situation("billing", contacts=4, waited="3 days", already_dmed=True),
+                    "I've DMed you twice and chased four times", seed=seed)
+        assert not re.search(r"\b(?:DM|message) us\b|send us a DM", text), text
+        owned = re.search(r"chase|wait|come back", text, re.I)  # owns the wait first
+        assert owned is not None and owned.start() < 40, text
+
+
+def test_safety_security_legal_and_vulnerable_replies_follow_care_practice() -> None:
+    safety = _one(Situation("equipment", escalation=("safety",)), "Hub 3 melting, burning smell")
+    assert re.search(r"999|emergency", safety)
+    assert safety.index("999" if "999" in safety else "emergency") < safety.index("DM")
+    security = _one(Situation("fraud", escalation=("security",)), "payments I didn't make")
+    assert re.search(r"freeze|block", security) and "never" in security
+    legal = _one(Situation("billing", escalation=("legal",)), "my solicitor will be in touch")
+    assert not re.search(r"sorry|apolog|mistake|fault", legal, re.I) and len(legal) < 180
+    vulnerable = _one(Situation("cancellation", escalation=("vulnerable",)),
+                      "cancel my late dad's account")
+    assert not re.search(r"leave|offer|deal|runaround", vulnerable, re.I), vulnerable
+
+
+def test_an_incident_reply_says_it_is_fixed_and_asks_if_they_are_still_affected() -> None:
+    ongoing = _one(Situation("outage", incident="ongoing"))
+    fixed = _one(Situation("outage", incident="resolved", fixed_at="08:04"))
+    assert "08:04" in fixed and "?" in fixed and "08:04" not in ongoing
+    assert re.search(r"engineer|working on|on it", ongoing)
+
+
+def test_replies_are_written_in_the_post_language_or_flagged_for_translation() -> None:
+    spanish = COMPOSER.compose(Situation("billing"), text="me cobrasteis dos veces 40 euros",
+                               name="Ana", handle="ana", platform="x", language="es",
+                               team="care", case_id=1, seed="1")
+    assert spanish.language == "es" and "Ana" in spanish.candidates[0]
+    assert re.search(r"\b(?:hola|gracias|lo sentimos|sentimos)\b", spanish.candidates[0], re.I)
+    italian = COMPOSER.compose(Situation("billing"), text="mi avete addebitato due volte",
+                               name="Luca", handle="luca", platform="x", language="it",
+                               team="care", case_id=1, seed="1")
+    assert italian.language == "en"
+    assert any(f.startswith("needs_translation") for f in italian.flags)
+
+
+def test_three_wordings_of_the_same_reply_and_nothing_of_the_post_echoed() -> None:
+    hostile = ("<script>alert(1)</script> '; DROP TABLE drafts; -- card 4929 1234 5678 9012 "
+               "{{ 7*7 }} order MC-4479011")
+    out = _compose(Situation("billing"), hostile)
+    assert len(set(out)) == 3
+    for text in out:
+        assert "<script>" not in text and "DROP" not in text and "49" not in text
+        assert "4929" not in text and "5678" not in text
+
+
+# --- drafts in the store: written anew, never the same twice -----------------------------------
+
+def _pipeline(tmp_path: Path) -> tuple[Store, Any]:
+    from monitor.analysis import Analyzer, BrandTerms
+    from monitor.cases import CaseRules, plan_page
+    from monitor.models import AnalysedMention
+    from monitor.settings import Settings
+    from responders.drafts import Drafter, voice_from_settings
+
+    settings = Settings.model_validate({"brand": {
+        "name": "Brightwave", "keywords": ["brightwave"], "handles": {"x": ["BrightwaveHelp"]}},
+        "voice": {"sign_off": "^Sam"}})
+    analyzer = Analyzer(BrandTerms(name="Brightwave", keywords=("brightwave",),
+                                   handles=("BrightwaveHelp",)))
+    rules = CaseRules.from_settings(settings)
+    drafter = Drafter(voice_from_settings(settings))
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+
+    def ingest(*posts: Mention) -> None:
+        items = [AnalysedMention(m, analyzer.analyze_mention(m)) for m in posts]
+        store.ingest("s", None, items, lambda new, ctx: plan_page(new, ctx, rules=rules,
+                                                                 drafter=drafter), now=T0)
+    return store, ingest
+
+
+def test_a_pending_draft_is_written_again_when_the_customer_posts_again(tmp_path: Path) -> None:
+    store, ingest = _pipeline(tmp_path)
+    try:
+        ingest(mention("1", "@BrightwaveHelp you charged me twice this month, £45.99 each"))
+        (first,) = store.list_drafts(status="pending")
+        assert re.search(r"DM us|send us a DM", first["text"], re.I)
+        ingest(mention("2", "@BrightwaveHelp I've DMed you my details, still nothing after two "
+                       "days", minutes=2 * 24 * 60))
+        (again,) = store.list_drafts(status="pending")
+        assert again["id"] == first["id"] and again["mention_id"] == "x:2"
+        assert not re.search(r"\bDM us\b|send us a DM", again["text"]), again["text"]
+        assert re.search(r"chase|wait|come back", again["text"], re.I)
+    finally:
+        store.close()
+
+
+def test_no_two_pending_replies_on_a_platform_share_a_text(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from monitor.models import Author
+
+    store, ingest = _pipeline(tmp_path)
+    try:
+        # four customers all called Sam, with the same problem, in one page and the next
+        sams = [replace(mention(str(i), "@BrightwaveHelp my broadband is down, no internet",
+                                author=f"s{i}", minutes=i),
+                        author=Author("x", f"s{i}", f"s{i}", display_name="Sam Jones"))
+                for i in range(4)]
+        ingest(*sams[:2])
+        ingest(*sams[2:])
+        texts = [d["text"] for d in store.list_drafts(status="pending")]
+        assert len(texts) == 4 and all(t.startswith(("Hi Sam", "Hello Sam")) for t in texts)
+        assert len(set(texts)) == 3  # three wordings, then a repeat only when all are used
+    finally:
+        store.close()
