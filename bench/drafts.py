@@ -1,7 +1,7 @@
 """How well the drafts answer, measured as a person would: a labelled stream goes through the
 real `brandbot run --once`, and the drafts come back from `queue list --json`.
 
-    python -m bench.drafts                 every labelled stream and the demo
+    python -m bench.drafts                 every labelled stream, and the demo's rubric
     python -m bench.drafts --show 20       and 20 drafts to read
     python -m bench.drafts --holdout       the held-out bank stream (figures only)
 
@@ -91,6 +91,70 @@ def run_stream(folder: Path, *, acknowledge: str = "none") -> tuple[list[dict[st
     return posts, labels, drafts, cases
 
 
+_SAFETY_STEP = re.compile(r"\b(?:999|112|911|emergenc\w*|secours|notruf|keep (?:everyone |yourself "
+                          r"|others )?(?:clear|away)|stop using|don't (?:touch|use)|switch it off)",
+                          re.IGNORECASE)
+
+
+def rubric(label: dict[str, Any], draft: dict[str, Any]) -> list[str]:
+    """The rules of a good draft this one breaks, for a post labelled `label`: no draft for
+    monitor or spam, no apology to praise, no request to DM for someone who already did, the
+    safety step first for a safety risk, and the post's language."""
+    text = draft["text"]
+    broken = []
+    if label["action"] in ("monitor", "spam"):
+        broken.append(f"a draft for a {label['action']} post")
+    if label["action"] == "acknowledge" and _APOLOGY.search(text):
+        broken.append("apologises to praise")
+    if label.get("already_dmed") and _ASKS_DM.search(text):
+        broken.append("asks someone who DMed to DM again")
+    if "safety" in label.get("escalation", []):
+        step = _SAFETY_STEP.search(text)
+        dm = _ASKS_DM.search(text)
+        if step is None or (dm is not None and dm.start() < step.start()):
+            broken.append("the safety step is not first")
+    lang = label.get("lang")
+    if lang in _WORDS and (draft.get("language") != lang or not _WORDS[lang].search(text)):
+        broken.append(f"not in the post's language ({lang})")
+    return broken
+
+
+def run_demo() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The demo's posts and annotations, and the drafts `run --once` makes of them."""
+    samples = ROOT / "config" / "samples"
+    posts = [json.loads(line) for line in (samples / "demo-mentions.jsonl").open(encoding="utf-8")]
+    labels = [json.loads(line)
+              for line in (samples / "demo-annotations.jsonl").open(encoding="utf-8")]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "BRANDBOT_STORAGE_URL": f"sqlite:///{Path(tmp) / 'demo.db'}"}
+        config = str(ROOT / "config" / "demo.toml")
+
+        def cli(*args: str) -> str:
+            done = subprocess.run([str(BRANDBOT), "--config", config, *args],
+                                  capture_output=True, text=True, env=env, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"brandbot {' '.join(args)}: {done.stderr[-2000:]}")
+            return done.stdout
+
+        cli("run", "--once", "--no-web")
+        drafts = json.loads(cli("queue", "list", "--json", "--limit", "100000"))
+    return posts, labels, drafts
+
+
+def demo_rubric() -> tuple[int, list[tuple[dict[str, Any], dict[str, Any], list[str]]]]:
+    """How many demo drafts there are, and those that break a rule of the rubric."""
+    posts, labels, drafts = run_demo()
+    label_of = {f"{p['platform']}:{p['id']}": (p, lab)
+                for p, lab in zip(posts, labels, strict=True)}
+    failing = []
+    for d in drafts:
+        post, lab = label_of[d["mention_id"]]
+        broken = rubric(lab, d)
+        if broken:
+            failing.append((post, d, broken))
+    return len(drafts), failing
+
+
 def figures(posts: Sequence[dict[str, Any]], labels: Sequence[dict[str, Any]],
             drafts: Sequence[dict[str, Any]], cases: Sequence[dict[str, Any]]
             ) -> tuple[dict[str, float], list[tuple[dict[str, Any], dict[str, Any], str]]]:
@@ -158,6 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the held-out bank stream (figures only)")
     args = parser.parse_args(argv)
     names = ["banking-holdout"] if args.holdout else ["banking-dev", "retail-dev"]
+    if not args.holdout:
+        total, failing = demo_rubric()
+        print(f"demo: drafts {total}, pass the rubric {1 - len(failing) / max(1, total):.3f}")
+        for post, draft, broken in failing[:args.show]:
+            print("   ", "; ".join(broken), "|", post["text"][:120].replace("\n", " "))
+            print("    DRAFT", draft["text"])
     for name in names:
         posts, labels, drafts, cases = run_stream(STREAMS / name)
         got, rows = figures(posts, labels, drafts, cases)

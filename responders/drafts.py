@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from monitor.analysis.analyzer import praises
+from monitor.analysis.sentiment import thanks_for_a_fix
 from monitor.cases import escalation_kinds
 from monitor.models import (
     PRAISE,
@@ -62,6 +63,7 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
         thanked=analysis.action is Action.REPLY and not any(
             r.startswith("sarcasm(") for r in analysis.reasons) and (
             analysis.label == "positive" or praises(mention.text[:4_000], explicit=True)
+            or thanks_for_a_fix(mention.text[:4_000])
             or (analysis.sentiment.compound >= 0.3 and praises(mention.text[:4_000]))))
 
 

@@ -42,8 +42,20 @@ _RESOLVED = Lexicon([
     "fixed", "sorted", "resolved", "quick", "quickly", "back up", "working again",
     "works again", "appreciate", "helpful", "great service", "so fast", "straight away",
     "sorted it", "refunded", "got it back", "back online", "no problem", "no problems",
-    "no issues", "not one", "never had", "never once",
+    "no issues", "not one", "never had", "never once", "landed", "came through", "arrived",
+    "works now", "working now", "all good", "released", "picked up", "matched",
 ])
+_THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
+                   "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])
+_FIXED = Lexicon(["fixed", "sorted", "resolved", "landed", "arrived", "came through", "refunded",
+                  "works now", "working now", "working again", "works again", "back up",
+                  "back online", "done", "cancelled", "released", "got it back", "all good",
+                  "arreglado", "résolu", "erledigt", "resolvido", "załatwione"])
+
+
+def thanks_for_a_fix(text: str) -> bool:
+    """Whether the post thanks us for something put right ("refund landed, thank you")."""
+    return _THANKS.search(text) is not None and _FIXED.search(text) is not None
 
 
 def sarcastic(text: str, *, complaint_probability: float) -> str | None:

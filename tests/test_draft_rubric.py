@@ -1,0 +1,31 @@
+"""Drafts as a reviewer reads them: labelled posts go through the real `brandbot run --once`
+and the drafts come back from `queue list --json` (see bench/drafts.py, which prints every
+figure and the drafts that break a rule). Floors sit a little under today's figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.drafts import STREAMS, demo_rubric, figures, run_stream
+
+
+def test_the_demo_drafts_pass_the_rubric() -> None:
+    total, failing = demo_rubric()
+    assert total > 150
+    share = 1 - len(failing) / total
+    assert share >= 0.78, [(p["text"][:80], b) for p, _, b in failing]
+    broken = [b for _, _, rules in failing for b in rules]
+    # the rules a draft can keep by itself, whatever judgment decided about the post
+    assert sum("asks someone who DMed" in b for b in broken) <= 2, broken
+    assert not [b for b in broken if "language" in b], broken
+
+
+@pytest.mark.parametrize("name", ["banking-dev", "retail-dev"])
+def test_a_stream_of_posts_gets_the_drafts_a_team_would_approve(name: str) -> None:
+    got, _ = figures(*run_stream(STREAMS / name))
+    assert got["draft_for_reply"] >= 0.85, got
+    assert got["draft_for_spam"] <= 0.05 and got["draft_for_monitor"] <= 0.25, got
+    assert got["dmed_asked_again"] <= 0.1, got
+    assert got["language_match"] >= 0.9, got
+    assert got["same_text_max"] <= 0.5, got
+    assert got["protect_step"] >= 0.6, got
