@@ -34,6 +34,7 @@ from monitor.sla import SlaPolicy
 from monitor.store import AsyncStore
 
 if TYPE_CHECKING:
+    from responders.model import ModelWriter
     from responders.notify import WebhookNotifier
     from responders.publisher import PublishPolicy
 
@@ -116,6 +117,18 @@ class _Running:
         await _until_stopped([self.task], self.stop, grace=grace)
 
 
+def build_model_writer(settings: Settings, store: AsyncStore) -> ModelWriter | None:
+    """The model writer of `[drafting] backend = "openai"`, or None for templates alone."""
+    if settings.drafting.backend != "openai":
+        return None
+    from responders.drafts import voice_from_settings
+    from responders.model import Endpoint, ModelWriter
+
+    return ModelWriter(store, voice_from_settings(settings), Endpoint.from_settings(settings),
+                       brand=settings.brand.name,
+                       interval=settings.drafting.interval.total_seconds())
+
+
 class Daemon:
     """Every enabled source, the publisher, the case clock and digests; reloadable on SIGHUP."""
 
@@ -140,6 +153,7 @@ class Daemon:
                                    clock=utcnow, policy=_publish_policy(settings))
         self.notifier = _notifier(settings)
         self.keeper = build_case_keeper(settings, store, notifier=self.notifier)
+        self.model_writer = build_model_writer(settings, store)
         self.services: dict[str, _Running] = {}
         self._reloading = asyncio.Lock()
         # Replicas may share a PostgreSQL database: each source is polled, and the clock
@@ -199,7 +213,14 @@ class Daemon:
         for key in self.pollers:
             self._start_source(key)
         self.services["publisher"] = _Running.start(self.publisher.run)
+        self._start_drafting()
         self._start_clock()
+
+    def _start_drafting(self) -> None:
+        """The model writer, when `[drafting] backend = "openai"` (every replica runs one: a
+        draft is replaced only while nobody has touched it, so two asking is harmless)."""
+        if self.model_writer is not None:
+            self.services["drafting"] = _Running.start(self.model_writer.run)
 
     async def stop(self) -> None:
         """Stop every loop (each finishes the page in hand) and release connections."""
@@ -277,6 +298,10 @@ class Daemon:
             self._start_source(key)
         self.publisher.repliers = _repliers(list(wanted.values()), self.platforms)
         self.publisher.policy = _publish_policy(new)
+        if "drafting" in self.services:
+            await self.services.pop("drafting").halt()
+        self.model_writer = build_model_writer(new, self.store)
+        self._start_drafting()
         await asyncio.gather(*(self.services.pop(k).halt() for k in ("keeper", "digests", "clock")
                                if k in self.services))
         old_notifier = self.notifier
@@ -328,6 +353,8 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool,
             tasks = [asyncio.create_task(p.drain(stop, retry=False)) for p in pollers]
             results = await _until_stopped(tasks, stop)
             failed = [p.key for p, ok in zip(pollers, results, strict=True) if not ok]
+            if not stop.is_set() and daemon.model_writer is not None:
+                await _until_stopped([asyncio.create_task(daemon.model_writer.run_once())], stop)
             if not stop.is_set():
                 await _until_stopped([asyncio.create_task(daemon.keeper.run_once())], stop)
             if not stop.is_set():

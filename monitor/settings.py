@@ -309,6 +309,33 @@ class Analysis(Strict):
                          ge=0, le=64)
 
 
+class Drafting(Strict):
+    """`[drafting]`: who writes the drafts. "templates" (the default) is the composer alone;
+    "openai" also asks an OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM,
+    a llama.cpp server) and puts its reply first when it passes the voice checks."""
+
+    backend: Literal["templates", "openai"] = "templates"
+    base_url: str | None = None  # e.g. http://127.0.0.1:11434/v1
+    model: str | None = None
+    api_key_env: EnvName | None = None
+    timeout: Duration = timedelta(seconds=20)
+    max_tokens: int = Field(default=300, ge=16, le=4000)
+    interval: Duration = timedelta(seconds=2)
+
+    @model_validator(mode="after")
+    def _endpoint(self) -> Drafting:
+        if self.backend == "openai":
+            missing = [k for k in ("base_url", "model") if not getattr(self, k)]
+            if missing:
+                raise PydanticCustomError(
+                    "drafting", "backend 'openai' needs {missing}",
+                    {"missing": " and ".join(missing)})
+            if not str(self.base_url).startswith(("http://", "https://")):
+                raise PydanticCustomError("drafting", "base_url must start with http:// or "
+                                          "https://", {})
+        return self
+
+
 class Publisher(Strict):
     interval: Duration = timedelta(seconds=2)
     max_attempts: int = Field(default=8, ge=1, le=100)
@@ -366,6 +393,7 @@ class Settings(Strict):
     voice: Voice = Field(default_factory=Voice)
     routing: Routing = Field(default_factory=Routing)
     triage: Triage = Field(default_factory=Triage)
+    drafting: Drafting = Field(default_factory=Drafting)
     sla: Sla = Field(default_factory=Sla)
     cases: Cases = Field(default_factory=Cases)
     notify: Notify = Field(default_factory=Notify)

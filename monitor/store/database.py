@@ -12,6 +12,7 @@ from monitor.store.accounts import AccountsStore
 from monitor.store.cases import CasesStore
 from monitor.store.customers import CustomersStore
 from monitor.store.digest import DigestStore
+from monitor.store.drafting import DraftingStore
 from monitor.store.ingest import IngestStore
 from monitor.store.leases import LeasesStore
 from monitor.store.metrics import MetricsStore
@@ -21,5 +22,5 @@ from monitor.store.transfer import TransferStore
 
 
 class Store(IngestStore, QueueStore, PublishingStore, CasesStore, CustomersStore, DigestStore,
-            MetricsStore, AccountsStore, LeasesStore, TransferStore):
+            MetricsStore, AccountsStore, LeasesStore, TransferStore, DraftingStore):
     """brandbot's database (SQLite or PostgreSQL): one connection, one thread at a time."""

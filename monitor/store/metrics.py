@@ -24,4 +24,15 @@ class MetricsStore(StoreBase):
                 "SELECT priority, sla_due_at FROM cases WHERE first_response_at IS NULL "
                 "AND status IN ('open', 'waiting', 'escalated') AND sla_due_at IS NOT NULL"
             ).fetchall(),
+            "model_drafts": self._model_draft_counts(),
         }
+
+    def _model_draft_counts(self) -> dict[str, int]:
+        """How model drafting went, by outcome: used, timeout, error, rejected, ..."""
+        counts: dict[str, int] = {}
+        for state, n in self.conn.execute(
+                "SELECT llm_state, count(*) FROM drafts WHERE llm_state IS NOT NULL "
+                "GROUP BY llm_state"):
+            outcome = str(state).removeprefix("fallback: ").split(":")[0].split(" ")[0]
+            counts[outcome] = counts.get(outcome, 0) + int(n)
+        return counts

@@ -411,6 +411,13 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE drafts ADD COLUMN language TEXT;
         CREATE INDEX drafts_wording ON drafts(platform, (substr(text, 1, 200)));
         """,)),
+    # `[drafting] backend = "openai"`: what the model made of each pending reply draft
+    # (NULL: not asked yet; "used"; "fallback: why" when the template draft stayed).
+    Migration("model drafting", ("""
+        ALTER TABLE drafts ADD COLUMN llm_state TEXT;
+        CREATE INDEX drafts_llm_todo ON drafts(id) WHERE status = 'pending' AND llm_state IS NULL
+            AND kind = 'reply';
+        """,)),
 ]
 
 

@@ -93,6 +93,13 @@ class Snapshot(Collector):
         for outcome, n in sorted(self.published.items()):
             outcomes.add_metric([outcome], n)
         yield outcomes
+        model = CounterMetricFamily(
+            "brandbot_model_drafts", "Drafts a model was asked about ([drafting] backend "
+            "'openai'), by outcome: used, or the template draft kept (timeout, error, rejected)",
+            labels=["outcome"])
+        for outcome, n in sorted(self.counts.get("model_drafts", {}).items()):
+            model.add_metric([outcome], n)
+        yield model
 
 
 def render(snapshot: Snapshot) -> web.Response:
