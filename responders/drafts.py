@@ -7,6 +7,7 @@ takes that key over, as before (its template sees the same facts).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from monitor.analysis.analyzer import praises
@@ -60,11 +61,23 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
         after_our_reply=after_reply, escalated=case.status is CaseStatus.ESCALATED,
         incident=incident, fixed_at=fixed_at,
         acknowledge=analysis.action is Action.ACKNOWLEDGE,
+        at_risk=_AT_RISK.search(mention.text[:4_000]) is not None,
         thanked=analysis.action is Action.REPLY and not any(
             r.startswith("sarcasm(") for r in analysis.reasons) and (
             analysis.label == "positive" or praises(mention.text[:4_000], explicit=True)
             or thanks_for_a_fix(mention.text[:4_000])
             or (analysis.sentiment.compound >= 0.3 and praises(mention.text[:4_000]))))
+
+
+# Words that put money or an account at risk, whatever the intent ("my card", "a code").
+_AT_RISK = re.compile(
+    r"\b(?:fraud\w*|scam\w*|stolen|hack\w*|phish\w*|one[- ]time code|passcode|pin|password|"
+    r"security code|verification code|suspicious|don't recognise|don't recognize|didn't make|"
+    r"not mine|someone (?:used|took|has|got)|unauthori[sz]ed|compromised|locked out|"
+    r"new device|sim swap\w*|fake (?:text|call|email|site|account)|met online|romance|"
+    r"bloque\w*|blocked my account|froze my account|frozen account|lost (?:my |a )?card|"
+    r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
+    r"verify|verification|identity|id check)\b", re.IGNORECASE)
 
 
 def _clock(at: datetime | None) -> str:

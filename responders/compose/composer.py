@@ -64,6 +64,7 @@ class Situation:
     fixed_at: str = ""  # when the incident was fixed ("08:04")
     acknowledge: bool = False  # praise or thanks: a thank-you, nothing else
     thanked: bool = False  # the post thanks or praises us while asking for something
+    at_risk: bool = False  # money or an account may be at risk: add the protect-yourself step
     returning: bool = False  # the customer has had a case with us before
 
     @property
@@ -256,10 +257,13 @@ class Composer:
             plan.append(part("handled") if dmed else part("escalations", kind, "ask"))
             return [p for p in plan if p], kind
         if kind == "legal":
-            # a holding reply from the named team: no apology, no admission
-            return [p for p in (*plan, part("escalations", kind, "say"),
+            # a holding reply from the named team: no apology, no admission (and, with money
+            # or an account at risk, how to protect it meanwhile)
+            risk = part("protect") if (s.intent in SECURITY_INTENTS or s.at_risk) else []
+            return [p for p in (*plan, part("escalations", kind, "say"), risk,
                                 part("escalations", kind, "ask")) if p], kind
         thanks = part("thanked") or part("intents", "praise", "say")
+        risky = s.intent in SECURITY_INTENTS or s.at_risk
         if s.thanked:
             # they thanked us: thank them back and take the next step, with no apology
             plan.append(thanks)
@@ -268,10 +272,10 @@ class Composer:
                 return [p for p in plan if p], kind
             if s.incident or not kind:
                 intent = s.intent if part("intents", s.intent, "ask") else "other"
-                plan.append(part("protect") if s.intent in SECURITY_INTENTS else [])
+                plan.append(part("protect") if risky else [])
                 plan.append(part("handled") if dmed else part("intents", intent, "ask"))
                 return [p for p in plan if p], intent
-        protect = part("protect") if s.intent in SECURITY_INTENTS and not compact else []
+        protect = part("protect") if risky and not compact else []
         if kind == "vulnerable":
             plan.append(part("escalations", kind, "say"))
             plan.append(protect)
@@ -289,7 +293,7 @@ class Composer:
             plan.append(part("after_reply"))
         if not (compact and (s.contacts > 1 or dmed)):
             plan.append(part("intents", intent, "say"))
-        if dmed:
+        if dmed or (s.at_risk and s.intent not in SECURITY_INTENTS):
             plan.append(protect)
         plan.append(part("handled") if dmed else part("intents", intent, "ask"))
         return [p for p in plan if p], intent
