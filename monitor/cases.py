@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from monitor.models import (
     ACTIVE_CASE_STATUSES,
@@ -36,6 +36,15 @@ from monitor.store import CaseContext, Plan
 log = logging.getLogger("brandbot.cases")
 
 Drafter = Callable[[Case, Mention, Analysis], DraftSpec]
+
+
+@runtime_checkable
+class OffersSavedReplies(Protocol):
+    """A drafter that offers the team's saved replies: the planner hands it the ones in use
+    (read inside the ingest transaction) before it drafts a page."""
+
+    def offer_saved(self, saved: Sequence[Mapping[str, Any]]) -> None:
+        """Use these saved replies for the drafts that follow."""
 
 
 _FIX = re.compile(
@@ -238,6 +247,11 @@ class _Planning:
         return incident if at - incident.updated_at <= self.rules.incident_quiet else None
 
 
+def _offer_saved(drafter: Drafter, context: CaseContext) -> None:
+    if isinstance(drafter, OffersSavedReplies):
+        drafter.offer_saved(context.saved_replies)
+
+
 def plan_page(
     new: Sequence[AnalysedMention],
     context: CaseContext,
@@ -253,8 +267,10 @@ def plan_page(
     first response. Legal or safety words and high-reach authors escalate a case; enough outage
     complaints by different customers within minutes become one incident that gathers them
     and the outage complaints after them. A case gets a new draft only when it has none waiting
-    for a decision (in an incident: each customer).
+    for a decision (in an incident: each customer), and a waiting draft is written anew when
+    its customer posts again.
     """
+    _offer_saved(drafter, context)
     state = _Planning(
         rules=rules, drafter=drafter, plan=Plan(),
         cases={case_id: replace(case) for case_id, case in context.cases.items()},

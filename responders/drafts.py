@@ -8,7 +8,9 @@ takes that key over, as before (its template sees the same facts).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from monitor.analysis.analyzer import praises
 from monitor.analysis.sentiment import thanks_for_a_fix
@@ -26,6 +28,7 @@ from monitor.models import (
 from monitor.settings import Settings
 from responders.compose.composer import Composer, Situation
 from responders.compose.facts import waited
+from responders.saved import fill, nearest, words_of
 from responders.voice import Voice, first_name
 
 
@@ -92,6 +95,24 @@ class Drafter:
         self.voice = voice
         self.composer = Composer(brand=voice.brand, tone=voice.tone, sign_off=voice.sign_off,
                                  teams=teams)
+        self.saved: Sequence[Mapping[str, Any]] = ()
+
+    def offer_saved(self, saved: Sequence[Mapping[str, Any]]) -> None:
+        """The team's saved replies in use, offered as candidates for similar posts."""
+        self.saved = saved
+
+    def _saved_candidate(self, composed: Any, situation: Situation, mention: Mention,
+                         name: str) -> str | None:
+        """The nearest saved reply for this post with its facts filled in, if one fits."""
+        if not self.saved or situation.escalation or situation.incident:
+            return None
+        values = {**composed.facts, "name": name}
+        for _, saved in nearest(self.saved, intent=situation.intent,
+                                language=composed.language, words=words_of(mention.text)):
+            text = fill(str(saved["text"]), values)
+            if text and not self.voice.check(text, mention.platform):
+                return text
+        return None
 
     def __call__(self, case: Case, mention: Mention, analysis: Analysis) -> DraftSpec:
         situation = situation_of(case, mention, analysis)
@@ -114,8 +135,13 @@ class Drafter:
                              language="en")
         text = composed.candidates[0]
         flags = (*composed.flags, *self.voice.check(text, mention.platform))
+        candidates = composed.candidates
+        saved = self._saved_candidate(composed, situation, mention, name)
+        if saved is not None and saved not in candidates:
+            # a person's own wording for a post like this one, second in line
+            candidates = (candidates[0], saved, *candidates[1:])[:3]
         return DraftSpec(text=text, template=composed.template, flags=flags,
-                         candidates=composed.candidates, language=composed.language)
+                         candidates=candidates, language=composed.language)
 
     def follow_up(self, case: Case, mention: Mention) -> DraftSpec:
         """The check-in after a case was resolved (template `follow_up`: it asks for a 1-5

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.models import Draft, DraftStatus
+from monitor.models import Author, Draft, DraftStatus
 from monitor.store import AlreadyDecided, NotFound, Store, StoreError
 from responders.auth import can_decide
-from responders.voice import Voice
+from responders.compose.facts import post_facts
+from responders.saved import template_from, words_of
+from responders.voice import Voice, first_name
 
 
 class DecisionRefused(StoreError):
@@ -40,8 +42,9 @@ def _decider(store: Store, user: str) -> None:
 
 
 def approve(store: Store, draft_id: int, *, user: str, voice: Voice, now: datetime,
-            text: str | None = None) -> Draft:
-    """Approve a pending draft as `user`, optionally with edited text.
+            text: str | None = None, save: bool = False) -> Draft:
+    """Approve a pending draft as `user`, optionally with edited text; with `save`, keep the
+    approved wording as a saved reply for the case's intent (see `responders/saved.py`).
 
     The text that will be posted must keep every voice rule: a flagged draft has to be edited
     before it can be approved, so nothing over a platform's limit or off-voice goes out.
@@ -56,8 +59,27 @@ def approve(store: Store, draft_id: int, *, user: str, voice: Voice, now: dateti
             "(--text on the command line)",
             flags=flags,
         )
-    return store.decide_draft(draft_id, approve=True, actor=user, now=now, text=final,
-                              flags=list(flags))
+    decided = store.decide_draft(draft_id, approve=True, actor=user, now=now, text=final,
+                                 flags=list(flags))
+    if save:
+        save_reply(store, draft_id, user=user, now=now)
+    return decided
+
+
+def save_reply(store: Store, draft_id: int, *, user: str, now: datetime) -> int:
+    """Keep a decided draft's wording as a saved reply for its intent and language."""
+    row = store.draft_detail(draft_id)
+    language = str(row.get("language") or "en")
+    author = Author(row["platform"], str(row["author_id"]), str(row["author"]),
+                    display_name=row.get("author_name"))
+    facts = post_facts(str(row["mention_text"]))
+    template = template_from(str(row["text"]), name=first_name(author),
+                             facts={"amount": facts.amount, "reference": facts.reference,
+                                    "date": facts.date, "place": facts.place,
+                                    "product": facts.product})
+    return store.save_reply(intent=str(row["intent"]), language=language, text=template,
+                            words=words_of(str(row["mention_text"])), source_draft=draft_id,
+                            actor=user, now=now)
 
 
 def reject(store: Store, draft_id: int, *, user: str, reason: str, now: datetime) -> Draft:

@@ -191,3 +191,31 @@ def test_no_two_pending_replies_on_a_platform_share_a_text(tmp_path: Path) -> No
         assert len(set(texts)) == 3  # three wordings, then a repeat only when all are used
     finally:
         store.close()
+
+
+def test_a_saved_reply_is_offered_for_a_similar_post_with_its_facts(tmp_path: Path) -> None:
+    from responders.queue import save_reply
+
+    store, ingest = _pipeline(tmp_path)
+    try:
+        ingest(mention("1", "@BrightwaveHelp you charged me twice for broadband this month, "
+                       "£45.99 each", author="dana"))
+        (draft,) = store.list_drafts(status="pending")
+        store.decide_draft(draft["id"], approve=True, actor="ann", now=T0,
+                           text="Hi dana, that double broadband charge of £45.99 is on us to "
+                                "fix: we've refunded it today. ^Sam")
+        save_reply(store, draft["id"], user="ann", now=T0)
+        (saved,) = store.saved_replies()
+        assert "{{ name }}" in saved["text"] and "{{ amount }}" in saved["text"]
+        ingest(mention("2", "@BrightwaveHelp charged twice for my broadband again, £30 taken "
+                       "twice", author="eli"))
+        (fresh,) = [d for d in store.list_drafts(status="pending") if d["author"] == "eli"]
+        offered = [c for c in fresh["candidates"] if "on us to fix" in c]
+        assert offered == ["Hi eli, that double broadband charge of £30 is on us to fix: "
+                           "we've refunded it today. ^Sam"]
+        # a post about something else is not offered it
+        ingest(mention("3", "@BrightwaveHelp my router keeps dropping wifi", author="fay"))
+        (other,) = [d for d in store.list_drafts(status="pending") if d["author"] == "fay"]
+        assert not any("on us to fix" in c for c in other["candidates"])
+    finally:
+        store.close()

@@ -674,3 +674,34 @@ async def test_metrics_are_served_in_prometheus_format_without_login(site: Site)
     due = [c["sla_due_at"] for c in await site.store.read(lambda s: s.list_cases())]
     breached = samples[("brandbot_cases_first_response_sla", (("state", "breached"),))]
     assert breached == sum(parse_iso(d) <= now for d in due) > 0
+
+
+# --- saved replies ----------------------------------------------------------------------------
+
+
+async def test_an_approver_saves_a_reply_and_manages_saved_replies(site: Site) -> None:
+    bob = await site.login("bob")
+    draft_id = draft_id_of(site, "reddit:2")
+    text = "Hi eli, sorry for the double charge. We've refunded it today. ^Sam"
+    done = await bob.form(f"/drafts/{draft_id}/approve", {"text": text, "save": "1"})
+    assert done.status == 303, await done.text()
+    (saved,) = await site.store.read(lambda s: s.saved_replies())
+    # the customer's name became a placeholder, ready for the next customer
+    assert saved["text"] == "Hi {{ name }}, sorry for the double charge. We've refunded it " \
+                            "today. ^Sam"
+    assert saved["intent"] == "billing" and saved["created_by"] == "bob"
+    page = await (await bob.get("/saved")).text()
+    assert "sorry for the double charge" in page and "{{ name }}" in page
+
+    vic = await site.login("vic")
+    assert (await vic.get("/saved")).status == 403
+    assert (await vic.api(f"/api/saved-replies/{saved['id']}/retire")).status == 403
+
+    edited = await bob.api(f"/api/saved-replies/{saved['id']}",
+                           {"text": "Hi {{ name }}, the double charge is refunded. ^Sam"})
+    assert edited.status == 200 and "is refunded" in (await edited.json())["text"]
+    retired = await bob.form(f"/saved/{saved['id']}/retire", {})
+    assert retired.status == 303
+    assert await site.store.read(lambda s: s.saved_replies()) == []
+    actions = [a["action"] for a in await site.audit(f"saved_reply:{saved['id']}")]
+    assert actions == ["saved_reply_add", "saved_reply_edit", "saved_reply_retire"]

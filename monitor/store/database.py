@@ -18,9 +18,11 @@ from monitor.store.leases import LeasesStore
 from monitor.store.metrics import MetricsStore
 from monitor.store.publishing import PublishingStore
 from monitor.store.queue import QueueStore
+from monitor.store.saved import SavedRepliesStore
 from monitor.store.transfer import TransferStore
 
 
 class Store(IngestStore, QueueStore, PublishingStore, CasesStore, CustomersStore, DigestStore,
-            MetricsStore, AccountsStore, LeasesStore, TransferStore, DraftingStore):
+            MetricsStore, AccountsStore, LeasesStore, TransferStore, DraftingStore,
+            SavedRepliesStore):
     """brandbot's database (SQLite or PostgreSQL): one connection, one thread at a time."""

@@ -47,6 +47,8 @@ class CaseContext:
     incident_id: int | None = None
     # the page's authors with a reply draft awaiting a decision in that incident
     incident_pending_authors: frozenset[str] = frozenset()
+    # the saved replies in use, for the drafter to offer (id, intent, language, text, words)
+    saved_replies: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(slots=True)
@@ -214,7 +216,15 @@ class IngestStore(MentionsStore, NotificationsStore):
             next_case_id=next_id, cases=cases, latest_case_by_author=latest,
             case_of_mention=case_of_mention, case_of_conversation=case_of_conversation,
             pending_draft=frozenset(pending),
+            saved_replies=self._saved_for_planner(),
         )
+
+    def _saved_for_planner(self, limit: int = 500) -> tuple[dict[str, Any], ...]:
+        """The saved replies in use, newest first: what the drafter may offer."""
+        rows = self.conn.execute(
+            "SELECT id, intent, language, text, words FROM saved_replies "
+            "WHERE retired_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return tuple({**dict(r), "words": json.loads(r["words"] or "[]")} for r in rows)
 
     def _awaiting_reply(self, case_ids: Sequence[int]) -> list[int]:
         """Which of these cases have a reply draft pending. EXISTS stops at the first: an

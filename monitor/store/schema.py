@@ -418,6 +418,19 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX drafts_llm_todo ON drafts(id) WHERE status = 'pending' AND llm_state IS NULL
             AND kind = 'reply';
         """,)),
+    # Saved replies: a person's approved wording kept for an intent and language, with the
+    # customer's name and the post's facts as placeholders, and the words of the post it
+    # answered (to offer it for similar posts). Retired ones stay for the record.
+    Migration("saved replies", ("""
+        CREATE TABLE saved_replies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, intent TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en', text TEXT NOT NULL,
+            words TEXT NOT NULL DEFAULT '[]', source_draft INTEGER, created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, retired_at TEXT,
+            retired_by TEXT, uses INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX saved_replies_active ON saved_replies(intent, language)
+            WHERE retired_at IS NULL;
+        """,)),
 ]
 
 

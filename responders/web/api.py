@@ -107,11 +107,14 @@ async def _act(request: web.Request, action: Action, *, verb: str) -> web.Respon
 
 
 async def approve_draft(request: web.Request) -> web.Response:
-    """`POST /api/drafts/{id}/approve`, optionally `{"text": "..."}`: 200 with the draft."""
-    text = _string(await _body(request), "text")
+    """`POST /api/drafts/{id}/approve`, optionally `{"text": "...", "save": true}` (keep the
+    approved wording as a saved reply): 200 with the draft."""
+    body = await _body(request)
+    text = _string(body, "text")
+    keep = body.get("save") is True
     voice = request.app[VOICE_KEY]
     return await _act(request, lambda s, d, user, at: approve(
-        s, d, user=user, voice=voice, now=at, text=text), verb="decide drafts")
+        s, d, user=user, voice=voice, now=at, text=text, save=keep), verb="decide drafts")
 
 
 async def reject_draft(request: web.Request) -> web.Response:

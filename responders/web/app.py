@@ -23,7 +23,7 @@ from monitor.settings import Settings
 from monitor.store import AsyncStore, NotFound
 from responders.drafts import voice_from_settings
 from responders.publisher import Publisher
-from responders.web import api, metrics, pages, sessions
+from responders.web import api, metrics, pages, saved, sessions
 from responders.web.format import FILTERS
 from responders.web.state import (
     CLOCK_KEY,
@@ -150,6 +150,12 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
         web.get("/audit", pages.audit_page),
         web.get("/digest", pages.digest_page),
         web.get("/users", pages.users_page),
+        web.get("/saved", saved.saved_page),
+        web.post(r"/saved/{id:\d+}", saved.edit_saved),
+        web.post(r"/saved/{id:\d+}/retire", saved.retire_saved),
+        web.get("/api/saved-replies", saved.api_list),
+        web.post(r"/api/saved-replies/{id:\d+}", saved.api_edit),
+        web.post(r"/api/saved-replies/{id:\d+}/retire", saved.api_retire),
         web.post("/users", pages.add_user),
         web.get("/api/queue", api.queue_state),
         web.get("/api/drafts", api.list_drafts),

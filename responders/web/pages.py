@@ -213,10 +213,12 @@ async def approve_draft(request: web.Request) -> web.Response:
     edited = form.get("text")
     # Browsers send a textarea's line breaks as CRLF; the draft was stored with LF.
     text = edited.replace("\r\n", "\n")[:20_000] if isinstance(edited, str) else None
+    keep = form.get("save") == "1"
     voice, at = request.app[VOICE_KEY], now(request)
     try:
         draft = await store(request).write(
-            lambda s: approve(s, draft_id, user=who.username, voice=voice, now=at, text=text))
+            lambda s: approve(s, draft_id, user=who.username, voice=voice, now=at, text=text,
+                              save=keep))
     except StoreError as exc:
         return await _refused(request, draft_id, exc, text=text)
     return await _after_decision(request, draft_id, f"Draft #{draft.id} approved.")
