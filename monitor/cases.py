@@ -7,6 +7,7 @@ posts (SLA warnings, follow-up drafts, the webhook outbox) is `case_clock.py`.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +29,7 @@ from monitor.models import (
     Escalation,
     Mention,
     Priority,
+    Sentiment,
 )
 from monitor.packs import load_pack
 from monitor.settings import Settings
@@ -247,6 +249,21 @@ class _Planning:
         return incident if at - incident.updated_at <= self.rules.incident_quiet else None
 
 
+def _redrafter(drafter: Drafter) -> Callable[[Case, Mention, Mapping[str, Any]], DraftSpec]:
+    """A drafter for stored posts, from the analysis columns kept with them."""
+    def redraft(case: Case, mention: Mention, stored: Mapping[str, Any]) -> DraftSpec:
+        kinds = tuple(Escalation(k) for k in json.loads(stored.get("escalation") or "[]")
+                      if k in {e.value for e in Escalation})
+        analysis = Analysis(
+            sentiment=Sentiment(compound=0.0, pos=0.0, neu=1.0, neg=0.0), complaint=True,
+            complaint_probability=1.0, intent=case.intent, priority=case.priority,
+            matched_terms=(), addressed=True, reasons=(),
+            action=Action(stored.get("action") or Action.REPLY.value), escalation=kinds,
+            brand_label=stored.get("sentiment"), lang=stored.get("lang"))
+        return drafter(case, mention, analysis)
+    return redraft
+
+
 def _offer_saved(drafter: Drafter, context: CaseContext) -> None:
     if isinstance(drafter, OffersSavedReplies):
         drafter.offer_saved(context.saved_replies)
@@ -318,6 +335,9 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
             incident.follow_up_due_at = None
             incident.updated_at = max(incident.updated_at, mention.created_at)
             state.touched.add(incident.id)
+            # its customers' waiting replies now say it is fixed
+            plan.redraft_incidents.append(incident)
+            plan.redraft = _redrafter(state.drafter)
         return
 
     if analysis.action is Action.SPAM:

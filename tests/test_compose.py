@@ -219,3 +219,23 @@ def test_a_saved_reply_is_offered_for_a_similar_post_with_its_facts(tmp_path: Pa
         assert not any("on us to fix" in c for c in other["candidates"])
     finally:
         store.close()
+
+
+def test_when_our_fix_post_resolves_an_incident_its_waiting_drafts_say_it_is_fixed(
+        tmp_path: Path) -> None:
+    store, ingest = _pipeline(tmp_path)
+    try:
+        ingest(*[mention(str(i), "@BrightwaveHelp broadband down, no internet at all",
+                         author=f"c{i}", minutes=i) for i in range(6)])
+        waiting = store.list_drafts(status="pending")
+        assert len(waiting) >= 5
+        assert not any("07:45" in d["text"] for d in waiting)
+        ingest(mention("99", "Update: the broadband outage is fixed and all services are "
+                       "restored. Sorry for the disruption.", author="BrightwaveHelp",
+                       minutes=45))
+        after = store.list_drafts(status="pending")
+        incident = [d for d in after if d["kind"] == "reply" and "07:45" in d["text"]]
+        assert len(incident) >= 5, [d["text"] for d in after]
+        assert all("?" in d["text"] for d in incident)  # are you still affected?
+    finally:
+        store.close()

@@ -66,6 +66,10 @@ class Plan:
     # the customer posted again on a case whose reply is still pending: that draft is written
     # again for their newest post (case id, the post, the new draft)
     refreshed: list[tuple[int, Mention, DraftSpec]] = field(default_factory=list)
+    # incidents whose state changed (our fix post resolved them): their waiting drafts are
+    # written again by `redraft(case, post, stored analysis columns)`
+    redraft_incidents: list[Case] = field(default_factory=list)
+    redraft: Callable[[Case, Mention, Mapping[str, Any]], DraftSpec] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,8 @@ class IngestStore(MentionsStore, NotificationsStore):
                     i.mention.id: i.analysis.label for i in new})
             if plan.refreshed:
                 self._refresh_drafts(plan.refreshed, now)
+            if plan.redraft_incidents and plan.redraft is not None:
+                self._redraft_incidents(plan.redraft_incidents, plan.redraft)
             self._write_case_practice(plan, now)
             if advance_cursor:
                 conn.execute(
@@ -305,6 +311,25 @@ class IngestStore(MentionsStore, NotificationsStore):
                 "flags = ?, candidates = ?, language = ? WHERE id = ? AND status = 'pending'",
                 (m.id, spec.text, spec.text, spec.template, dumps(list(spec.flags)),
                  dumps(list(spec.candidates)), spec.language, row["id"]))
+
+    def _redraft_incidents(self, incidents: Sequence[Case],
+                           redraft: Callable[[Case, Mention, Mapping[str, Any]], DraftSpec]
+                           ) -> None:
+        """Write an incident's waiting drafts again for its new state ("it's fixed"); a draft
+        a person has changed keeps their words."""
+        for case in incidents:
+            rows = self.conn.execute(
+                "SELECT d.id, d.mention_id, m.lang, m.escalation, m.action, m.sentiment "
+                "FROM drafts d JOIN mentions m ON m.id = d.mention_id WHERE d.case_id = ? "
+                "AND d.status = 'pending' AND d.kind = 'reply' AND d.text = d.original_text "
+                "ORDER BY d.id", (case.id,)).fetchall()
+            for row in rows:
+                spec = redraft(case, self.load_mention(row["mention_id"]), dict(row))
+                self.conn.execute(
+                    "UPDATE drafts SET text = ?, original_text = ?, template = ?, flags = ?, "
+                    "candidates = ?, language = ? WHERE id = ? AND status = 'pending'",
+                    (spec.text, spec.text, spec.template, dumps(list(spec.flags)),
+                     dumps(list(spec.candidates)), spec.language, row["id"]))
 
     def _unique_wording(self, spec: DraftSpec, platform: str, now: datetime,
                         taken: set[tuple[str, str]]) -> DraftSpec:
