@@ -20,7 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from monitor.analysis.escalation_terms import CONTEXT, DEFAULT_EXCLUDE, DEFAULT_TERMS
+from monitor.analysis.escalation_terms import (
+    CONTEXT,
+    DEFAULT_EXCLUDE,
+    DEFAULT_TERMS,
+    TRIGGERS,
+    Triggers,
+)
 from monitor.analysis.terms import Lexicon
 from monitor.models import Escalation
 
@@ -33,6 +39,13 @@ _VOICE = re.compile(
     r"mi|mis|yo|me|nuestro|je|j'ai|mon|ma|mes|moi|nous|notre|ich|mein|meine|mich|mir|wir|"
     r"unser|eu|meu|minha|nós|nosso|ja|mój|moja|moje|mnie|mi)(?!\w)",
     re.IGNORECASE)
+
+
+def _groups(triggers: Triggers) -> tuple[frozenset[str], ...]:
+    """Trigger words as groups, each of which must be present (see `TRIGGERS`)."""
+    if triggers and isinstance(triggers[0], tuple):
+        return tuple(frozenset(g) for g in triggers)
+    return (frozenset(triggers),)  # type: ignore[arg-type]
 
 
 def customer_voice(text: str, *, addressed: bool) -> bool:
@@ -60,32 +73,55 @@ class EscalationRules:
         # each kind's false friends, kept apart so one kind's does not hide another's words
         self.excludes = {kind.value: Lexicon([t for t, k in excludes if k == kind.value])
                          for kind in Escalation}
-        self.context = {kind: [re.compile(p, re.IGNORECASE) for p in CONTEXT[kind]]
+        if any(len(CONTEXT[k]) != len(TRIGGERS[k]) for k in Escalation):
+            raise ValueError("each phrasing in context needs its trigger words")
+        # each phrasing with the words that let it be tried, and one scan per kind for all
+        # of those words
+        self.context = {kind: [(_groups(triggers), re.compile(p, re.IGNORECASE))
+                               for triggers, p in zip(TRIGGERS[kind], CONTEXT[kind],
+                                                      strict=True)]
                         for kind in Escalation}
+        # every trigger word, looked for by substring (quicker than one big alternation)
+        self.all_triggers = tuple(sorted({w for kind in Escalation
+                                          for groups, _ in self.context[kind]
+                                          for g in groups for w in g}))
 
     def detect(self, text: str, *, addressed: bool) -> list[tuple[Escalation, list[str]]]:
         """The kinds present, each with the words found (false friends left out first)."""
         voice = customer_voice(text, addressed=addressed)
         found: list[tuple[Escalation, list[str]]] = []
-        candidates = self.terms.find_labelled(text)
+        spans = self.terms.spans(text)  # one scan for every kind's terms
+        present: frozenset[str] | None = None
         for kind in Escalation:
             if kind in NEEDS_VOICE and not voice:
                 continue
             words: list[str] = []
-            excluded: list[tuple[int, int]] | None = None
-            if kind.value in candidates:
-                words = self.terms.find_labelled(
-                    text, skip=self.excludes[kind.value].covered(text)).get(kind.value, [])
-            if not words:
-                for pattern in self.context[kind]:
-                    match = pattern.search(text)
-                    if match is None:
-                        continue
-                    if excluded is None:
-                        excluded = self.excludes[kind.value].covered_spans(text)
-                    if not any(s < match.end() and match.start() < e for s, e in excluded):
-                        words.append(" ".join(match.group().lower().split())[:60])
-                        break
+            mine = [s for s in spans if s[0] == kind.value]
+            if mine:
+                skip = self.excludes[kind.value].covered(text)
+                words = list(dict.fromkeys(
+                    w for _, w, first, last in mine
+                    if not any(k in skip for k in range(first, last + 1))))
+            if not words and self.context[kind]:
+                if present is None:  # one pass for every phrasing's trigger words
+                    lower = text.lower().replace("\u2019", "'")
+                    present = frozenset(w for w in self.all_triggers if w in lower)
+                words = self._in_context(kind, text, present)
             if words:
                 found.append((kind, words))
         return found
+
+    def _in_context(self, kind: Escalation, text: str, present: frozenset[str]) -> list[str]:
+        """The first phrasing in context of this kind in the text, outside its false friends."""
+        excluded: list[tuple[int, int]] | None = None
+        for groups, pattern in self.context[kind] if present else ():
+            if any(group.isdisjoint(present) for group in groups):
+                continue
+            match = pattern.search(text)
+            if match is None:
+                continue
+            if excluded is None:
+                excluded = self.excludes[kind.value].covered_spans(text)
+            if not any(s < match.end() and match.start() < e for s, e in excluded):
+                return [" ".join(match.group().lower().split())[:60]]
+        return []

@@ -391,3 +391,60 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "my late charge",
     ),
 }
+
+# Words that must be in a post (lower-cased) for each phrasing above to be tried, in the same
+# order: one of the words, or, for a tuple of tuples, one word of each (a scan for literal
+# words costs a fraction of a regular expression's).
+_NEG = ("n't", "never", "not ", "didnt", "dont", "havent")
+_MONEY_WORDS = ("payment", "transaction", "charge", "withdrawal", "purchase", "transfer",
+                "debit", "order", "spending", "spends", "login", "log-in", "log in", "sign-in",
+                "sign in", "loan", "payee")
+_KIN_WORDS = ("mum", "mom", "mother", "mam", "dad", "father", "husband", "wife", "partner",
+              "son", "daughter", "brother", "sister", "nan", "gran", "aunt", "uncle", "child",
+              "baby", "fianc", "friend", "parent", "in-law")
+Triggers = tuple[str, ...] | tuple[tuple[str, ...], ...]
+TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
+    Escalation.SAFETY: (
+        ("allerg",), ("exit",), ("belt",), ("hot", "boiling", "scorching", "roasting"),
+        ("sizzl", "crackl", "fizz", "bang", "hiss", "smok", "spark", "melt", "charred", "bulg"),
+        ("smell",), ("hurt", "injured", "electrocuted", "scalded"), ("broke ",),
+        ("came ", "fell", "collapsed", "gave way", "crashed", "toppled", "coming", "caving",
+         "collapsing", "falling"),
+        ("across", "lying", "dangling", "hanging", "leaning"),
+    ),
+    Escalation.LEGAL: (),
+    Escalation.SECURITY: (
+        (_NEG, ("booked", "ordered", "sent", "created", "processed", "set up", "set it up",
+                "authori", "placed", "added", "opened", "applied", "did it", "do it", "did that",
+                "do that", "redeemed", "transferred")), ("is this", "is it", "is that"),
+        ("said", "saying", "claimed", "claiming"),
+        ('"', "“"), ("out of",), ("wiped", "vanished", "disappeared", "drained", "emptied",
+                                 "gone"),
+        ("changed", "switched off", "turned off", "disabled", "removed", "reset"), ("new ",),
+        ("my ex", "our ex", "ex-", "stalker", "abuser"), ("hiding", "refuge"),
+        (_NEG + ("i've never", "we've never"), _MONEY_WORDS),
+        (_NEG, ("authori", "recogni", "approve", "request"), _MONEY_WORDS),
+        (_NEG, ("these", "those", "this", "that", "any of"), _MONEY_WORDS),
+        (_NEG, ("open", "take out", "took out", "taken out", "apply", "applied", "ask for",
+                "asked for", "set up")), ("used",), ("my name",),
+        ("put", "entered", "typed", "gave", "filled", "input", "handed", "read out"),
+        ("suspicious", "strange", "weird", "unknown", "unusual", "mystery", "dodgy", "odd",
+         "unfamiliar"),
+        ("someone", "somebody", "stranger", "scammer", "fraudster", "criminal", "thie",
+         "hacker"),
+        ("someone", "somebody", "stranger", "scammer", "fraudster", "criminal", "hacker"),
+        ("someone", "somebody", "stranger", "scammer", "fraudster", "criminal", "hacker"),
+        ("vanished", "disappeared", "gone", "missing", "wiped"), ("my name",), ("changed",),
+        ("hacked", "compromised", "breached", "accessed", "taken over", "cloned", "skimmed",
+         "hijacked"),
+        ("from", "claiming"),
+    ),
+    Escalation.VULNERABLE: (
+        ("passed", "died", "killed", "lost her", "lost his", "lost their"), ("lost my",),
+        ("since",), ("year", "yr"), _KIN_WORDS, ("month old", "month-old", "months old",
+                                                  "week old", "week-old", "weeks old"),
+        ("80s", "90s", "eighties", "nineties"), ("she's", "he's", "she is", "he is"),
+        ("can't", "cannot", "couldn't", "can not", "unable"),
+        ("rent",), ("between",),
+    ),
+}

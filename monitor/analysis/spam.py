@@ -134,7 +134,7 @@ _PSA = re.compile(
     re.IGNORECASE)
 _URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|biz|xyz|io|co|info|top|site|"
                   r"online|click|link|ru|cn|ly|gl|gy|gd|ee|store|win|shop|live|vip|club|icu|"
-                  r"app|me|uk)\b/?", re.IGNORECASE)
+                  r"app|me|uk|help|pl|fr|es|de|pt|cc|gg|ai|eu)\b/?", re.IGNORECASE)
 _PHONE = re.compile(r"\+\d[\d ()-]{8,}\d")
 # a link to a made-up official-sounding site: "brand-account-secure.com/login"
 _LOOKALIKE_LINK = re.compile(
@@ -179,9 +179,17 @@ _INJECTED = re.compile(
 _ABOUT_INJECTION = re.compile(r"\bprompt[- ]?inject\w*|\bjailbreak\w*", re.IGNORECASE)
 
 
+_INJECTION_HINTS = ("instruction", "ignore", "disregard", "forget", "override", "system",
+                    "assistant", "llm", "model", " ai", "bot", "polic", "prompt", "rules",
+                    "guidelines", "<", "[", "you are now", "unrestricted", "developer")
+
+
 def injected(text: str) -> bool:
     """Whether the post carries instructions meant for a bot ("ignore all previous
     instructions"), rather than talking about such attempts."""
+    lower = text.lower()
+    if not any(hint in lower for hint in _INJECTION_HINTS):
+        return False
     return ((bool(_INJECTION.search(text)) or _INJECTED.search(text) is not None)
             and _ABOUT_INJECTION.search(text) is None)
 
@@ -197,37 +205,40 @@ def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, lis
     if strong:
         score += 2.0 + 0.5 * (len(strong) - 1)
         reasons += [f"'{t}'" for t in strong[:2]]
-    if _LOOKALIKE_LINK.search(text) or (words and any(
+    # the costlier signals only where they can be: links need a dot, tickers a dollar sign
+    linked = "." in text and _URL.search(text) is not None
+    if linked and (_LOOKALIKE_LINK.search(text) or (words and any(
             "-" in host and any(w in _fold(host) for w in words)
-            for host in _HOST.findall(text))):
+            for host in _HOST.findall(text)))):
         score += 1.5
         reasons.append("look-alike link")
-    if _LINK_ACTION.search(text):
+    if linked and _LINK_ACTION.search(text):
         score += 0.8
         reasons.append("asks to act on a link")
-    if _SMS_SHAPE.match(text) and _URL.search(text):
+    if linked and _SMS_SHAPE.match(text):
         score += 1.0
         reasons.append("a text message's shape")
-    if _TICKER_HYPE.search(text):
+    if "$" in text and _TICKER_HYPE.search(text):
         score += 2.0
         reasons.append("ticker hype")
     soft = _SOFT_SPAM.find(text)
     if soft:
         score += 0.6 * min(len(soft), 3)
         reasons += [f"'{t}'" for t in soft[:2]]
-    if _URL.search(text) and (strong or soft):
+    if linked and (strong or soft):
         score += 0.8
         reasons.append("link")
         if _SHORT_LINK.search(text):
             score += 0.6
             reasons.append("short link")
-    if _PROMOTED.search(text):
+    if "@" in text and _PROMOTED.search(text):
         score += 2.0
         reasons.append("promotes a 'recovery' or trading account")
-    if _PHONE.search(text):
+    if "+" in text and _PHONE.search(text):
         score += 0.8
         reasons.append("phone number")
-    tags = max(len(re.findall(r"(?<!\w)#\w", text)), len(re.findall(r"(?<!\w)@\w", text)))
+    tags = (max(len(re.findall(r"(?<!\w)#\w", text)), len(re.findall(r"(?<!\w)@\w", text)))
+            if text.count("#") >= 6 or text.count("@") >= 6 else 0)
     if tags >= 6:
         score += 1.0 if tags < 9 else 2.0
         reasons.append("tag stuffing")
