@@ -27,7 +27,7 @@ from monitor.analysis.escalation_terms import (
     TRIGGERS,
     Triggers,
 )
-from monitor.analysis.terms import Lexicon
+from monitor.analysis.terms import Lexicon, token_set
 from monitor.models import Escalation
 
 # Kinds that need the customer's own voice: a news story about a lawsuit or a bereavement is
@@ -81,10 +81,15 @@ class EscalationRules:
                                for triggers, p in zip(TRIGGERS[kind], CONTEXT[kind],
                                                       strict=True)]
                         for kind in Escalation}
-        # every trigger word, looked for by substring (quicker than one big alternation)
-        self.all_triggers = tuple(sorted({w for kind in Escalation
-                                          for groups, _ in self.context[kind]
-                                          for g in groups for w in g}))
+        # Trigger words: letters only are found as the start of a token (by the token's first
+        # letters, from the split the term lists already made); the rest (phrases, "n't")
+        # by substring.
+        every = {w for kind in Escalation for groups, _ in self.context[kind]
+                 for g in groups for w in g}
+        self.by_head: dict[str, list[str]] = {}
+        for word in sorted(w for w in every if w.isalpha()):
+            self.by_head.setdefault(word[:3], []).append(word)
+        self.phrases = tuple(sorted(w for w in every if not w.isalpha()))
 
     def detect(self, text: str, *, addressed: bool) -> list[tuple[Escalation, list[str]]]:
         """The kinds present, each with the words found (false friends left out first)."""
@@ -104,12 +109,24 @@ class EscalationRules:
                     if not any(k in skip for k in range(first, last + 1))))
             if not words and self.context[kind]:
                 if present is None:  # one pass for every phrasing's trigger words
-                    lower = text.lower().replace("\u2019", "'")
-                    present = frozenset(w for w in self.all_triggers if w in lower)
+                    present = self._present(text)
                 words = self._in_context(kind, text, present)
             if words:
                 found.append((kind, words))
         return found
+
+    def _present(self, text: str) -> frozenset[str]:
+        """The trigger words in the text."""
+        found = set()
+        by_head = self.by_head
+        for token in token_set(text):
+            for word in by_head.get(token[:3], ()) if len(token) >= 3 else by_head.get(
+                    token, ()):
+                if token.startswith(word):
+                    found.add(word)
+        lower = text.lower().replace("\u2019", "'")
+        found.update(w for w in self.phrases if w in lower)
+        return frozenset(found)
 
     def _in_context(self, kind: Escalation, text: str, present: frozenset[str]) -> list[str]:
         """The first phrasing in context of this kind in the text, outside its false friends."""

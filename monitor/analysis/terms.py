@@ -40,6 +40,11 @@ def _tokens(text: str) -> _Tokens:
     return _Tokens(spans, words, frozenset(w[:3] for w in words))
 
 
+def token_set(text: str) -> frozenset[str]:
+    """The text's distinct tokens, lower-cased (cached with the term lists' own split)."""
+    return _tokens(text).words
+
+
 def _parts(term: str) -> tuple[_Part, ...]:
     parts: list[_Part] = []
     for word in term.lower().translate(_QUOTES).split():
