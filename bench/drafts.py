@@ -60,6 +60,15 @@ _WORDS = {
 SECURITY_INTENTS = {"fraud", "account_access", "data_privacy"}
 
 
+def _cli(config: Path, env: dict[str, str], *args: str) -> str:
+    """The real `brandbot` command's output; RuntimeError when it fails."""
+    done = subprocess.run([str(BRANDBOT), "--config", str(config), *args],
+                          capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"brandbot {' '.join(args)}: {done.stderr[-2000:]}")
+    return done.stdout
+
+
 def run_stream(folder: Path, *, acknowledge: str = "none") -> tuple[list[dict[str, Any]],
                                                                     list[dict[str, Any]],
                                                                     list[dict[str, Any]],
@@ -77,17 +86,9 @@ def run_stream(folder: Path, *, acknowledge: str = "none") -> tuple[list[dict[st
             f'[triage]\nacknowledge = "{acknowledge}"\n\n'
             f'[storage]\nurl = "sqlite:///{Path(tmp) / "b.db"}"\n', encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if k != "BRANDBOT_STORAGE_URL"}
-
-        def cli(*args: str) -> str:
-            done = subprocess.run([str(BRANDBOT), "--config", str(config), *args],
-                                  capture_output=True, text=True, env=env, check=False)
-            if done.returncode != 0:
-                raise RuntimeError(f"brandbot {' '.join(args)}: {done.stderr[-2000:]}")
-            return done.stdout
-
-        cli("run", "--once", "--no-web")
-        drafts = json.loads(cli("queue", "list", "--json", "--limit", "100000"))
-        cases = json.loads(cli("cases", "list", "--json", "--limit", "100000"))
+        _cli(config, env, "run", "--once", "--no-web")
+        drafts = json.loads(_cli(config, env, "queue", "list", "--json", "--limit", "100000"))
+        cases = json.loads(_cli(config, env, "cases", "list", "--json", "--limit", "100000"))
     return posts, labels, drafts, cases
 
 
@@ -127,17 +128,9 @@ def run_demo() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[st
               for line in (samples / "demo-annotations.jsonl").open(encoding="utf-8")]
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "BRANDBOT_STORAGE_URL": f"sqlite:///{Path(tmp) / 'demo.db'}"}
-        config = str(ROOT / "config" / "demo.toml")
-
-        def cli(*args: str) -> str:
-            done = subprocess.run([str(BRANDBOT), "--config", config, *args],
-                                  capture_output=True, text=True, env=env, check=False)
-            if done.returncode != 0:
-                raise RuntimeError(f"brandbot {' '.join(args)}: {done.stderr[-2000:]}")
-            return done.stdout
-
-        cli("run", "--once", "--no-web")
-        drafts = json.loads(cli("queue", "list", "--json", "--limit", "100000"))
+        config = ROOT / "config" / "demo.toml"
+        _cli(config, env, "run", "--once", "--no-web")
+        drafts = json.loads(_cli(config, env, "queue", "list", "--json", "--limit", "100000"))
     return posts, labels, drafts
 
 

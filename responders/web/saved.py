@@ -29,39 +29,33 @@ async def saved_page(request: web.Request) -> web.Response:
 
 async def edit_saved(request: web.Request) -> web.Response:
     """Change a saved reply's wording (form: `text`)."""
-    if not _allowed(request):
-        return await error_page(request, 403, "Saved replies are for approvers.")
-    saved_id = int(request.match_info["id"])
     form = await request.post()
     text = str(form.get("text", "")).replace("\r\n", "\n").strip()[:_LIMIT]
     who, at = identity(request), now(request)
-    try:
-        await store(request).write(lambda s: s.edit_saved_reply(saved_id, text=text,
-                                                                actor=who.username, now=at))
-    except NotFound as exc:
-        return await error_page(request, 404, str(exc))
-    except StoreError as exc:
-        await flash(request, "error", str(exc))
-        return redirect("/saved")
-    await flash(request, "info", f"Saved reply #{saved_id} changed.")
-    return redirect("/saved")
+    return await _page_change(request, "changed", lambda s, i: s.edit_saved_reply(
+        i, text=text, actor=who.username, now=at))
 
 
 async def retire_saved(request: web.Request) -> web.Response:
     """Stop offering a saved reply."""
+    who, at = identity(request), now(request)
+    return await _page_change(request, "retired", lambda s, i: s.retire_saved_reply(
+        i, actor=who.username, now=at))
+
+
+async def _page_change(request: web.Request, done: str, change: Any) -> web.Response:
+    """Apply a change from the page, then back to the list with what happened."""
     if not _allowed(request):
         return await error_page(request, 403, "Saved replies are for approvers.")
     saved_id = int(request.match_info["id"])
-    who, at = identity(request), now(request)
     try:
-        await store(request).write(lambda s: s.retire_saved_reply(saved_id, actor=who.username,
-                                                                  now=at))
+        await store(request).write(lambda s: change(s, saved_id))
     except NotFound as exc:
         return await error_page(request, 404, str(exc))
     except StoreError as exc:
         await flash(request, "error", str(exc))
         return redirect("/saved")
-    await flash(request, "info", f"Saved reply #{saved_id} retired.")
+    await flash(request, "info", f"Saved reply #{saved_id} {done}.")
     return redirect("/saved")
 
 
