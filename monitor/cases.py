@@ -55,6 +55,16 @@ _FIX = re.compile(
     r"now working|all clear)\b", re.IGNORECASE)
 
 
+# A service failing for the customer ("declined", "won't load"): during an open incident,
+# one of its customers.
+_FAILING = re.compile(
+    r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
+    r"get|pay|use|access|send|make|buy)|cannot (?:log|get|pay|use|access|send|make)|failed|"
+    r"failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|nothing works|"
+    r"no funciona|nie dzia[lł]a|funktioniert nicht|ne fonctionne|n[aã]o funciona)\b",
+    re.IGNORECASE)
+
+
 def announces_fix(text: str) -> bool:
     """Whether one of our posts says an outage is over ("all services restored")."""
     return _FIX.search(text) is not None
@@ -84,7 +94,7 @@ class CaseRules:
     brand_handles: frozenset[str]
     escalate_followers: int = 50_000
     outage_cluster_size: int = 5
-    outage_cluster_window: timedelta = timedelta(minutes=10)
+    outage_cluster_window: timedelta = timedelta(minutes=30)
     # an incident that has had no outage post for this long takes no more
     incident_quiet: timedelta = timedelta(hours=2)
     # the pack's intent whose complaints form incidents (None: the industry has none)
@@ -361,7 +371,11 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     reasons = escalation_reasons(analysis, followers=mention.author.followers,
                                  high_reach=rules.escalate_followers)
     outage = (analysis.action is Action.REPLY and rules.outage_intent is not None
-              and analysis.intent == rules.outage_intent)
+              and (analysis.intent == rules.outage_intent
+                   # while an incident is open, a customer whose service is failing is
+                   # almost surely one of its customers, whatever symptom they name
+                   or (not reasons and state.open_incident(mention.created_at) is not None
+                       and _FAILING.search(mention.text[:4_000]) is not None)))
     case = None
     if thread_case is not None:
         # a customer's reply needing an answer joins an incident's thread, unless it is a

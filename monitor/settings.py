@@ -290,7 +290,7 @@ class Cases(Strict):
     reopen_window: Duration = timedelta(days=7)
     escalate_followers: int = Field(default=50_000, ge=0)
     outage_cluster_size: int = Field(default=5, ge=2)
-    outage_cluster_window: Duration = timedelta(minutes=10)
+    outage_cluster_window: Duration = timedelta(minutes=30)
     incident_quiet: Duration = timedelta(hours=2)
     clock_interval: Duration = timedelta(seconds=30)
 

@@ -377,3 +377,40 @@ def test_spam_in_every_style_and_the_customers_who_report_it() -> None:
     # bots and prompt injections, beside customers quoting and reporting scams
     got = spam_figures(spam_posts())
     assert got["spam_recall"] >= 0.9 and got["spam_precision"] >= 0.93, got
+
+
+@pytest.mark.parametrize("text", [
+    "is Kestrel Bank down? card declined twice and the app just spinning",
+    "@KestrelBankHelp not just me then, card declined everywhere this morning",
+    "#kestrelbankdown app says error 503",
+    "¿Se ha caído Kestrel Bank? No me funciona ni la tarjeta ni la app",
+])
+def test_a_service_failing_for_many_is_an_outage_whatever_the_symptom(
+        bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.intent == "outage", a.reasons
+
+
+def test_a_card_outage_spread_over_half_an_hour_becomes_one_incident(
+        tmp_path: Path, bank: Analyzer) -> None:
+    rules = CaseRules.from_settings(Settings.model_validate(
+        {"brand": {"name": "Kestrel Bank", "keywords": ["kestrel bank"], "industry": "banking",
+                   "handles": {"x": ["KestrelBank"]}}}))
+    texts = ["@KestrelBank is it just me or is the app down?",
+             "@KestrelBank card declined everywhere, not just me",
+             "@KestrelBank app won't load, error 503",
+             "@KestrelBank is Kestrel Bank down? can't pay for anything",
+             "@KestrelBank #kestrelbankdown card declined at the till",
+             "@KestrelBank my card keeps getting declined, what is going on"]
+    posts = [mention(str(i), text, author=f"c{i}", minutes=i * 6) for i, text in enumerate(texts)]
+    store = Store(f"sqlite:///{tmp_path / 'o.db'}")
+    try:
+        for m in posts:  # one page each, as a live source would deliver them
+            _plan(store, [AnalysedMention(m, bank.analyze_mention(m))], rules)
+        incidents = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert len(incidents) == 1
+        joined = store.conn.execute("SELECT count(*) FROM mentions WHERE case_id = ?",
+                                    (incidents[0]["id"],)).fetchone()[0]
+        assert joined == len(texts)  # the last one names only its symptom, and joins
+    finally:
+        store.close()

@@ -107,6 +107,33 @@ _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U
 
 
 
+# A service failing for everyone, whatever the symptom (the pack's outage intent).
+_SERVICE_DOWN = re.compile(
+    r"\b(?:is|are)\s+(?:\w+\s+){0,3}(?:down|offline)\b"
+    r"|\bdown\s+(?:for\s+(?:everyone|anyone|me|ages|hours)|again|everywhere)\b"
+    r"|\b(?:site|website|app|checkout|online banking|service|services|network|system|systems|"
+    r"server|servers|payments|card payments|cards)\s+(?:is\s+|are\s+|has\s+been\s+|have\s+"
+    r"been\s+|still\s+|all\s+)?(?:down|offline|not loading|failing|not working|broken)\b"
+    r"|\b(?:anyone|anybody|everyone)\s+else\b[^.!?\n]{0,40}?\b(?:down|not working|declin\w*|"
+    r"can't|cannot|no (?:signal|service|internet|wifi|connection)|outage|offline|having (?:issues|"
+    r"problems|trouble)|getting (?:errors?|declined)|won't|errors?)\b"
+    r"|\b(?:anyone|anybody|everyone)\s+else\s*\?"
+    r"|\bnot just (?:me|you)\b|\bis it (?:just )?me\b|\bsame here\b|\bsomething went wrong\b"
+    r"|\b(?:error|http)\s*50[0234]\b|\b50[0234]\s+(?:error|bad gateway|service unavailable)\b"
+    r"|\b(?:app|site|website|page|checkout)\s*[:=-]\s*50[0234]\b"
+    r"|\b(?:won't|wont|will not|isn't|is not|not)\s+(?:load|loading)\b"
+    r"|\bspinning\b|#\w*down\b|\b50[234]\b|\b(?:won't|wont|will not)\s+open\b"
+    r"|\bdeclined\s+(?:everywhere|again|too)\b|\bwon't work at all\b|\bwon't work anywhere\b"
+    r"|\bse ha ca[ií]do\b|\bca[ií]d[oa]\b|\bnie dzia[lł]a\b"
+    r"|\bausgefallen\b|\ben panne\b|\bfora do ar\b|\bno funciona\b|\bfunktioniert nicht\b"
+    r"|\bne fonctionne (?:pas|plus)\b|\bn[aã]o funciona\b",
+    re.IGNORECASE)
+
+
+_OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
+                       r"50[234]", re.IGNORECASE)
+
+
 def praises(text: str, *, explicit: bool = False) -> bool:
     """Whether the post has words of praise or thanks ("brilliant", "thanks"); with
     `explicit`, praise said in so many words ("shout out to", "would recommend")."""
@@ -255,7 +282,19 @@ class Analyzer:
         if (self.pack.outage_intent and self._brand_down is not None
                 and self._brand_down.search(text)
                 and (scored.intent is None or scored.score < 1.5)):
-            scored = IntentScore(self.pack.outage_intent, 1.5, ("brand is down",))
+            scored = IntentScore(self.pack.outage_intent, STRONG_INTENT, ("brand is down",))
+        elif self.pack.outage_intent and scored.intent != self.pack.outage_intent:
+            # "is it just me?", "card declined everywhere", "503", "se ha caído": a service
+            # failing for many people, whatever the symptom, is the pack's outage (said
+            # outright, "down", "not just me", it wins over any symptom's intent)
+            said = [m.group() for m in _SERVICE_DOWN.finditer(text)]
+            outright = [s for s in said if _OUTRIGHT.search(s) is not None]
+            down = (outright or said)[0] if said else None
+            if down is not None and (scored.intent is None
+                                     or scored.score < STRONG_INTENT * 1.5 or outright):
+                # as strong as a named intent: "is it down?" asks about the outage
+                scored = IntentScore(self.pack.outage_intent, STRONG_INTENT,
+                                     (f"service down ('{down.strip()[:30]}')",))
         voice = customer_voice(text, addressed=addressed)
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None

@@ -112,7 +112,7 @@ class IngestStore(MentionsStore, NotificationsStore):
         *,
         now: datetime,
         advance_cursor: bool = True,
-        cluster_window: timedelta = timedelta(minutes=10),
+        cluster_window: timedelta = timedelta(minutes=30),
     ) -> IngestResult:
         """Store a page of mentions, their cases and drafts, and the source's cursor, atomically.
 
@@ -402,7 +402,8 @@ class IngestStore(MentionsStore, NotificationsStore):
         recent = tuple(
             (r[0], r[1], parse_iso(r[2]), r[3]) for r in conn.execute(
                 "SELECT m.id, m.author_id, m.created_at, m.case_id FROM mentions m "
-                "CROSS JOIN cases c ON c.id = m.case_id WHERE m.is_complaint = 1 "
+                "CROSS JOIN cases c ON c.id = m.case_id WHERE (m.action = 'reply' "
+                "OR (m.action IS NULL AND m.is_complaint = 1)) "
                 "AND m.intent = 'outage' AND m.created_at >= ? AND m.created_at <= ? "
                 "AND c.kind = 'customer' ORDER BY m.created_at, m.id",
                 (iso(min(times) - cluster_window), iso(max(times))),
