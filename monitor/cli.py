@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from pydantic_core import PydanticCustomError
 
 from monitor import logs
-from monitor.analysis import make_analyzer
+from monitor.commands.analyze import main_stream
 from monitor.commands.care import cmd_cases, cmd_customers, cmd_queue
 from monitor.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError
 from monitor.commands.operations import (
@@ -51,26 +49,7 @@ def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace, settings: Settings | None) -> int:
-    analyzer = make_analyzer(settings)
-    source: TextIO = open(args.file, encoding="utf-8") if args.file else sys.stdin  # noqa: SIM115
-    out = sys.stdout
-    try:
-        for line in source:
-            text = line.rstrip("\n")
-            a = analyzer.analyze(text)
-            out.write(json.dumps({
-                "text": text, "compound": a.sentiment.compound, "pos": a.sentiment.pos,
-                "neu": a.sentiment.neu, "neg": a.sentiment.neg, "label": a.label,
-                "vader_label": a.vader_label, "complaint": a.complaint,
-                "complaint_probability": a.complaint_probability, "action": a.action.value,
-                "escalation": [k.value for k in a.escalation],
-                "impersonation": a.impersonation, "intent": a.intent,
-                "priority": a.priority.value, "lang": a.lang,
-                "matched_terms": list(a.matched_terms), "reasons": list(a.reasons),
-            }, ensure_ascii=False) + "\n")
-    finally:
-        if args.file:
-            source.close()
+    main_stream(settings, args.file)
     return EXIT_OK
 
 

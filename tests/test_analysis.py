@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,17 @@ def test_analyze_command_writes_one_json_line_per_post_in_order() -> None:
         assert {"compound", "label", "complaint", "intent", "priority", "reasons"} <= set(row)
     assert rows[0]["complaint"] is True and rows[0]["intent"] == "billing"
     assert rows[1]["complaint"] is False and rows[1]["label"] == "positive"
+
+
+def test_a_large_input_is_analysed_by_every_core_in_order(tmp_path: Path) -> None:
+    from monitor.analysis import make_analyzer
+    from monitor.commands.analyze import BATCH, line_of
+
+    texts = [f"@Brightwave post {i}: my broadband is down again, £{i} refund please"
+             if i % 3 else f"love the new brightwave app, number {i}" for i in range(BATCH * 2 + 7)]
+    source = tmp_path / "posts.txt"
+    source.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    result = brandbot("analyze", "--file", str(source))
+    assert result.returncode == 0, result.stderr
+    analyzer = make_analyzer(None)
+    assert result.stdout.splitlines(keepends=True) == [line_of(analyzer, t) for t in texts]

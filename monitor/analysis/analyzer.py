@@ -130,6 +130,12 @@ _SERVICE_DOWN = re.compile(
     re.IGNORECASE)
 
 
+# Words one of which a post saying a service is down must have (a quick test before the
+# pattern above).
+_DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else", "just me",
+               "same here", "went wrong", "50", "spinning", "declined", "at all", "anywhere",
+               "open", "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
+               "fora do ar", "fonctionne")
 _OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
                        r"50[234]", re.IGNORECASE)
 
@@ -287,7 +293,9 @@ class Analyzer:
             # "is it just me?", "card declined everywhere", "503", "se ha caído": a service
             # failing for many people, whatever the symptom, is the pack's outage (said
             # outright, "down", "not just me", it wins over any symptom's intent)
-            said = [m.group() for m in _SERVICE_DOWN.finditer(text)]
+            lower = text.lower()
+            said = ([m.group() for m in _SERVICE_DOWN.finditer(text)]
+                    if any(hint in lower for hint in _DOWN_HINTS) else [])
             outright = [s for s in said if _OUTRIGHT.search(s) is not None]
             down = (outright or said)[0] if said else None
             if down is not None and (scored.intent is None
