@@ -89,7 +89,9 @@ _NEWS = Lexicon([
     "market share", "valuation", "ipo", "hiring", "we're hiring", "vacancy", "vacancies",
     "job opening", "apply now", "#jobs", "careers", "podcast", "episode", "webinar",
     "recall", "recalls", "recalled", "full story", "told to", "regulator", "watchdog",
-    "explainer", "what it means", "everything you need to know",
+    "explainer", "what it means", "everything you need to know", "plc", "h1", "h2", "fy",
+    "lfl", "like-for-like", "consensus", "guidance", "yield", "cet1", "premarket",
+    "pre-market", "tells me", "price target", "analyst*", "ask hn", "show hn",
 ])
 _ADVICE = re.compile(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
@@ -145,6 +147,16 @@ def praises(text: str, *, explicit: bool = False) -> bool:
     `explicit`, praise said in so many words ("shout out to", "would recommend")."""
     return (_EXPLICIT_PRAISE.search(text) is not None
             or (not explicit and _PRAISE.search(text) is not None))
+
+
+# Posts about the brand that are not a customer's: hauls and sponsored posts, staff talking
+# about their work, a discussion thread.
+_COMMENTARY = Lexicon([
+    "haul", "#ad", "ad |", "gifted", "try-on", "try on haul", "#gifted", "#sponsored",
+    "my team at", "our team at", "i work at", "i work for", "my colleagues at", "on shift",
+    "my shift", "our branch team",
+    "ask hn", "show hn", "thread on", "design smell", "hot take",
+])
 
 
 def _is_news(text: str, *, voice: bool, first_person: bool) -> bool:
@@ -342,7 +354,8 @@ class Analyzer:
             competitor_only=competitor and not addressed and not (
                 brand_named and complaint and first_person),
             advice_to_others=advice,
-            news=_is_news(text, voice=voice, first_person=first_person),
+            news=(_is_news(text, voice=voice, first_person=first_person)
+                  or (_COMMENTARY.search(text) is not None and not addressed)),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=_REQUEST.search(text) is not None,
             praise=praise,
