@@ -290,7 +290,8 @@ class Analyzer:
         addressed = self.matcher.addresses_brand(text)
         own = self.matcher.is_own(post.handle)
         imitation = None if own else self.impersonation.check(post.handle, post.display_name)
-        found = [] if own or imitation else self.escalation.detect(text, addressed=addressed)
+        voice = customer_voice(text, addressed=addressed)
+        found = [] if own or imitation else self.escalation.detect(text, voice=voice)
         kinds = tuple(kind for kind, _ in found)
         stripped = text.strip()
         question = "?" in stripped or QUESTION_START.match(stripped) is not None
@@ -315,7 +316,6 @@ class Analyzer:
                 # as strong as a named intent: "is it down?" asks about the outage
                 scored = IntentScore(self.pack.outage_intent, STRONG_INTENT,
                                      (f"service down ('{down.strip()[:30]}')",))
-        voice = customer_voice(text, addressed=addressed)
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
         explicit = _EXPLICIT_PRAISE.search(text) is not None

@@ -91,9 +91,9 @@ class EscalationRules:
             self.by_head.setdefault(word[:3], []).append(word)
         self.phrases = tuple(sorted(w for w in every if not w.isalpha()))
 
-    def detect(self, text: str, *, addressed: bool) -> list[tuple[Escalation, list[str]]]:
-        """The kinds present, each with the words found (false friends left out first)."""
-        voice = customer_voice(text, addressed=addressed)
+    def detect(self, text: str, *, voice: bool) -> list[tuple[Escalation, list[str]]]:
+        """The kinds present, each with the words found (false friends left out first).
+        `voice`: whether the post speaks for its author (see `customer_voice`)."""
         found: list[tuple[Escalation, list[str]]] = []
         spans = self.terms.spans(text)  # one scan for every kind's terms
         present: frozenset[str] | None = None

@@ -136,20 +136,16 @@ class Lexicon:
             found.setdefault(number, words)
         return list(found.values())
 
-    def find_labelled(self, text: str, *, skip: frozenset[int] = frozenset()
-                      ) -> dict[str, list[str]]:
-        """What `find` finds, grouped by label, leaving out matches that touch a token in
-        `skip` (see `covered`)."""
+    def find_labelled(self, text: str) -> dict[str, list[str]]:
+        """What `find` finds, grouped by label."""
         found: dict[str, dict[int, str]] = {}
-        for number, words, first, last in self._matches(text):
-            if skip and any(k in skip for k in range(first, last + 1)):
-                continue
+        for number, words, _, _ in self._matches(text):
             found.setdefault(self.labels[number], {}).setdefault(number, words)
         return {label: list(terms.values()) for label, terms in found.items()}
 
     def spans(self, text: str) -> list[tuple[str, str, int, int]]:
         """Every match as (label, the words of the text, first token, last token), from one
-        scan: `find_labelled` without rescanning for each `skip`."""
+        scan (to leave out, after it, the matches that touch tokens `covered` elsewhere)."""
         return [(self.labels[number], words, first, last)
                 for number, words, first, last in self._matches(text)]
 
