@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,39 +88,36 @@ def demo_set() -> tuple[Analyzer, list[Labelled]]:
                  p.get("lang"), lab) for p, lab in zip(posts, labels, strict=True)]
 
 
-def phrasings() -> list[tuple[dict[str, Any], Analysis]]:
-    """The escalation phrasings (`tests/data/escalation/phrasings.jsonl`: five industries,
-    written apart from the term lists, hard negatives included), each with its verdict."""
-    rows = [json.loads(line) for line in
-            (ROOT / "tests" / "data" / "escalation" / "phrasings.jsonl").open(encoding="utf-8")]
+def _by_industry(path: Path, handles: Callable[[str], list[str]]
+                 ) -> list[tuple[dict[str, Any], Analysis]]:
+    """A JSONL set of posts for five industries' brands, each with its verdict from an
+    analyzer for its row's brand (our handles: `handles(the row's handle)`)."""
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
     analyzers: dict[str, Analyzer] = {}
     out = []
     for row in rows:
         if row["industry"] not in analyzers:
             brand = {"name": row["brand"], "keywords": [row["brand"].lower()],
-                     "handles": {"x": [row["handle"].lstrip("@")]}}
+                     "handles": {"x": handles(row["handle"].lstrip("@"))}}
             analyzers[row["industry"]] = analyzer_for(brand, row["industry"])
-        out.append((row, analyzers[row["industry"]].analyze(row["text"])))
+        out.append((row, analyzers[row["industry"]].analyze_post(Post(
+            row["text"], None, 0, row.get("author"), row.get("author_name"), None))))
     return out
+
+
+def phrasings() -> list[tuple[dict[str, Any], Analysis]]:
+    """The escalation phrasings (`tests/data/escalation/phrasings.jsonl`: five industries,
+    written apart from the term lists, hard negatives included), each with its verdict."""
+    return _by_industry(ROOT / "tests" / "data" / "escalation" / "phrasings.jsonl",
+                        lambda handle: [handle])
 
 
 def spam_posts() -> list[tuple[dict[str, Any], Analysis]]:
     """The spam set (`tests/data/spam/posts.jsonl`: 300 posts in five industries, 170 spam in
     every style and 130 hard negatives), each with its verdict."""
-    rows = [json.loads(line) for line in
-            (ROOT / "tests" / "data" / "spam" / "posts.jsonl").open(encoding="utf-8")]
-    analyzers: dict[str, Analyzer] = {}
-    out = []
-    for row in rows:
-        if row["industry"] not in analyzers:
-            handle = row["handle"].lstrip("@")
-            own = [handle, handle.replace("Help", "").replace("Support", "")]
-            brand = {"name": row["brand"], "keywords": [row["brand"].lower()],
-                     "handles": {"x": own}}
-            analyzers[row["industry"]] = analyzer_for(brand, row["industry"])
-        out.append((row, analyzers[row["industry"]].analyze_post(
-            Post(row["text"], None, 0, row["author"], row.get("author_name"), None))))
-    return out
+    return _by_industry(ROOT / "tests" / "data" / "spam" / "posts.jsonl",
+                        lambda handle: [handle, handle.replace("Help", "")
+                                        .replace("Support", "")])
 
 
 def spam_figures(found: Sequence[tuple[dict[str, Any], Analysis]]) -> dict[str, float]:
