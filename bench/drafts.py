@@ -15,6 +15,13 @@ Figures (each the share of drafts or posts it names):
   the post's language;
 - same_text_max: within each intent, the largest share of drafts sharing one text once the
   customer's name is removed (the worst intent with 4 or more drafts).
+
+And the case figures of the judgment issue, from the same run:
+- case_for_reply, case_for_monitor_spam: posts needing a reply, and monitor or spam posts
+  (other than our own, which join the case they answer), that are on a case;
+- incident_share: of the customers' posts labelled as part of the outage that need a reply,
+  the share on its largest incident; incident_strays: customers' posts on that incident that
+  are not labelled part of it, or need no reply (our_posts_on_incident: our own posts on it).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,8 +80,10 @@ def _cli(config: Path, env: dict[str, str], *args: str) -> str:
 def run_stream(folder: Path, *, acknowledge: str = "none") -> tuple[list[dict[str, Any]],
                                                                     list[dict[str, Any]],
                                                                     list[dict[str, Any]],
+                                                                    list[dict[str, Any]],
                                                                     list[dict[str, Any]]]:
-    """The stream's posts and labels, and the drafts and cases `run --once` made of them."""
+    """The stream's posts and labels, and the drafts, cases and stored mentions `run --once`
+    made of them."""
     brand_toml = (folder / "brand.toml").read_text(encoding="utf-8")
     posts = [json.loads(line) for line in (folder / "stream.jsonl").open(encoding="utf-8")]
     labels = [json.loads(line) for line in (folder / "labels.jsonl").open(encoding="utf-8")]
@@ -89,7 +99,50 @@ def run_stream(folder: Path, *, acknowledge: str = "none") -> tuple[list[dict[st
         _cli(config, env, "run", "--once", "--no-web")
         drafts = json.loads(_cli(config, env, "queue", "list", "--json", "--limit", "100000"))
         cases = json.loads(_cli(config, env, "cases", "list", "--json", "--limit", "100000"))
-    return posts, labels, drafts, cases
+        mentions = [json.loads(line) for line in
+                    _cli(config, env, "export", "--what", "mentions", "--format", "jsonl")
+                    .splitlines() if line.strip()]
+    return posts, labels, drafts, cases, mentions
+
+
+def own_handles(folder: Path) -> frozenset[str]:
+    """The brand's own handles in a labelled stream's brand.toml, lower case."""
+    brand = tomllib.loads((folder / "brand.toml").read_text(encoding="utf-8"))["brand"]
+    return frozenset(h.lower().lstrip("@") for hs in brand.get("handles", {}).values()
+                     for h in hs)
+
+
+def case_figures(posts: Sequence[dict[str, Any]], labels: Sequence[dict[str, Any]],
+                 cases: Sequence[dict[str, Any]], mentions: Sequence[dict[str, Any]], *,
+                 own: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Which posts are on a case, and how well the outage incident gathered its own (`own`:
+    the brand's handles, whose posts are counted apart)."""
+    case_of = {f"{m['platform']}:{m['native_id']}": m.get("case_id") for m in mentions}
+    kind_of = {c["id"]: c["kind"] for c in cases}
+    ours = {f"{p['platform']}:{p['id']}" for p in posts
+            if p["author"].lower().lstrip("@") in own}
+    keyed = [(f"{p['platform']}:{p['id']}", lab) for p, lab in zip(posts, labels, strict=True)
+             if f"{p['platform']}:{p['id']}" not in ours]
+    need = [k for k, lab in keyed if lab["action"] == "reply"]
+    quiet = [k for k, lab in keyed if lab["action"] in ("monitor", "spam")]
+    affected = [k for k, lab in keyed if lab.get("incident") and lab["action"] == "reply"]
+    on_incident = Counter(case_of.get(k) for k in affected
+                          if kind_of.get(case_of.get(k)) == "incident")
+    largest, share = None, 0.0
+    if on_incident:
+        largest, count = on_incident.most_common(1)[0]
+        share = count / len(affected)
+    strays = sum(1 for k, lab in keyed if largest is not None and case_of.get(k) == largest
+                 and not (lab.get("incident") and lab["action"] == "reply"))
+    our_posts = sum(1 for k in ours if largest is not None and case_of.get(k) == largest)
+    return {
+        "case_for_reply": sum(case_of.get(k) is not None for k in need) / max(1, len(need)),
+        "case_for_monitor_spam": sum(case_of.get(k) is not None for k in quiet)
+        / max(1, len(quiet)),
+        "incident_share": share,
+        "incident_strays": float(strays),
+        "our_posts_on_incident": float(our_posts),
+    }
 
 
 _SAFETY_STEP = re.compile(r"\b(?:999|112|911|emergenc\w*|secours|notruf|keep (?:everyone |yourself "
@@ -222,8 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("   ", "; ".join(broken), "|", post["text"][:120].replace("\n", " "))
             print("    DRAFT", draft["text"])
     for name in names:
-        posts, labels, drafts, cases = run_stream(STREAMS / name)
+        posts, labels, drafts, cases, mentions = run_stream(STREAMS / name)
         got, rows = figures(posts, labels, drafts, cases)
+        got.update(case_figures(posts, labels, cases, mentions, own=own_handles(STREAMS / name)))
         print(f"stream:{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in got.items()))
         if args.show and not args.holdout:
             for post, draft, _ in rows[:args.show]:

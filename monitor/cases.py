@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -55,14 +56,13 @@ _FIX = re.compile(
     r"now working|all clear)\b", re.IGNORECASE)
 
 
-# A service failing for the customer ("declined", "won't load"): during an open incident,
-# one of its customers.
-_FAILING = re.compile(
-    r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
-    r"get|pay|use|access|send|make|buy)|cannot (?:log|get|pay|use|access|send|make)|failed|"
-    r"failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|nothing works|"
-    r"no funciona|nie dzia[lł]a|funktioniert nicht|ne fonctionne|n[aã]o funciona)\b",
-    re.IGNORECASE)
+# One of our posts about an outage going on ("we're aware some customers can't log in").
+_STATUS = re.compile(
+    r"\b(?:aware|investigating|working on|looking into|some customers|issue|problem|disruption|"
+    r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
+# A customer saying the outage is not over after all ("still declined", "your tweet is lying").
+_NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working)\b",
+                       re.IGNORECASE)
 
 
 def announces_fix(text: str) -> bool:
@@ -189,6 +189,17 @@ def _joinable(case: Case, mention: Mention, analysis: Analysis, rules: CaseRules
     return False
 
 
+def _another_problem(case: Case, mention: Mention, analysis: Analysis, outage: bool,
+                     rules: CaseRules) -> bool:
+    """Whether a post saying the service is down while others say so too (`outage`) is a
+    problem apart from the customer's case: one about something else, opened before the
+    outage began ("and now my card won't work at all", two days after a double payment). It
+    opens a case of its own, which an incident can take."""
+    return (outage and case.kind is CaseKind.CUSTOMER
+            and case.intent not in (analysis.intent, rules.outage_intent, OTHER, QUESTION)
+            and case.opened_at < mention.created_at - rules.outage_cluster_window)
+
+
 def _excerpt(text: str, limit: int = 200) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit - 1] + "…"
@@ -217,6 +228,9 @@ class _OutagePost:
     at: datetime
     case_id: int
     stored: bool
+    # it says the service is down (it counts towards an incident); else a symptom ("card
+    # declined") that an incident opening takes in with the rest
+    counts: bool = True
 
 
 @dataclass(slots=True)
@@ -257,6 +271,15 @@ class _Planning:
         if incident is None or incident.status not in ACTIVE_CASE_STATUSES:
             return None
         return incident if at - incident.updated_at <= self.rules.incident_quiet else None
+
+    def fixed_incident(self, at: datetime) -> Case | None:
+        """The incident our accounts said was fixed less than a cluster window ago."""
+        incident = self.current(self.incident_id)
+        if (incident is None or incident.status is not CaseStatus.RESOLVED
+                or incident.resolved_at is None):
+            return None
+        return (incident if timedelta(0) <= at - incident.resolved_at
+                <= self.rules.outage_cluster_window else None)
 
 
 def _redrafter(drafter: Drafter) -> Callable[[Case, Mention, Mapping[str, Any]], DraftSpec]:
@@ -306,7 +329,8 @@ def plan_page(
         case_of_conversation=dict(context.case_of_conversation),
         pending=set(context.pending_draft), incident_id=context.incident_id,
         incident_pending=set(context.incident_pending_authors),
-        outage=[_OutagePost(m, a, t, c, True) for m, a, t, c in context.recent_outage],
+        outage=[_OutagePost(m, a, t, c, True, counts)
+                for m, a, t, c, counts in context.recent_outage],
         next_id=context.next_case_id,
     )
     for item in sorted(new, key=lambda i: i.mention.created_at):
@@ -337,6 +361,11 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
             state.touched.add(thread_case.id)
         plan.case_of[mention.id] = thread_case.id if thread_case else None
         incident = state.open_incident(mention.created_at)
+        if (thread_case is None and incident is not None
+                and (announces_fix(mention.text) or _STATUS.search(mention.text[:2_000]))):
+            # what we post about the outage going on, or its fix, is part of the incident
+            plan.case_of[mention.id] = incident.id
+            state.case_of_mention[mention.id] = incident.id
         if incident is not None and announces_fix(mention.text):
             # our accounts say the outage is fixed: the incident is resolved, and what its
             # customers post next is not a new outage complaint joining it
@@ -370,27 +399,46 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     author = mention.author.id
     reasons = escalation_reasons(analysis, followers=mention.author.followers,
                                  high_reach=rules.escalate_followers)
-    outage = (analysis.action is Action.REPLY and rules.outage_intent is not None
-              and (analysis.intent == rules.outage_intent
-                   # while an incident is open, a customer whose service is failing is
-                   # almost surely one of its customers, whatever symptom they name
-                   or (not reasons and state.open_incident(mention.created_at) is not None
-                       and _FAILING.search(mention.text[:4_000]) is not None)))
+    replying = analysis.action is Action.REPLY
+    # the service is down for them (the pack's outage, or said in words in any pack), or a
+    # symptom of it ("card declined", "how long will this be?")
+    down = replying and (analysis.intent == rules.outage_intent or analysis.outage == "down")
+    symptom = down or (replying and analysis.outage is not None)
+    incident = state.open_incident(mention.created_at)
+    if incident is None and symptom and not reasons:
+        # "still declined for me": the outage we said was fixed is not over for them
+        fixed = state.fixed_incident(mention.created_at)
+        if fixed is not None and _NOT_OVER.search(mention.text[:4_000]) is not None:
+            incident = fixed
+    # while an incident is open, a customer whose service is failing is almost surely one of
+    # its customers, whatever symptom they name
+    outage = down or (symptom and not reasons and incident is not None)
+    # others report the outage too: it is going on, apart from whatever else they had
+    apart = down and (incident is not None or any(
+        p.counts and p.author_id != author
+        and mention.created_at - rules.outage_cluster_window <= p.at <= mention.created_at
+        for p in state.outage))
     case = None
     if thread_case is not None:
         # a customer's reply needing an answer joins an incident's thread, unless it is a
-        # threat that needs its own case; a customer case is joined by its own customer only
-        if (not reasons and analysis.action is Action.REPLY
-                if thread_case.kind is CaseKind.INCIDENT
-                else thread_case.author_id == author):
+        # threat that needs its own case; a customer case is joined by its own customer only,
+        # and not with the outage when that case is about another problem of theirs
+        if thread_case.kind is CaseKind.INCIDENT:
+            # (a reply there naming another problem of theirs is a case of its own)
+            if not reasons and replying and (
+                    symptom or analysis.intent in (thread_case.intent, OTHER, QUESTION)):
+                case = thread_case
+        elif thread_case.author_id == author and not _another_problem(thread_case, mention,
+                                                                      analysis, apart, rules):
             case = thread_case
     if case is None and outage and not reasons:
         # During an incident, outage complaints join it (a legal or safety threat does not:
         # it needs its own case and a person's attention).
-        case = state.open_incident(mention.created_at)
+        case = incident
     if case is None and author in state.latest:
         candidate = state.current(state.latest[author])
-        if candidate is not None and _joinable(candidate, mention, analysis, rules):
+        if (candidate is not None and _joinable(candidate, mention, analysis, rules)
+                and not _another_problem(candidate, mention, analysis, apart, rules)):
             case = candidate
     # praise or thanks, when the brand thanks people back: a thank-you draft on the
     # customer's open case, or on a low-priority case of its own
@@ -417,7 +465,10 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         state.cases[case.id] = case
         state.created.add(case.id)
     else:
-        _join(case, mention, analysis, rules)
+        # a customer still failing after our fix post joins the fixed incident and gets a
+        # reply, without the whole incident reopening on one customer's word
+        _join(case, mention, analysis, rules, reopen=case.status is not CaseStatus.RESOLVED
+              or case.kind is not CaseKind.INCIDENT)
         state.touched.add(case.id)
     if case.kind is CaseKind.CUSTOMER:
         state.latest[author] = max(case.id, state.latest.get(author, 0))
@@ -430,7 +481,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if reasons and analysis.needs_case and case.kind is CaseKind.CUSTOMER:
         _escalate(case, reasons, rules)
         state.notify(case.id, "escalated", escalation_text(case, mention, reasons))
-    if (wanted and case.status in ACTIVE_CASE_STATUSES
+    if (wanted and (case.status in ACTIVE_CASE_STATUSES or case.kind is CaseKind.INCIDENT)
             and mention.platform not in rules.by_hand):  # no reply API: answered by hand
         if case.kind is CaseKind.INCIDENT:
             if author not in state.incident_pending:
@@ -448,21 +499,23 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
                 plan.drafts[waiting[-1]] = (case.id, mention, spec)
             else:
                 plan.refreshed.append((case.id, mention, spec))
-    if outage and case.kind is CaseKind.CUSTOMER:
+    if symptom and case.kind is CaseKind.CUSTOMER:
         state.outage.append(_OutagePost(mention.id, author, mention.created_at, case.id,
-                                        stored=False))
-        if state.open_incident(mention.created_at) is None:
+                                        stored=False, counts=down))
+        if down and state.open_incident(mention.created_at) is None:
             _maybe_incident(state, mention)
 
 
-def _join(case: Case, mention: Mention, analysis: Analysis, rules: CaseRules) -> None:
+def _join(case: Case, mention: Mention, analysis: Analysis, rules: CaseRules, *,
+          reopen: bool = True) -> None:
     """Add a customer's post to an existing case: reopen a resolved case on a new complaint or
-    question, record a rating given after resolution as the case's CSAT."""
+    question (unless told not to), record a rating given after resolution as the case's
+    CSAT."""
     rating = _rating_for(case, mention)
     if rating is not None:
         case.csat = rating
         case.csat_at = mention.created_at
-    if case.status is CaseStatus.RESOLVED and analysis.needs_case:
+    if case.status is CaseStatus.RESOLVED and analysis.needs_case and reopen:
         case.status = CaseStatus.OPEN
         case.resolved_at = None
         case.follow_up_due_at = None
@@ -539,16 +592,21 @@ def _maybe_incident(state: _Planning, mention: Mention) -> None:
                      and case.kind is CaseKind.CUSTOMER), key=lambda p: p.at)
     last_by_author: dict[str, datetime] = {}
     for post in window:
-        last_by_author[post.author_id] = post.at
+        if post.counts:
+            last_by_author[post.author_id] = post.at
     if not outage_cluster(list(last_by_author.values()), now=now,
                           window=rules.outage_cluster_window, size=rules.outage_cluster_size):
         return
     first = window[0]
+    # the pack's outage intent; in a pack with none, what most of its customers named
+    named = Counter(state.cases[p.case_id].intent for p in window
+                    if state.cases[p.case_id].intent not in (OTHER, QUESTION))
+    intent = rules.outage_intent or (named.most_common(1)[0][0] if named else OTHER)
     incident = Case(
         id=state.next_id, author_id=first.author_id,
         platform=state.cases[first.case_id].platform, status=CaseStatus.ESCALATED,
-        intent=rules.outage_intent or OTHER, priority=Priority.URGENT, opened_at=first.at,
-        updated_at=now, team=route(rules.outage_intent or OTHER, mention.text, rules),
+        intent=intent, priority=Priority.URGENT, opened_at=first.at,
+        updated_at=now, team=route(intent, mention.text, rules),
         kind=CaseKind.INCIDENT,
         sla_due_at=first.at + rules.first_response[Priority.URGENT],
         escalation=f"outage cluster ({len(last_by_author)} customers)",

@@ -210,6 +210,10 @@ class Analysis:
     # how the author feels about the brand (negative, neutral, positive); None: VADER's label
     brand_label: str | None = None
     lang: str | None = None  # the platform's language, else the detected one
+    # an outage in the author's words: "down" (the service is down or failing for many: "is
+    # it just me?", "503"), "failing" (a symptom: "card declined", "how long will this be?"),
+    # else None. Incidents are formed of the first and gather both (cases.py).
+    outage: str | None = None
 
     @property
     def label(self) -> str:

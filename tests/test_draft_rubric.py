@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.drafts import STREAMS, demo_rubric, figures, run_stream
+from bench.drafts import STREAMS, case_figures, demo_rubric, figures, own_handles, run_stream
 
 
 def test_the_demo_drafts_pass_the_rubric() -> None:
@@ -22,10 +22,22 @@ def test_the_demo_drafts_pass_the_rubric() -> None:
 
 @pytest.mark.parametrize("name", ["banking-dev", "retail-dev"])
 def test_a_stream_of_posts_gets_the_drafts_a_team_would_approve(name: str) -> None:
-    got, _ = figures(*run_stream(STREAMS / name))
+    posts, labels, drafts, cases, mentions = run_stream(STREAMS / name)
+    got, _ = figures(posts, labels, drafts, cases)
     assert got["draft_for_reply"] >= 0.85, got
     assert got["draft_for_spam"] <= 0.05 and got["draft_for_monitor"] <= 0.25, got
     assert got["dmed_asked_again"] <= 0.1, got
     assert got["language_match"] >= 0.9, got
     assert got["same_text_max"] <= 0.5, got
     assert got["protect_step"] >= 0.8, got
+
+
+@pytest.mark.parametrize("name", ["banking-dev", "retail-dev"])
+def test_a_stream_opens_cases_for_posts_that_need_one_and_one_incident_for_its_outage(
+        name: str) -> None:
+    posts, labels, _, cases, mentions = run_stream(STREAMS / name)
+    got = case_figures(posts, labels, cases, mentions, own=own_handles(STREAMS / name))
+    assert got["case_for_reply"] >= 0.85, got
+    assert got["case_for_monitor_spam"] <= 0.15, got
+    assert got["incident_share"] >= 0.6, got
+    assert got["incident_strays"] <= 1, got

@@ -114,8 +114,8 @@ _SERVICE_DOWN = re.compile(
     r"\b(?:is|are)\s+(?:\w+\s+){0,3}(?:down|offline)\b"
     r"|\bdown\s+(?:for\s+(?:everyone|anyone|me|ages|hours)|again|everywhere)\b"
     r"|\b(?:site|website|app|checkout|online banking|service|services|network|system|systems|"
-    r"server|servers|payments|card payments|cards)\s+(?:is\s+|are\s+|has\s+been\s+|have\s+"
-    r"been\s+|still\s+|all\s+)?(?:down|offline|not loading|failing|not working|broken)\b"
+    r"server|servers|payments|card payments|cards)(?:'s|’s)?\s+(?:is\s+|are\s+|has\s+been\s+|"
+    r"have\s+been\s+|still\s+|all\s+)?(?:down|offline|not loading|failing|not working|broken)\b"
     r"|\b(?:anyone|anybody|everyone)\s+else\b[^.!?\n]{0,40}?\b(?:down|not working|declin\w*|"
     r"can't|cannot|no (?:signal|service|internet|wifi|connection)|outage|offline|having (?:issues|"
     r"problems|trouble)|getting (?:errors?|declined)|won't|errors?)\b"
@@ -124,6 +124,8 @@ _SERVICE_DOWN = re.compile(
     r"|\b(?:error|http)\s*50[0234]\b|\b50[0234]\s+(?:error|bad gateway|service unavailable)\b"
     r"|\b(?:app|site|website|page|checkout)\s*[:=-]\s*50[0234]\b"
     r"|\b(?:won't|wont|will not|isn't|is not|not)\s+(?:load|loading)\b"
+    r"|\b(?:site|website|app|checkout|system|systems|servers?)\s+(?:has\s+|just\s+)?(?:fallen|falls|fell"
+    r"|crashed|crashing)(?:\s+over)?\b|\b(?:white|blank) (?:page|screen)\b"
     r"|\bspinning\b|#\w*down\b|\b50[234]\b|\b(?:won't|wont|will not)\s+open\b"
     r"|\bdeclined\s+(?:everywhere|again|too)\b|\bwon't work at all\b|\bwon't work anywhere\b"
     r"|\bse ha ca[ií]do\b|\bca[ií]d[oa]\b|\bnie dzia[lł]a\b"
@@ -136,10 +138,36 @@ _SERVICE_DOWN = re.compile(
 # pattern above).
 _DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else", "just me",
                "same here", "went wrong", "50", "spinning", "declined", "at all", "anywhere",
-               "open", "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
+               "open", "is it me", "fall", "fell", "crash", "white", "blank",
+               "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
                "fora do ar", "fonctionne")
 _OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
                        r"50[234]", re.IGNORECASE)
+
+
+# "it's working again": a post about an outage that is over, not one going on.
+_BACK = re.compile(r"\b(?:working again|works again|back up|back online|back to normal|"
+                   r"(?:is|it's|its|all) (?:fixed|sorted|resolved)|restored)\b", re.IGNORECASE)
+# Something of the brand's not working for the author, in any industry: a problem even when
+# no intent of the pack is named ("basket keeps emptying itself when I hit pay").
+_MALFUNCTION = re.compile(
+    r"\bkeeps?\s+(?:on\s+)?(?:crashing|freezing|failing|declining|erroring|emptying|logging me out|"
+    r"kicking me out|timing out|spinning|crashing|saying|telling me|asking me|rejecting)\b"
+    r"|\b(?:won't|wont|wouldn't|will not) let me\b|\b(?:doesn't|does not|isn't|is not|not) "
+    r"work(?:ing)?\b|\berror (?:message|code)\b|\bglitch\w*|\b(?:froze|frozen|crash(?:es|ed))\b",
+    re.IGNORECASE)
+# A service failing for the author ("declined", "won't load"), or asking when it will be back:
+# during an outage, one of its customers whatever symptom they name.
+_FAILING = re.compile(
+    r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
+    r"get|pay|use|access|send|make|buy|check ?out)|cannot (?:log|get|pay|use|access|send|make)|"
+    r"failed|failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|"
+    r"nothing works|how long (?:is|will) (?:this|it)|any (?:update|news|eta)|when will (?:it|this|"
+    r"you) be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
+    r"funktioniert nicht|ne fonctionne|n[aã]o funciona)\b",
+    re.IGNORECASE)
+# "... Help" at the end of a post: asking for help, in one word.
+_HELP_END = re.compile(r"\b(?:help|help us|help me)\s*[!.?\U0001F64F\s]*$", re.IGNORECASE)
 
 
 def praises(text: str, *, explicit: bool = False) -> bool:
@@ -267,6 +295,17 @@ class Analyzer:
         self.threshold = complaint_threshold
         self.high_reach = high_reach
 
+    @staticmethod
+    def _service_down(text: str) -> str | None:
+        """The words saying a service is down or failing for many ("is it just me?", "503",
+        "se ha caído"), in any pack, else None."""
+        lower = text.lower()
+        if not any(hint in lower for hint in _DOWN_HINTS):
+            return None
+        said = [m.group().strip() for m in _SERVICE_DOWN.finditer(text)]
+        outright = [w for w in said if _OUTRIGHT.search(w) is not None]
+        return (outright or said)[0] if said else None
+
     def sentiment(self, text: str) -> Sentiment:
         """VADER's scores for the text."""
         s = self.vader.polarity_scores(text[:ANALYSED_CHARS])
@@ -298,24 +337,23 @@ class Analyzer:
         sarcasm = sarcastic(text, complaint_probability=score.probability)
         complaint = complaint or sarcasm is not None
         scored = self.intents.score(text)
-        if (self.pack.outage_intent and self._brand_down is not None
-                and self._brand_down.search(text)
-                and (scored.intent is None or scored.score < 1.5)):
-            scored = IntentScore(self.pack.outage_intent, STRONG_INTENT, ("brand is down",))
-        elif self.pack.outage_intent and scored.intent != self.pack.outage_intent:
+        brand_down = self._brand_down is not None and self._brand_down.search(text) is not None
+        down = self._service_down(text)
+        outage = self.pack.outage_intent
+        if outage and brand_down and (scored.intent is None or scored.score < 1.5):
+            scored = IntentScore(outage, STRONG_INTENT, ("brand is down",))
+        elif outage and scored.intent != outage and down is not None and (
+                scored.intent is None or scored.score < STRONG_INTENT * 1.5
+                or _OUTRIGHT.search(down) is not None):
             # "is it just me?", "card declined everywhere", "503", "se ha caído": a service
             # failing for many people, whatever the symptom, is the pack's outage (said
-            # outright, "down", "not just me", it wins over any symptom's intent)
-            lower = text.lower()
-            said = ([m.group() for m in _SERVICE_DOWN.finditer(text)]
-                    if any(hint in lower for hint in _DOWN_HINTS) else [])
-            outright = [s for s in said if _OUTRIGHT.search(s) is not None]
-            down = (outright or said)[0] if said else None
-            if down is not None and (scored.intent is None
-                                     or scored.score < STRONG_INTENT * 1.5 or outright):
-                # as strong as a named intent: "is it down?" asks about the outage
-                scored = IntentScore(self.pack.outage_intent, STRONG_INTENT,
-                                     (f"service down ('{down.strip()[:30]}')",))
+            # outright, "down", "not just me", it wins over any symptom's intent); "is it
+            # down?" asks about the outage
+            scored = IntentScore(outage, STRONG_INTENT, (f"service down ('{down[:30]}')",))
+        if brand_down and down is None:
+            down = "brand is down"
+        if down is not None and _BACK.search(text) is not None:
+            down = None  # it was down and is back: not an outage going on
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
         explicit = _EXPLICIT_PRAISE.search(text) is not None
@@ -350,14 +388,16 @@ class Analyzer:
                          or (self._brand_name is not None
                              and self._brand_name.search(text) is not None)
                          or self.customer.search(text) is not None
-                         or (praise and _SERVICE.search(text) is not None)),
+                         or (praise and _SERVICE.search(text) is not None)
+                         or down is not None),
             competitor_only=competitor and not addressed and not (
                 brand_named and complaint and first_person),
             advice_to_others=advice,
             news=(_is_news(text, voice=voice, first_person=first_person)
                   or (_COMMENTARY.search(text) is not None and not addressed)),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
-            request=_REQUEST.search(text) is not None,
+            request=(_REQUEST.search(text) is not None
+                     or _HELP_END.search(text[-40:]) is not None),
             praise=praise,
             # warm: praise words and a warm VADER score, or praise said in so many words
             # (the complaint model reads many shout-outs as complaints)
@@ -368,7 +408,8 @@ class Analyzer:
             foreign=lang not in (None, "en"),
             first_person=first_person,
             tagged=any(t.startswith("#") for t in matched), voice=voice,
-            problem=scored.intent is not None, angry=sentiment.compound <= -0.3,
+            problem=scored.intent is not None or _MALFUNCTION.search(text) is not None,
+            angry=sentiment.compound <= -0.3, down=down is not None,
         )
         action, rule = decide_action(signals)
         if action is Action.SPAM:
@@ -400,7 +441,8 @@ class Analyzer:
             priority = spec.priority
             priority_reasons += (f"priority:intent({intent})",)
         label = brand_label(vader_label=sentiment.label, compound=sentiment.compound,
-                            action=action, complaint=complaint, sarcasm=sarcasm is not None,
+                            action=action, complaint=complaint or signals.down,
+                            sarcasm=sarcasm is not None,
                             escalated=bool(kinds), question=question)
         reasons = [f"action:{action.value}({rule})",
                    f"sentiment:{label}(vader {sentiment.label} {sentiment.compound:+.2f})"]
@@ -416,13 +458,21 @@ class Analyzer:
         if set_aside:
             reasons.append(f"escalation set aside: {set_aside}")
         reasons += priority_reasons
+        outage_words = None
+        if action is Action.REPLY:
+            if down is not None:
+                outage_words = "down"
+                reasons.append(f"outage(down: '{down[:30]}')")
+            elif (_FAILING.search(text[:4_000]) is not None
+                  or _MALFUNCTION.search(text[:4_000]) is not None):
+                outage_words = "failing"
         return Analysis(
             sentiment=sentiment, complaint=complaint,
             complaint_probability=round(score.probability, 4), intent=intent,
             priority=priority, matched_terms=matched, addressed=addressed,
             reasons=tuple(reasons), action=action, escalation=kinds,
             impersonation=imitation is not None, brand_label=label,
-            lang=lang,
+            lang=lang, outage=outage_words,
         )
 
     def analyze_mention(self, mention: Mention, *, repeat_contacts: int = 0) -> Analysis:

@@ -134,6 +134,7 @@ class Signals:
     voice: bool = False  # speaks for the author (I, my, we) or to the brand
     problem: bool = False  # the words of one of the pack's intents are there
     angry: bool = False  # clearly unhappy (VADER compound at most -0.3)
+    down: bool = False  # says the brand's service is down or failing for many ("is it me?")
 
 
 def decide_action(s: Signals) -> tuple[Action, str]:
@@ -159,6 +160,8 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.MONITOR, "not about the brand"
     if s.sarcasm:
         return Action.REPLY, "complaint (sarcasm)"
+    if s.down:
+        return Action.REPLY, "the service is down for them"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
     if s.complaint and (s.addressed or s.tagged or s.request or (s.problem and s.angry)

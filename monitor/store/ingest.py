@@ -42,7 +42,8 @@ class CaseContext:
     pending_draft: frozenset[int]
     # outage complaints stored in the cluster window before the page, in customer cases:
     # (mention id, author id, created at, case id), oldest first
-    recent_outage: tuple[tuple[str, str, datetime, int], ...] = ()
+    # (mention, author, time, case, whether it says the service is down: else a symptom)
+    recent_outage: tuple[tuple[str, str, datetime, int, bool], ...] = ()
     # the open incident that new outage complaints join, if any (its Case is in `cases`)
     incident_id: int | None = None
     # the page's authors with a reply draft awaiting a decision in that incident
@@ -278,14 +279,14 @@ class IngestStore(MentionsStore, NotificationsStore):
                 a.complaint_probability, a.intent, a.priority.value,
                 dumps(list(a.reasons)), plan.case_of.get(m.id), dumps(m.raw),
                 a.action.value, dumps([k.value for k in a.escalation]), int(a.impersonation),
-                a.vader_label,
+                a.vader_label, a.outage,
             ))
         self.conn.executemany(
             "INSERT INTO mentions (id, platform, native_id, source, url, author_id, text, lang, "
             "created_at, fetched_at, matched_terms, in_reply_to, conversation_id, metrics, "
             "compound, pos, neu, neg, sentiment, is_complaint, complaint_probability, intent, "
-            "priority, reasons, case_id, raw, action, escalation, impersonation, vader_label) "
-            f"VALUES ({qmarks(30)})",
+            "priority, reasons, case_id, raw, action, escalation, impersonation, vader_label, "
+            f"outage) VALUES ({qmarks(31)})",
             rows,
         )
 
@@ -400,18 +401,23 @@ class IngestStore(MentionsStore, NotificationsStore):
                 latest[author] = max(case_id, latest.get(author, 0))
         times = [i.mention.created_at for i in new]
         recent = tuple(
-            (r[0], r[1], parse_iso(r[2]), r[3]) for r in conn.execute(
-                "SELECT m.id, m.author_id, m.created_at, m.case_id FROM mentions m "
+            (r[0], r[1], parse_iso(r[2]), r[3], bool(r[4])) for r in conn.execute(
+                "SELECT m.id, m.author_id, m.created_at, m.case_id, "
+                "(m.intent = 'outage' OR m.outage = 'down') FROM mentions m "
                 "CROSS JOIN cases c ON c.id = m.case_id WHERE (m.action = 'reply' "
                 "OR (m.action IS NULL AND m.is_complaint = 1)) "
-                "AND m.intent = 'outage' AND m.created_at >= ? AND m.created_at <= ? "
+                "AND (m.intent = 'outage' OR m.outage IS NOT NULL) "
+                "AND m.created_at >= ? AND m.created_at <= ? "
                 "AND c.kind = 'customer' ORDER BY m.created_at, m.id",
                 (iso(min(times) - cluster_window), iso(max(times))),
             )
         )
+        # the incident that is open, or was fixed within the window ("still down for me")
         row = conn.execute(
             "SELECT id FROM cases WHERE kind = 'incident' "
-            "AND status IN ('open', 'waiting', 'escalated') ORDER BY id DESC LIMIT 1"
+            "AND (status IN ('open', 'waiting', 'escalated') "
+            "OR (status = 'resolved' AND resolved_at >= ?)) ORDER BY id DESC LIMIT 1",
+            (iso(min(times) - cluster_window),),
         ).fetchone()
         incident_id = row[0] if row else None
         cases = dict(base.cases)

@@ -431,6 +431,12 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX saved_replies_active ON saved_replies(intent, language)
             WHERE retired_at IS NULL;
         """,)),
+    # Outages in any industry: "down" when a post says the brand's service is down or failing
+    # for many ("is it just me?", "503"), "failing" for a symptom ("card declined"), so that an
+    # incident forms in a pack with no outage intent and takes in the symptoms just before it.
+    Migration("outage words", ("""
+        ALTER TABLE mentions ADD COLUMN outage TEXT;
+        """,)),
 ]
 
 

@@ -47,7 +47,7 @@ class TransferStore(StoreBase):
             "m.created_at, m.lang, m.text, m.sentiment, m.compound, m.is_complaint, m.intent, "
             "m.priority, m.case_id, m.matched_terms, m.in_reply_to, m.conversation_id, "
             "m.action, m.escalation, m.impersonation, coalesce(m.vader_label, m.sentiment) "
-            "AS vader_label FROM mentions m JOIN authors a ON a.id = m.author_id "
+            "AS vader_label, m.outage FROM mentions m JOIN authors a ON a.id = m.author_id "
             "ORDER BY m.created_at, m.id",
             "cases": "SELECT c.id, c.kind, c.status, a.handle AS author, c.platform, c.intent, "
             "c.priority, c.team, c.opened_at, c.first_response_at, c.resolved_at, "

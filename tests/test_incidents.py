@@ -1,0 +1,160 @@
+"""Outage incidents as a care team sees them: one incident per outage in any industry, holding
+the customers' posts about it and nothing else, and our own posts about it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.cases import CaseRules, plan_page
+from monitor.models import Action, AnalysedMention, DraftSpec, Mention
+from monitor.packs import load_pack
+from monitor.settings import Settings
+from monitor.store import Store
+from tests.factories import T0, mention
+
+SHOP = {"name": "Marlow & Co", "industry": "retail", "keywords": ["marlow & co", "marlowco"],
+        "handles": {"x": ["MarlowCo", "MarlowCoHelp"]}}
+BANK = {"name": "Kestrel Bank", "industry": "banking", "keywords": ["kestrel bank"],
+        "handles": {"x": ["KestrelBank"]}}
+
+
+def _analyzer(brand: dict[str, Any]) -> Analyzer:
+    handles = tuple(h for hs in brand["handles"].values() for h in hs)
+    return Analyzer(BrandTerms(name=brand["name"], keywords=tuple(brand["keywords"]),
+                               handles=handles), pack=load_pack(brand["industry"]))
+
+
+@pytest.fixture(scope="module")
+def shop() -> Analyzer:
+    return _analyzer(SHOP)
+
+
+@pytest.fixture(scope="module")
+def bank() -> Analyzer:
+    return _analyzer(BANK)
+
+
+def _run(tmp_path: Path, brand: dict[str, Any], analyzer: Analyzer,
+         posts: list[Mention]) -> Store:
+    """Each post through analysis and the planner, one page each as a live source delivers
+    them; the store is open for the test to read."""
+    rules = CaseRules.from_settings(Settings.model_validate({"brand": brand}))
+    store = Store(f"sqlite:///{tmp_path / 'i.db'}")
+
+    def planner(new: list[AnalysedMention], context: object) -> object:
+        return plan_page(new, context, rules=rules,  # type: ignore[arg-type]
+                         drafter=lambda c, m, a: DraftSpec(text=f"Hi {m.native_id}",
+                                                           template="default"))
+    for m in posts:
+        store.ingest("s", None, [AnalysedMention(m, analyzer.analyze_mention(m))],
+                     planner, now=T0)  # type: ignore[arg-type]
+    return store
+
+
+def _case_of(store: Store) -> dict[str, tuple[int | None, str | None]]:
+    """Each stored post's case and that case's kind."""
+    kinds = {c["id"]: c["kind"] for c in store.list_cases()}
+    return {r[0].split(":", 1)[1]: (r[1], kinds.get(r[1])) for r in store.conn.execute(
+        "SELECT id, case_id FROM mentions")}
+
+
+@pytest.mark.parametrize("text", [
+    "marlowco down? 👀",
+    "marlowco.com is just a white page for me now. is it me or them",
+    "Love that @MarlowCo sends a last chance email at 7pm and then the entire website falls "
+    "over. Masterful.",
+    "@MarlowCoHelp will you extend the 30% off if your site's broken? been trying since 7",
+])
+def test_a_shop_whose_site_is_down_hears_it_as_a_post_to_answer(shop: Analyzer,
+                                                                 text: str) -> None:
+    a = shop.analyze(text)
+    assert a.action is Action.REPLY and a.outage == "down", a.reasons
+    assert a.label == "negative", a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Marlow & Co is back up, order placed, phew. Thanks!",
+    "Not one problem with the Marlow & Co website in years, would recommend",
+])
+def test_a_site_that_works_again_or_never_broke_is_no_outage(shop: Analyzer, text: str) -> None:
+    assert shop.analyze(text).outage != "down"
+
+
+def test_a_checkout_outage_at_a_shop_becomes_one_incident_with_the_symptoms_before_it(
+        tmp_path: Path, shop: Analyzer) -> None:
+    # retail has no outage intent: the outage is heard in the customers' words
+    texts = ["@MarlowCoHelp basket keeps emptying itself when I hit pay. Help",
+             "@MarlowCoHelp is the website down? checkout just keeps spinning",
+             "marlow & co site giving me a 503 on checkout. tried 3 cards",
+             "is marlowco down for everyone or just me?",
+             "@MarlowCo checkout is broken, the sale ends at midnight",
+             "marlowco down? 👀",
+             "@MarlowCoHelp where is my order from last week? #MO-4411 never arrived"]
+    posts = [mention(str(i), text, author=f"c{i}", minutes=i * 4) for i, text in enumerate(texts)]
+    store = _run(tmp_path, SHOP, shop, posts)
+    try:
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert incident["priority"] == "urgent"
+        case_of = _case_of(store)
+        # the first customer, whose post named only a symptom, is in it too
+        assert {i for i, (case, _) in case_of.items() if case == incident["id"]} == {
+            "0", "1", "2", "3", "4", "5"}
+        assert case_of["6"][1] == "customer"  # a late order keeps a case of its own
+    finally:
+        store.close()
+
+
+def test_an_outage_takes_a_customer_whose_older_case_is_about_something_else(
+        tmp_path: Path, bank: Analyzer) -> None:
+    older = mention("0", "@KestrelBank you charged me twice for £89.40 on Saturday, refund it please",
+                    author="martin", minutes=-2 * 24 * 60)
+    down = [mention(str(i), text, author=f"c{i}", minutes=i) for i, text in enumerate([
+        "@KestrelBank is it just me or is the app down?",
+        "@KestrelBank card declined everywhere, not just me",
+        "@KestrelBank app won't load, error 503",
+        "@KestrelBank is Kestrel Bank down? can't pay for anything"], start=1)]
+    again = mention("9", "@KestrelBank and now my card won't work at all, is Kestrel Bank down?",
+                    author="martin", minutes=6, in_reply_to="0", conversation_id="0")
+    store = _run(tmp_path, BANK, bank, [older, *down, again])
+    try:
+        case_of = _case_of(store)
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert case_of["9"][0] == incident["id"]
+        assert case_of["0"][1] == "customer"  # the double payment stays its own problem
+    finally:
+        store.close()
+
+
+def test_our_posts_about_the_outage_join_it_and_a_customer_still_failing_after_the_fix_is_answered(
+        tmp_path: Path, bank: Analyzer) -> None:
+    down = [mention(str(i), text, author=f"c{i}", minutes=i) for i, text in enumerate([
+        "@KestrelBank is it just me or is the app down?",
+        "@KestrelBank card declined everywhere, not just me",
+        "@KestrelBank app won't load, error 503",
+        "@KestrelBank is Kestrel Bank down? can't pay for anything",
+        "#kestrelbankdown card declined at the till @KestrelBank"])]
+    status = mention("s1", "We know some customers can't use their cards right now. We're "
+                     "working on it.", author="KestrelBank", minutes=8)
+    fixed = mention("s2", "Card payments and the app are working again. Sorry for the "
+                    "disruption.", author="KestrelBank", minutes=30)
+    still = mention("7", "@KestrelBank still declined for me, chip and contactless",
+                    author="kyle", minutes=35)
+    other = mention("8", "@KestrelBank my mortgage statement shows the wrong rate, can you "
+                    "check?", author="rosa", minutes=12, in_reply_to="s1", conversation_id="s1")
+    store = _run(tmp_path, BANK, bank, [*down, status, other, fixed, still])
+    try:
+        case_of = _case_of(store)
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert case_of["s1"][0] == incident["id"] and case_of["s2"][0] == incident["id"]
+        # a reply under our status post about another problem is a case of its own
+        assert case_of["8"][1] == "customer"
+        # still failing after the fix: on the incident, which stays resolved, with a reply
+        assert case_of["7"][0] == incident["id"]
+        assert store.get_case(incident["id"]).status.value == "resolved"
+        assert any(d["mention_id"] == "x:7" for d in store.list_drafts(status="pending"))
+    finally:
+        store.close()
