@@ -17,7 +17,14 @@ from monitor.models import Mention
 from monitor.packs import PACK_NAMES, load_pack
 from monitor.store import Store
 from responders.compose.composer import LANGUAGES, Composer, Situation, phrases
-from responders.compose.facts import find_amount, find_date, find_reference, mask, post_facts
+from responders.compose.facts import (
+    already_dmed,
+    find_amount,
+    find_date,
+    find_reference,
+    mask,
+    post_facts,
+)
 from tests.factories import T0, mention
 
 COMPOSER = Composer(brand="Brightwave", sign_off="^Sam")
@@ -63,6 +70,25 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     facts = post_facts("@Brightwave I've already DMed you my account number",
                        rules=(), default_issue="your bill")
     assert facts.already_dmed and facts.issue == "your bill"
+
+
+@pytest.mark.parametrize("text", [
+    "DMs sent, still nothing", "sent you a private message yesterday", "check DMs please",
+    "dm sent", "replied to your DM with my sort code", "messaged your help account on Monday",
+    "I've emailed three times", "DMed @KestrelHelp this morning", "Details are in the DM",
+    "as per my DM", "gave all my details over the phone already", "sent yall a dm",
+    "my DM from Friday still unanswered", "Dm’d you",
+])
+def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
+    assert already_dmed(text)
+
+
+@pytest.mark.parametrize("text", [
+    "can I DM you?", "please DM me", "should I send a DM?", "how do I DM you",
+    "I will DM you", "your DMs are closed",
+])
+def test_asking_how_to_write_to_us_is_not_having_written(text: str) -> None:
+    assert not already_dmed(text)
 
 
 # --- what a reviewer reads -------------------------------------------------------------------

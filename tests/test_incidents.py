@@ -110,8 +110,8 @@ def test_a_checkout_outage_at_a_shop_becomes_one_incident_with_the_symptoms_befo
 
 def test_an_outage_takes_a_customer_whose_older_case_is_about_something_else(
         tmp_path: Path, bank: Analyzer) -> None:
-    older = mention("0", "@KestrelBank you charged me twice for £89.40 on Saturday, refund it please",
-                    author="martin", minutes=-2 * 24 * 60)
+    older = mention("0", "@KestrelBank you charged me twice for £89.40 on Saturday, refund it "
+                    "please", author="martin", minutes=-2 * 24 * 60)
     down = [mention(str(i), text, author=f"c{i}", minutes=i) for i, text in enumerate([
         "@KestrelBank is it just me or is the app down?",
         "@KestrelBank card declined everywhere, not just me",
@@ -158,3 +158,4 @@ def test_our_posts_about_the_outage_join_it_and_a_customer_still_failing_after_t
         assert any(d["mention_id"] == "x:7" for d in store.list_drafts(status="pending"))
     finally:
         store.close()
+

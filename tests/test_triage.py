@@ -414,3 +414,13 @@ def test_a_card_outage_spread_over_half_an_hour_becomes_one_incident(
         assert joined == len(texts)  # the last one names only its symptom, and joins
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("text", [
+    "Super freundlicher Service heute in der Kestrel Bank Filiale, danke @KestrelBank 🙏",
+    "Muchas gracias @KestrelBank, excelente servicio en la sucursal de Leeds",
+])
+def test_praise_in_another_language_is_acknowledged(bank: Analyzer, text: str) -> None:
+    # the complaint model and VADER read English: praise said outright decides
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and a.label == "positive", a.reasons

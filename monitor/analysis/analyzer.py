@@ -70,6 +70,10 @@ _EXPLICIT_PRAISE = Lexicon([
     "me encanta", "gracias a", "merci à", "merci a", "danke an", "obrigado a", "obrigada a",
     "diolch", "gwych", "świetna obsługa", "super freundlich", "no notes", "legend", "unreal",
     "easiest ever", "made my day", "so easy", "😍", "🥰", "❤️", "🤍", "💚", "💙",
+    "super freundlich*", "sehr freundlich*", "is fire", "so fire", "absolute fire", "lifesaver",
+    "life saver", "muchas gracias", "merci beaucoup", "vielen dank", "muito obrigad*",
+    "dziękuję bardzo", "excelente servicio", "servicio excelente", "service au top",
+    "toller service", "ótimo atendimento",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([
@@ -403,7 +407,10 @@ class Analyzer:
             # (the complaint model reads many shout-outs as complaints)
             strong_praise=praise and (
                 (sentiment.compound >= 0.5 and score.probability < 0.8)
-                or (explicit and sentiment.compound >= 0.2 and score.probability < 0.97)),
+                or (explicit and sentiment.compound >= 0.2 and score.probability < 0.97)
+                # in another language the complaint model and VADER cannot read it
+                or (explicit and lang not in (None, "en") and not question
+                    and _REQUEST.search(text) is None)),
             negative=sentiment.compound <= -0.05 or _ANGRY_EMOJI.search(text) is not None,
             foreign=lang not in (None, "en"),
             first_person=first_person,

@@ -44,6 +44,7 @@ _RESOLVED = Lexicon([
     "sorted it", "refunded", "got it back", "back online", "no problem", "no problems",
     "no issues", "not one", "never had", "never once", "landed", "came through", "arrived",
     "works now", "working now", "all good", "released", "picked up", "matched",
+    "appreciated", "goodwill", "gesture",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
                    "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])

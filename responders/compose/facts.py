@@ -58,7 +58,20 @@ _DMED = re.compile(
     r"|\b(?:in|sent to|in your)\s+(?:your\s+)?(?:dms?|inbox)\b"
     r"|\b(?:te envi[ée] (?:un )?(?:md|dm|mensaje)|je vous ai (?:envoy[ée]|écrit) (?:un )?(?:dm|mp|"
     r"message)|ich habe (?:euch|ihnen|dir) (?:eine )?(?:dm|nachricht) geschickt|"
-    r"(?:enviei|mandei) (?:uma )?(?:dm|mensagem)|wysła(?:łem|łam) (?:wam )?(?:dm|wiadomość))\b",
+    r"(?:enviei|mandei) (?:uma )?(?:dm|mensagem)|wysła(?:łem|łam) (?:wam )?(?:dm|wiadomość))\b"
+    # "DMs sent", "DMed @help", "my DM from Friday", "details are in the DM", "as per my DM",
+    # "replied to your DM", "messaged your help account", "emailed three times"
+    r"|\b(?:dms?|direct messages?|private messages?|pms?)\s+(?:sent|done|already sent)\b"
+    r"|\b(?:dm|pm)(?:'|’)?e?d\b|\bsent\s+(?:you|u|y'?all|ya)\s+(?:a\s+)?(?:dm|direct message|"
+    r"private message|pm|message)\b|\bsent\s+(?:a\s+)?private message\b"
+    r"|\b(?:check|see|read|answer|look at)\s+(?:your\s+|ur\s+|the\s+)?dms\b"
+    r"|\b(?:replied|responded)\s+to\s+(?:your|the|ur)\s+(?:dm|message)\b"
+    r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
+    r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
+    r"|\bmessaged\s+(?:your|you|the)\b|\balready in touch\b"
+    r"|\b(?:emailed|e-mailed|rang|called|phoned)\s+(?:you\s+|your\s+\w+\s+)?(?:twice|three times|"
+    r"\d+ times|several times|multiple times|already|again)\b"
+    r"|\b(?:gave|given|sent)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+details\b",
     re.IGNORECASE)
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                  "ten")
@@ -153,7 +166,7 @@ def find_product(text: str) -> str:
 
 def already_dmed(text: str) -> bool:
     """Whether the author says they already sent us a direct message or their details."""
-    return _DMED.search(text) is not None
+    return _DMED.search(text.replace("’", "'")) is not None
 
 
 def choose_issue(text: str, rules: tuple[IssueRule, ...],
