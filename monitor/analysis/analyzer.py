@@ -170,6 +170,11 @@ _FAILING = re.compile(
     r"you) be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
     r"funktioniert nicht|ne fonctionne|n[aã]o funciona)\b",
     re.IGNORECASE)
+# The author speaking of their own matter in Spanish, French, German, Portuguese or Polish.
+_FOREIGN_VOICE = re.compile(
+    r"\b(?:mi|mis|yo|tengo|no puedo|me han|je|j'|mon|ma|mes|moi|ich|mein\w*|mir|mich|eu|meu|"
+    r"minha|meus|minhas|não consigo|nao consigo|mój|moja|moje|mnie|mam|nie mogę|jestem)\b",
+    re.IGNORECASE)
 # "... Help" at the end of a post: asking for help, in one word.
 _HELP_END = re.compile(r"\b(?:help|help us|help me)\s*[!.?\U0001F64F\s]*$", re.IGNORECASE)
 
@@ -360,6 +365,13 @@ class Analyzer:
             down = None  # it was down and is back: not an outage going on
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
+        english = lang in (None, "en")
+        if not english:
+            # the complaint model and VADER read English (German "die" is "the"): in another
+            # language a complaint needs the author speaking of their own matter, or to us
+            first_person = first_person or _FOREIGN_VOICE.search(text) is not None
+            if complaint and sarcasm is None and not (addressed or first_person):
+                complaint = False
         explicit = _EXPLICIT_PRAISE.search(text) is not None
         praise = (sentiment.compound > -0.05 and sarcasm is None
                   and (explicit or _PRAISE.search(text) is not None))
@@ -406,17 +418,19 @@ class Analyzer:
             # warm: praise words and a warm VADER score, or praise said in so many words
             # (the complaint model reads many shout-outs as complaints)
             strong_praise=praise and (
-                (sentiment.compound >= 0.5 and score.probability < 0.8)
-                or (explicit and sentiment.compound >= 0.2 and score.probability < 0.97)
+                (english and sentiment.compound >= 0.5 and score.probability < 0.8)
+                or (english and explicit and sentiment.compound >= 0.2
+                    and score.probability < 0.97)
                 # in another language the complaint model and VADER cannot read it
                 or (explicit and lang not in (None, "en") and not question
                     and _REQUEST.search(text) is None)),
-            negative=sentiment.compound <= -0.05 or _ANGRY_EMOJI.search(text) is not None,
+            negative=((english and sentiment.compound <= -0.05)
+                      or _ANGRY_EMOJI.search(text) is not None),
             foreign=lang not in (None, "en"),
             first_person=first_person,
             tagged=any(t.startswith("#") for t in matched), voice=voice,
             problem=scored.intent is not None or _MALFUNCTION.search(text) is not None,
-            angry=sentiment.compound <= -0.3, down=down is not None,
+            angry=english and sentiment.compound <= -0.3, down=down is not None,
         )
         action, rule = decide_action(signals)
         if action is Action.SPAM:

@@ -176,7 +176,7 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "request"
     if s.praise:
         return Action.ACKNOWLEDGE, "praise or thanks"
-    if s.foreign and s.problem:
+    if s.foreign and s.problem and (s.addressed or s.first_person or s.question):
         return Action.REPLY, "a problem, in another language"
     if s.addressed and (s.negative or s.foreign or s.first_person or s.problem):
         return Action.REPLY, "to us: unhappy, about the author's own matter, or in another language"
