@@ -435,3 +435,24 @@ def test_news_in_another_language_is_not_read_as_a_complaint(bank: Analyzer, tex
     # VADER reads German "die" as dying; the English complaint model cannot read either
     a = bank.analyze(text)
     assert a.action is Action.MONITOR and not a.complaint, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "@jo_p Sorry for the inconvenience. Our support team will resolve this, DM us now on "
+    "telegram with your account details",
+    "@martin_h Your account has been flagged for suspicious activity. Message us on WhatsApp "
+    "to unlock it today",
+    "@amy_k lost money to a fake broker? we can recover it, contact our recovery team 💸",
+])
+def test_strangers_talking_like_our_support_team_are_spam(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text, handle="helpdesk_4u")
+    assert a.action is Action.SPAM, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "@jo_p same happened to me, DM them and they sorted it in a day",
+    "@KestrelBank my account has been frozen and nobody will tell me why. DM me please",
+    "@amy_k sorry to hear that, I lost money to a fake broker too. Ring the bank's fraud line",
+])
+def test_customers_talking_to_each_other_are_not_spam(bank: Analyzer, text: str) -> None:
+    assert bank.analyze(text, handle="real_person").action is not Action.SPAM

@@ -159,6 +159,29 @@ _LINK_ACTION = re.compile(
     r"(?:https?://|www\.|\b[\w-]+\.(?:com|net|org|co|uk|info|help|online|site|xyz|top|win|"
     r"shop|store|link|click|app|ai|me|ly|gd|pl|fr|es|de|pt|cc|gg|live|vip)\b)",
     re.IGNORECASE)
+# Phishing's alarm in the second person, with a way to contact the sender: "your account has
+# been flagged for suspicious activity, DM us now", "lost money to a broker? message us".
+_ALARM = re.compile(
+    r"\byour\s+(?:\w+\s+)?(?:account|card|funds|wallet|money|payments?|access|profile|order|"
+    r"parcel|booking|refund|savings)s?\b[^.!?\n]{0,60}?\b(?:has|have|is|are|was|were|will|may)\s+"
+    r"(?:\w+\s+){0,2}(?:locked|suspended|compromised|frozen|restricted|flagged|blocked|hacked|"
+    r"on hold|closed|limited|at risk|deactivated|disabled|breached|exposed)\b"
+    r"|\b(?:lost|lose|losing)\s+(?:money|funds|crypto|savings|your savings|£|\$|€)[^.!?\n]{0,40}?\?"
+    r"|\b(?:been|got|get|were)\s+scammed\s*\?", re.IGNORECASE)
+_CONTACT_US = re.compile(
+    r"\b(?:dm|message|contact|text|write to|reach out to|reach|inbox|call)\s+(?:us|me|our\s+\w+)\b"
+    r"|\b(?:telegram|whatsapp|signal app|wa\.me|t\.me)\b|\bwe (?:can )?(?:help you )?"
+    r"(?:recover|get (?:it|your money|your funds) back)", re.IGNORECASE)
+# Talking like the brand's support team ("DM us", "our support team will") in a reply to a
+# customer, from an account that is not ours (ours never reach spam scoring).
+_SUPPORT_VOICE = re.compile(
+    r"\b(?:dm|message|contact|inbox|write to|text|email)\s+us\b|\bsend us (?:a |your )|"
+    r"\bour (?:support|help|care|customer service|customer care|recovery|technical|resolution|"
+    r"claims) (?:team|desk|department|agents?|specialists?)\b|\bsorry for the inconvenience\b"
+    r"|\bwe(?:'ll| will| can) (?:assist|help you|resolve|sort|fix|recover)\b", re.IGNORECASE)
+_LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.]+)+")
+# The author speaking of their own account or money ("my account", "I"): a customer.
+_OWN_MATTER = re.compile(r"\b(?:my|i|i'm|i've|me)\b", re.IGNORECASE)
 _HOST = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.IGNORECASE)
 
 
@@ -234,6 +257,15 @@ def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, lis
     if "@" in text and _PROMOTED.search(text):
         score += 2.0
         reasons.append("promotes a 'recovery' or trading account")
+    if (_ALARM.search(text) and _CONTACT_US.search(text)
+            and _OWN_MATTER.search(text) is None):
+        score += 1.5
+        reasons.append("alarm about your account, and a way to contact them")
+    leading = _LEADING_HANDLES.match(text) if text.lstrip().startswith("@") else None
+    if (leading is not None and _SUPPORT_VOICE.search(text)
+            and not any(w in _fold(h) for h in leading[0].split("@") if h for w in words)):
+        score += 1.5
+        reasons.append("talks like our support team, to someone else")
     if "+" in text and _PHONE.search(text):
         score += 0.8
         reasons.append("phone number")
