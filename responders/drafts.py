@@ -80,7 +80,12 @@ _AT_RISK = re.compile(
     r"new device|sim swap\w*|fake (?:text|call|email|site|account)|met online|romance|"
     r"bloque\w*|blocked my account|froze my account|frozen account|lost (?:my |a )?card|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
-    r"verify|verification|identity|id check)\b", re.IGNORECASE)
+    r"verify|verification|identity|id check|"
+    # the same in Spanish, French, German, Portuguese and Polish
+    r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
+    r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"
+    r"golpe|senha|conta bloqueada|roubad\w*|oszust\w*|hasł\w*|zablokowan\w*|logowani\w*|"
+    r"zalogować|skradzion\w*|kradzież\w*)\b", re.IGNORECASE)
 
 
 def _clock(at: datetime | None) -> str:

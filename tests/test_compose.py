@@ -265,3 +265,20 @@ def test_when_our_fix_post_resolves_an_incident_its_waiting_drafts_say_it_is_fix
         assert all("?" in d["text"] for d in incident)  # are you still affected?
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("text", "lang", "step"), [
+    ("@Brightwave someone has used my card at a shop in Leeds. I've DMed you four times about "
+     "the £1,234.56 on 26 October, still waiting after three days",
+     "en", r"never share|keep your password"),
+    ("@Brightwave ktoś zalogował się na moje konto i zmienił hasło", "pl", r"nie udostępniaj"),
+])
+def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
+        text: str, lang: str, step: str) -> None:
+    from responders.drafts import _AT_RISK
+
+    at_risk = _AT_RISK.search(text) is not None
+    reply = _one(Situation("billing", contacts=4, waited="3 days", already_dmed=True,
+                           at_risk=at_risk), text, lang=lang)
+    assert re.search(step, reply, re.IGNORECASE), reply
+    assert len(reply) <= 280

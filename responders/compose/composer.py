@@ -275,7 +275,9 @@ class Composer:
                 plan.append(part("protect") if risky else [])
                 plan.append(part("handled") if dmed else part("intents", intent, "ask"))
                 return [p for p in plan if p], intent
-        protect = part("protect") if risky and not compact else []
+        # money or an account at risk: the protect step stays in a short reply, where the
+        # intent's own sentence goes instead
+        protect = part("protect") if risky else []
         if kind == "vulnerable":
             plan.append(part("escalations", kind, "say"))
             plan.append(protect)
@@ -287,11 +289,11 @@ class Composer:
                 plan.append(part("handled") if dmed else part("incident_ask"))
             return [p for p in plan if p], f"incident_{s.incident}"
         intent = s.intent if part("intents", s.intent, "say") else "other"
-        if s.contacts > 1:
+        if s.contacts > 1 and not (compact and protect):
             plan.append(part("repeat"))
         elif s.after_our_reply and not compact:
             plan.append(part("after_reply"))
-        if not (compact and (s.contacts > 1 or dmed)):
+        if not (compact and (s.contacts > 1 or dmed or (protect and s.at_risk))):
             plan.append(part("intents", intent, "say"))
         if dmed or (s.at_risk and s.intent not in SECURITY_INTENTS):
             plan.append(protect)
