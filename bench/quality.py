@@ -105,10 +105,11 @@ def _by_industry(path: Path, handles: Callable[[str], list[str]]
     return out
 
 
-def phrasings() -> list[tuple[dict[str, Any], Analysis]]:
-    """The escalation phrasings (`tests/data/escalation/phrasings.jsonl`: five industries,
-    written apart from the term lists, hard negatives included), each with its verdict."""
-    return _by_industry(ROOT / "tests" / "data" / "escalation" / "phrasings.jsonl",
+def phrasings(name: str = "phrasings") -> list[tuple[dict[str, Any], Analysis]]:
+    """The escalation phrasings (`tests/data/escalation/phrasings.jsonl`, and a second set
+    written later, `phrasings-2.jsonl`: five industries, written apart from the term lists,
+    hard negatives included), each with its verdict."""
+    return _by_industry(ROOT / "tests" / "data" / "escalation" / f"{name}.jsonl",
                         lambda handle: [handle])
 
 
@@ -222,15 +223,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = {"stream:banking-holdout": stream_set("banking-holdout")}
         args.errors = False
     if not args.holdout and args.only in (None, "escalation"):
-        found_phrasings = phrasings()
-        print("escalation phrasings: " + ", ".join(
-            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-            for k, v in escalation_figures(found_phrasings).items()))
-        if args.errors:
-            for row, a in found_phrasings:
-                if set(row["escalation"]) != {k.value for k in a.escalation}:
-                    print("   ", f"esc {row['escalation']}->{[k.value for k in a.escalation]}",
-                          "|", row["text"][:140])
+        for set_name in ("phrasings", "phrasings-2"):
+            found_phrasings = phrasings(set_name)
+            print(f"escalation {set_name}: " + ", ".join(
+                f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                for k, v in escalation_figures(found_phrasings).items()))
+            if args.errors:
+                for row, a in found_phrasings:
+                    if set(row["escalation"]) != {k.value for k in a.escalation}:
+                        print("   ", f"esc {row['escalation']}->"
+                              f"{[k.value for k in a.escalation]}", "|", row["text"][:140])
     if not args.holdout and args.only in (None, "spam"):
         found_spam = spam_posts()
         print("spam set: " + ", ".join(

@@ -233,6 +233,14 @@ def test_escalation_phrasings_written_apart_from_the_term_lists() -> None:
         assert got[f"{kind}_recall"] >= 0.78 and got[f"{kind}_precision"] >= 0.9, (kind, got)
 
 
+def test_a_second_set_of_escalation_phrasings_written_later() -> None:
+    # 240 more, written after the term lists by someone who never read them (half of them
+    # shaped the lists since): suicidal thoughts, abuse, falls, phishing that worked ...
+    got = escalation_figures(phrasings("phrasings-2"))
+    assert got["recall"] >= 0.78 and got["precision"] >= 0.93, got
+    assert got["vulnerable_recall"] >= 0.85, got
+
+
 def test_demo_annotations_cover_every_demo_post() -> None:
     root = Path(__file__).resolve().parents[1] / "config" / "samples"
     posts = [json.loads(line) for line in (root / "demo-mentions.jsonl").open()]

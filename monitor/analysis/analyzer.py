@@ -102,7 +102,8 @@ _ADVICE = re.compile(
     r"email|message|dm|ask|go|switch|complain|chat)|try (?:ringing|calling|the|their|them)|"
     r"ring them|call them|contact them|complain to them|get on to them|tell them|ask them|"
     r"i'd (?:ring|call|go|just)|i would (?:ring|call|go|just)|worked for me|did it for me|"
-    r"mate\b|hun\b|op\b)", re.IGNORECASE)
+    r"just (?:take|send|escalate|report) it|take it to|escalate (?:it )?to|go to the|"
+    r"don't give up|mate|hun|op)\b", re.IGNORECASE)
 _FIRST_PERSON_PROBLEM = re.compile(
     r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
     re.IGNORECASE)
@@ -380,8 +381,11 @@ class Analyzer:
         leading = _LEADING_HANDLES.match(text)
         to_others = (leading is not None and not addressed
                      and not any(self.matcher.is_own(h) for h in leading[0].split("@") if h))
-        advice = ((to_others or _SECOND_PERSON.search(text) is not None)
-                  and _ADVICE.search(text) is not None and not first_person)
+        # advice to someone else: in a reply to another user (however much the author says of
+        # their own story), or "you should ..." not said to us
+        advice = _ADVICE.search(text) is not None and (
+            to_others or (_SECOND_PERSON.search(text) is not None and not addressed
+                          and not first_person))
         set_aside = ""
         if thanks_only and found:
             # thanks for something put right ("your fraud team stopped the scam"): nothing

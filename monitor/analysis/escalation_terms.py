@@ -82,6 +82,12 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "fuel leak", "leaking fuel", "fumer", "incendie", "fuego", "humo", "chispas", "incendio",
         "feu", "fumée", "étincelles", "rauch", "funken", "brandgeruch", "fogo", "fumaça", "faíscas",
         "pożar", "dym", "iskr*",
+        # falls and knocks, crushing, illness from what we sold
+        "bruis*", "went flying", "fractur*", "sprain*", "dislocat*", "nearly fell",
+        "almost fell", "nearly went", "crushed", "trapped her", "trapped his", "trapped my",
+        "trapped him", "being sick", "been sick", "were all sick", "stomach bug", "diarrh*",
+        "salmonella", "e. coli", "e.coli", "listeria", "headaches", "dizzy", "passed out",
+        "fainted",
     ),
     Escalation.LEGAL: (
         "solicitor*", "lawyer*", "attorney*", "legal action", "legal advice", "legal team",
@@ -98,6 +104,11 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "consumer protection", "report you to", "reporting you to", "formal legal", "abogado",
         "demanda", "avocat", "procès", "anwalt", "klage", "advogado", "processo", "prawnik",
         "pozew",
+        "barrister*", "before a judge", "in front of a judge", "the judge", "court hearing",
+        "legal route", "legal claim", "take this further legally", "my legal",
+        "instructed someone", "instructed a",
+        "statutory complaint", "formal complaint to the", "chargeback claim", "arbitration",
+        "adr scheme", "alternative dispute", "ombudsman's", "tribunal",
     ),
     Escalation.SECURITY: (
         "did not authori*", "didn't authori*", "never authori*", "not me", "not my data",
@@ -133,6 +144,15 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "drained my account", "wiped out my account", "code i didn't", "code i never",
         "code that i didn't", "fraude", "estafa", "hackeado", "escroquerie", "arnaque", "piraté",
         "betrug", "gehackt", "golpe", "oszust*", "włamanie",
+        "robado", "robada", "robaron", "me han robado", "volé", "volée", "gestohlen*",
+        "roubad*", "roubaram", "skradzion*", "ukradzion*", "ukradli",
+        "isn't mine", "is not mine", "aren't mine", "not mine", "different owner",
+        "a different customer's", "different person's", "another person's details",
+        "been had", "conned", "ripped off by a fake", "fake ad", "thinking it was you",
+        "thought it was you", "thought it was from you", "thinking it was from you",
+        "what i thought was", "clicked the link", "clicked on the link", "clicked a link",
+        "clicked the text", "clicked it", "breach email", "the breach", "your breach",
+        "after the breach", "quoting my", "read my details back", "cleared out my",
     ),
     Escalation.VULNERABLE: (
         "passed away", "passed last", "died", "death of", "death certificate", "my late",
@@ -178,6 +198,20 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "violent partner", "getting away from", "fleeing", "in hiding", "hiding from", "falleció",
         "fallecido", "murió", "décédé", "décès", "verstorben", "gestorben", "faleceu", "falecido",
         "zmarł*",
+        # not wanting to live, abuse, hardship, illness said another way
+        "better off without me", "not being here", "not be here", "don't want to be here",
+        "no reason to live", "can't go on", "cannot go on", "can't take it anymore",
+        "can't take any more", "ending it", "haven't eaten", "hits me", "hit me", "beats me",
+        "beat me", "abusive", "abuser", "abused", "safe house", "track me", "tracking me",
+        "stalking me", "stalker", "get away from him", "get away from her", "got away from",
+        "can't make rent", "cannot make rent", "can't make the rent", "can't cover rent",
+        "can't cover the rent", "nothing on the gas", "nothing on the electric",
+        "nothing on the meter", "no gas", "no electric", "no heating", "terminal diagnosis",
+        "diagnosis", "terminal", "palliative", "barely get out of bed", "hospitalisé*",
+        "hospitalizado", "hospitalizada", "internado", "internada", "w szpitalu",
+        "im krankenhaus", "chimio*", "quimio*", "krebs", "câncer", "cáncer", "rak",
+        "autystyczn*", "atak paniki", "crise de panique", "ataque de pánico", "panikattacke",
+        "fallecid*", "mort", "morte", "starb",
     ),
 }
 
@@ -185,6 +219,13 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
 # find too often out of context.
 CONTEXT: dict[Escalation, tuple[str, ...]] = {
     Escalation.SAFETY: (
+        # doors that closed on someone; a fuel or chemical smell; a unit about to topple
+        r"\bdoors?\b[^.!?\n]{0,30}?\b(?:closed|shut|slammed|trapped|crushed)\s+(?:\w+\s+)?on\b",
+        r"\b(?:fuel|petrol|diesel|chemical|burning|gas|electrical|bleach|ammonia)\s+(?:smell|"
+        r"stink|stench|odou?r|fumes)\b",
+        r"\b(?:shelv\w*|shelf|unit|rack|display|sign|pole|wall|ceiling|cabinet|wardrobe|"
+        r"mirror|tv stand)\b[^.!?\n]{0,40}?\b(?:leaning|wobbl\w*|unstable|about to (?:fall|"
+        r"topple|come down)|propped up|toppl\w*|tipp(?:ed|ing) over)\b",
         # an allergic customer who reacted; a blocked exit; a seat belt that won't fasten
         r"\ballerg\w*[^.!?\n]{0,60}?\b(?:reacted|reaction|hospital|ambulance|swell\w*|"
         r"couldn't breathe|epipen)",
@@ -192,11 +233,12 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"(?:emergency|fire)\s+exit",
         r"\bseat\s?belts?\b[^.!?\n]{0,30}?\b(?:broken|doesn't|won't|wouldn't|didn't|not work)",
         # the charger got really hot; the hub is smoking; the plug sizzled
-        _HOT_THINGS + r"s?\b[^.!?\n]{0,40}?\b(?:got|gets|getting|was|is|are|were|became|goes|"
+        r"\b" + _HOT_THINGS + r"s?\b[^.!?\n]{0,40}?\b(?:got|gets|getting|was|is|are|were|became|"
+        r"goes|"
         r"going|went|runs|running|be|feels|feel|felt)\s+(?:\w+\s+){0,2}(?:hot|boiling|scorching|"
         r"roasting)\b",
-        _HOT_THINGS + r"s?\b[^.!?\n]{0,40}?\b(?:sizzl\w*|crackl\w*|fizz\w*|bang(?:ed)?|"
-        r"hiss\w*|smok\w*|spark\w*|melt\w*|charred|bulg\w*)",
+        r"\b" + _HOT_THINGS + r"s?\b[^.!?\n]{0,40}?\b(?:sizzl\w*|crackl\w*|fizz\w*|bang(?:ed)?|"
+        r"hiss\w*|smok\w*|spark\w*|melt\w*|charred|bulg\w*)\b",
         # smells like burning plastic; a smell of electrics
         r"\bsmell\w*\s+(?:\w+\s+){0,2}(?:like\s+|of\s+)?(?:\w+\s+)?(?:burn\w*|melt\w*|"
         r"electrical|electrics|gas|smoke|fumes|plastic)\b",
@@ -208,7 +250,8 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         # the ceiling panel came down; the shelf came off the wall
         r"\b(?:ceiling|shelf|shelves|shelving|display|sign|panel|door|pole|cabinet|"
         r"railing|handrail|escalator|roof|wall|mirror|rack|frame|tray table|overhead bin|"
-        r"locker)\s+(?:\w+\s+)?(?:came down|came off|came away|came loose|fell|collapsed|"
+        r"locker|step|steps|stair|stairs|banister|bannister)\b[^.!?\n]{0,50}?\b(?:came down|"
+        r"came off|came away|came loose|fell|collapsed|"
         r"gave way|crashed down|toppled|(?:is\s+)?(?:coming down|coming in|caving in|"
         r"collapsing|falling in|falling down))\b",
         # a cable left across the pavement; a pole leaning over the road
@@ -217,11 +260,18 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
     ),
     Escalation.LEGAL: (),
     Escalation.SECURITY: (
+        # someone in another country is logged into my account right now
+        r"\b(?:someone|somebody|a stranger)\b[^.!?\n]{0,40}?\b(?:is|was|has been|are|were)\s+"
+        r"(?:still\s+)?(?:logged|logging|signed|signing)\s+(?:in|into|on)\b",
+        # the password on my account was changed at 3am
+        r"\b(?:email|e-mail|password|phone number|mobile number|2fa|pin|passcode|recovery "
+        r"email)\b[^.!?\n]{0,40}?\b(?:was|were|has been|have been|got|been)\s+changed\b",
         # a flight I never booked; invoices we never sent; refunds none of us processed
         r"\b(?:i|we|none of us|nobody on the team|no one here|nobody here)\s+(?:have\s+|had\s+)?"
         r"(?:never|didn't|did not|definitely didn't|definitely did not|haven't)\s+(?:\w+\s+)?"
         r"(?:booked|ordered|sent|created|processed|set up|set it up|authori[sz]ed|placed|"
-        r"added|opened|applied for|did it|do it|did that|do that|redeemed|transferred)\b",
+        r"added|opened|applied for|did it|do it|did that|do that|redeemed|transferred|bought|"
+        r"purchased|paid for|signed up for|subscribed to)\b",
         # a message the customer doubts: "got a text saying my account is locked, is this you?"
         r"\b(?:texts?|emails?|e-mails?|calls?|messages?|dms?|letters?|sms|voicemails?|links?)\b"
         r"[^!?\n]{0,140}?\bis\s+(?:this|it|that)\s+(?:really\s+)?(?:you|legit|real|genuine|"
@@ -229,7 +279,9 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         # a caller who said he was from the bank
         r"\b(?:caller|called|rang|call|text|message|guy|man|woman|someone|somebody|bloke)\b"
         r"[^.!?\n]{0,30}?\b(?:said|saying|claimed|claiming)\s+(?:he|she|they|it)\s+(?:was|were|"
-        r"is|are)\s+(?:from|with|calling from)\b",
+        r"is|are)\s+(?:from|with|calling from)\b"
+        r"|\b(?:caller|guy|man|woman|someone|somebody|bloke)\b[^.!?\n]{0,40}?\b(?:saying|said|"
+        r"claiming|claimed)\s+(?:he's|she's|they're|he is|she is|they are)\s+(?:from|with)\b",
         r"\b(?:from|by|called|calling itself)\s+[\"“]\w",
         # money, points or miles gone
         r"\b(?:transferred|wired|moved|sent|withdrawn)\s+out\s+of\s+(?:my|our)\b",
@@ -261,8 +313,7 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"(?:that\s+)?(?:i|we)\s+(?:never|didn't|did not|haven't|have not)\s+(?:open|opened|"
         r"take out|took out|taken out|apply for|applied for|ask for|asked for|set up)\b",
         # my card was used in Lagos; someone opened lines in my name
-        r"\bcards?\s+(?:was|were|has been|have been|had been|being|is being|got)\s+used\s+"
-        r"(?:in|at|abroad|for|by|online|to)\b",
+        r"\bcards?\s+(?:was|were|has been|have been|had been|being|is being|got)\s+used\b",
         r"\b(?:opened|opening|taken out|took out|added|adding|applied|set up|registered|"
         r"ordered|someone|somebody)\b[^.!?\n]{0,40}?\b(?:in|under)\s+my\s+name\b",
         # clicked the link and put in my card details (phished)
@@ -277,7 +328,7 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         # someone has been using my card; someone got into my account; someone's ordered
         _SOMEONE + r"(?:been\s+)?(?:used|using|use|accessed|accessing|access|hacked|hacking|"
         r"cloned|stole|stolen|emptied|drained|withdrew|withdrawn|spent|spending|hijacked|ported|"
-        r"run up|ran up|redeemed|downloaded|deleted)\b",
+        r"run up|ran up|redeemed|downloaded|deleted|placed|made|bought|purchased)\b",
         _SOMEONE + r"(?:trying to\s+|tried to\s+)?(?:got|gotten|get|getting|logged|logging|log|"
         r"broken|broke|break|signed|signing|sign)\s+(?:in|into|in to)\b",
         _SOMEONE + r"(?:took|taken|moved|transferred|changed|opened|ordered|applied for|added|"
@@ -298,7 +349,10 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         # my account was hacked / compromised / accessed
         r"\b(?:my|our)\s+(?:\w+\s+)?(?:account|card|email|profile|login|details)\s+"
         r"(?:has\s+|have\s+|had\s+)?(?:been\s+|was\s+|got\s+|were\s+)?(?:hacked|"
-        r"compromised|breached|accessed|taken over|cloned|skimmed|hijacked)\b",
+        r"compromised|breached|accessed|taken over|cloned|skimmed|hijacked|emptied|drained|"
+        r"cleared out)\b",
+        r"\b(?:my|our)\s+(?:\w+\s+)?account(?:'s|\s+has|\s+was)\s+(?:been\s+)?(?:emptied|"
+        r"drained|cleared out|wiped)\b",
         # a text/call/email from "you" asking for details
         r"\b(?:texts?|calls?|emails?|messages?|dms?|voicemails?|letters?)\s+(?:\w+\s+){0,2}"
         r"(?:from|saying it was from|claiming to be)\s+[\"'“‘]?(?:you|your bank|the bank|"
@@ -315,8 +369,8 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"\b(?:[6-9]\d|1[01]\d)[- ]?(?:year|yr)s?[- ]old\s+(?:\w+\s+)?" + _KIN + r"\b",
         r"\b" + _KIN + r"(?:'s|\s+is|\s+who is|\s+who's|\s+is now)\s+(?:[6-9]\d|1[01]\d)\b",
         # a baby: "with a six month old"
-        r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[- ]?(?:month|week)s?"
-        r"[- ]old\b",
+        r"\b(?:a|an|my|our|her|his|with a|have a|had a)\s+(?:\d+|one|two|three|four|five|six|seven|"
+        r"eight|nine|ten|eleven)[- ]?(?:month|week)s?[- ]old\b",
         r"\bin\s+(?:her|his|their|my)\s+(?:80s|90s|eighties|nineties)\b",
         r"\b(?:she's|he's|she is|he is)\s+(?:[7-9]\d|1[01]\d)\b(?![%.,:/]\d|\s*(?:%|quid|pounds|"
         r"dollars|euros|minutes|mins|hours|days|mbps|gb))",
@@ -325,6 +379,9 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"(?:\w+\s+){0,2}(?:food|nappies|medicine|prescriptions?|groceries|heating|formula)\b",
         r"\b(?:can't|cannot|couldn't)\s+pay\s+(?:my|the|our)\s+rent\b",
         r"\bchoos\w*\s+between\s+(?:\w+\s+){0,2}(?:heating|eating|food|rent|bills)\b",
+        # £3.20 until payday; it's food or the broadband
+        r"[£$€]\s?\d+(?:\.\d\d)?\s+(?:left\s+)?(?:until|till|til|to last)\b",
+        r"\b(?:it's|its|it is)\s+(?:food|eating|heating|rent)\s+or\s+(?:the\s+)?\w+",
     ),
 }
 
@@ -405,6 +462,8 @@ _KIN_WORDS = ("mum", "mom", "mother", "mam", "dad", "father", "husband", "wife",
 Triggers = tuple[str, ...] | tuple[tuple[str, ...], ...]
 TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
     Escalation.SAFETY: (
+        ("door",), ("smell", "stink", "stench", "odour", "odor", "fumes"),
+        ("leaning", "wobbl", "unstable", "about to", "propped", "toppl", "tipped", "tipping"),
         ("allerg",), ("exit",), ("belt",), ("hot", "boiling", "scorching", "roasting"),
         ("sizzl", "crackl", "fizz", "bang", "hiss", "smok", "spark", "melt", "charred", "bulg"),
         ("smell",), ("hurt", "injured", "electrocuted", "scalded"), ("broke ",),
@@ -414,9 +473,12 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
     ),
     Escalation.LEGAL: (),
     Escalation.SECURITY: (
+        (("someone", "somebody", "stranger"), ("logged", "logging", "signed", "signing")),
+        ("changed",),
         (_NEG, ("booked", "ordered", "sent", "created", "processed", "set up", "set it up",
                 "authori", "placed", "added", "opened", "applied", "did it", "do it", "did that",
-                "do that", "redeemed", "transferred")), ("is this", "is it", "is that"),
+                "do that", "redeemed", "transferred", "bought", "purchased", "paid for",
+                "signed up", "subscribed")), ("is this", "is it", "is that"),
         ("said", "saying", "claimed", "claiming"),
         ('"', "“"), ("out of",), ("wiped", "vanished", "disappeared", "drained", "emptied",
                                  "gone"),
@@ -436,7 +498,8 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
         ("someone", "somebody", "stranger", "scammer", "fraudster", "criminal", "hacker"),
         ("vanished", "disappeared", "gone", "missing", "wiped"), ("my name",), ("changed",),
         ("hacked", "compromised", "breached", "accessed", "taken over", "cloned", "skimmed",
-         "hijacked"),
+         "hijacked", "emptied", "drained", "cleared out"),
+        ("emptied", "drained", "cleared out", "wiped"),
         ("from", "claiming"),
     ),
     Escalation.VULNERABLE: (
@@ -445,6 +508,6 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
                                                   "week old", "week-old", "weeks old"),
         ("80s", "90s", "eighties", "nineties"), ("she's", "he's", "she is", "he is"),
         ("can't", "cannot", "couldn't", "can not", "unable"),
-        ("rent",), ("between",),
+        ("rent",), ("between",), ("until", "till", "til", "to last"), (" or ",),
     ),
 }

@@ -257,7 +257,9 @@ def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, lis
     if "@" in text and _PROMOTED.search(text):
         score += 2.0
         reasons.append("promotes a 'recovery' or trading account")
-    if (_ALARM.search(text) and _CONTACT_US.search(text)
+    lower = text.lower()
+    if (any(w in lower for w in ("your", "lost", "lose", "scammed")) and _ALARM.search(text)
+            and _CONTACT_US.search(text)
             and _OWN_MATTER.search(text) is None):
         score += 1.5
         reasons.append("alarm about your account, and a way to contact them")
