@@ -182,6 +182,18 @@ def test_sarcasm_is_negative_about_the_brand(bank: Analyzer) -> None:
     assert any(r.startswith("sarcasm(") for r in a.reasons)
 
 
+@pytest.mark.parametrize(("text", "sarcastic"), [
+    ("Thanks @KestrelBank for the late refund. Three weeks of waiting. Love it 🙄", True),
+    ("Had to ring Kestrel Bank about my late husband's pension. Josh was so kind and never "
+     "rushed me. Thank you.", False),
+    ("thank you @KestrelBank for the gift card as an apology for the late payment, wasn't "
+     "expected and very much appreciated x", False),
+])
+def test_thanks_for_kindness_is_not_sarcasm(bank: Analyzer, text: str, sarcastic: bool) -> None:
+    a = bank.analyze(text)
+    assert any(r.startswith("sarcasm(") for r in a.reasons) is sarcastic, a.reasons
+
+
 def test_leaving_and_a_cancelled_flight_never_share_an_intent() -> None:
     from monitor.packs import load_pack
 

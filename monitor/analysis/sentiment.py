@@ -38,13 +38,15 @@ _BAD_EVENT = Lexicon([
     "no one", "never", "1p", "penalty", "interest", "price rise", "price increase",
     "hike", "useless", "worst",
 ])
+_LATE_KIN = re.compile(r"\b(?:my|our|his|her|their|your)\s+late\s+\w+", re.IGNORECASE)
 _RESOLVED = Lexicon([
     "fixed", "sorted", "resolved", "quick", "quickly", "back up", "working again",
     "works again", "appreciate", "helpful", "great service", "so fast", "straight away",
     "sorted it", "refunded", "got it back", "back online", "no problem", "no problems",
     "no issues", "not one", "never had", "never once", "landed", "came through", "arrived",
     "works now", "working now", "all good", "released", "picked up", "matched",
-    "appreciated", "goodwill", "gesture",
+    "appreciated", "goodwill", "gesture", "so kind", "really kind", "very kind", "patient",
+    "never rushed",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
                    "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])
@@ -69,7 +71,8 @@ def sarcastic(text: str, *, complaint_probability: float) -> str | None:
     opener = _POSITIVE_OPENER.search(text)
     if opener is None:
         return None
-    bad = _BAD_EVENT.search(text)
+    # "my late husband" is a bereavement, not a delay
+    bad = _BAD_EVENT.search(_LATE_KIN.sub(" ", text) if "late " in text.lower() else text)
     if bad is None or _RESOLVED.search(text):
         return None
     if _SARCASM_MARKS.search(text) or complaint_probability >= 0.35:
