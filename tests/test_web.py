@@ -356,6 +356,25 @@ async def test_sign_in_attempts_are_rate_limited_per_user_and_per_address(
         await close(s)
 
 
+async def test_sixty_guesses_sent_at_once_get_no_more_than_the_limit_checked(
+        db_url: Callable[..., str]) -> None:
+    # each attempt is reserved before the password is hashed: a burst cannot outrun the count
+    s = await serve(db_url(), policy=WebPolicy(max_failures_per_user=5, max_failures_per_ip=100))
+    try:
+        browsers = [s.browser() for _ in range(60)]
+        answers = await asyncio.gather(*(b.form("/login", {"username": "bob",
+                                                           "password": f"guess{i}"})
+                                         for i, b in enumerate(browsers)))
+        statuses = sorted(a.status for a in answers)
+        assert statuses.count(401) <= 5 and statuses.count(429) >= 55, statuses
+        # and the right password is refused too until the lock ends
+        late = await s.browser().form("/login", {"username": "bob",
+                                                 "password": PASSWORDS["bob"]})
+        assert late.status == 429
+    finally:
+        await close(s)
+
+
 async def test_api_tokens_authenticate_without_a_session(site: Site, tmp_path: Path) -> None:
     config = write_config(tmp_path, f"""
 [brand]

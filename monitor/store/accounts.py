@@ -8,6 +8,7 @@ from typing import Any
 from monitor.models import (
     Role,
     iso,
+    parse_iso,
 )
 from monitor.store.audit import AuditStore
 from monitor.store.base import dumps
@@ -122,15 +123,33 @@ class AccountsStore(AuditStore):
             conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
                          (iso(now), token_hash))
 
-    def record_login_attempt(self, username: str, *, ip: str, ok: bool, now: datetime,
-                             keep: timedelta = timedelta(days=1)) -> None:
-        """Remember one sign-in attempt (for rate limiting); forget those older than `keep`."""
+    def reserve_login_attempt(self, username: str, *, ip: str, now: datetime,
+                              window: timedelta, max_per_user: int, max_per_ip: int,
+                              keep: timedelta = timedelta(days=1)
+                              ) -> tuple[int | None, datetime | None]:
+        """Check the limits and record one sign-in attempt in the same write transaction,
+        counted as a failure until `settle_login_attempt` says otherwise: however many
+        attempts arrive together (on any replica), at most the allowed number are let through
+        to have their password checked. Returns (the attempt's id, None) when it may be
+        checked, else (None, when the lock ends)."""
         with self.transaction() as conn:
+            by_user, by_ip = self.login_failures(username, ip=ip, since=now - window)
+            locks = [t for t in (_locked_until(by_user, max_per_user, window),
+                                 _locked_until(by_ip, max_per_ip, window))
+                     if t is not None and t > now]
+            if locks:
+                return None, max(locks)
             conn.execute("DELETE FROM login_attempts WHERE at < ?", (iso(now - keep),))
-            conn.execute(
-                "INSERT INTO login_attempts (at, username, ip, ok) VALUES (?, ?, ?, ?)",
-                (iso(now), username, ip, int(ok)),
-            )
+            row = conn.execute(
+                "INSERT INTO login_attempts (at, username, ip, ok) VALUES (?, ?, ?, 0) "
+                "RETURNING id", (iso(now), username, ip)).fetchone()
+            return int(row[0]), None
+
+    def settle_login_attempt(self, attempt_id: int, *, ok: bool) -> None:
+        """Record whether a reserved sign-in attempt had the right password."""
+        if ok:
+            with self.transaction() as conn:
+                conn.execute("UPDATE login_attempts SET ok = 1 WHERE id = ?", (attempt_id,))
 
     def login_failures(self, username: str, *, ip: str, since: datetime
                        ) -> tuple[list[str], list[str]]:
@@ -147,3 +166,10 @@ class AccountsStore(AuditStore):
             (ip, iso(since)),
         ).fetchall()
         return [r[0] for r in by_user], [r[0] for r in by_ip]
+
+
+def _locked_until(failures: list[str], limit: int, window: timedelta) -> datetime | None:
+    """When a run of failures stops blocking: `limit` failures within `window` block."""
+    if len(failures) < limit:
+        return None
+    return parse_iso(failures[-limit]) + window

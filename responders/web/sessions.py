@@ -13,7 +13,7 @@ import asyncio
 import hmac
 import json
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
@@ -154,13 +154,6 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
 # --- the sign-in page ------------------------------------------------------------------------
 
 
-def _locked_until(failures: list[str], limit: int, window: timedelta) -> datetime | None:
-    """When a run of failures stops blocking: `limit` failures within `window` block."""
-    if len(failures) < limit:
-        return None
-    return parse_iso(failures[-limit]) + window
-
-
 async def login_page(request: web.Request) -> web.StreamResponse:
     """The sign-in form (signed-in users go straight on)."""
     if await identify(request) is not None:
@@ -188,14 +181,13 @@ async def login(request: web.Request) -> web.StreamResponse:
     db = store(request)
     at = now(request)
     ip = request.remote or "unknown"
-    by_user, by_ip = await db.read(
-        lambda s: s.login_failures(username, ip=ip, since=at - policy.login_window))
-    locks = [t for t in (
-        _locked_until(by_user, policy.max_failures_per_user, policy.login_window),
-        _locked_until(by_ip, policy.max_failures_per_ip, policy.login_window),
-    ) if t is not None and t > at]
-    if locks:
-        wait = math.ceil((max(locks) - at).total_seconds() / 60)
+    # the attempt is reserved (and counted as a failure) before the password is hashed, so
+    # sixty guesses sent at once get the allowed few checked and the rest a 429
+    attempt, locked = await db.write(lambda s: s.reserve_login_attempt(
+        username, ip=ip, now=at, window=policy.login_window,
+        max_per_user=policy.max_failures_per_user, max_per_ip=policy.max_failures_per_ip))
+    if attempt is None:
+        wait = max(1, math.ceil(((locked or at) - at).total_seconds() / 60))
         response = await _login_form(
             request, status=429, username=username, next_path=next_path,
             error=f"Too many failed sign-ins. Try again in {wait} minute{'s' * (wait != 1)}.")
@@ -204,7 +196,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     record = await db.read(lambda s: s.get_user(username))
     ok = await asyncio.to_thread(check_password, password,
                                  record["password_hash"] if record else None)
-    await db.write(lambda s: s.record_login_attempt(username, ip=ip, ok=ok, now=at))
+    await db.write(lambda s: s.settle_login_attempt(attempt, ok=ok))
     if not ok:
         return await _login_form(request, status=401, username=username, next_path=next_path,
                                  error="Wrong username or password.")
