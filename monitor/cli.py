@@ -25,6 +25,8 @@ from monitor.commands.operations import (
     cmd_export,
     cmd_store_copy,
 )
+from monitor.commands.quarantine import add_parser as quarantine_parser
+from monitor.commands.quarantine import cmd_quarantine
 from monitor.commands.users import cmd_users
 from monitor.daemon import run_daemon, serve_web
 from monitor.models import Role, parse_iso
@@ -214,13 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     utoken = users_sub.add_parser("token", parents=[common],
                                   help="create an API token for a user (printed once)")
     utoken.add_argument("name")
+    quarantine_parser(sub, common)
     return parser
 
 
 COMMANDS = {
     "run": cmd_run, "serve": cmd_serve, "check-config": cmd_check_config, "queue": cmd_queue,
     "cases": cmd_cases, "customers": cmd_customers, "users": cmd_users, "digest": cmd_digest,
-    "export": cmd_export, "db": cmd_db, "backfill": cmd_backfill,
+    "export": cmd_export, "db": cmd_db, "backfill": cmd_backfill, "quarantine": cmd_quarantine,
 }
 
 

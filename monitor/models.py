@@ -164,6 +164,18 @@ class RateLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class Rejected:
+    """An item that could not be used (it would not parse, or storing it failed): held in
+    the quarantine with why and what it was, so its page still goes in and the source moves
+    on. `payload` is JSON: {"mention": ...} when the item was a post (it can be retried),
+    else {"raw": "..."}, the text the source sent."""
+
+    error: str
+    payload: str
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One call's worth of posts from a source, oldest first, and where to resume."""
 
@@ -172,6 +184,7 @@ class Page:
     has_more: bool = False
     rate_limit: RateLimit | None = None
     problems: tuple[str, ...] = ()  # items the adapter skipped, and why
+    rejected: tuple[Rejected, ...] = ()  # the skipped items worth keeping, for the quarantine
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -10,8 +11,11 @@ from datetime import datetime
 
 from monitor.analysis import AnalysisPool, Analyzer, Post, TermMatcher, analyze_posts
 from monitor.cases import CaseRules, Drafter, plan_page
-from monitor.models import AnalysedMention, Mention, Page
-from monitor.store import AsyncStore, CaseContext, IngestResult, Plan, Store
+from monitor.models import AnalysedMention, Mention, Page, Rejected
+from monitor.quarantine import mention_rejected
+from monitor.store import AsyncStore, CaseContext, IngestResult, Plan, Store, StoreUnavailable
+
+log = logging.getLogger("brandbot.pipeline")
 
 
 def relevant(mentions: Iterable[Mention], *, matcher: TermMatcher,
@@ -47,12 +51,26 @@ def analyse(mentions: Sequence[Mention], *, analyzer: Analyzer,
     return [AnalysedMention(m, a) for (m, _), a in zip(posts, analyses, strict=True)]
 
 
+def analyse_apart(mentions: Sequence[Mention], *, analyzer: Analyzer, prior: dict[str, int]
+                  ) -> tuple[list[AnalysedMention], list[Rejected]]:
+    """Analyse each mention on its own: those analysis fails on are rejected, not the page."""
+    done: list[AnalysedMention] = []
+    rejected: list[Rejected] = []
+    for mention, post in posts_to_analyse(mentions, prior=prior):
+        try:
+            done.append(AnalysedMention(mention, analyzer.analyze_post(post)))
+        except Exception as exc:  # noqa: BLE001 - a poison item, held for an operator
+            rejected.append(mention_rejected(mention, exc))
+    return done, rejected
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A page and its new mentions, analysed: ready for `Pipeline.commit`."""
 
     page: Page
     analysed: list[AnalysedMention]
+    rejected: tuple[Rejected, ...] = ()  # the page's posts analysis failed on
 
 
 class Pipeline:
@@ -105,14 +123,21 @@ class Pipeline:
         for m in flying:
             prior[m.author.id] = prior.get(m.author.id, 0) + 1
         fresh = [m for m in keep if m.id not in known]
-        if self.pool is None or not fresh:
-            analysed = await asyncio.to_thread(analyse, fresh, analyzer=self.analyzer,
-                                               prior=prior)
-            return Prepared(page, analysed)
-        posts = posts_to_analyse(fresh, prior=prior)
-        analyses = await self.pool.analyze([post for _, post in posts])
-        return Prepared(page, [AnalysedMention(m, a)
-                               for (m, _), a in zip(posts, analyses, strict=True)])
+        try:
+            if self.pool is None or not fresh:
+                analysed = await asyncio.to_thread(analyse, fresh, analyzer=self.analyzer,
+                                                   prior=prior)
+                return Prepared(page, analysed)
+            posts = posts_to_analyse(fresh, prior=prior)
+            analyses = await self.pool.analyze([post for _, post in posts])
+            return Prepared(page, [AnalysedMention(m, a)
+                                   for (m, _), a in zip(posts, analyses, strict=True)])
+        except Exception:  # noqa: BLE001 - one post broke analysis: find it, keep the rest
+            log.warning("analysis failed on a page; analysing its posts one by one",
+                        exc_info=True, extra={"event": "page_split"})
+            done, rejected = await asyncio.to_thread(analyse_apart, fresh,
+                                                     analyzer=self.analyzer, prior=prior)
+            return Prepared(page, done, tuple(rejected))
 
     def close(self) -> None:
         """Let go of the analysis workers, if any."""
@@ -121,18 +146,63 @@ class Pipeline:
 
     async def commit(self, source: str, prepared: Prepared, *,
                      advance_cursor: bool = True) -> IngestResult:
-        """Store a prepared page and advance the source's cursor past it, all or nothing."""
+        """Store a prepared page and advance the source's cursor past it, all or nothing.
+
+        A page the store refuses for something other than being unavailable (a poison item:
+        a lone surrogate, a year 9999, 10^30 followers) is stored post by post instead: the
+        good ones go in, each bad one is held in the quarantine with its error and payload,
+        and the cursor moves on, so one bad item never stops a source."""
         now = self.clock()
         page = prepared.page
-        result = await self.store.write(
-            lambda s: s.ingest(source, page.next_cursor, prepared.analysed, self.planner,
-                               now=now, advance_cursor=advance_cursor,
-                               cluster_window=self.rules.outage_cluster_window)
-        )
+        rejected = (*page.rejected, *prepared.rejected)
+        window = self.rules.outage_cluster_window
+        try:
+            result = await self.store.write(
+                lambda s: s.ingest(source, page.next_cursor, prepared.analysed, self.planner,
+                                   now=now, advance_cursor=advance_cursor,
+                                   cluster_window=window, rejected=rejected))
+        except StoreUnavailable:
+            raise
+        except Exception:  # noqa: BLE001 - a poison item: store the page post by post
+            log.warning("source %s: a page could not be stored; storing its posts one by one",
+                        source, exc_info=True, extra={"source": source, "event": "page_split"})
+            return await self._commit_apart(source, prepared, rejected, advance_cursor)
+        held = len(rejected)
         return IngestResult(
             received=len(page.mentions), stored=result.stored,
             cases_opened=result.cases_opened, drafts_created=result.drafts_created,
+            quarantined=held,
         )
+
+    async def _commit_apart(self, source: str, prepared: Prepared,
+                            rejected: Sequence[Rejected], advance_cursor: bool
+                            ) -> IngestResult:
+        now = self.clock()
+        window = self.rules.outage_cluster_window
+        held = list(rejected)
+        stored = cases = drafts = 0
+        for item in prepared.analysed:
+            try:
+                one = await self.store.write(
+                    lambda s, item=item: s.ingest(  # type: ignore[misc]
+                        source, None, [item], self.planner, now=now, advance_cursor=False,
+                        cluster_window=window))
+            except StoreUnavailable:
+                raise
+            except Exception as exc:  # noqa: BLE001 - this is the poison item
+                held.append(mention_rejected(item.mention, exc))
+                log.warning("source %s: %s quarantined: %s", source, item.mention.id,
+                            held[-1].error, extra={"source": source, "event": "quarantined"})
+                continue
+            stored += one.stored
+            cases += one.cases_opened
+            drafts += one.drafts_created
+        page = prepared.page
+        await self.store.write(lambda s: s.ingest(
+            source, page.next_cursor, [], self.planner, now=now,
+            advance_cursor=advance_cursor, cluster_window=window, rejected=held))
+        return IngestResult(received=len(page.mentions), stored=stored, cases_opened=cases,
+                            drafts_created=drafts, quarantined=len(held))
 
     async def ingest(self, source: str, page: Page, *,
                      advance_cursor: bool = True) -> IngestResult:

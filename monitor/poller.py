@@ -91,12 +91,14 @@ class Poller:
         self._recovered()
         self.health.mentions_ingested += result.stored
         log.info(
-            "source %s: page of %d, %d new, %d cases opened, %d drafts",
+            "source %s: page of %d, %d new, %d cases opened, %d drafts%s",
             self.key, result.received, result.stored, result.cases_opened,
             result.drafts_created,
+            f", {result.quarantined} quarantined" if result.quarantined else "",
             extra={"source": self.key, "event": "page", "received": result.received,
                    "stored": result.stored, "cases_opened": result.cases_opened,
-                   "drafts_created": result.drafts_created},
+                   "drafts_created": result.drafts_created,
+                   "quarantined": result.quarantined},
         )
 
     async def _poll_pages(self, stop: asyncio.Event) -> None:

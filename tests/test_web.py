@@ -694,6 +694,17 @@ async def test_metrics_are_served_in_prometheus_format_without_login(site: Site)
     breached = samples[("brandbot_cases_first_response_sla", (("state", "breached"),))]
     assert breached == sum(parse_iso(d) <= now for d in due) > 0
 
+    # items held in the quarantine are counted here and on /healthz
+    from monitor.models import Rejected
+
+    assert samples[("brandbot_quarantined_items", ())] == 0
+    await site.store.write(lambda s: s.ingest(
+        "demo", None, [], lambda new, ctx: None, now=now,  # type: ignore[arg-type,return-value]
+        advance_cursor=False, rejected=[Rejected("ValueError: bad", '{"raw": "x"}')]))
+    again = await (await site.browser().get("/metrics")).text()
+    assert "brandbot_quarantined_items 1.0" in again
+    assert (await (await site.browser().get("/healthz")).json())["quarantined"] == 1
+
 
 # --- saved replies ----------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.models import PLATFORMS, Author, Mention, Page, parse_iso
+from monitor.models import PLATFORMS, Author, Mention, Page, Rejected, parse_iso
 from monitor.platforms.base import PostedReply, Refused, Unavailable, clean_text
+from monitor.quarantine import raw_rejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ def parse_line(line: str, offset: int) -> ReplayLine:
         post = json.loads(line)
     except json.JSONDecodeError as exc:
         return ReplayLine(None, f"{where}: invalid JSON ({exc.msg})")
+    except RecursionError:  # "[[[[..." 200,000 deep
+        return ReplayLine(None, f"{where}: invalid JSON (nested too deeply)")
     if not isinstance(post, dict):
         return ReplayLine(None, f"{where}: expected a JSON object")
     missing = [k for k in ("platform", "id", "author", "text", "created_at") if k not in post]
@@ -78,6 +81,7 @@ class ReplayPlatform:
     async def listen(self, cursor: str | None) -> Page:
         offset = int(cursor) if cursor else 0
         mentions, problems = [], []
+        rejected: list[Rejected] = []
         try:
             with self.path.open("rb") as handle:
                 handle.seek(offset)
@@ -98,13 +102,14 @@ class ReplayPlatform:
                         mentions.append(parsed.mention)
                     elif parsed.problem:
                         problems.append(parsed.problem)
+                        rejected.append(raw_rejected(parsed.problem, text))
                 has_more = bool(handle.read(1))
         except OSError as exc:
             raise Unavailable(f"cannot read {self.path}: {exc.strerror}") from None
         mentions.sort(key=lambda m: m.created_at)
         return Page(
             mentions=tuple(mentions), next_cursor=str(offset), has_more=has_more,
-            problems=tuple(problems),
+            problems=tuple(problems), rejected=tuple(rejected),
         )
 
     async def history(self, cursor: str | None, *, since: datetime) -> Page:
@@ -112,7 +117,7 @@ class ReplayPlatform:
         page = await self.listen(cursor)
         kept = tuple(m for m in page.mentions if m.created_at >= since)
         return Page(mentions=kept, next_cursor=page.next_cursor, has_more=page.has_more,
-                    problems=page.problems)
+                    problems=page.problems, rejected=page.rejected)
 
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
         raise Refused("the replay source is read-only; replies go to real platforms")

@@ -16,6 +16,7 @@
     accounts.py       users, sessions, API tokens, sign-in attempts
     audit.py          the audit log
     leases.py         which replica polls which source
+    quarantine.py     items that could not be parsed or stored, held for an operator
     transfer.py       backups, exports, bulk loads, store-to-store copies
     database.py       `Store`, every domain on one connection
     asyncstore.py     `AsyncStore`: one writer thread and reader threads for async code

@@ -17,6 +17,7 @@ from monitor.store.ingest import IngestStore
 from monitor.store.leases import LeasesStore
 from monitor.store.metrics import MetricsStore
 from monitor.store.publishing import PublishingStore
+from monitor.store.quarantine import QuarantineStore
 from monitor.store.queue import QueueStore
 from monitor.store.saved import SavedRepliesStore
 from monitor.store.transfer import TransferStore
@@ -24,5 +25,5 @@ from monitor.store.transfer import TransferStore
 
 class Store(IngestStore, QueueStore, PublishingStore, CasesStore, CustomersStore, DigestStore,
             MetricsStore, AccountsStore, LeasesStore, TransferStore, DraftingStore,
-            SavedRepliesStore):
+            SavedRepliesStore, QuarantineStore):
     """brandbot's database (SQLite or PostgreSQL): one connection, one thread at a time."""

@@ -15,6 +15,7 @@ from monitor.models import (
     Case,
     DraftSpec,
     Mention,
+    Rejected,
     iso,
     parse_iso,
 )
@@ -22,6 +23,7 @@ from monitor.store.base import chunks, dumps, qmarks
 from monitor.store.cases import case_from_row, case_values
 from monitor.store.mentions import MentionsStore
 from monitor.store.notifications import NotificationsStore
+from monitor.store.quarantine import hold_rows
 from monitor.store.queue import PRIORITY_RANK
 
 
@@ -81,6 +83,7 @@ class IngestResult:
     stored: int
     cases_opened: int
     drafts_created: int
+    quarantined: int = 0  # the page's items held in the quarantine
 
 
 Planner = Callable[[Sequence[AnalysedMention], CaseContext], Plan]
@@ -114,6 +117,7 @@ class IngestStore(MentionsStore, NotificationsStore):
         now: datetime,
         advance_cursor: bool = True,
         cluster_window: timedelta = timedelta(minutes=30),
+        rejected: Sequence[Rejected] = (),
     ) -> IngestResult:
         """Store a page of mentions, their cases and drafts, and the source's cursor, atomically.
 
@@ -121,6 +125,7 @@ class IngestStore(MentionsStore, NotificationsStore):
         after a crash repeats nothing. The cursor moves in the same transaction as the data it
         covers, so a crash between pages loses nothing either. `cluster_window` is how far
         back the planner needs to see outage complaints (`[cases] outage_cluster_window`).
+        `rejected` items of the page are held in the quarantine in the same transaction.
         """
         unique = list({item.mention.id: item for item in items}.values())
         with self.transaction() as conn:
@@ -163,6 +168,7 @@ class IngestStore(MentionsStore, NotificationsStore):
             if plan.redraft_incidents and plan.redraft is not None:
                 self._redraft_incidents(plan.redraft_incidents, plan.redraft)
             self._write_case_practice(plan, now)
+            hold_rows(conn, source, rejected, now)
             if advance_cursor:
                 conn.execute(
                     "INSERT INTO cursors (source, cursor, updated_at) VALUES (?, ?, ?) "

@@ -25,6 +25,8 @@ class MetricsStore(StoreBase):
                 "AND status IN ('open', 'waiting', 'escalated') AND sla_due_at IS NOT NULL"
             ).fetchall(),
             "model_drafts": self._model_draft_counts(),
+            "quarantined": self.conn.execute(
+                "SELECT count(*) FROM quarantine WHERE status = 'held'").fetchone()[0],
         }
 
     def _model_draft_counts(self) -> dict[str, int]:

@@ -437,6 +437,17 @@ MIGRATIONS: list[Migration] = [
     Migration("outage words", ("""
         ALTER TABLE mentions ADD COLUMN outage TEXT;
         """,)),
+    # The quarantine: items a source sent that could not be parsed or stored (a lone
+    # surrogate, a year 9999, 10^30 followers), held with the error and the payload so that
+    # their page still goes in and the cursor moves on; `quarantine retry|drop` settles them.
+    Migration("quarantine", ("""
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, item_id TEXT,
+            error TEXT NOT NULL, payload TEXT NOT NULL, held_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'held', attempts INTEGER NOT NULL DEFAULT 1,
+            settled_at TEXT, settled_by TEXT);
+        CREATE INDEX quarantine_status ON quarantine(status, id);
+        """,)),
 ]
 
 

@@ -17,12 +17,12 @@ COPY_TABLES: dict[str, str | None] = {
     "users": "name", "authors": "id", "cases": "id", "mentions": "id", "drafts": "id",
     "cursors": "source", "audit": "id", "sessions": "token_hash", "api_tokens": "token_hash",
     "login_attempts": "id", "draft_viewers": None, "notifications": "id",
-    "saved_replies": "id",
+    "saved_replies": "id", "quarantine": "id",
 }
 
 
 _IDENTITY_TABLES = frozenset({"cases", "drafts", "audit", "login_attempts", "notifications",
-                              "saved_replies"})
+                              "saved_replies", "quarantine"})
 
 
 class TransferStore(StoreBase):

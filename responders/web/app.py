@@ -102,16 +102,18 @@ async def healthz(request: web.Request) -> web.Response:
     """Each source's state and the queue depth, as JSON."""
     health: Mapping[str, SourceHealth] = request.app[HEALTH_KEY]
     store = request.app[STORE_KEY]
+    depth: int | None
+    held: int | None
     try:
-        depth: int | None = await store.read(lambda s: s.count("drafts",
-                                                              "status = 'pending'"))
+        depth, held = await store.read(lambda s: (s.count("drafts", "status = 'pending'"),
+                                                  s.held_count()))
     except sqlite3.OperationalError:  # healthz must answer while the store is failing
-        depth = None
+        depth = held = None
     sources = {key: h.as_dict() for key, h in health.items()}
     stored = store.health.as_dict()
     ok = all(h["state"] != "parked" for h in sources.values()) and stored["state"] == "ok"
     return web.json_response({"ok": ok, "sources": sources, "store": stored,
-                              "queue_depth": depth})
+                              "queue_depth": depth, "quarantined": held})
 
 
 def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceHealth], *,

@@ -100,6 +100,10 @@ class Snapshot(Collector):
         for outcome, n in sorted(self.counts.get("model_drafts", {}).items()):
             model.add_metric([outcome], n)
         yield model
+        yield GaugeMetricFamily("brandbot_quarantined_items",
+                                "Items a source sent that could not be parsed or stored, held "
+                                "for an operator (brandbot quarantine list)",
+                                value=self.counts.get("quarantined", 0))
 
 
 def render(snapshot: Snapshot) -> web.Response:
