@@ -4,6 +4,10 @@ A draft is claimed (moved to `posting`) before the request goes out. If the answ
 (a crash, a timeout, a 5xx after the platform may have acted), the draft stays in `posting`
 and is reconciled before anything else happens to it: the platform is asked whether our
 reply is on the thread. Only a draft we know was not posted is tried again.
+
+Claims are fenced (the store's docstring): while a post is in flight its publisher shows
+signs of life every `reconcile_after / 3`, so a reconciler on any replica only settles a
+claim whose owner has gone quiet, and only that claim.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class PublishPolicy:
     auth_retry: float = 600.0
     reconcile_after: float = 45.0
     interval: float = 2.0
+    # how often a post in flight shows a sign of life on its claim (None: reconcile_after / 3)
+    heartbeat: float | None = None
 
     def delay(self, attempts: int) -> float:
         """Exponential backoff with full jitter for the nth attempt."""
@@ -93,10 +99,11 @@ class Publisher:
                 log.info("draft %d was posted before the interruption (%s)", draft.id,
                          found.native_id, extra={"event": "reconciled_posted",
                                                  "draft": draft.id})
-            else:
-                # Checked: it is not there, so post it now (the platform did nothing wrong).
-                await self._retry_or_fail(draft, "not on the thread after an interrupted post",
-                                          self.clock())
+            elif not await self._retry_or_fail(
+                    draft, "not on the thread after an interrupted post", self.clock(),
+                    silent_since=cutoff):
+                # its publisher showed a sign of life since we looked: not ours to settle
+                continue
             settled += 1
         return settled
 
@@ -115,8 +122,7 @@ class Publisher:
         mention = await self._mention(draft)
         now = self.clock()
         try:
-            posted = await platform.reply(mention, draft.text,
-                                          idempotency_key=idempotency_key(draft))
+            posted = await self._reply_alive(platform, mention, draft)
         except Refused as exc:
             # After an earlier attempt with an unknown outcome, a refusal ("duplicate
             # content") may mean that attempt landed and search had not indexed it yet.
@@ -145,6 +151,31 @@ class Publisher:
                      extra={"event": "posted", "draft": draft.id,
                             "posted_id": posted.native_id})
 
+    async def _reply_alive(self, platform: Platform, mention: Mention,
+                           draft: Draft) -> PostedReply:
+        """The platform's reply call, with a sign of life on the claim while it runs, so that
+        a slow post (Bluesky's chained calls) is not taken for an interrupted one."""
+        beat = self.policy.heartbeat or max(0.05, self.policy.reconcile_after / 3)
+
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(beat)
+                try:
+                    await self.store.write(self._touch(draft))
+                except StoreUnavailable:
+                    continue
+
+        task = asyncio.ensure_future(heartbeat())
+        try:
+            return await platform.reply(mention, draft.text,
+                                        idempotency_key=idempotency_key(draft))
+        finally:
+            task.cancel()
+
+    def _touch(self, draft: Draft) -> Callable[[Store], bool]:
+        at = self.clock()
+        return lambda s: s.touch_claim(draft.id, attempt=draft.attempts, now=at)
+
     async def _find(self, platform: Platform, mention: Mention,
                     draft: Draft) -> PostedReply | None:
         try:
@@ -161,26 +192,40 @@ class Publisher:
     async def _posted(self, draft: Draft, reply: PostedReply) -> None:
         now = self.clock()
 
-        def record(store: Store) -> None:
-            store.mark_posted(draft.id, posted_id=reply.native_id, url=reply.url, now=now)
+        def record(store: Store) -> bool:
+            return store.mark_posted(draft.id, posted_id=reply.native_id, url=reply.url,
+                                     now=now)
 
-        await self.store.write(record)
+        if not await self.store.write(record):
+            log.error("draft %d was already posted: reply %s may be a duplicate", draft.id,
+                      reply.native_id, extra={"event": "post_duplicate", "draft": draft.id})
+            return
         self.posted += 1
 
-    async def _fail(self, draft: Draft, error: str) -> None:
+    async def _fail(self, draft: Draft, error: str, *,
+                    silent_since: datetime | None = None) -> bool:
         now = self.clock()
-        await self.store.write(lambda s: s.mark_failed(draft.id, error=error, now=now))
+        if not await self.store.write(lambda s: s.mark_failed(
+                draft.id, attempt=draft.attempts, error=error, now=now,
+                silent_since=silent_since)):
+            return False  # the claim is not ours any more: its owner decides
         self.failed += 1
         log.error("draft %d needs a person: %s", draft.id, error,
                   extra={"event": "post_failed", "draft": draft.id})
+        return True
 
-    async def _retry_or_fail(self, draft: Draft, reason: str, when: datetime) -> None:
+    async def _retry_or_fail(self, draft: Draft, reason: str, when: datetime, *,
+                             silent_since: datetime | None = None) -> bool:
+        """Back in line for `when`, or given up on after too many attempts: only the claim
+        in hand (a reconciler's, only if it stayed silent since `silent_since`). False when
+        that claim was not there to settle."""
         if draft.attempts >= self.policy.max_attempts:
-            await self._fail(draft, f"gave up after {draft.attempts} attempts: {reason}")
-            return
+            return await self._fail(draft, f"gave up after {draft.attempts} attempts: {reason}",
+                                    silent_since=silent_since)
         now = self.clock()
-        await self.store.write(lambda s: s.mark_retry(draft.id, error=reason,
-                                                      next_attempt_at=when, now=now))
+        return bool(await self.store.write(lambda s: s.mark_retry(
+            draft.id, attempt=draft.attempts, error=reason, next_attempt_at=when, now=now,
+            silent_since=silent_since)))
 
     async def run_once(self) -> None:
         """One publishing cycle: reconcile the uncertain, then post what is due."""

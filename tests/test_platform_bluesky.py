@@ -401,3 +401,19 @@ async def test_find_reply_finds_our_reply_and_nothing_else() -> None:
         assert await platform.find_reply(mention, "Something else") is None
         gone = dataclasses.replace(mention, native_id=mention.native_id + "x")
         assert await platform.find_reply(gone, "Thanks for the report!") is None
+
+
+async def test_a_second_attempt_at_one_draft_cannot_post_it_twice() -> None:
+    # the reply's record key comes from the draft's idempotency key: a retry after a lost
+    # answer asks for the same record, which the PDS refuses (today with a 500), so the
+    # outcome stays uncertain and is reconciled, never posted again
+    async with FakeBluesky() as fake, adapter(fake) as platform:
+        mention = stored(fake.add_post(None, "alice.bsky.social", "acme", ago(minutes=5)))
+        first = await platform.reply(mention, "Sorry Alice, on it", idempotency_key="draft-7")
+        with pytest.raises(Unavailable):
+            await platform.reply(mention, "Sorry Alice, on it", idempotency_key="draft-7")
+        assert len(fake.replies) == 1
+        assert await platform.find_reply(mention, "Sorry Alice, on it") == first
+        # another draft gets another key
+        await platform.reply(mention, "And a follow-up", idempotency_key="draft-8")
+        assert len(fake.replies) == 2

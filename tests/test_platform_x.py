@@ -378,3 +378,16 @@ async def test_find_reply_finds_our_reply_and_only_that(fake: FakeX, x: XPlatfor
     sent = fake.requests_to("/2/tweets/search/recent")[-1].query["query"]
     assert sent == f"conversation_id:{mention.native_id} from:brandbot"
     assert len(fake.requests_to("/2/users/me")) == 1  # our username is looked up once
+
+
+async def test_find_reply_sees_through_the_mention_and_links_x_adds(fake: FakeX,
+                                                                    x: XPlatform) -> None:
+    # X gives our reply back as "@customer Sorry ... https://t.co/..." (so reconcile used to
+    # never find it, and a lost answer meant a second post)
+    mention = await _mention(fake, x)
+    text = "Sorry Dana, status here: https://status.brightwave.example/incidents/42 ^Sam"
+    posted = await x.reply(mention, text, idempotency_key="draft-2")
+    stored = fake.tweets[posted.native_id]["text"]
+    assert stored.startswith("@") and "https://t.co/" in stored
+    found = await x.find_reply(mention, text)
+    assert found is not None and found.native_id == posted.native_id

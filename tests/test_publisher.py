@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -34,8 +35,11 @@ class Thread:
         self.posted: list[tuple[str, str, str]] = []  # (parent id, text, reply id)
         self.script: list[PlatformError | tuple[PlatformError, bool]] = []
         self.search_lag = 0  # how many find_reply calls miss a fresh reply (index lag)
+        self.gate: asyncio.Event | None = None  # a slow platform: replies wait for it
 
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
+        if self.gate is not None:
+            await self.gate.wait()
         if self.script:
             step = self.script.pop(0)
             error, acted = step if isinstance(step, tuple) else (step, False)
@@ -197,3 +201,71 @@ async def test_a_duplicate_refusal_after_a_lost_answer_is_recognised_as_posted(d
     await publisher.store.close()
     assert len(thread.posted) == 1
     assert _status(db)[1][0] == "posted"
+
+
+async def test_a_slow_post_is_not_reconciled_and_posted_again_by_another_replica(
+        db: str) -> None:
+    # Replica A's post is slow (longer than reconcile_after). Replica B's reconciler used to
+    # see a claim silent for too long, find no reply on the thread yet, put the draft back in
+    # line and post it again. A shows signs of life while its post is in flight, so B leaves
+    # it alone, and only A's reply goes out.
+    _approve(db, 1)
+    thread, clock = Thread(), Clock()
+    thread.gate = asyncio.Event()
+    a = await _publisher(db, thread, clock, reconcile_after=30.0, heartbeat=0.02)
+    b = await _publisher(db, thread, clock, reconcile_after=30.0, heartbeat=0.02)
+    try:
+        posting = asyncio.ensure_future(a.run_once())
+        await asyncio.sleep(0.05)
+        assert _status(db)[1][0] == "posting"
+        clock.now += timedelta(minutes=5)  # A's request has been in flight for 5 minutes
+        await asyncio.sleep(0.1)  # ... and A keeps saying so
+        # B must leave the draft alone (were it to post again, its reply would hang here on
+        # the slow platform, and the wait would time out)
+        await asyncio.wait_for(b.run_once(), timeout=5)
+        assert _status(db)[1][0] == "posting"
+        thread.gate.set()
+        await posting
+        for _ in range(3):
+            clock.now += timedelta(minutes=5)
+            await b.run_once()
+            await a.run_once()
+    finally:
+        await a.store.close()
+        await b.store.close()
+    assert len(thread.posted) == 1
+    assert _status(db)[1][0] == "posted"
+
+
+def test_a_stale_publisher_cannot_reset_or_fail_a_claim_that_is_not_its_own(db: str) -> None:
+    # The store's methods, as two replicas would call them: every claim is fenced by its
+    # attempt number, and a reconciler only settles a claim silent since it looked.
+    _approve(db, 1)
+    store = Store(db)
+    try:
+        start = T0 + timedelta(hours=1)
+        (first,) = store.claim_for_posting(["x"], now=start)
+        # a reconciler looks (the claim seems silent), then the owner shows a sign of life
+        looked = start + timedelta(minutes=1)
+        assert store.touch_claim(1, attempt=first.attempts, now=looked + timedelta(seconds=1))
+        assert not store.mark_retry(1, attempt=first.attempts, error="not there",
+                                    next_attempt_at=looked, now=looked, silent_since=looked)
+        assert store.get_draft(1).status.value == "posting"
+        # the owner really went quiet: reset, and claimed again by another replica
+        later = looked + timedelta(minutes=5)
+        assert store.mark_retry(1, attempt=first.attempts, error="not there",
+                                next_attempt_at=later, now=later, silent_since=later)
+        (second,) = store.claim_for_posting(["x"], now=later)
+        assert second.attempts == first.attempts + 1
+        # the first owner, late, cannot reset or fail the second claim
+        assert not store.mark_retry(1, attempt=first.attempts, error="timeout",
+                                    next_attempt_at=later, now=later)
+        assert not store.mark_failed(1, attempt=first.attempts, error="gave up", now=later)
+        assert not store.touch_claim(1, attempt=first.attempts, now=later)
+        assert store.get_draft(1).status.value == "posting"
+        # a reply that landed is recorded whoever holds the claim, so nobody posts it again
+        assert store.mark_posted(1, posted_id="r0", url=None, now=later)
+        assert not store.mark_posted(1, posted_id="r1", url=None, now=later)
+        assert store.get_draft(1).status.value == "posted"
+    finally:
+        store.close()

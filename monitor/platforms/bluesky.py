@@ -8,6 +8,7 @@ listen() call makes one search request for one term and `has_more` walks the rou
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -91,6 +92,22 @@ def split_at_uri(uri: str) -> tuple[str, str, str]:
     if not uri.startswith("at://") or len(parts) != 3 or not all(parts):
         raise ValueError(f"not a record URI: {uri!r}")
     return parts[0], parts[1], parts[2]
+
+
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+# record keys made from an idempotency key carry a time in the 2^38 microseconds (3.2 days)
+# from here: a valid TID, the same for every attempt at one draft
+_RKEY_EPOCH_US = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z
+
+
+def record_key(idempotency_key: str) -> str:
+    """The post's record key (a TID, as app.bsky.feed.post wants) for one reply: every
+    attempt at the same draft asks for the same key, so a retry after a lost answer is refused
+    by the PDS (the record exists) instead of posting the reply twice."""
+    digest = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8], "big")
+    micros = _RKEY_EPOCH_US + (digest >> 26) % (1 << 38)
+    number = (micros << 10) | (digest & 0x3FF)
+    return "".join(_TID_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
 def post_url(handle: str, did: str, uri: str) -> str:
@@ -380,7 +397,8 @@ class BlueskyPlatform:
         session = await self._login()
         what = "com.atproto.repo.createRecord"
         result = await self._xrpc(
-            "POST", what, json={"repo": session.did, "collection": POST, "record": post}
+            "POST", what, json={"repo": session.did, "collection": POST, "record": post,
+                                "rkey": record_key(idempotency_key)}
         )
         self._check(result, parse_rate_limit(result.headers), what)
         uri = result.body.get("uri") if isinstance(result.body, dict) else None

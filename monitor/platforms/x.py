@@ -454,11 +454,24 @@ async def _problem_type(exc: HTTPException) -> str:
 
 
 def _is_our_reply(tweet: Mapping[str, Any], parent_id: str, text: str) -> bool:
-    """Whether a tweet of ours is the reply with this text to this parent."""
+    """Whether a tweet of ours is the reply with this text to this parent. X gives a reply's
+    text back with the @handles it replies to in front and each link as a t.co link, so
+    both sides are compared without them."""
     parents = [str(ref.get("id")) for ref in tweet.get("referenced_tweets") or []
                if ref.get("type") == "replied_to"]
-    same_text = html.unescape(str(tweet.get("text", ""))).strip() == text.strip()
+    same_text = _comparable(html.unescape(str(tweet.get("text", "")))) == _comparable(text)
     return same_text and (not parents or parent_id in parents)
+
+
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+\s*")
+_LINK = re.compile(r"https?://\S+")
+
+
+def _comparable(text: str) -> str:
+    """A reply's text as X and we would both show it: no leading @handles, links as one
+    placeholder, whitespace collapsed."""
+    text = _LINK.sub("<link>", _LEADING_MENTIONS.sub("", text))
+    return " ".join(text.split())
 
 
 def _int(value: str | None) -> int | None:

@@ -15,7 +15,15 @@ from monitor.store.drafts import DraftsStore, draft_from_row
 
 
 class PublishingStore(DraftsStore):
-    """The publisher's side of drafts: approved -> posting -> posted (or retry, or failed)."""
+    """The publisher's side of drafts: approved -> posting -> posted (or retry, or failed).
+
+    Every claim is fenced: claiming counts an attempt, and the attempt number is the claim's
+    token. Putting a draft back in line or giving up on it needs the token of the claim in
+    hand, so a slow or stale publisher (on this replica or another) never resets a claim
+    that is not its own. `posting_started_at` is the claim's last sign of life: its owner
+    refreshes it while a post is in flight, and only a claim silent for `reconcile_after`
+    is reconciled.
+    """
 
     def claim_for_posting(self, platforms: Sequence[str], *, now: datetime,
                           limit: int = 10) -> list[Draft]:
@@ -60,16 +68,30 @@ class PublishingStore(DraftsStore):
         )
         return [draft_from_row(r) for r in rows]
 
+    def touch_claim(self, draft_id: int, *, attempt: int, now: datetime) -> bool:
+        """The claim `attempt` is still posting (a sign of life); False when it is not ours
+        any more."""
+        with self.transaction(exclusive=False) as conn:
+            done = conn.execute(
+                "UPDATE drafts SET posting_started_at = ? WHERE id = ? AND status = 'posting' "
+                "AND attempts = ?", (iso(now), draft_id, attempt))
+            return bool(done.rowcount)
+
     def mark_posted(self, draft_id: int, *, posted_id: str, url: str | None,
-                    now: datetime) -> None:
-        """Record a reply the platform accepted, and the case's first response."""
+                    now: datetime) -> bool:
+        """Record a reply the platform accepted, and the case's first response. A reply that
+        landed is recorded whoever holds the claim now, so nobody posts it again; False when
+        the draft was already posted (a duplicate to look at)."""
         with self.transaction() as conn:
             draft = self.get_draft(draft_id)
-            conn.execute(
+            done = conn.execute(
                 "UPDATE drafts SET status = 'posted', posted_id = ?, posted_url = ?, "
-                "posted_at = ?, error = NULL, next_attempt_at = NULL WHERE id = ?",
+                "posted_at = ?, error = NULL, next_attempt_at = NULL WHERE id = ? "
+                "AND status IN ('posting', 'approved', 'failed')",
                 (posted_id, url, iso(now), draft_id),
             )
+            if not done.rowcount:
+                return False
             # a thank-you case (praise, `[triage] acknowledge = "draft"`) is done once the
             # thanks is posted; any other case waits on the customer
             conn.execute(
@@ -83,24 +105,39 @@ class PublishingStore(DraftsStore):
             )
             self._audit("publisher", "post", f"draft:{draft_id}", None, draft.text,
                         {"posted_id": posted_id, "url": url}, now)
+            return True
 
-    def mark_retry(self, draft_id: int, *, error: str, next_attempt_at: datetime,
-                   now: datetime) -> None:
-        """Put a draft that certainly was not posted back in line for a later attempt."""
+    def mark_retry(self, draft_id: int, *, attempt: int, error: str,
+                   next_attempt_at: datetime, now: datetime,
+                   silent_since: datetime | None = None) -> bool:
+        """Put a draft that certainly was not posted back in line for a later attempt: only
+        the claim `attempt` (and, for a reconciler, only if it has shown no sign of life since
+        `silent_since`). False when that claim is not there to reset."""
+        alive = "" if silent_since is None else " AND posting_started_at <= ?"
         with self.transaction() as conn:
-            conn.execute(
+            done = conn.execute(
                 "UPDATE drafts SET status = 'approved', error = ?, next_attempt_at = ?, "
-                "posting_started_at = NULL WHERE id = ? AND status = 'posting'",
-                (error, iso(next_attempt_at), draft_id),
+                "posting_started_at = NULL WHERE id = ? AND status = 'posting' "
+                "AND attempts = ?" + alive,
+                (error, iso(next_attempt_at), draft_id, attempt,
+                 *(() if silent_since is None else (iso(silent_since),))),
             )
+            return bool(done.rowcount)
 
-    def mark_failed(self, draft_id: int, *, error: str, now: datetime) -> None:
-        """Give up on a draft: it needs a person (a permanent refusal, or too many tries)."""
+    def mark_failed(self, draft_id: int, *, attempt: int, error: str, now: datetime,
+                    silent_since: datetime | None = None) -> bool:
+        """Give up on a draft: it needs a person (a permanent refusal, or too many tries).
+        Only the claim `attempt` (see `mark_retry`); False when that claim is not there."""
+        alive = "" if silent_since is None else " AND posting_started_at <= ?"
         with self.transaction() as conn:
-            conn.execute(
+            done = conn.execute(
                 "UPDATE drafts SET status = 'failed', error = ?, next_attempt_at = NULL "
-                "WHERE id = ? AND status = 'posting'",
-                (error, draft_id),
+                "WHERE id = ? AND status = 'posting' AND attempts = ?" + alive,
+                (error, draft_id, attempt,
+                 *(() if silent_since is None else (iso(silent_since),))),
             )
+            if not done.rowcount:
+                return False
             self._audit("publisher", "post_failed", f"draft:{draft_id}", None, None,
                         {"error": error}, now)
+            return True

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import itertools
 import json
+import re
 import secrets
 import time
 from collections import deque
@@ -46,6 +47,9 @@ XRPC_ERRORS = {
     503: "NotEnoughResources",
     504: "UpstreamTimeout",
 }
+
+
+TID_SYNTAX = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
 
 
 def tid(dt: datetime, clock_id: int = 0) -> str:
@@ -459,7 +463,16 @@ class FakeBluesky(FakeServer):
         if body.get("repo") not in (self.did, self.handle):
             message = "Input/repo must be the DID or handle of the authenticated account"
             return json_response({"error": "InvalidRequest", "message": message}, 400)
-        view = self._store(body.get("rkey"), self.handle, record, to_datetime(record["createdAt"]))
+        rkey = body.get("rkey")
+        if rkey is not None and not TID_SYNTAX.fullmatch(str(rkey)):
+            return json_response({"error": "InvalidRequest",
+                                  "message": "Invalid record key: must be a TID"}, 400)
+        if rkey is not None and f"at://{self.did}/{POST}/{rkey}" in self.posts:
+            # what bsky.social answers today for a record that already exists (atproto
+            # issue #3718): an internal error, not a conflict
+            return json_response({"error": "InternalServerError",
+                                  "message": "Internal Server Error"}, 500)
+        view = self._store(rkey, self.handle, record, to_datetime(record["createdAt"]))
         reply = record.get("reply") or {}
         self.replies.append(
             {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,8 @@ from .common import (
 )
 
 TWITTER_EPOCH_MS = 1288834974657
+# links in a posted text, which X wraps as t.co links
+_T_CO = re.compile(r"https?://\S+")
 RECENT_WINDOW = timedelta(days=7)
 TOKEN_PREFIX = "b26v89c19zqg8o3f"
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
@@ -418,11 +421,21 @@ class FakeX(FakeServer):
         if parent is not None and parent.get("reply_settings", "everyone") != "everyone":
             return json_response(REPLY_RESTRICTED, 403)
         mine = [t for t in self.tweets.values() if t["author_id"] == self.me["id"]]
-        if any(t["text"] == text for t in mine):
+        if any(t.get("posted_text", t["text"]) == text for t in mine):
             return json_response(sample("x_errors.json")["403_duplicate"], 403)
+        # X keeps a reply's text with the parent author's @handle in front (outside
+        # display_text_range) and every link wrapped as a t.co link
+        shown = _T_CO.sub(lambda m: f"https://t.co/{abs(hash(m.group())) % 10**10:010d}", text)
+        if parent is not None:
+            parent_user = next((u for u in self.users.values()
+                                if u["id"] == parent["author_id"]), None)
+            if parent_user is not None:
+                shown = f"@{parent_user['username']} {shown}"
         tweet = self.add_post(
-            None, self.me["username"], text, time.time(), **({"reply_to": target} if target else {})
+            None, self.me["username"], shown, time.time(),
+            **({"reply_to": target} if target else {})
         )
+        tweet["posted_text"] = text
         self.replies.append(
             {
                 "id": tweet["id"],
