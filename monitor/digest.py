@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import jinja2
 
-from monitor.models import Action, Escalation, parse_iso
+from monitor.models import Action, Escalation, parse_iso, web_link
 from monitor.settings import Settings
 
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -280,6 +280,7 @@ def _env() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
     env.filters["duration"] = human_duration
+    env.filters["web_link"] = web_link
     env.filters["signed"] = lambda v: "n/a" if v is None else f"{v:+.1f}%"
     env.filters["pct"] = lambda v: "n/a" if v is None else f"{v * 100:.0f}%"
     return env
@@ -485,8 +486,12 @@ def _maybe_time(value: str | None) -> datetime | None:
 
 
 def _post(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: row.get(k) for k in ("id", "platform", "author", "text", "url", "created_at",
+    post = {k: row.get(k) for k in ("id", "platform", "author", "text", "url", "created_at",
                                     "sentiment", "intent", "reach")}
+    # a post's link goes into an href (html) or a link (markdown): http(s) only, as on the
+    # web app's pages
+    post["url"] = web_link(post["url"])
+    return post
 
 
 class DigestSource(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hackernews", "replay")
 
@@ -95,6 +96,17 @@ class Role(StrEnum):
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def web_link(value: str | None) -> str | None:
+    """The URL if it is an http(s) link we may put in an href, else None (never javascript:)."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return None
+    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def redact_url(url: str) -> str:

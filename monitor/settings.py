@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -366,6 +367,23 @@ class Web(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     session_idle: Duration = timedelta(hours=8)
+    # reverse proxies (addresses or networks, e.g. "10.0.0.0/8") whose X-Forwarded-For header
+    # names the client, for sign-in limits and the session's address
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # the session cookie is Secure even over plain HTTP (TLS ends at the proxy)
+    secure_cookies: bool = False
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise PydanticCustomError(
+                    "trusted_proxy", "'{item}' is not an IP address or network",
+                    {"item": item}) from None
+        return value
 
 
 class Storage(Strict):

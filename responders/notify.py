@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -40,15 +41,33 @@ class WebhookNotifier:
             async with self._session.post(self.url, json={"text": slack_escape(text)}) as resp:
                 if not 200 <= resp.status < 300:
                     body = (await resp.text())[:200]
-                    raise NotifyFailed(f"webhook answered {resp.status}: {body}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise NotifyFailed(f"webhook unreachable: {exc.__class__.__name__}: {exc}") from None
+                    raise NotifyFailed(self._redact(f"webhook answered {resp.status}: {body}"))
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            # (a malformed URL's error quotes it whole: the URL is the secret)
+            raise NotifyFailed(self._redact(
+                f"webhook unreachable: {exc.__class__.__name__}: {exc}")) from None
+
+    def _redact(self, message: str) -> str:
+        """The message with the webhook URL (and anything after its host) taken out."""
+        return message.replace(self.url, redact_webhook(self.url))
 
     async def close(self) -> None:
         """Close the HTTP session."""
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def redact_webhook(url: str) -> str:
+    """A webhook URL fit for logs and the notifications table: its scheme and host, never
+    its path or query (where Slack and others keep the secret)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return "<webhook URL>"
+    if parts.scheme and parts.hostname:
+        return f"{parts.scheme}://{parts.hostname}/…"
+    return "<webhook URL>"
 
 
 def notifier_from_settings(settings: Settings,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,6 +101,22 @@ def test_analyze_command_writes_one_json_line_per_post_in_order() -> None:
         assert {"compound", "label", "complaint", "intent", "priority", "reasons"} <= set(row)
     assert rows[0]["complaint"] is True and rows[0]["intent"] == "billing"
     assert rows[1]["complaint"] is False and rows[1]["label"] == "positive"
+
+
+def test_bytes_that_are_not_utf8_cost_a_character_from_a_file_or_stdin(tmp_path: Path) -> None:
+    raw = b"@BrightwaveHelp my bill \xff\xfe is wrong\nlove my brightwave router\n"
+    source = tmp_path / "posts.txt"
+    source.write_bytes(raw)
+    from_file = brandbot("analyze", "--file", str(source))
+    assert from_file.returncode == 0, from_file.stderr
+    rows = [json.loads(line) for line in from_file.stdout.splitlines()]
+    assert [r["text"] for r in rows] == ["@BrightwaveHelp my bill \ufffd\ufffd is wrong",
+                                         "love my brightwave router"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    done = subprocess.run([sys.executable, "-m", "monitor.cli", "analyze"], input=raw,
+                          capture_output=True, check=False, timeout=120, env=env,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0 and done.stdout.decode() == from_file.stdout
 
 
 def test_a_large_input_is_analysed_by_every_core_in_order(tmp_path: Path) -> None:

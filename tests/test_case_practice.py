@@ -667,3 +667,18 @@ def test_the_cases_commands(ran: Path) -> None:
     assert view["summary"]["cases"] == 2 and view["summary"]["outcomes"]["resolved"] == 1
     missing = brandbot("--config", config, "customers", "show", "x:nobody")
     assert missing.returncode == 1 and "no author 'x:nobody'" in missing.stderr
+
+
+@pytest.mark.parametrize("url", ["http://[hooks.example.com/services/T0/B0/s3cr3tT0ken",
+                                 "hooks.example.com/services/T0/B0/s3cr3tT0ken",
+                                 "http://127.0.0.1:1/services/T0/B0/s3cr3tT0ken"])
+async def test_a_webhook_error_never_repeats_the_secret_url(url: str) -> None:
+    from monitor.case_clock import NotifyFailed
+
+    notifier = WebhookNotifier(url, timeout=2)
+    try:
+        with pytest.raises(NotifyFailed) as failed:
+            await notifier("Case #1 escalated")
+    finally:
+        await notifier.close()
+    assert "s3cr3tT0ken" not in str(failed.value) and "services" not in str(failed.value)

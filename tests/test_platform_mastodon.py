@@ -397,3 +397,14 @@ async def test_streaming_needs_a_valid_token(fake: FakeMastodon) -> None:
         fake.expire_auth()
         with pytest.raises(AuthFailed):
             await anext(platform.stream(None))
+
+
+def test_a_streaming_url_that_drops_encryption_is_refused() -> None:
+    from monitor.platforms.mastodon import streaming_root
+
+    assert streaming_root("https://mastodon.social", "wss://streaming.mastodon.social") == \
+        "https://streaming.mastodon.social"
+    assert streaming_root("http://127.0.0.1:8081", "ws://127.0.0.1:8082") == \
+        "http://127.0.0.1:8082"  # a local test server, plain on both sides
+    with pytest.raises(Refused, match="not encrypted"):
+        streaming_root("https://mastodon.social", "ws://streaming.mastodon.social")

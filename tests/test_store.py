@@ -219,3 +219,23 @@ def test_repeat_contacts_leave_out_the_page_in_flight(store: Store) -> None:
     assert store.mentions_by_author({"x:dana", "x:ed", "x:nobody"}) == {"x:dana": 3, "x:ed": 1}
     assert store.mentions_by_author(
         {"x:dana", "x:ed"}, excluding=["x:1", "x:2", "x:404", "x:9"]) == {"x:dana": 1, "x:ed": 0}
+
+
+def test_the_database_and_its_backups_are_readable_by_their_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    old = os.umask(0o022)  # a usual umask would make both world-readable
+    try:
+        store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+        try:
+            store.ingest("s", None, [analysed(mention("1"))], simple_planner, now=T0)
+            store.backup(tmp_path / "copy.db")
+        finally:
+            store.close()
+    finally:
+        os.umask(old)
+    for name in ("b.db", "b.db-wal", "copy.db"):
+        path = tmp_path / name
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name

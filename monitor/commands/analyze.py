@@ -8,6 +8,7 @@ line, is analysed here as it comes.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -81,9 +82,12 @@ def analyze_stream(source: TextIO, out: TextIO, settings: Settings | None) -> No
 
 
 def main_stream(settings: Settings | None, path: str | None) -> None:
-    """Analyse a file, or standard input, to standard output."""
+    """Analyse a file, or standard input, to standard output. Both are read as UTF-8 with
+    bytes that are not UTF-8 replaced (U+FFFD), so a bad byte costs a character, never the
+    run."""
     if path:
-        with open(path, encoding="utf-8") as source:
+        with open(path, encoding="utf-8", errors="replace") as source:
             analyze_stream(source, sys.stdout, settings)
     else:
-        analyze_stream(sys.stdin, sys.stdout, settings)
+        stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        analyze_stream(stdin, sys.stdout, settings)

@@ -64,13 +64,26 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 if writer is None:
                     writer = csv.DictWriter(out, fieldnames=list(row))
                     writer.writeheader()
-                writer.writerow({k: json.dumps(v) if isinstance(v, list) else v
+                writer.writerow({k: csv_cell(json.dumps(v) if isinstance(v, list) else v)
                                  for k, v in row.items()})
     finally:
         store.close()
         if args.output:
             out.close()
     return EXIT_OK
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)",
+# "@SUM(...)"); OWASP's advice for CSV injection is a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value safe to open in a spreadsheet: text that would start a formula is prefixed with
+    an apostrophe (shown as text, not run); numbers and other values are left alone."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:

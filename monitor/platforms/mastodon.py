@@ -266,6 +266,18 @@ def _error(result: HttpResult) -> str:
 _StreamItem = tuple[str, str, str] | PlatformError
 
 
+def streaming_root(root: str, streaming: str) -> str:
+    """The HTTP root of the instance's streaming API (`configuration.urls.streaming`, a
+    ws:// or wss:// URL). The token goes with every stream request, so an instance served
+    over https that points its streaming at plain ws:// is refused, not followed."""
+    url = URL(streaming)
+    scheme = {"wss": "https", "ws": "http"}.get(url.scheme, url.scheme)
+    if scheme != "https" and URL(root).scheme == "https":
+        raise Refused(f"the instance's streaming URL is not encrypted ({url.scheme}://); "
+                      "refusing to send the token there")
+    return str(url.with_scheme(scheme)).rstrip("/")
+
+
 class MastodonPlatform:
     """Listens to hashtag timelines (and keyword search with a token); replies with a token."""
 
@@ -587,9 +599,7 @@ class MastodonPlatform:
                 urls = (result.body.get("configuration") or {}).get("urls") or {}
                 streaming = urls.get("streaming")
                 if isinstance(streaming, str) and streaming:
-                    url = URL(streaming)
-                    scheme = {"wss": "https", "ws": "http"}.get(url.scheme, url.scheme)
-                    root = str(url.with_scheme(scheme)).rstrip("/")
+                    root = streaming_root(self.root, streaming)
             self._streaming_root = root
         return self._streaming_root
 

@@ -31,6 +31,18 @@ class AccountsStore(AuditStore):
             )
             self._audit(actor, "user_add", f"user:{name}", None, role.value, None, now)
 
+    def set_password_hash(self, name: str, password_hash: str, *, actor: str | None,
+                          now: datetime) -> None:
+        """Replace a user's password hash: a reset (audited, `actor` did it), or a rehash at a
+        higher cost at sign-in (`actor` None: the same password, nothing to audit)."""
+        with self.transaction() as conn:
+            done = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                                (password_hash, name))
+            if not done.rowcount:
+                raise NotFound(f"no user {name!r}")
+            if actor is not None:
+                self._audit(actor, "user_password", f"user:{name}", None, None, None, now)
+
     def get_user(self, name: str) -> dict[str, Any] | None:
         """A user row (name, role, password_hash, created_at) or None."""
         row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()

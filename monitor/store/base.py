@@ -5,6 +5,7 @@ its migrations, and the small helpers every domain's SQL uses.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +47,18 @@ def qmarks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def private_file(path: Path) -> None:
+    """Create `path` readable and writable by its owner only (0600), or make it so: a
+    database or backup holds customers' posts and sign-in data. SQLite gives its -wal and
+    -shm files the database file's mode."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    try:
+        os.chmod(path, 0o600)
+    except PermissionError:  # someone else's file, opened by a group member: leave it be
+        pass
+
+
 class StoreBase:
     """brandbot's database (SQLite or PostgreSQL): one connection, one thread at a time.
 
@@ -66,6 +79,7 @@ class StoreBase:
         else:
             self.path = sqlite_path(target)
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)  # customers' posts and sign-in data: owner only
             self.conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
             )

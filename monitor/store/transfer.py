@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.store.base import StoreBase, qmarks
+from monitor.store.base import StoreBase, private_file, qmarks
 from monitor.store.errors import StoreError
 
 # What `copy_to` copies, in an order that respects the foreign keys, with each table's key
@@ -34,6 +34,9 @@ class TransferStore(StoreBase):
         if self.postgres:
             raise StoreError("db backup copies SQLite files; back PostgreSQL up with its own "
                              "tools (pg_dump, or continuous archiving)")
+        if Path(target).exists():
+            raise StoreError(f"{target} already exists")
+        private_file(Path(target))
         destination = sqlite3.connect(target)
         try:
             self.conn.backup(destination)

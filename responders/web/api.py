@@ -119,7 +119,7 @@ async def approve_draft(request: web.Request) -> web.Response:
 
 async def reject_draft(request: web.Request) -> web.Response:
     """`POST /api/drafts/{id}/reject` with `{"reason": "..."}`: 200 with the draft."""
-    reason = _string(await _body(request), "reason") or ""
+    reason = (_string(await _body(request), "reason") or "")[:1000]
     return await _act(request, lambda s, d, user, at: reject(
         s, d, user=user, reason=reason, now=at), verb="decide drafts")
 

@@ -127,7 +127,10 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
     app[SETTINGS_KEY] = settings
     app[VOICE_KEY] = voice_from_settings(settings)
     app[CLOCK_KEY] = clock
-    app[POLICY_KEY] = policy or WebPolicy(session_idle=settings.web.session_idle)
+    app[POLICY_KEY] = policy or WebPolicy(
+        session_idle=settings.web.session_idle,
+        trusted_proxies=tuple(settings.web.trusted_proxies),
+        secure_cookies=settings.web.secure_cookies)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -6,9 +6,8 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from monitor.models import parse_iso
+from monitor.models import parse_iso, web_link
 
 
 def _parse(value: str | datetime | None) -> datetime | None:
@@ -68,17 +67,6 @@ def ago(value: str | datetime | None, now: datetime) -> str:
 def thousands(value: int | None) -> str:
     """`12,345`, or an empty string for None."""
     return "" if value is None else f"{value:,}"
-
-
-def web_link(value: str | None) -> str | None:
-    """The URL if it is an http(s) link we may put in an href, else None (never javascript:)."""
-    if not value:
-        return None
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        return None
-    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def detail(value: str | None) -> str:

@@ -103,7 +103,7 @@ async def bulk_decide(request: web.Request) -> web.StreamResponse:
                                               "cannot decide drafts.")
     ids = [int(v) for v in form.getall("ids", []) if isinstance(v, str) and v.isdigit()][:500]
     action = form.get("action")
-    reason = str(form.get("reason", "")).strip()
+    reason = str(form.get("reason", "")).strip()[:1000]
     if action not in ("approve", "reject"):
         return await error_page(request, 400, "Choose approve or reject.")
     if not ids:

@@ -10,7 +10,9 @@ with an idle expiry. Each session has a CSRF token that every state-changing for
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
+import ipaddress
 import json
 import math
 from datetime import timedelta
@@ -20,7 +22,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from monitor.models import Role, parse_iso
-from responders.auth import check_password, new_token, token_hash
+from responders.auth import check_password, hash_password, needs_rehash, new_token, token_hash
 from responders.web.state import (
     IDENTITY,
     POLICY_KEY,
@@ -33,6 +35,37 @@ from responders.web.state import (
 
 SESSION_COOKIE = "brandbot_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def client_address(request: web.Request) -> str:
+    """Who is asking: the peer's address, or, when the peer is one of `[web]
+    trusted_proxies`, the nearest address in X-Forwarded-For that is not a trusted proxy
+    (a client can write anything into the header; only the proxies' additions count)."""
+    peer = request.remote or "unknown"
+    networks = _networks(request.app[POLICY_KEY].trusted_proxies)
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")
+            if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return peer
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
+                                                 ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _trusted(address: str,
+             networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def is_api(request: web.Request) -> bool:
@@ -180,12 +213,17 @@ async def login(request: web.Request) -> web.StreamResponse:
     policy = request.app[POLICY_KEY]
     db = store(request)
     at = now(request)
-    ip = request.remote or "unknown"
+    ip = client_address(request)
+    # someone already signed in on this browser as this user is not held up by a lock on
+    # the address (behind a proxy, everyone shares one): the user's own limit still holds
+    known = await identify(request)
+    per_ip = (policy.max_failures_per_ip if known is None or known.username != username
+              else 1_000_000)
     # the attempt is reserved (and counted as a failure) before the password is hashed, so
     # sixty guesses sent at once get the allowed few checked and the rest a 429
     attempt, locked = await db.write(lambda s: s.reserve_login_attempt(
         username, ip=ip, now=at, window=policy.login_window,
-        max_per_user=policy.max_failures_per_user, max_per_ip=policy.max_failures_per_ip))
+        max_per_user=policy.max_failures_per_user, max_per_ip=per_ip))
     if attempt is None:
         wait = max(1, math.ceil(((locked or at) - at).total_seconds() / 60))
         response = await _login_form(
@@ -197,6 +235,10 @@ async def login(request: web.Request) -> web.StreamResponse:
     ok = await asyncio.to_thread(check_password, password,
                                  record["password_hash"] if record else None)
     await db.write(lambda s: s.settle_login_attempt(attempt, ok=ok))
+    if ok and record is not None and needs_rehash(record["password_hash"]):
+        # made at a lower cost than today's: hash the password again while we have it
+        rehashed = await asyncio.to_thread(hash_password, password)
+        await db.write(lambda s: s.set_password_hash(username, rehashed, actor=None, now=at))
     if not ok:
         return await _login_form(request, status=401, username=username, next_path=next_path,
                                  error="Wrong username or password.")
@@ -209,7 +251,7 @@ async def login(request: web.Request) -> web.StreamResponse:
                                               user_agent=agent))
     response = redirect(next_path)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
-                        secure=request.secure, path="/")
+                        secure=request.secure or policy.secure_cookies, path="/")
     return response
 
 

@@ -32,6 +32,11 @@ class WebPolicy:
     # Someone "is viewing" a draft while their page polled within this long.
     presence_ttl: timedelta = timedelta(seconds=25)
     page_size: int = 50
+    # `[web] trusted_proxies`: addresses (or networks) of reverse proxies whose
+    # X-Forwarded-For names the client; `[web] secure_cookies`: the session cookie is Secure
+    # even when the request reached us over plain HTTP (TLS ended at the proxy)
+    trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: bool = False
 
 
 @dataclass(frozen=True, slots=True)
