@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from monitor.models import Escalation, Priority, redact_url
 from monitor.packs import PACK_NAMES, load_pack
+from monitor.sandbox import render_sample
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -204,6 +205,12 @@ def _template_parses(source: str) -> str:
     except TemplateSyntaxError as exc:
         raise PydanticCustomError("template", "template error: {error}",
                                   {"error": str(exc)}) from None
+    try:
+        # rendered once with sample values: what would fail on every page is refused now
+        render_sample(source)
+    except Exception as exc:  # noqa: BLE001 - any failure to render is the problem to name
+        raise PydanticCustomError("template", "template fails to render: {error}",
+                                  {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}) from None
     return source
 
 

@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
+from monitor import sandbox
 from monitor.models import REPLY_LIMITS, Author
 
 # Default replies per tone and intent (or escalation kind, which wins over the intent).
@@ -68,7 +66,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     },
 }
 
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_ENV = sandbox.ENVIRONMENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +119,14 @@ class Voice:
         name = first_name(author)
         mention = f"@{author.handle} " if platform == "mastodon" else ""
         try:
-            body = self._templates[key].render(
-                **{k: v for k, v in (facts or {}).items()},
+            body = sandbox.render(
+                self._templates[key], **{k: v for k, v in (facts or {}).items()},
                 name=name, handle=f"@{author.handle}", mention=mention, brand=self.brand,
                 case_id=case_id, team=team or "",
             ).strip()
-        except TemplateError as exc:
-            return Rendered(text="", template=key, flags=(f"template_error: {exc}",))
+        except Exception as exc:  # noqa: BLE001 - a broken template flags its draft, never stops a page
+            return Rendered(text="", template=key,
+                            flags=(f"template_error: {type(exc).__name__}: {str(exc)[:200]}",))
         text = f"{body} {self.sign_off}" if self.sign_off else body
         return Rendered(text=text, template=key, flags=self.check(text, platform))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -106,6 +107,23 @@ def test_bad_voice_template_is_a_config_error(tmp_path: Path) -> None:
     body = BASE_CONFIG + '\n[voice.templates]\nbilling = "Hi {{ name "\n'
     problems = _problems(tmp_path, body)
     assert problems and problems[0].startswith("voice.templates.billing: template error")
+
+
+@pytest.mark.parametrize("template", [
+    "{{ (2**100000)|string }}",  # a 30,000-digit number
+    "{% include 'x' %}",
+    "{% for i in range(10**9) %}.{% endfor %}",
+    "{{ 'x' * 50000000 }}",
+    "{{ name.nope }}",
+])
+def test_a_voice_template_that_would_fail_at_run_time_is_refused_by_check_config(
+        tmp_path: Path, template: str) -> None:
+    # each used to pass check-config, then stop ingestion on every page
+    body = BASE_CONFIG + f"\n[voice.templates]\nbilling = {json.dumps(template)}\n"
+    config = write_config(tmp_path, body)
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "voice.templates.billing: template fails to render" in result.stderr
 
 
 @pytest.mark.parametrize("command", [["check-config"], ["run", "--once", "--no-web"]])

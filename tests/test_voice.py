@@ -61,6 +61,15 @@ def test_templates_cannot_reach_python_internals(template: str) -> None:
     assert rendered.flags and rendered.flags[0].startswith(("template_error", "empty"))
 
 
+def test_a_template_that_fails_for_one_post_flags_its_draft_and_stops_nothing() -> None:
+    # fine for the sample values check-config tries; too long for a customer who posted 4 times
+    voice = Voice(brand="B", templates={"billing": "{{ 'x' * (contacts * 3000) }}"})
+    rendered = voice.render("billing", author=DANA, platform="x", case_id=1, team=None,
+                            facts={"contacts": 4})
+    assert rendered.text == ""
+    assert rendered.flags[0].startswith("template_error: SecurityError")
+
+
 def test_formal_tone_changes_the_defaults() -> None:
     voice = Voice(brand="B", tone="formal")
     text = voice.render("billing", author=DANA, platform="x", case_id=1, team=None).text
