@@ -100,3 +100,39 @@ async def test_a_password_hashed_at_the_old_cost_is_rehashed_at_sign_in(
         assert verify_password(PASSWORDS["bob"], stored)
     finally:
         await close(s)
+
+
+async def test_input_no_handler_expected_gets_a_clear_4xx_with_the_usual_headers(
+        db_url: Callable[..., str]) -> None:
+    import aiohttp
+
+    s = await serve(db_url())
+    try:
+        ann = await s.login("ann")
+        csrf = {"X-CSRF-Token": ann.csrf}
+        json_type = {**csrf, "Content-Type": "application/json"}
+        probes = [
+            ("POST", "/login", b"\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"},
+             True, 400),
+            ("POST", "/api/drafts/1/reject", b'{"reason": "\xff"}', json_type, False, 400),
+            ("POST", "/api/drafts/1/reject", b"[" * 100_000, json_type, False, 400),
+            ("POST", "/api/drafts/1/reject", b'{"reason": "\\ud800"}', json_type, False, 400),
+            ("GET", "/api/drafts?offset=9223372036854775808", None, {}, False, 200),
+            ("GET", "/api/cases?before=9223372036854775808", None, {}, False, 200),
+            ("GET", "/?after=9223372036854775808", None, {}, False, 200),
+            ("GET", "/?q=%00", None, {}, False, 200),
+            ("GET", "/digest?since=999999d", None, {}, False, 400),
+            ("POST", "/api/drafts/999999999/viewing", None, csrf, False, 404),
+        ]
+        async with aiohttp.ClientSession() as anonymous:
+            for method, path, data, headers, anon, expected in probes:
+                client = anonymous if anon else ann.session
+                answer = await client.request(method, s.base + path, data=data,
+                                              headers=headers, allow_redirects=False)
+                assert answer.status == expected, (path, answer.status, await answer.text())
+                assert "Content-Security-Policy" in answer.headers, path
+                assert "Traceback" not in await answer.text()
+        # the draft those requests tried to reject is untouched
+        assert (await s.draft(1))["status"] == "pending"
+    finally:
+        await close(s)

@@ -101,6 +101,8 @@ class DraftsStore(AuditStore):
                    since: datetime) -> dict[str, Any]:
         """Record that `username` has a draft open; return its state and who else has it open."""
         with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone() is None:
+                raise NotFound(f"no draft {draft_id}")
             conn.execute(
                 "INSERT INTO draft_viewers (draft_id, username, seen_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(draft_id, username) DO UPDATE SET seen_at = excluded.seen_at",

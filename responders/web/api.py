@@ -25,13 +25,20 @@ from responders.web.state import POLICY_KEY, SETTINGS_KEY, VOICE_KEY, identity, 
 
 async def _body(request: web.Request) -> dict[str, Any]:
     """The JSON object sent (empty when there is no body); HTTPBadRequest when malformed."""
-    raw = await request.text()
+    try:
+        raw = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise web.HTTPBadRequest(text="the body is not UTF-8") from None
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
-    except ValueError:
+        # a lone surrogate ("\ud800") parses, then cannot be stored: refuse it here
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):
         raise web.HTTPBadRequest(text="the body is not JSON") from None
+    except UnicodeEncodeError:
+        raise web.HTTPBadRequest(text="the body holds text that is not valid Unicode") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="the body must be a JSON object")
     return body
@@ -67,7 +74,7 @@ async def list_drafts(request: web.Request) -> web.Response:
         return json_error(400, f"unknown status {status!r}")
     try:
         limit = min(max(int(request.query.get("limit", "100")), 1), 1000)
-        offset = max(int(request.query.get("offset", "0")), 0)
+        offset = min(max(int(request.query.get("offset", "0")), 0), 2**62)
     except ValueError:
         return json_error(400, "limit and offset are whole numbers")
     rows = await store(request).read(
@@ -177,7 +184,8 @@ async def list_cases(request: web.Request) -> web.Response:
     team = request.query.get("team") or None
     try:
         limit = min(max(int(request.query.get("limit", "100")), 1), 1000)
-        before = int(request.query["before"]) if "before" in request.query else None
+        before = (min(int(request.query["before"]), 2**62) if "before" in request.query
+                  else None)
     except ValueError:
         return json_error(400, "limit and before are whole numbers")
     rows = await store(request).read(

@@ -85,6 +85,24 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await sessions.error_page(request, exc.status, message or "error")
     except NotFound as exc:
         return await sessions.error_page(request, 404, str(exc))
+    except (UnicodeError, RecursionError, OverflowError) as exc:
+        # input the handler could not read (bytes that are not UTF-8 in a form, a number
+        # too big for the database): the client's mistake, said plainly
+        log.info("refused a request it could not read: %s", type(exc).__name__,
+                 extra={"event": "bad_request", "path": request.path})
+        return await _safe_error(request, 400, "The request could not be read.")
+    except Exception:
+        log.exception("request failed", extra={"event": "web_error", "path": request.path})
+        return await _safe_error(request, 500, "Something went wrong on our side. It has "
+                                               "been logged.")
+
+
+async def _safe_error(request: web.Request, status: int, message: str) -> web.Response:
+    """The error page, or plain text if even that fails: never a traceback."""
+    try:
+        return await sessions.error_page(request, status, message)
+    except Exception:  # noqa: BLE001 - the page itself failed (the store is down, say)
+        return web.Response(status=status, text=message)
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:

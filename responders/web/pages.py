@@ -361,7 +361,11 @@ async def digest_page(request: web.Request) -> web.Response:
     except PydanticCustomError:
         raise web.HTTPBadRequest(text="since: use a duration such as 24h, 7d or 30d") from None
     end = now(request)
-    period = Period(end - span, end)
+    try:
+        period = Period(end - span, end)
+    except OverflowError:
+        raise web.HTTPBadRequest(text="since: that reaches back further than the calendar "
+                                      "goes") from None
     settings = request.app[SETTINGS_KEY]
     document = await store(request).read(lambda s: digest_for(settings, s, period, now=end))
     html = await asyncio.to_thread(render_html, document)

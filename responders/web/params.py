@@ -21,7 +21,9 @@ def queue_filter(query: Mapping[str, str], *, teams: list[str],
         value = query.get(name)
         return value if value in allowed else None
 
-    search = " ".join(query.get("q", "").split())[:200] or None
+    # (control characters such as NUL out: FTS5 cannot take them in a query)
+    text = "".join(ch if ch.isprintable() else " " for ch in query.get("q", "")[:1_000])
+    search = " ".join(text.split())[:200] or None
     return QueueFilter(
         platform=pick("platform", FILTER_PLATFORMS),
         intent=pick("intent", intents),
