@@ -51,8 +51,16 @@ def private_file(path: Path) -> None:
     """Create `path` readable and writable by its owner only (0600), or make it so: a
     database or backup holds customers' posts and sign-in data. SQLite gives its -wal and
     -shm files the database file's mode."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
+    # Never open and close an existing database file here: closing any descriptor of a file
+    # drops every POSIX lock this process holds on it, SQLite's included, and another
+    # connection of this process may hold them (SQLite's "posix advisory locks" caveat).
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return
+        os.close(fd)
+        return
     try:
         os.chmod(path, 0o600)
     except PermissionError:  # someone else's file, opened by a group member: leave it be
