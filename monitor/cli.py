@@ -216,6 +216,24 @@ def build_parser() -> argparse.ArgumentParser:
     utoken = users_sub.add_parser("token", parents=[common],
                                   help="create an API token for a user (printed once)")
     utoken.add_argument("name")
+    utoken.add_argument("--expires", type=_duration_arg, metavar="DURATION",
+                        help="the token stops working after this long (e.g. 90d)")
+    ulist = users_sub.add_parser("list", parents=[common], help="every user")
+    ulist.add_argument("--json", action="store_true")
+    for action, text in (("disable", "disable a user: their sessions and tokens stop at once"),
+                         ("enable", "enable a disabled user")):
+        users_sub.add_parser(action, parents=[common], help=text).add_argument("name")
+    urole = users_sub.add_parser("role", parents=[common], help="change a user's role")
+    urole.add_argument("name")
+    urole.add_argument("role", choices=[r.value for r in Role])
+    users_sub.add_parser("password", parents=[common],
+                         help="set a user's password (read from stdin)").add_argument("name")
+    utokens = users_sub.add_parser("tokens", parents=[common], help="a user's API tokens")
+    utokens.add_argument("name")
+    utokens.add_argument("--json", action="store_true")
+    users_sub.add_parser("revoke", parents=[common],
+                         help="revoke an API token (its id from `users tokens`)"
+                         ).add_argument("token_id")
     quarantine_parser(sub, common)
     return parser
 

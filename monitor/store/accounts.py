@@ -51,7 +51,7 @@ class AccountsStore(AuditStore):
     def list_users(self) -> list[dict[str, Any]]:
         """Every user (without password hashes) with their last sign-in, by name."""
         rows = self.conn.execute(
-            "SELECT u.name, u.role, u.created_at, (SELECT max(a.at) FROM audit a "
+            "SELECT u.name, u.role, u.created_at, u.disabled_at, (SELECT max(a.at) FROM audit a "
             "WHERE a.actor = u.name AND a.action = 'login') AS last_login_at, "
             "(SELECT count(*) FROM api_tokens t WHERE t.username = u.name) AS api_tokens "
             "FROM users u ORDER BY u.name"
@@ -78,7 +78,7 @@ class AccountsStore(AuditStore):
         row = self.conn.execute(
             "SELECT s.username, u.role, s.csrf_token, s.last_seen_at, s.expires_at, s.flash "
             "FROM sessions s JOIN users u ON u.name = s.username "
-            "WHERE s.token_hash = ? AND s.expires_at > ?",
+            "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
             (token_hash, iso(now)),
         ).fetchone()
         return dict(row) if row else None
@@ -108,26 +108,95 @@ class AccountsStore(AuditStore):
                          (dumps(message) if message else None, token_hash))
 
     def add_api_token(self, token_hash: str, *, username: str, actor: str,
-                      now: datetime) -> None:
-        """Store a user's API token by its hash; NotFound for an unknown user."""
+                      now: datetime, expires_at: datetime | None = None) -> None:
+        """Store a user's API token by its hash (valid until `expires_at`, or until revoked);
+        NotFound for an unknown user."""
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM users WHERE name = ?", (username,)).fetchone() is None:
                 raise NotFound(f"no user called {username!r}: add one with "
                                f"`brandbot users add {username} --role approver`")
             conn.execute(
-                "INSERT INTO api_tokens (token_hash, username, created_at) VALUES (?, ?, ?)",
-                (token_hash, username, iso(now)),
+                "INSERT INTO api_tokens (token_hash, username, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, username, iso(now), iso(expires_at)),
             )
             self._audit(actor, "api_token_add", f"user:{username}", None, None, None, now)
 
-    def api_token_user(self, token_hash: str) -> dict[str, Any] | None:
-        """The user (name, role) an API token belongs to, or None."""
+    def api_token_user(self, token_hash: str, *, now: datetime | None = None
+                       ) -> dict[str, Any] | None:
+        """The user (name, role) a live API token belongs to, or None (no such token, expired
+        by `now`, or its user disabled)."""
         row = self.conn.execute(
             "SELECT u.name AS username, u.role, t.last_used_at FROM api_tokens t "
-            "JOIN users u ON u.name = t.username WHERE t.token_hash = ?",
-            (token_hash,),
+            "JOIN users u ON u.name = t.username WHERE t.token_hash = ? "
+            "AND u.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)",
+            (token_hash, iso(now) or ""),
         ).fetchone()
         return dict(row) if row else None
+
+    def api_tokens(self, username: str) -> list[dict[str, Any]]:
+        """A user's API tokens, newest first: an id (the first 12 characters of the token's
+        hash: enough to name it, nothing to use), created, last used, expires."""
+        rows = self.conn.execute(
+            "SELECT substr(token_hash, 1, 12) AS id, created_at, last_used_at, expires_at "
+            "FROM api_tokens WHERE username = ? ORDER BY created_at DESC", (username,))
+        return [dict(r) for r in rows]
+
+    def revoke_api_token(self, token_id: str, *, actor: str, now: datetime) -> str:
+        """Delete the API token whose id (see `api_tokens`) this is; its user's name.
+        NotFound unless exactly one token has it."""
+        if len(token_id) < 8 or not all(c in "0123456789abcdef" for c in token_id):
+            raise NotFound(f"no API token {token_id!r}")
+        with self.transaction() as conn:
+            rows = conn.execute("SELECT token_hash, username FROM api_tokens "
+                                "WHERE substr(token_hash, 1, ?) = ?",
+                                (len(token_id), token_id)).fetchall()
+            if len(rows) != 1:
+                raise NotFound(f"no API token {token_id!r}")
+            conn.execute("DELETE FROM api_tokens WHERE token_hash = ?", (rows[0][0],))
+            self._audit(actor, "api_token_revoke", f"user:{rows[0][1]}", None, None,
+                        {"token": token_id}, now)
+            return str(rows[0][1])
+
+    def set_user_disabled(self, name: str, *, disabled: bool, actor: str,
+                          now: datetime) -> None:
+        """Disable a user (their sessions end at once, their API tokens stop working) or
+        enable them again. StoreError for the last enabled admin."""
+        with self.transaction() as conn:
+            user = self._user_row(conn, name)
+            if disabled and user["role"] == Role.ADMIN.value and user["disabled_at"] is None:
+                self._keep_an_admin(conn, name, "disable")
+            conn.execute("UPDATE users SET disabled_at = ? WHERE name = ?",
+                         (iso(now) if disabled else None, name))
+            if disabled:
+                conn.execute("DELETE FROM sessions WHERE username = ?", (name,))
+            self._audit(actor, "user_disable" if disabled else "user_enable", f"user:{name}",
+                        None, None, None, now)
+
+    def set_role(self, name: str, role: Role, *, actor: str, now: datetime) -> None:
+        """Give a user another role. StoreError for taking the last enabled admin's away."""
+        with self.transaction() as conn:
+            user = self._user_row(conn, name)
+            if (user["role"] == Role.ADMIN.value and role is not Role.ADMIN
+                    and user["disabled_at"] is None):
+                self._keep_an_admin(conn, name, "change the role of")
+            conn.execute("UPDATE users SET role = ? WHERE name = ?", (role.value, name))
+            self._audit(actor, "user_role", f"user:{name}", user["role"], role.value, None, now)
+
+    @staticmethod
+    def _user_row(conn: Any, name: str) -> dict[str, Any]:
+        row = conn.execute("SELECT name, role, disabled_at FROM users WHERE name = ?",
+                           (name,)).fetchone()
+        if row is None:
+            raise NotFound(f"no user called {name!r}")
+        return dict(row)
+
+    @staticmethod
+    def _keep_an_admin(conn: Any, name: str, verb: str) -> None:
+        others = conn.execute("SELECT count(*) FROM users WHERE role = 'admin' "
+                              "AND disabled_at IS NULL AND name <> ?", (name,)).fetchone()[0]
+        if not others:
+            raise StoreError(f"cannot {verb} {name}: they are the last admin who can sign in")
 
     def touch_api_token(self, token_hash: str, *, now: datetime) -> None:
         """Record when an API token was last used."""

@@ -448,6 +448,12 @@ MIGRATIONS: list[Migration] = [
             settled_at TEXT, settled_by TEXT);
         CREATE INDEX quarantine_status ON quarantine(status, id);
         """,)),
+    # Accounts an admin can manage: a disabled user's sessions and tokens stop at once, and
+    # an API token may expire.
+    Migration("account management", ("""
+        ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+        """,)),
 ]
 
 

@@ -23,7 +23,7 @@ from monitor.settings import Settings
 from monitor.store import AsyncStore, NotFound
 from responders.drafts import voice_from_settings
 from responders.publisher import Publisher
-from responders.web import api, metrics, pages, saved, sessions
+from responders.web import api, metrics, pages, saved, sessions, users
 from responders.web.format import FILTERS
 from responders.web.state import (
     CLOCK_KEY,
@@ -172,14 +172,18 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
         web.get("/cases", pages.cases_page),
         web.get("/audit", pages.audit_page),
         web.get("/digest", pages.digest_page),
-        web.get("/users", pages.users_page),
+        web.get("/users", users.users_page),
         web.get("/saved", saved.saved_page),
         web.post(r"/saved/{id:\d+}", saved.edit_saved),
         web.post(r"/saved/{id:\d+}/retire", saved.retire_saved),
         web.get("/api/saved-replies", saved.api_list),
         web.post(r"/api/saved-replies/{id:\d+}", saved.api_edit),
         web.post(r"/api/saved-replies/{id:\d+}/retire", saved.api_retire),
-        web.post("/users", pages.add_user),
+        web.post("/users", users.add_user),
+        web.post(r"/users/{name:[A-Za-z0-9_.\-]{1,40}}/{action:disable|enable|role|password}",
+                 users.manage_user),
+        web.post(r"/users/{name:[A-Za-z0-9_.\-]{1,40}}/tokens/{id:[0-9a-f]{8,64}}/revoke",
+                 users.revoke_token),
         web.get("/api/queue", api.queue_state),
         web.get("/api/drafts", api.list_drafts),
         web.get(api_draft, api.get_draft),

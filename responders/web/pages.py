@@ -4,7 +4,6 @@ users. Every page reads through the store's reader threads and writes through it
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -12,11 +11,10 @@ from aiohttp import web
 from pydantic_core import PydanticCustomError
 
 from monitor.digest import Period, digest_for, render_html
-from monitor.models import REPLY_LIMITS, CaseStatus, DraftStatus, Escalation, Priority, Role
+from monitor.models import REPLY_LIMITS, CaseStatus, DraftStatus, Escalation, Priority
 from monitor.settings import parse_duration
 from monitor.sla import SlaPolicy
 from monitor.store import AlreadyDecided, NotFound, QueueFilter, StoreError
-from responders.auth import hash_password
 from responders.queue import NotPermitted, RuleBroken, approve, decide_many, hand_off, reject
 from responders.web import params
 from responders.web.sessions import error_page, redirect
@@ -32,8 +30,6 @@ from responders.web.state import (
     store,
     teams,
 )
-
-USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
 def _filters(request: web.Request) -> QueueFilter:
@@ -307,45 +303,6 @@ async def audit_page(request: web.Request) -> web.Response:
         request, "audit.html", rows=rows, actor=actor or "", action=action or "",
         next_url="/audit?" + urlencode({**keep, "before": rows[-1]["id"]}) if more else None,
     )
-
-
-async def users_page(request: web.Request) -> web.Response:
-    """Who can sign in, and a form to add someone (admins only)."""
-    if not identity(request).is_admin:
-        return await error_page(request, 403, "Managing users is for admins.")
-    users = await store(request).read(lambda s: s.list_users())
-    return await render(request, "users.html", users=users, roles=[r.value for r in Role])
-
-
-async def add_user(request: web.Request) -> web.Response:
-    """Create a user with a role and a password."""
-    who = identity(request)
-    if not who.is_admin:
-        return await error_page(request, 403, "Managing users is for admins.")
-    form = await request.post()
-    name = str(form.get("name", "")).strip()
-    role = str(form.get("role", ""))
-    password = str(form.get("password", ""))
-    problem = None
-    if not USERNAME.match(name):
-        problem = "A username is 1-40 letters, digits, dots, dashes or underscores."
-    elif role not in [r.value for r in Role]:
-        problem = "Choose a role: viewer, approver or admin."
-    elif len(password) < 8:
-        problem = "Use a password of at least 8 characters."
-    if problem:
-        await flash(request, "error", problem)
-        return redirect("/users")
-    hashed = await asyncio.to_thread(hash_password, password)
-    at = now(request)
-    try:
-        await store(request).write(
-            lambda s: s.add_user(name, Role(role), hashed, actor=who.username, now=at))
-    except StoreError as exc:
-        await flash(request, "error", str(exc))
-        return redirect("/users")
-    await flash(request, "ok", f"Added {name} as {role}.")
-    return redirect("/users")
 
 
 # The digest is a self-contained document with its own inline <style> and data: images

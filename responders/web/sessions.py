@@ -122,10 +122,10 @@ async def identify(request: web.Request) -> Identity | None:
     auth = request.headers.get("Authorization", "")
     if auth[:7].lower() == "bearer ":
         hashed = token_hash(auth[7:].strip())
-        found = await db.read(lambda s: s.api_token_user(hashed))
+        at = now(request)
+        found = await db.read(lambda s: s.api_token_user(hashed, now=at))
         if found is None:
             return None
-        at = now(request)
         if found["last_used_at"] is None or parse_iso(found["last_used_at"]) < at - timedelta(
                 minutes=5):
             await db.write(lambda s: s.touch_api_token(hashed, now=at))
@@ -242,6 +242,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not ok:
         return await _login_form(request, status=401, username=username, next_path=next_path,
                                  error="Wrong username or password.")
+    if record is not None and record.get("disabled_at"):
+        return await _login_form(request, status=403, username=username, next_path=next_path,
+                                 error="This account is disabled. Ask an admin to enable it.")
     token, csrf = new_token(), new_token()
     hashed = token_hash(token)
     expires = at + policy.session_idle
