@@ -65,6 +65,17 @@ async def test_bad_lines_are_reported_not_fatal(tmp_path: Path) -> None:
     assert any("missing id, author, text, created_at" in p for p in page.problems)
 
 
+async def test_the_same_id_twice_in_a_page_keeps_the_first_and_reports_the_second(
+        tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    path.write_text(_post(0) + _post(0, text="brightwave post 0, edited") + _post(1))
+    page = await ReplayPlatform(path, page_size=50).listen(None)
+    assert [(m.native_id, m.text) for m in page.mentions] == [
+        ("1000", "brightwave post 0"), ("1001", "brightwave post 1")]
+    assert page.problems == ("line at byte 118: x:1000 again in this page; kept the first",)
+    assert len(page.rejected) == 0  # nothing to hold: the post itself is stored
+
+
 async def test_fields_are_normalised(tmp_path: Path) -> None:
     path = tmp_path / "posts.jsonl"
     path.write_text(_post(3, author_name="Dana K", author_followers=1234, lang="en",

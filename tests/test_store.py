@@ -44,13 +44,16 @@ def test_migrations_are_numbered_and_applied_once(db_url: Callable[..., str]) ->
 
 def test_a_mention_is_stored_once_however_often_fetched(store: Store) -> None:
     page = [analysed(mention("1")), analysed(mention("2", author="eli")),
-            analysed(mention("1"))]
+            analysed(mention("1", "@BrightwaveHelp the same post, fetched again, edited"))]
     first = store.ingest("src", "c1", page, simple_planner, now=T0)
     again = store.ingest("src", "c1", page, simple_planner, now=T0)
     assert (first.stored, again.stored) == (2, 0)
     assert store.count("mentions") == 2
     assert store.count("cases") == 2
     assert store.count("drafts") == 2
+    # the same post twice in one page: the first one is kept, as a later fetch would be
+    (text,) = store.conn.execute("SELECT text FROM mentions WHERE id = 'x:1'").fetchone()
+    assert "edited" not in text
 
 
 def test_cursor_moves_only_with_its_page(store: Store) -> None:

@@ -82,6 +82,7 @@ class ReplayPlatform:
         offset = int(cursor) if cursor else 0
         mentions, problems = [], []
         rejected: list[Rejected] = []
+        seen: set[str] = set()
         try:
             with self.path.open("rb") as handle:
                 handle.seek(offset)
@@ -98,7 +99,12 @@ class ReplayPlatform:
                     if parsed is None:
                         continue
                     taken += 1
-                    if parsed.mention is not None:
+                    if parsed.mention is not None and parsed.mention.id in seen:
+                        # the same id twice in one page: the first stands
+                        problems.append(f"line at byte {offset - len(raw)}: "
+                                        f"{parsed.mention.id} again in this page; kept the first")
+                    elif parsed.mention is not None:
+                        seen.add(parsed.mention.id)
                         mentions.append(parsed.mention)
                     elif parsed.problem:
                         problems.append(parsed.problem)

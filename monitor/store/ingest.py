@@ -127,7 +127,12 @@ class IngestStore(MentionsStore, NotificationsStore):
         back the planner needs to see outage complaints (`[cases] outage_cluster_window`).
         `rejected` items of the page are held in the quarantine in the same transaction.
         """
-        unique = list({item.mention.id: item for item in items}.values())
+        # the same post twice in one page: the first one counts (as a later fetch would skip
+        # it); the adapter reports the second
+        first: dict[str, AnalysedMention] = {}
+        for item in items:
+            first.setdefault(item.mention.id, item)
+        unique = list(first.values())
         with self.transaction() as conn:
             known = self.known_mention_ids(i.mention.id for i in unique)
             new = [i for i in unique if i.mention.id not in known]
