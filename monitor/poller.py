@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import backoff
 
-from monitor.models import Page, iso
+from monitor.models import Page, RateLimit, iso
 from monitor.pipeline import Pipeline, Prepared
 from monitor.platforms.base import AuthFailed, Platform, PlatformError, RateLimited, Unavailable
 from monitor.sleep import Sleeper, interruptible_sleep
@@ -78,12 +78,15 @@ class Poller:
     health: SourceHealth = field(default_factory=SourceHealth)
     _delays: Iterator[float] | None = None
     _wait: float | None = None
+    _budget: RateLimit | None = None  # the platform's rate-limit headers on the last page
 
     async def _ingest(self, page: Page) -> None:
         await self._commit(await self.pipeline.prepare(page))
 
     async def _commit(self, prepared: Prepared) -> None:
         page = prepared.page
+        if page.rate_limit is not None:
+            self._budget = page.rate_limit
         for problem in page.problems:
             log.warning("source %s skipped an item: %s", self.key, problem,
                         extra={"source": self.key, "event": "item_skipped"})
@@ -223,6 +226,11 @@ class Poller:
                 await self.sleep(self.parked_retry, stop)
                 continue
             wait = self._next_wait(found=self.health.mentions_ingested > ingested)
+            paced = self._pace()
+            if paced > wait:
+                log.debug("source %s paced: %.0fs to the next poll, to stay within its rate "
+                          "limit", self.key, paced, extra={"source": self.key, "event": "paced"})
+                wait = paced
             spread = wait * self.jitter
             await self.sleep(wait + random.uniform(-spread, spread), stop)
 
@@ -233,6 +241,21 @@ class Poller:
         else:
             self._wait = min(self._wait * 2, max(self.interval, self.max_interval or 0.0))
         return self._wait
+
+    def _pace(self) -> float:
+        """How long to wait so the requests the platform still allows last until its window
+        resets (its X-RateLimit-Remaining and reset, from the last page): the rest of the
+        window shared out, or all of it when none are left; 0 when nothing is known."""
+        budget = self._budget
+        if budget is None or budget.remaining is None or budget.reset_at is None:
+            return 0.0
+        left = (budget.reset_at - self.clock()).total_seconds()
+        if not 0 < left <= self.max_rate_limit_wait:
+            # past, or further than any platform's window (a clock that disagrees): unknown
+            return 0.0
+        if budget.remaining <= 0:
+            return min(left + 1, self.max_rate_limit_wait)
+        return min(left / budget.remaining, self.max_rate_limit_wait)
 
     def _recovered(self) -> None:
         if self.health.state not in (SourceState.OK, SourceState.STARTING):

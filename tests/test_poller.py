@@ -271,3 +271,27 @@ async def test_a_dead_worker_costs_no_page() -> None:
     finally:
         pool.close()
 
+
+
+@pytest.mark.parametrize(("remaining", "expected"), [(400, 60.0), (3, 200.0), (0, 601.0)],
+                         ids=["plenty", "few-left", "none-left"])
+async def test_a_source_slows_down_before_its_rate_limit_runs_out(
+        store: AsyncStore, remaining: int, expected: float) -> None:
+    # the platform says how many requests are left until its window resets (600 s away):
+    # the next poll waits so those last until the reset, rather than running into a 429
+    from monitor.models import RateLimit
+
+    clock, waits, stop = Clock(), [], asyncio.Event()
+    budget = RateLimit(limit=450, remaining=remaining, reset_at=T0 + timedelta(seconds=600))
+    platform = Script(Page((mention("1", "brightwave post 1", author="a1"),), "c1",
+                           rate_limit=budget))
+    poller = _poller(store, platform, clock, waits, stop)
+    poller.jitter = 0.0
+
+    async def one_poll(seconds: float, _: asyncio.Event) -> None:
+        waits.append(seconds)
+        stop.set()
+
+    poller.sleep = one_poll
+    await poller.run(stop)
+    assert waits == [expected]
