@@ -131,3 +131,31 @@ def test_a_large_input_is_analysed_by_every_core_in_order(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     analyzer = make_analyzer(None)
     assert result.stdout.splitlines(keepends=True) == [line_of(analyzer, t) for t in texts]
+
+
+def test_a_huge_post_is_analysed_on_a_bounded_prefix_and_stored_whole(
+        analyzer: Analyzer, tmp_path: Path) -> None:
+    # VADER's negation scan and a URL pattern were quadratic: a 40 KB post took 40 s and held
+    # up every source. Analysis reads the first ANALYSED_CHARS characters (the bound that
+    # keeps it fast: what lies past them is not read), and the store keeps every character.
+    from monitor.analysis.analyzer import ANALYSED_CHARS
+    from monitor.store import Store
+    from tests.factories import T0, mention, simple_planner
+
+    head = "@BrightwaveHelp my router keeps dropping, not working, never fixed. "
+    text = head + "not [" * 20_000 + " my lawyer will sue you"
+    assert len(text) > 100_000
+    a = analyzer.analyze(text)
+    assert a.complaint and a.action.value == "reply"
+    assert not a.escalation  # "lawyer" lies past the bound
+    assert analyzer.analyze(text[:ANALYSED_CHARS]) == a
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    try:
+        from monitor.models import AnalysedMention
+
+        store.ingest("s", None, [AnalysedMention(mention("1", text), a)], simple_planner,
+                     now=T0)
+        (stored,) = store.conn.execute("SELECT text FROM mentions").fetchone()
+        assert stored == text
+    finally:
+        store.close()
