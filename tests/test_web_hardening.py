@@ -136,3 +136,15 @@ async def test_input_no_handler_expected_gets_a_clear_4xx_with_the_usual_headers
         assert (await s.draft(1))["status"] == "pending"
     finally:
         await close(s)
+
+
+async def test_a_rejection_reason_is_capped_in_the_api_as_in_the_form(
+        db_url: Callable[..., str]) -> None:
+    s = await serve(db_url())
+    try:
+        ann = await s.login("ann")
+        answer = await ann.api("/api/drafts/1/reject", {"reason": "spam " * 2_000})
+        assert answer.status == 200
+        assert 990 <= len((await s.draft(1))["reason"]) <= 1_000
+    finally:
+        await close(s)
