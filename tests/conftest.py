@@ -7,7 +7,7 @@ import itertools
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -153,3 +153,14 @@ def browser() -> Iterator[object]:
                                      args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+async def site(db_url: Callable[..., str]) -> AsyncIterator[object]:
+    """The web app served on loopback with the queue's sample posts and users (ann admin,
+    bob approver, vic viewer): `tests.test_web.Site`."""
+    from tests.test_web import close, serve
+
+    s = await serve(db_url())
+    yield s
+    await close(s)

@@ -11,7 +11,7 @@ from pathlib import Path
 from monitor.models import Role
 from responders.auth import new_token, token_hash
 from tests.helpers import brandbot, write_config
-from tests.test_web import CSRF, PASSWORDS, Site, close, serve
+from tests.test_web import CSRF, PASSWORDS, Site
 
 
 async def _token(site: Site, name: str) -> str:
@@ -22,87 +22,75 @@ async def _token(site: Site, name: str) -> str:
 
 
 async def test_an_admin_disables_someone_and_their_session_and_token_stop_at_once(
-        db_url: Callable[..., str]) -> None:
-    site = await serve(db_url())
-    try:
-        ann, bob = await site.login("ann"), await site.login("bob")
-        token = await _token(site, "bob")
-        bearer = {"Authorization": f"Bearer {token}"}
-        assert (await bob.get("/api/drafts")).status == 200
-        assert (await site.browser().get("/api/drafts", headers=bearer)).status == 200
+        site: Site) -> None:
+    ann, bob = await site.login("ann"), await site.login("bob")
+    token = await _token(site, "bob")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await bob.get("/api/drafts")).status == 200
+    assert (await site.browser().get("/api/drafts", headers=bearer)).status == 200
 
-        page = await (await ann.get("/users")).text()
-        assert 'action="/users/bob/disable"' in page
-        done = await ann.form("/users/bob/disable", {})
-        assert done.status == 303
-        assert "bob is disabled" in await (await ann.get("/users")).text()
-        # the open session and the API token stop with the very next request
-        assert (await bob.get("/api/drafts")).status == 401
-        assert (await site.browser().get("/api/drafts", headers=bearer)).status == 401
-        # and bob cannot sign in again, even with the right password
-        again = await site.browser().form("/login", {"username": "bob",
-                                                     "password": PASSWORDS["bob"]})
-        assert again.status == 403 and "disabled" in await again.text()
+    page = await (await ann.get("/users")).text()
+    assert 'action="/users/bob/disable"' in page
+    done = await ann.form("/users/bob/disable", {})
+    assert done.status == 303
+    assert "bob is disabled" in await (await ann.get("/users")).text()
+    # the open session and the API token stop with the very next request
+    assert (await bob.get("/api/drafts")).status == 401
+    assert (await site.browser().get("/api/drafts", headers=bearer)).status == 401
+    # and bob cannot sign in again, even with the right password
+    again = await site.browser().form("/login", {"username": "bob",
+                                                 "password": PASSWORDS["bob"]})
+    assert again.status == 403 and "disabled" in await again.text()
 
-        assert (await ann.form("/users/bob/enable", {})).status == 303
-        assert (await site.browser().get("/api/drafts", headers=bearer)).status == 200
-        assert (await site.login("bob")).csrf
-        actions = [a["action"] for a in await site.audit("user:bob")]
-        assert actions[-3:] == ["user_disable", "user_enable", "login"]
-    finally:
-        await close(site)
+    assert (await ann.form("/users/bob/enable", {})).status == 303
+    assert (await site.browser().get("/api/drafts", headers=bearer)).status == 200
+    assert (await site.login("bob")).csrf
+    actions = [a["action"] for a in await site.audit("user:bob")]
+    assert actions[-3:] == ["user_disable", "user_enable", "login"]
 
 
 async def test_roles_passwords_and_tokens_from_the_users_page(
-        db_url: Callable[..., str]) -> None:
-    site = await serve(db_url())
-    try:
-        ann = await site.login("ann")
-        token = await _token(site, "vic")
-        (listed,) = await site.store.read(lambda s: s.api_tokens("vic"))
-        assert listed["id"] == token_hash(token)[:12]
-        assert listed["id"] in await (await ann.get("/users")).text()
+        site: Site) -> None:
+    ann = await site.login("ann")
+    token = await _token(site, "vic")
+    (listed,) = await site.store.read(lambda s: s.api_tokens("vic"))
+    assert listed["id"] == token_hash(token)[:12]
+    assert listed["id"] in await (await ann.get("/users")).text()
 
-        assert (await ann.form("/users/vic/role", {"role": "approver"})).status == 303
-        assert (await site.store.read(lambda s: s.get_user("vic")))["role"] == "approver"
-        assert (await ann.form("/users/vic/role", {"role": "owner"})).status == 303
-        assert (await site.store.read(lambda s: s.get_user("vic")))["role"] == "approver"
+    assert (await ann.form("/users/vic/role", {"role": "approver"})).status == 303
+    assert (await site.store.read(lambda s: s.get_user("vic")))["role"] == "approver"
+    assert (await ann.form("/users/vic/role", {"role": "owner"})).status == 303
+    assert (await site.store.read(lambda s: s.get_user("vic")))["role"] == "approver"
 
-        assert (await ann.form("/users/vic/password",
-                               {"password": "a brand new password"})).status == 303
-        old = await site.browser().form("/login", {"username": "vic",
-                                                   "password": PASSWORDS["vic"]})
-        assert old.status == 401
-        fresh = site.browser()
-        signed = await fresh.form("/login", {"username": "vic",
-                                             "password": "a brand new password"})
-        assert signed.status == 303
+    assert (await ann.form("/users/vic/password",
+                           {"password": "a brand new password"})).status == 303
+    old = await site.browser().form("/login", {"username": "vic",
+                                               "password": PASSWORDS["vic"]})
+    assert old.status == 401
+    fresh = site.browser()
+    signed = await fresh.form("/login", {"username": "vic",
+                                         "password": "a brand new password"})
+    assert signed.status == 303
 
-        revoke = await ann.form(f"/users/vic/tokens/{listed['id']}/revoke", {})
-        assert revoke.status == 303
-        bearer = {"Authorization": f"Bearer {token}"}
-        assert (await site.browser().get("/api/drafts", headers=bearer)).status == 401
-        # a viewer cannot manage anyone
-        vic_page = await (await fresh.get("/")).text()
-        fresh.csrf = CSRF.search(vic_page).group(1)  # type: ignore[union-attr]
-        assert (await fresh.form("/users/ann/disable", {})).status == 403
-    finally:
-        await close(site)
+    revoke = await ann.form(f"/users/vic/tokens/{listed['id']}/revoke", {})
+    assert revoke.status == 303
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await site.browser().get("/api/drafts", headers=bearer)).status == 401
+    # a viewer cannot manage anyone
+    vic_page = await (await fresh.get("/")).text()
+    fresh.csrf = CSRF.search(vic_page).group(1)  # type: ignore[union-attr]
+    assert (await fresh.form("/users/ann/disable", {})).status == 403
 
 
-async def test_the_last_admin_cannot_be_disabled_or_demoted(db_url: Callable[..., str]) -> None:
-    site = await serve(db_url())
-    try:
-        ann = await site.login("ann")  # the only admin
-        assert (await ann.form("/users/ann/role", {"role": "viewer"})).status == 303
-        assert "last admin" in await (await ann.get("/users")).text()
-        assert (await site.store.read(lambda s: s.get_user("ann")))["role"] == "admin"
-        await site.store.write(lambda s: s.set_role("bob", Role.ADMIN, actor="ann",
-                                                    now=site.clock()))
-        assert (await ann.form("/users/ann/role", {"role": "approver"})).status == 303
-        assert (await site.store.read(lambda s: s.get_user("ann")))["role"] == "approver"
-    finally:
-        await close(site)
+async def test_the_last_admin_cannot_be_disabled_or_demoted(site: Site) -> None:
+    ann = await site.login("ann")  # the only admin
+    assert (await ann.form("/users/ann/role", {"role": "viewer"})).status == 303
+    assert "last admin" in await (await ann.get("/users")).text()
+    assert (await site.store.read(lambda s: s.get_user("ann")))["role"] == "admin"
+    await site.store.write(lambda s: s.set_role("bob", Role.ADMIN, actor="ann",
+                                                now=site.clock()))
+    assert (await ann.form("/users/ann/role", {"role": "approver"})).status == 303
+    assert (await site.store.read(lambda s: s.get_user("ann")))["role"] == "approver"
 
 
 def test_the_users_commands(tmp_path: Path, db_url: Callable[..., str]) -> None:

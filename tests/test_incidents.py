@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from monitor.analysis import Analyzer, BrandTerms
+from bench.quality import analyzer_for
+from monitor.analysis import Analyzer
 from monitor.cases import CaseRules, plan_page
 from monitor.models import Action, AnalysedMention, DraftSpec, Mention
-from monitor.packs import load_pack
 from monitor.settings import Settings
 from monitor.store import Store
 from tests.factories import T0, mention
@@ -22,20 +22,14 @@ BANK = {"name": "Kestrel Bank", "industry": "banking", "keywords": ["kestrel ban
         "handles": {"x": ["KestrelBank"]}}
 
 
-def _analyzer(brand: dict[str, Any]) -> Analyzer:
-    handles = tuple(h for hs in brand["handles"].values() for h in hs)
-    return Analyzer(BrandTerms(name=brand["name"], keywords=tuple(brand["keywords"]),
-                               handles=handles), pack=load_pack(brand["industry"]))
-
-
 @pytest.fixture(scope="module")
 def shop() -> Analyzer:
-    return _analyzer(SHOP)
+    return analyzer_for(SHOP, SHOP["industry"])
 
 
 @pytest.fixture(scope="module")
 def bank() -> Analyzer:
-    return _analyzer(BANK)
+    return analyzer_for(BANK, BANK["industry"])
 
 
 def _run(tmp_path: Path, brand: dict[str, Any], analyzer: Analyzer,

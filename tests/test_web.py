@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 
 from monitor.cases import CaseRules, plan_page
@@ -167,13 +166,6 @@ async def serve(db: str, *, posts: Sequence[AnalysedMention] = POSTS,
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     return Site(server, astore, db, clock)
-
-
-@pytest.fixture
-async def site(db_url: Callable[..., str]) -> AsyncIterator[Site]:
-    s = await serve(db_url())
-    yield s
-    await close(s)
 
 
 async def close(s: Site) -> None:

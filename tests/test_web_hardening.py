@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from responders.web.state import WebPolicy
-from tests.test_web import PASSWORDS, close, serve
+from tests.test_web import PASSWORDS, Site, close, serve
 
 
 async def test_behind_a_trusted_proxy_each_client_has_its_own_address_limit(
@@ -79,7 +79,7 @@ async def test_the_session_cookie_is_secure_when_tls_ends_at_the_proxy(
 
 
 async def test_a_password_hashed_at_the_old_cost_is_rehashed_at_sign_in(
-        db_url: Callable[..., str]) -> None:
+        site: Site) -> None:
     import base64
     import hashlib
     import os
@@ -90,61 +90,50 @@ async def test_a_password_hashed_at_the_old_cost_is_rehashed_at_sign_in(
     digest = hashlib.scrypt(PASSWORDS["bob"].encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
     old = "$".join(["scrypt", "16384", "8", "1", base64.b64encode(salt).decode(),
                     base64.b64encode(digest).decode()])
-    s = await serve(db_url())
-    try:
-        await s.store.write(lambda st: st.set_password_hash("bob", old, actor=None, now=s.clock()))
-        assert needs_rehash(old)
-        assert (await s.login("bob")).csrf
-        stored = (await s.store.read(lambda st: st.get_user("bob")))["password_hash"]
-        assert stored.startswith("scrypt$131072$8$1$") and not needs_rehash(stored)
-        assert verify_password(PASSWORDS["bob"], stored)
-    finally:
-        await close(s)
+    await site.store.write(lambda st: st.set_password_hash("bob", old, actor=None,
+                                                           now=site.clock()))
+    assert needs_rehash(old)
+    assert (await site.login("bob")).csrf
+    stored = (await site.store.read(lambda st: st.get_user("bob")))["password_hash"]
+    assert stored.startswith("scrypt$131072$8$1$") and not needs_rehash(stored)
+    assert verify_password(PASSWORDS["bob"], stored)
 
 
 async def test_input_no_handler_expected_gets_a_clear_4xx_with_the_usual_headers(
-        db_url: Callable[..., str]) -> None:
+        site: Site) -> None:
     import aiohttp
 
-    s = await serve(db_url())
-    try:
-        ann = await s.login("ann")
-        csrf = {"X-CSRF-Token": ann.csrf}
-        json_type = {**csrf, "Content-Type": "application/json"}
-        probes = [
-            ("POST", "/login", b"\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"},
-             True, 400),
-            ("POST", "/api/drafts/1/reject", b'{"reason": "\xff"}', json_type, False, 400),
-            ("POST", "/api/drafts/1/reject", b"[" * 100_000, json_type, False, 400),
-            ("POST", "/api/drafts/1/reject", b'{"reason": "\\ud800"}', json_type, False, 400),
-            ("GET", "/api/drafts?offset=9223372036854775808", None, {}, False, 200),
-            ("GET", "/api/cases?before=9223372036854775808", None, {}, False, 200),
-            ("GET", "/?after=9223372036854775808", None, {}, False, 200),
-            ("GET", "/?q=%00", None, {}, False, 200),
-            ("GET", "/digest?since=999999d", None, {}, False, 400),
-            ("POST", "/api/drafts/999999999/viewing", None, csrf, False, 404),
-        ]
-        async with aiohttp.ClientSession() as anonymous:
-            for method, path, data, headers, anon, expected in probes:
-                client = anonymous if anon else ann.session
-                answer = await client.request(method, s.base + path, data=data,
-                                              headers=headers, allow_redirects=False)
-                assert answer.status == expected, (path, answer.status, await answer.text())
-                assert "Content-Security-Policy" in answer.headers, path
-                assert "Traceback" not in await answer.text()
-        # the draft those requests tried to reject is untouched
-        assert (await s.draft(1))["status"] == "pending"
-    finally:
-        await close(s)
+    ann = await site.login("ann")
+    csrf = {"X-CSRF-Token": ann.csrf}
+    json_type = {**csrf, "Content-Type": "application/json"}
+    probes = [
+        ("POST", "/login", b"\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"},
+         True, 400),
+        ("POST", "/api/drafts/1/reject", b'{"reason": "\xff"}', json_type, False, 400),
+        ("POST", "/api/drafts/1/reject", b"[" * 100_000, json_type, False, 400),
+        ("POST", "/api/drafts/1/reject", b'{"reason": "\\ud800"}', json_type, False, 400),
+        ("GET", "/api/drafts?offset=9223372036854775808", None, {}, False, 200),
+        ("GET", "/api/cases?before=9223372036854775808", None, {}, False, 200),
+        ("GET", "/?after=9223372036854775808", None, {}, False, 200),
+        ("GET", "/?q=%00", None, {}, False, 200),
+        ("GET", "/digest?since=999999d", None, {}, False, 400),
+        ("POST", "/api/drafts/999999999/viewing", None, csrf, False, 404),
+    ]
+    async with aiohttp.ClientSession() as anonymous:
+        for method, path, data, headers, anon, expected in probes:
+            client = anonymous if anon else ann.session
+            answer = await client.request(method, site.base + path, data=data,
+                                          headers=headers, allow_redirects=False)
+            assert answer.status == expected, (path, answer.status, await answer.text())
+            assert "Content-Security-Policy" in answer.headers, path
+            assert "Traceback" not in await answer.text()
+    # the draft those requests tried to reject is untouched
+    assert (await site.draft(1))["status"] == "pending"
 
 
 async def test_a_rejection_reason_is_capped_in_the_api_as_in_the_form(
-        db_url: Callable[..., str]) -> None:
-    s = await serve(db_url())
-    try:
-        ann = await s.login("ann")
-        answer = await ann.api("/api/drafts/1/reject", {"reason": "spam " * 2_000})
-        assert answer.status == 200
-        assert 990 <= len((await s.draft(1))["reason"]) <= 1_000
-    finally:
-        await close(s)
+        site: Site) -> None:
+    ann = await site.login("ann")
+    answer = await ann.api("/api/drafts/1/reject", {"reason": "spam " * 2_000})
+    assert answer.status == 200
+    assert 990 <= len((await site.draft(1))["reason"]) <= 1_000

@@ -163,7 +163,7 @@ class AccountsStore(AuditStore):
         """Disable a user (their sessions end at once, their API tokens stop working) or
         enable them again. StoreError for the last enabled admin."""
         with self.transaction() as conn:
-            user = self._user_row(conn, name)
+            user = self._existing_user(name)
             if disabled and user["role"] == Role.ADMIN.value and user["disabled_at"] is None:
                 self._keep_an_admin(conn, name, "disable")
             conn.execute("UPDATE users SET disabled_at = ? WHERE name = ?",
@@ -176,20 +176,18 @@ class AccountsStore(AuditStore):
     def set_role(self, name: str, role: Role, *, actor: str, now: datetime) -> None:
         """Give a user another role. StoreError for taking the last enabled admin's away."""
         with self.transaction() as conn:
-            user = self._user_row(conn, name)
+            user = self._existing_user(name)
             if (user["role"] == Role.ADMIN.value and role is not Role.ADMIN
                     and user["disabled_at"] is None):
                 self._keep_an_admin(conn, name, "change the role of")
             conn.execute("UPDATE users SET role = ? WHERE name = ?", (role.value, name))
             self._audit(actor, "user_role", f"user:{name}", user["role"], role.value, None, now)
 
-    @staticmethod
-    def _user_row(conn: Any, name: str) -> dict[str, Any]:
-        row = conn.execute("SELECT name, role, disabled_at FROM users WHERE name = ?",
-                           (name,)).fetchone()
-        if row is None:
+    def _existing_user(self, name: str) -> dict[str, Any]:
+        user = self.get_user(name)
+        if user is None:
             raise NotFound(f"no user called {name!r}")
-        return dict(row)
+        return user
 
     @staticmethod
     def _keep_an_admin(conn: Any, name: str, verb: str) -> None:
