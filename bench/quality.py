@@ -204,8 +204,9 @@ def sets() -> dict[str, tuple[Analyzer, list[Labelled]]]:
     """Every labelled set but the held-out stream."""
     out = {f"pack:{name}": pack_set(name) for name in
            ("telecom", "airline", "banking", "retail", "software")}
-    out["stream:banking-dev"] = stream_set("banking-dev")
-    out["stream:retail-dev"] = stream_set("retail-dev")
+    for folder in sorted(STREAMS.iterdir()):
+        if folder.name != "banking-holdout" and (folder / "brand.toml").exists():
+            out[f"stream:{folder.name}"] = stream_set(folder.name)
     out["demo"] = demo_set()
     return out
 
@@ -223,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = {"stream:banking-holdout": stream_set("banking-holdout")}
         args.errors = False
     if not args.holdout and args.only in (None, "escalation"):
-        for set_name in ("phrasings", "phrasings-2"):
+        for set_name in ("phrasings", "phrasings-2", "phrasings-3"):
             found_phrasings = phrasings(set_name)
             print(f"escalation {set_name}: " + ", ".join(
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"

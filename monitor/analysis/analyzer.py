@@ -55,6 +55,9 @@ _PRAISE = Lexicon([
     "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
     "genial", "génial", "super", "świetn*", "ótimo",
 ])
+# Relief that thanks no one ("thank god", "thankfully").
+_RELIEF = re.compile(r"\bthank(?:s)?\s+(?:god|goodness|heavens?|christ|fuck|f\*+k|the lord|"
+                     r"my lucky stars)\b|\bthankfully\b", re.IGNORECASE)
 # Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
 _EXPLICIT_PRAISE = Lexicon([
     "shout out", "shoutout", "shout-out", "big up", "credit to", "credit where", "massive credit",
@@ -97,6 +100,16 @@ _NEWS = Lexicon([
     "lfl", "like-for-like", "consensus", "guidance", "yield", "cet1", "premarket",
     "pre-market", "tells me", "price target", "analyst*", "ask hn", "show hn",
 ])
+# A step the author has taken ("claim submitted", "we have instructed solicitors").
+_OWN_STEP = re.compile(r"\b(?:filed|submitted|lodged|issued|instructed|drafted|sent off|"
+                       r"started proceedings|put in a claim)\b", re.IGNORECASE)
+# A court case reported, not brought: "Skylark sued over refunds", "class action against".
+_LEGAL_NEWS = re.compile(
+    r"\b(?:sued by|sued over|sued for|is suing|are suing|faces?|facing|hit with|lawsuit (?:filed|"
+    r"against|claims|alleges)|class[- ]action|court (?:rules|ruled|hears|heard|told)|judge "
+    r"(?:rules|ruled)|ruling|settle[sd]?|settlement|alleg\w+|accused|accuses|charged with|"
+    r"investigat\w+|probe|inquiry|enquiry|according to|customers (?:are|have been)|"
+    r"(?:has|have) been (?:fined|ordered|told))\b", re.IGNORECASE)
 _ADVICE = re.compile(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
     r"email|message|dm|ask|go|switch|complain|chat)|try (?:ringing|calling|the|their|them)|"
@@ -340,7 +353,12 @@ class Analyzer:
         own = self.matcher.is_own(post.handle)
         imitation = None if own else self.impersonation.check(post.handle, post.display_name)
         voice = customer_voice(text, addressed=addressed)
-        found = [] if own or imitation else self.escalation.detect(text, voice=voice)
+        # a terse "Legal action it is then." speaks for its author unless it reads as news
+        legal_voice = voice or not (_NEWS.find(text) or _LEGAL_NEWS.search(text))
+        found = [] if own or imitation else self.escalation.detect(
+            text, voice=voice, legal_voice=legal_voice, vulnerable_voice=legal_voice)
+        # "complaint lodged with the ASA" is the author's own step, however it is worded
+        voice = voice or any(kind is Escalation.LEGAL for kind, _ in found)
         kinds = tuple(kind for kind, _ in found)
         stripped = text.strip()
         question = "?" in stripped or QUESTION_START.match(stripped) is not None
@@ -373,9 +391,11 @@ class Analyzer:
             first_person = first_person or _FOREIGN_VOICE.search(text) is not None
             if complaint and sarcasm is None and not (addressed or first_person):
                 complaint = False
-        explicit = _EXPLICIT_PRAISE.search(text) is not None
+        # "thank god she was standing by me" thanks no one: relief is not praise
+        thanked = _RELIEF.sub(" ", text) if "hank" in text else text
+        explicit = _EXPLICIT_PRAISE.search(thanked) is not None
         praise = (sentiment.compound > -0.05 and sarcasm is None
-                  and (explicit or _PRAISE.search(text) is not None))
+                  and (explicit or _PRAISE.search(thanked) is not None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
                        and _REQUEST.search(text) is None)
         leading = _LEADING_HANDLES.match(text)
@@ -391,7 +411,13 @@ class Analyzer:
             # thanks for something put right ("your fraud team stopped the scam"): nothing
             # dangerous is happening now, so it is acknowledged, not escalated
             set_aside = "thanks, nothing to fix"
-        elif advice and kinds == (Escalation.LEGAL,):
+        elif (praise and (explicit or sentiment.compound >= 0.4) and not question
+              and _REQUEST.search(text) is None
+              and kinds == (Escalation.SECURITY,)):
+            # "fraud team absolute legends, card blocked, new one on its way": praise for a
+            # matter put right (a bereaved or ill customer who thanks us is still one)
+            set_aside = "praise for something put right"
+        elif advice and kinds == (Escalation.LEGAL,) and _OWN_STEP.search(text) is None:
             # "go straight to the ombudsman, mate": someone else's step, not this author's
             set_aside = "advice to someone else"
         if set_aside:

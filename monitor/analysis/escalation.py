@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from monitor.analysis.escalation_model import EscalationModel
 from monitor.analysis.escalation_terms import (
     CONTEXT,
     DEFAULT_EXCLUDE,
     DEFAULT_TERMS,
+    LEGAL_BODIES,
     TRIGGERS,
     Triggers,
 )
@@ -33,6 +35,9 @@ from monitor.models import Escalation
 # Kinds that need the customer's own voice: a news story about a lawsuit or a bereavement is
 # not a customer in need.
 NEEDS_VOICE = frozenset({Escalation.LEGAL, Escalation.VULNERABLE})
+# Kinds whose phrasings in context are written in the customer's own voice already.
+SELF_VOICED = frozenset({Escalation.LEGAL})
+_BODY = "legal body"  # the label of a regulator's or ombudsman's name among the terms
 _VOICE = re.compile(
     r"(?<![\w@#])(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|us|our|ours|"
     r"you|your|you've|you're|"
@@ -58,15 +63,19 @@ class EscalationRules:
 
     def __init__(self, *, extra_terms: Mapping[str, Sequence[str]] | None = None,
                  extra_exclude: Mapping[str, Sequence[str]] | None = None,
-                 regulators: Iterable[str] = ()) -> None:
+                 regulators: Iterable[str] = (),
+                 model: EscalationModel | None | bool = True) -> None:
+        """`model`: the second opinion for what the lists miss (True: the shipped one;
+        False or None: the lists alone)."""
+        self.model = EscalationModel.load() if model is True else (model or None)
         extra_terms, extra_exclude = extra_terms or {}, extra_exclude or {}
         terms: list[tuple[str, str]] = []
         excludes: list[tuple[str, str]] = []
         for kind in Escalation:
             words = [*DEFAULT_TERMS[kind], *extra_terms.get(kind.value, ())]
-            if kind is Escalation.LEGAL:
-                words += list(regulators)
             terms += [(t, kind.value) for t in words]
+            if kind is Escalation.LEGAL:  # bodies need the customer's voice (see LEGAL_BODIES)
+                terms += [(t, _BODY) for t in (*LEGAL_BODIES, *regulators)]
             excludes += [(t, kind.value) for t in
                          (*DEFAULT_EXCLUDE[kind], *extra_exclude.get(kind.value, ()))]
         self.terms = Lexicon([t for t, _ in terms], labels=[k for _, k in terms])
@@ -91,17 +100,29 @@ class EscalationRules:
             self.by_head.setdefault(word[:3], []).append(word)
         self.phrases = tuple(sorted(w for w in every if not w.isalpha()))
 
-    def detect(self, text: str, *, voice: bool) -> list[tuple[Escalation, list[str]]]:
+    def detect(self, text: str, *, voice: bool, legal_voice: bool | None = None,
+               vulnerable_voice: bool | None = None) -> list[tuple[Escalation, list[str]]]:
         """The kinds present, each with the words found (false friends left out first).
-        `voice`: whether the post speaks for its author (see `customer_voice`)."""
+        `voice`: whether the post speaks for its author (see `customer_voice`);
+        `legal_voice` (default `voice`): whether its legal words may be the author's own step
+        (a terse "County court claim form is filled in. Last chance." has no pronoun, but is
+        no news report either); `vulnerable_voice` the same for distress ("honestly can't
+        cope anymore")."""
         found: list[tuple[Escalation, list[str]]] = []
         spans = self.terms.spans(text)  # one scan for every kind's terms
         present: frozenset[str] | None = None
         for kind in Escalation:
-            if kind in NEEDS_VOICE and not voice:
+            spoken = {Escalation.LEGAL: legal_voice,
+                      Escalation.VULNERABLE: vulnerable_voice}.get(kind)
+            spoken = voice if spoken is None else spoken
+            # a phrasing that says the customer's own step ("complaint lodged with the ASA")
+            # carries its voice; a bare term ("the FCA fined them") does not
+            if kind in NEEDS_VOICE and not spoken and kind not in SELF_VOICED:
                 continue
             words: list[str] = []
-            mine = [s for s in spans if s[0] == kind.value]
+            mine = ([s for s in spans if s[0] == kind.value
+                     or (s[0] == _BODY and voice and kind is Escalation.LEGAL)]
+                    if spoken or kind not in NEEDS_VOICE else [])
             if mine:
                 skip = self.excludes[kind.value].covered(text)
                 words = list(dict.fromkeys(
@@ -113,6 +134,15 @@ class EscalationRules:
                 words = self._in_context(kind, text, present)
             if words:
                 found.append((kind, words))
+        if self.model is not None:
+            # what the lists missed, when the model is confident (voice rules as above)
+            have = {kind for kind, _ in found}
+            for kind, p, words in self.model.confident(text):
+                spoken = {Escalation.LEGAL: legal_voice,
+                          Escalation.VULNERABLE: vulnerable_voice}.get(kind)
+                spoken = voice if spoken is None else spoken
+                if kind not in have and (spoken or kind not in NEEDS_VOICE):
+                    found.append((kind, [f"model {p:.2f}: {', '.join(words)}"]))
         return found
 
     def _present(self, text: str) -> frozenset[str]:

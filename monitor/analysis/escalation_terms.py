@@ -18,18 +18,24 @@ _KIN = (r"(?:mum|mom|mother|mam|mummy|dad|father|daddy|husband|wife|partner|son|
 # Money that moves, and the ways in, in the phrasings below.
 _MONEY = (r"(?:payments?|transactions?|charges?|withdrawals?|purchases?|transfers?|debits?|"
           r"orders?|spending|spends|logins?|log-?ins?|sign-?ins?|direct debits?|standing orders?"
-          r"|loans?|payees?)")
+          r"|loans?|payees?|calls)")
 _NOT_ME = (r"(?:(?:i|we)\s+(?:didn't|did not|didnt|never|don't|do not|dont|haven't|have not|"
            r"havent|wasn't|can't)\s+(?:ever\s+)?(?:make|made|authori[sz]e|authori[sz]ed|"
            r"recogni[sz]e|do|did|buy|bought|place|placed|request|requested|approve|approved|"
-           r"set up|add|added)|(?:i|we)(?:'ve| have)?\s+never\s+(?:heard of|been to|been|"
-           r"visited))")
+           r"set up|add|added)|(?:i|we)(?:'ve| have)?\s+never\s+(?:even\s+|ever\s+)?(?:heard of|"
+           r"been to|been|visited|rung|called|phoned|travell?ed|used|shopped))")
 _HOT_THINGS = (r"(?:charger|charging|hub|router|modem|box|battery|batteries|plug|socket|cable|"
                r"lead|adapter|adaptor|heater|device|phone|handset|laptop|tablet|reader|terminal|"
                r"machine|kettle|toaster|lamp|light|appliance|oven|hob|fridge|tv|telly|console|"
                r"speaker|headphones|earbuds|vape|e-?bike|scooter|candle|blanket|dryer|"
                r"straighteners|hairdryer|wiring|meter|unit|fan|radiator|boiler|cooker|"
                r"microwave|dishwasher|washing machine|extension)")
+
+# An agency named by its initials, in capitals (CFPB, ASA, BBB, DOT), but not the initials
+# that are everywhere (DM, ATM, CEO, UK).
+_AGENCY = (r"(?!(?-i:DMs?|CEO|CS|UK|US|USA|EU|ATM|PIN|APP|IT|HR|PR|OK|FAQ|FYI|LOL|ASAP|TV|AI|"
+           r"API|BTW|IMO|SMS|ID|IDs|CEO|CFO|CTO|VIP|NHS|GP|AM|PM|UTC|GMT|BST|ETA|VPN|URL|PDF|"
+           r"FAQs|OTP|CVV|KYC|DD|SO|HQ)\b)(?-i:[A-Z]{2,6}s?)\b")
 
 # Someone who is not the customer, as the subject of what happened to their account.
 _SOMEONE = (r"\b(?:someone|somebody|some(?:one|body) else|a stranger|scammers?|fraudsters?|"
@@ -88,27 +94,34 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "trapped him", "being sick", "been sick", "were all sick", "stomach bug", "diarrh*",
         "salmonella", "e. coli", "e.coli", "listeria", "headaches", "dizzy", "passed out",
         "fainted",
+        # glass, things dropped from height; gas and burning in other languages
+        "glass all over", "through my windscreen", "through the windscreen",
+        "through my windshield", "through the windshield", "split open", "caught alight",
+        "huele a gas", "olor a gas", "fuga de gas", "olor a quemado", "odeur de brûlé",
+        "odeur de gaz", "fuite de gaz", "sent le brûlé", "gasgeruch", "riecht nach gas",
+        "riecht verbrannt", "cheiro a gás", "cheiro de gás", "fuga de gás", "cheiro a queimado",
+        "cheiro de queimado", "zapach gazu", "czuć gaz", "swąd", "odore di gas", "fuga di gas",
+        "odore di bruciato", "puzza di bruciato", "scintille",
     ),
     Escalation.LEGAL: (
         "solicitor*", "lawyer*", "attorney*", "legal action", "legal advice", "legal team",
         "legal proceedings", "take you to court", "taking you to court", "see you in court",
         "court", "county court", "ccj", "sue", "suing", "sued", "lawsuit", "class action",
         "small claims", "small claim", "money claim", "moneyclaim", "tribunal",
-        "letter before action", "letter before claim", "pre-action", "ombudsman", "regulator",
-        "trading standards", "citizens advice", "breach of contract", "commence proceedings",
+        "letter before action", "letter before claim", "pre-action", "breach of contract",
+        "commence proceedings",
         "issue proceedings", "issuing proceedings", "issued proceedings", "court proceedings",
         "courts", "claim form", "mcol", "issued a claim", "issuing a claim", "issue a claim",
         "our counsel", "legal counsel", "my counsel", "no win no fee", "claims firm",
-        "claims company", "claims management", "ico", "information commissioner",
-        "data protection authority", "gdpr complaint", "dpc", "cnil", "attorney general",
-        "consumer protection", "report you to", "reporting you to", "formal legal", "abogado",
+        "claims company", "claims management", "gdpr complaint", "report you to",
+        "reporting you to", "formal legal", "abogado",
         "demanda", "avocat", "procès", "anwalt", "klage", "advogado", "processo", "prawnik",
         "pozew",
         "barrister*", "before a judge", "in front of a judge", "the judge", "court hearing",
         "legal route", "legal claim", "take this further legally", "my legal",
         "instructed someone", "instructed a",
         "statutory complaint", "formal complaint to the", "chargeback claim", "arbitration",
-        "adr scheme", "alternative dispute", "ombudsman's", "tribunal",
+        "adr scheme", "alternative dispute", "tribunal", "worth suing",
     ),
     Escalation.SECURITY: (
         "did not authori*", "didn't authori*", "never authori*", "not me", "not my data",
@@ -153,6 +166,18 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "what i thought was", "clicked the link", "clicked on the link", "clicked a link",
         "clicked the text", "clicked it", "breach email", "the breach", "your breach",
         "after the breach", "quoting my", "read my details back", "cleared out my",
+        # a scam seen too late; data in the open; someone else's account in mine
+        "turned out to be a scam", "turned out it was a scam", "turned out to be fake",
+        "turned out to be a fake", "realised it was a scam", "realized it was a scam",
+        "realised it was fake", "realized it was fake", "logged in as me", "signed in as me",
+        "pretending to be me", "whose account", "different company's", "stranger's",
+        "did you leak", "you leaked", "been leaked", "got leaked", "was leaked", "were leaked",
+        "leaking our", "leaking my", "ransom*", "public github", "public repo",
+        "alguém usou", "alguém entrou", "alguém mudou", "não fui eu", "alguien cambió",
+        "alguien usó", "alguien entró", "no fui yo", "quelqu'un a utilisé", "quelqu'un a changé",
+        "ce n'était pas moi", "ce n'est pas moi", "jemand hat", "war nicht ich",
+        "qualcuno ha usato", "qualcuno ha cambiato", "non sono stato io", "ktoś zmienił",
+        "ktoś się zalogował", "to nie ja",
     ),
     Escalation.VULNERABLE: (
         "passed away", "passed last", "died", "death of", "death certificate", "my late",
@@ -212,6 +237,13 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "im krankenhaus", "chimio*", "quimio*", "krebs", "câncer", "cáncer", "rak",
         "autystyczn*", "atak paniki", "crise de panique", "ataque de pánico", "panikattacke",
         "fallecid*", "mort", "morte", "starb",
+        # not coping, said plainly
+        "i'm not ok", "i am not ok", "im not ok", "i'm not okay", "i am not okay", "not coping",
+        "can't do this anymore", "can't do this any more", "cannot do this anymore",
+        "more of this i can take", "can't take much more", "cut myself", "cutting myself",
+        "cut my arms", "cut my wrists", "hurting myself", "my meds", "meds ran out",
+        "been crying", "keep crying", "can't walk", "cannot walk", "depresj*", "depresión",
+        "dépression", "depressão", "po operacji", "nie mogę chodzić", "nie mam co jeść",
     ),
 }
 
@@ -229,8 +261,9 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         # an allergic customer who reacted; a blocked exit; a seat belt that won't fasten
         r"\ballerg\w*[^.!?\n]{0,60}?\b(?:reacted|reaction|hospital|ambulance|swell\w*|"
         r"couldn't breathe|epipen)",
-        r"\b(?:emergency|fire)\s+exits?\b[^.!?\n]{0,40}?\bblocked|\bblocked\s+(?:the\s+|an\s+)?"
-        r"(?:emergency|fire)\s+exit",
+        r"\b(?:emergency|fire)\s+(?:exits?|doors?|escapes?)\b[^.!?\n]{0,60}?\b(?:blocked|wedged|"
+        r"padlock\w*|locked|chained|obstructed|bolted|tied)|\b(?:blocked|wedged|padlocked|locked|"
+        r"chained)\s+(?:the\s+|an\s+)?(?:emergency|fire)\s+(?:exit|door)",
         r"\bseat\s?belts?\b[^.!?\n]{0,30}?\b(?:broken|doesn't|won't|wouldn't|didn't|not work)",
         # the charger got really hot; the hub is smoking; the plug sizzled
         r"\b" + _HOT_THINGS + r"s?\b[^.!?\n]{0,40}?\b(?:got|gets|getting|was|is|are|were|became|"
@@ -256,9 +289,46 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"collapsing|falling in|falling down))\b",
         # a cable left across the pavement; a pole leaning over the road
         r"\b(?:cables?|wires?|poles?)\s+(?:\w+\s+){0,3}(?:across|lying|dangling|hanging|"
-        r"leaning)\b",
+        r"leaning|spilling|sticking out|poking out|everywhere)\b",
+        # a spanner dropped through a windscreen; a dressing gown that caught from a candle
+        r"\b(?:dropped|fell|falling|flew|came flying|came off)\b[^.!?\n]{0,60}?\b(?:windscreen|"
+        r"windshield|(?:on|onto|hit|hitting|into)\s+(?:my|his|her|a|the|our)\s+(?:head|car|"
+        r"child|kid|son|daughter|baby|pram|buggy))\b",
+        r"\bcaught\s+(?:from|off|on)\s+(?:a|the)\s+(?:candle|tealight|flame|hob|heater|fire|"
+        r"spark|match|lighter|cigarette)",
+        r"\bsplit\s+(?:my|his|her|their|our)\s+(?:[\w']+\s+)?(?:forehead|head|lip|chin|eyebrow|"
+        r"finger|hand|knee|face|nose)\b",
+        r"\b(?:huele|olía|sent|smells?|riecht|cheira|pachnie|puzza|odora)\b[^.!?\n]{0,20}?\b"
+        r"(?:gas|gás|gaz|gazu|quemado|brûlé|verbrannt|queimado|bruciato)\b",
     ),
-    Escalation.LEGAL: (),
+    Escalation.LEGAL: (
+        # a complaint lodged with an agency by its initials, in any country: "complaint
+        # lodged with the ASA", "BBB complaint filed", "going to the CFPB", "reporting them
+        # to the CMA" (the initials are matched in capitals, and common ones are left out)
+        r"\b(?:complaints?|reports?|cases?|claims?|disputes?|grievances?)\s+(?:\w+\s+){0,2}?"
+        r"(?:filed|lodged|submitted|raised|made|sent|opened|registered|going in|in|is|is now|"
+        r"'s|'s now|are)\s+(?:with|to|at)\s+(?:the\s+)?" + _AGENCY,
+        r"\b(?:filed|lodged|submitted|raised|made|sent|opened|issued|put in|logged)\s+"
+        r"(?:a|an|my|our)\s+(?:formal\s+)?" + _AGENCY + r"\s+(?:complaint|claim|report|case)",
+        _AGENCY + r"\s+(?:complaint|report|case|claim|dispute)s?\s+(?:\w+\s+)?(?:filed|lodged|"
+        r"submitted|made|sent|raised|opened|registered|going in|is in|in|done)\b",
+        r"\b(?:reporting|reported|report|escalating|escalated|escalate|taking|took|take|going|"
+        r"gone|went|referred|referring|refer|writing|wrote|complained|complaining|complain|filed|"
+        r"filing|file|lodged|lodging|lodge|submitted|contacted|contacting|contact)\b"
+        r"[^.!?\n]{0,40}?\b(?:to|with)\s+the\s+(?-i:(?:[A-Z][a-z]+\s+)?)" + _AGENCY,
+        # straight to the ombudsman; taking it to the regulator
+        r"\b(?:straight|going|go|escalat\w+|taking (?:it|this|them|you)|take (?:it|this|them|you)|"
+        r"off|referr\w+|report\w*)\s+(?:it\s+|this\s+)?to\s+the\s+(?:\w+\s+)?(?:ombudsman|"
+        r"regulator)\b",
+        # a claim a firm is preparing; a friend in law who says there's a case
+        r"\b(?:claim|action|case)\b[^.!?\n]{0,40}?\b(?:being prepared|prepared by|drawn up|"
+        r"being drafted|being filed|going to court)\b",
+
+        r"\b(?:have|got|has|there's|there is|i've|we've)\s+(?:got\s+)?(?:a\s+)?"
+        r"(?:really\s+|very\s+)?"
+        r"(?:solid|strong|good|decent|clear|watertight)\s+(?:legal\s+)?case\b"
+        r"|\b(?:contract|consumer|employment|property|tort)\s+law(?:yer)?\b",
+    ),
     Escalation.SECURITY: (
         # someone in another country is logged into my account right now
         r"\b(?:someone|somebody|a stranger)\b[^.!?\n]{0,40}?\b(?:is|was|has been|are|were)\s+"
@@ -267,7 +337,8 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"\b(?:email|e-mail|password|phone number|mobile number|2fa|pin|passcode|recovery "
         r"email)\b[^.!?\n]{0,40}?\b(?:was|were|has been|have been|got|been)\s+changed\b",
         # a flight I never booked; invoices we never sent; refunds none of us processed
-        r"\b(?:i|we|none of us|nobody on the team|no one here|nobody here)\s+(?:have\s+|had\s+)?"
+        r"\b(?:i|we|none of us|nobody on the team|no one here|nobody here)(?:'ve|'d|\s+have|"
+        r"\s+had)?\s+"
         r"(?:never|didn't|did not|definitely didn't|definitely did not|haven't)\s+(?:\w+\s+)?"
         r"(?:booked|ordered|sent|created|processed|set up|set it up|authori[sz]ed|placed|"
         r"added|opened|applied for|did it|do it|did that|do that|redeemed|transferred|bought|"
@@ -294,7 +365,8 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"(?:changed|switched off|turned off|disabled|removed|reset)\b(?![^.!?\n]{0,20}\b(?:by me|"
         r"myself))",
         r"\bnew\s+(?:device|login|log-in|sign-in|phone|esim|sim|payee)\s+(?:\w+\s+){0,3}"
-        r"(?:registered|added|activated|connected|appeared|set up)\b",
+        r"(?:registered|added|activated|connected|appeared|set up|logged in|signed in|"
+        r"logging in|signing in|logged on)\b",
         r"\b(?:my|our)\s+(?:abusive\s+|violent\s+)?(?:ex|ex-husband|ex-wife|ex-partner|stalker|"
         r"abuser)\b[^.!?\n]{0,60}?\b(?:logging|logged|login|log-in|password|access|"
         r"pretending|rang you|called you|got my|has my|knows every|track)",
@@ -358,6 +430,23 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"(?:from|saying it was from|claiming to be)\s+[\"'“‘]?(?:you|your bank|the bank|"
         r"your team|your fraud team|your security team)\b[^.!?\n]{0,60}?\b(?:asking|asked|"
         r"wanted|wants|told me to|telling me to|said to|gone|lost|took)\b",
+        # asked for the card number and CVV; a number ported away; someone else's boarding pass
+        r"\b(?:asking|asked|asks|wants|wanted|requesting|requested|demanding)\s+(?:me\s+)?"
+        r"(?:for\s+|to\s+(?:send|give|share|confirm|read out)\s+)(?:my|our|the|his|her|their)\s+"
+        r"(?:full\s+|long\s+)?(?:card\s+(?:number|details|no)|cvv|cvc|security code|pin|"
+        r"passcode|password|one[- ]time|otp|2fa|verification code|login|log-in|bank details|"
+        r"online banking|seed phrase|recovery phrase)",
+        r"\b(?:number|line|sim|esim)(?:'s|\s+has|\s+was|\s+had|\s+is|\s+got)?\s+(?:been\s+)?"
+        r"(?:moved|ported|transferred|switched)\s+(?:out|away|over|to\s+(?:another|a different|"
+        r"a new|some other))\b",
+        r"\b(?:wasn't|was not|weren't|isn't|is not)\s+(?:actually\s+|really\s+)?(?:from\s+)?"
+        r"(?:you|the bank|your bank|your team|them|(?-i:[A-Z][\w&]*(?:\s[A-Z&][\w&]*)?))"
+        r"\s+at\s+all\b",
+        r"\b(?:showed|shows|showing|show|see|seeing|saw|displayed|displaying|pulled up|"
+        r"opened)\s+(?:me\s+)?(?:\w+\s+){0,3}?(?:someone|somebody|a stranger|another|"
+        r"a different|a completely different|other (?:people|customers|users|passengers)|"
+        r"strangers?)(?:'s|\s+(?:else's|called|person's|customer's|user's|company's|"
+        r"passenger's|family's|people's|business's|firm's))",
     ),
     Escalation.VULNERABLE: (
         # my mum passed; our dad died in March
@@ -385,6 +474,15 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
     ),
 }
 
+# Bodies a customer may take a complaint to (with each pack's regulators): named in a post
+# that does not speak for its author ("the Ofcom complaints table", "CAA punctuality figures")
+# they are commentary, so unlike the other legal terms they need the customer's voice.
+LEGAL_BODIES: tuple[str, ...] = (
+    "ombudsman", "ombudsman's", "regulator", "trading standards", "citizens advice", "ico",
+    "information commissioner", "data protection authority", "dpc", "cnil", "attorney general",
+    "consumer protection",
+)
+
 # False friends, removed from the text before a kind's terms are looked for.
 DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
     Escalation.SAFETY: (
@@ -408,11 +506,13 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "threatening to cut", "threatened to cut", "threatening to cancel", "threatened to cancel",
         "threatening to disconnect", "threatened to disconnect", "threatening to close",
         "threatened to close", "zap to", "zapier", "burns a hole", "burns me",
+        "cut myself", "cut my arms", "cut my wrists",
     ),
     Escalation.LEGAL: (
         "food court", "court yard", "courtyard", "tennis court", "basketball court", "court side",
         "courtside", "legal tender", "is that legal", "is this legal",
-        "legally obliged to tell you", "sue me", "legal age", "conveyancing solicitor",
+        "legally obliged to tell you", "sue me", "legal age", "worth suing",
+        "conveyancing solicitor",
         "our solicitor needs", "solicitor says", "solicitor said", "solicitor is waiting",
         "solicitors are waiting", "solicitor's waiting", "conveyancing", "my solicitor for the",
         "my solicitor needs", "my solicitor has asked", "my solicitor asked", "solicitor needs",
@@ -464,14 +564,33 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
     Escalation.SAFETY: (
         ("door",), ("smell", "stink", "stench", "odour", "odor", "fumes"),
         ("leaning", "wobbl", "unstable", "about to", "propped", "toppl", "tipped", "tipping"),
-        ("allerg",), ("exit",), ("belt",), ("hot", "boiling", "scorching", "roasting"),
+        ("allerg",), ("exit", "door", "escape"), ("belt",),
+        ("hot", "boiling", "scorching", "roasting"),
         ("sizzl", "crackl", "fizz", "bang", "hiss", "smok", "spark", "melt", "charred", "bulg"),
         ("smell",), ("hurt", "injured", "electrocuted", "scalded"), ("broke ",),
         ("came ", "fell", "collapsed", "gave way", "crashed", "toppled", "coming", "caving",
          "collapsing", "falling"),
-        ("across", "lying", "dangling", "hanging", "leaning"),
+        ("across", "lying", "dangling", "hanging", "leaning", "spilling", "sticking",
+         "poking", "everywhere"),
+        (("dropped", "fell", "falling", "flew", "flying", "came off"),
+         ("windscreen", "windshield", "head", "car", "child", "kid", "son", "daughter", "baby",
+          "pram", "buggy")),
+        (("caught",), ("candle", "tealight", "flame", "hob", "heater", "fire", "spark", "match",
+                       "lighter", "cigarette")),
+        ("split",),
+        # it smells of gas (huele a gas, ça sent le brûlé, riecht nach Gas)
+        ("huele", "olía", "sent", "smell", "riecht", "cheira", "pachnie", "puzza", "odora"),
     ),
-    Escalation.LEGAL: (),
+    Escalation.LEGAL: (
+        ("complaint", "report", "case", "claim", "dispute", "grievance"),
+        ("complaint", "report", "case", "claim"),
+        ("complaint", "report", "case", "claim", "dispute"),
+        (("to the", "with the"),),
+        ("ombudsman", "regulator"),
+        ("being prepared", "prepared by", "drawn up", "being drafted", "being filed",
+         "going to court"),
+        (" case", " law"),
+    ),
     Escalation.SECURITY: (
         (("someone", "somebody", "stranger"), ("logged", "logging", "signed", "signing")),
         ("changed",),
@@ -501,6 +620,13 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
          "hijacked", "emptied", "drained", "cleared out"),
         ("emptied", "drained", "cleared out", "wiped"),
         ("from", "claiming"),
+        (("asking", "asked", "asks", "wants", "wanted", "requesting", "requested", "demanding"),
+         ("card", "cvv", "cvc", "security code", "pin", "passcode", "password", "one-time",
+          "one time", "otp", "2fa", "verification", "login", "log-in", "bank details",
+          "online banking", "seed", "recovery")),
+        (("moved", "ported", "transferred", "switched"),),
+        ("at all",),
+        (("someone", "somebody", "stranger", "another", "different", "other "),),
     ),
     Escalation.VULNERABLE: (
         ("passed", "died", "killed", "lost her", "lost his", "lost their"), ("lost my",),

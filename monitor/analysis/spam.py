@@ -52,14 +52,27 @@ _STRONG_SPAM = Lexicon([
     "parcel is held", "parcel is on hold", "customs fee", "pay the fee", "unpaid fee",
     # selling attention, links and accounts
     "real followers", "active followers", "followers in", "grow your followers", "guest post*",
-    "backlinks", "backlink", "do-follow", "dofollow", "first page of google", "google first page",
+    "quality backlinks", "backlinks for", "backlink service*", "sell backlinks", "do-follow",
+    "dofollow", "first page of google", "google first page",
     "seo expert", "seo services", "seo issues", "seo errors", "verified reviews", "5-star reviews",
     "five-star reviews", "buy reviews", "fresh leads", "email list", "lifetime licen*",
     "licencia de por vida", "vitalícia", "free download", "iptv", "cracked version", "cracked apk",
     "pro cracked", "crack download", "free gift card", "claim your gift card",
-    "work from home opportunity", "earn from home", "replica*", "#reps", "1:1 quality",
-    "factory direct", "factory prices", "precios de fábrica", "wholesale", "price list",
+    "work from home opportunity", "earn from home", "replica", "replicas", "#reps", "1:1 quality",
+    "factory direct", "factory prices", "precios de fábrica", "wholesale price*", "wholesale deal*",
+    "price list",
     "dm for price*", "dm for catalog*", "dm for a quote", "dm for pricing", "dm for the invite",
+    # fund "recovery", fake helplines, romance bait, trading incomes, wallets and codes
+    "recover funds", "recover your funds", "recover lost funds", "recovered funds",
+    "funds recovery", "recover your money", "recover lost money", "customer care number",
+    "customer service number", "helpline number", "support number uk", "text me on whatsapp",
+    "message me on whatsapp", "add me on whatsapp", "i want to know you", "hello dear",
+    "lonely engineer", "make £* a month", "making £* a month", "make $* a month",
+    "earn £* a month", "earn £* a week", "a month from my kitchen", "from my kitchen table",
+    "dm me '*'", "dm me \"*", "reply with your sort code", "reply with your account",
+    "reply with your card", "to celebrate * followers", "we're giving", "connect wallet",
+    "connect your wallet", "mint live", "nft mint", "% apy", "apy", "stake $*",
+    "gift card generator", "code generator", "no survey", "unlimited codes", "unlimited £*",
     # money for nothing, off-platform payment
     "send £* get", "send $* get", "flip", "earn while you sleep", "easy work",
     "no experience needed", "sin experiencia", "sem experiência", "bez doświadczenia",
@@ -98,6 +111,7 @@ _INJECTION = Lexicon([
 _PROMOTED = re.compile(
     r"\b(?:contact|dm|message|reach out to|reach|text|whatsapp|write to|follow)\s+(?:him|her|"
     r"them)?\s*(?:on\s+\w+\s+)?@\w*(?:recover|hack|crypto|invest|profit|trad|fx|signal|mentor|"
+
     r"wealth|coin|fund|asset|loan)\w*|@\w*(?:recover|hacker|profit|mentor|signals)\w*\b[^.!?\n]{0,60}?"
     r"\b(?:got|get|recovered|made|earned|helped)", re.IGNORECASE)
 _SOFT_SPAM = Lexicon([
@@ -268,6 +282,9 @@ def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, lis
             and not any(w in _fold(h) for h in leading[0].split("@") if h for w in words)):
         score += 1.5
         reasons.append("talks like our support team, to someone else")
+    if _CODE_WORD.search(text) or _INCOME.search(text):
+        score += 2.0
+        reasons.append("a code word to send, or an income promised")
     if "+" in text and _PHONE.search(text):
         score += 0.8
         reasons.append("phone number")
@@ -287,6 +304,13 @@ def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, lis
 
 
 
+# "DM me 'GROW'", "comment INFO below"; "I make £4k a month".
+_CODE_WORD = re.compile(r"\b(?:dm|message|comment|reply|text|inbox|whatsapp)\s+(?:me\s+|us\s+)?"
+                        r"(?:with\s+)?(?:the\s+word\s+)?['\"“‘]?(?-i:[A-Z]{3,})['\"”’]?"
+                        r"(?:\s+(?:below|now|today|to)\b|\s*$|['\"”’])", re.IGNORECASE)
+_INCOME = re.compile(r"\b(?:make|making|made|earn|earning|earned|earns|makes)\s+(?:over\s+)?"
+                     r"[£$€]\s?\d[\d,.]*k?\s+(?:a|per|every|each)\s+(?:day|week|month)\b",
+                     re.IGNORECASE)
 _FOLD = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "-": "", ".": ""})
 
 
