@@ -267,7 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--holdout", action="store_true",
                         help="the held-out bank stream (figures only)")
     args = parser.parse_args(argv)
-    names = ["banking-holdout"] if args.holdout else ["banking-dev", "retail-dev"]
+    names = ["banking-holdout"] if args.holdout else [
+        folder.name for folder in sorted(STREAMS.iterdir())
+        if folder.name != "banking-holdout" and (folder / "brand.toml").exists()]
     if not args.holdout:
         total, failing = demo_rubric()
         print(f"demo: drafts {total}, pass the rubric {1 - len(failing) / max(1, total):.3f}")

@@ -202,6 +202,21 @@ def praises(text: str, *, explicit: bool = False) -> bool:
 
 # Posts about the brand that are not a customer's: hauls and sponsored posts, staff talking
 # about their work, a discussion thread.
+# Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",
+# "proud of my team"), and job ads.
+_STAFF = re.compile(
+    r"\bfirst (?:day|week|month|shift)(?: done)?\s+(?:as|at)\b|\b\d+\s+years?\s+(?:at|with)\s+"
+    r"[^.!?\n]{0,30}\btoday\b|\bwork anniversary\b|\bstarted as an?\b|\b(?:proud of|love) "
+    r"(?:my|our) team\b|\bmy team (?:today|at)\b|\b(?:job|role|position|vacancy) (?:going|"
+    r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b", re.IGNORECASE)
+# Investors' talk: a cashtag ("$HRBR down 1.8%").
+_CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
+# An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40
+# minutes this morning".
+_PAST_OUTAGE = re.compile(
+    r"\b(?:lasted|suffered (?:a|an)|blamed (?:a|an|the|it on)|(?:was|were) caused by|caused by "
+    r"a)\b|\bdown for (?:around |about |~|nearly |almost |over )?\d+\s*(?:minutes|mins|hours|"
+    r"hrs)\b|\b~?\d+[- ]?minute (?:outage|disruption)", re.IGNORECASE)
 _COMMENTARY = Lexicon([
     "haul", "#ad", "ad |", "gifted", "try-on", "try on haul", "#gifted", "#sponsored",
     "my team at", "our team at", "i work at", "i work for", "my colleagues at", "on shift",
@@ -401,11 +416,21 @@ class Analyzer:
         leading = _LEADING_HANDLES.match(text)
         to_others = (leading is not None and not addressed
                      and not any(self.matcher.is_own(h) for h in leading[0].split("@") if h))
+        # a reply to another customer, with us copied in ("@owen @BankHelp just switch, mate")
+        to_customer = (leading is not None and not self.matcher.is_own(
+            leading[0].split("@")[1].strip()) and not first_person)
+        if down is not None and (to_customer or (
+                not addressed and not first_person and _PAST_OUTAGE.search(text) is not None)):
+            # "it was their outage, not you" to someone else; "the outage lasted 40 minutes",
+            # "was caused by a switch fault": told about, not suffered now
+            down = None
         # advice to someone else: in a reply to another user (however much the author says of
         # their own story), or "you should ..." not said to us
         advice = _ADVICE.search(text) is not None and (
-            to_others or (_SECOND_PERSON.search(text) is not None and not addressed
-                          and not first_person))
+            to_others or (leading is not None and not self.matcher.is_own(
+                leading[0].split("@")[1].strip()))
+            or (_SECOND_PERSON.search(text) is not None and not addressed
+                and not first_person))
         set_aside = ""
         if thanks_only and found:
             # thanks for something put right ("your fraud team stopped the scam"): nothing
@@ -440,7 +465,11 @@ class Analyzer:
                 brand_named and complaint and first_person),
             advice_to_others=advice,
             news=(_is_news(text, voice=voice, first_person=first_person)
-                  or (_COMMENTARY.search(text) is not None and not addressed)),
+                  or (not addressed and (
+                      _COMMENTARY.search(text) is not None
+                      or _STAFF.search(text) is not None
+                      or (_CASHTAG.search(text) is not None and not question)
+                      or (_PAST_OUTAGE.search(text) is not None and not first_person)))),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=(_REQUEST.search(text) is not None
                      or _HELP_END.search(text[-40:]) is not None),

@@ -305,9 +305,11 @@ def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, lis
 
 
 # "DM me 'GROW'", "comment INFO below"; "I make £4k a month".
-_CODE_WORD = re.compile(r"\b(?:dm|message|comment|reply|text|inbox|whatsapp)\s+(?:me\s+|us\s+)?"
-                        r"(?:with\s+)?(?:the\s+word\s+)?['\"“‘]?(?-i:[A-Z]{3,})['\"”’]?"
-                        r"(?:\s+(?:below|now|today|to)\b|\s*$|['\"”’])", re.IGNORECASE)
+_CODE_WORD = re.compile(
+    r"\b(?:dm|comment|inbox)\s+(?:me\s+|us\s+)?(?:with\s+)?(?:the\s+word\s+)?['\"“‘]?"
+    r"(?-i:[A-Z]{3,})['\"”’]?(?:\s+(?:below|now|today|to)\b|\s*$|['\"”’])"
+    r"|\b(?:message|text|reply|whatsapp)\s+(?:me\s+|us\s+)?(?:with\s+)?['\"“‘](?-i:[A-Z]{3,})"
+    r"['\"”’]", re.IGNORECASE)
 _INCOME = re.compile(r"\b(?:make|making|made|earn|earning|earned|earns|makes)\s+(?:over\s+)?"
                      r"[£$€]\s?\d[\d,.]*k?\s+(?:a|per|every|each)\s+(?:day|week|month)\b",
                      re.IGNORECASE)
