@@ -55,6 +55,9 @@ _PRAISE = Lexicon([
     "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
     "genial", "génial", "super", "świetn*", "ótimo",
 ])
+# Gratitude in so many words (not "someone is having a lovely time on my card").
+_GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
+                        r"legends?|heroes|hero|well done|fair play|credit to)\b", re.IGNORECASE)
 # Relief that thanks no one ("thank god", "thankfully").
 _RELIEF = re.compile(r"\bthank(?:s)?\s+(?:god|goodness|heavens?|christ|fuck|f\*+k|the lord|"
                      r"my lucky stars)\b|\bthankfully\b", re.IGNORECASE)
@@ -432,11 +435,13 @@ class Analyzer:
             or (_SECOND_PERSON.search(text) is not None and not addressed
                 and not first_person))
         set_aside = ""
-        if thanks_only and found:
+        if (thanks_only and found and _GRATITUDE.search(thanked) is not None
+                and Escalation.VULNERABLE not in kinds):
             # thanks for something put right ("your fraud team stopped the scam"): nothing
             # dangerous is happening now, so it is acknowledged, not escalated
             set_aside = "thanks, nothing to fix"
-        elif (praise and (explicit or sentiment.compound >= 0.4) and not question
+        elif (praise and (explicit or _GRATITUDE.search(thanked) is not None)
+              and sentiment.compound >= 0.2 and not question
               and _REQUEST.search(text) is None
               and kinds == (Escalation.SECURITY,)):
             # "fraud team absolute legends, card blocked, new one on its way": praise for a
