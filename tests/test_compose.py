@@ -78,6 +78,10 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "I've emailed three times", "DMed @KestrelHelp this morning", "Details are in the DM",
     "as per my DM", "gave all my details over the phone already", "sent yall a dm",
     "my DM from Friday still unanswered", "Dm’d you",
+    "still no answer to my DM", "day two of my DM being ignored", "the DM team said 5-10 days",
+    "have you checked your DMs? Sent you everything you asked for",
+    "I have now sent the certificate to you three times",
+    "Ich habe gestern eine DM geschickt",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)
@@ -86,6 +90,7 @@ def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> 
 @pytest.mark.parametrize("text", [
     "can I DM you?", "please DM me", "should I send a DM?", "how do I DM you",
     "I will DM you", "your DMs are closed",
+    "someone called 'Kestrel Help' just messaged me on WhatsApp",
 ])
 def test_asking_how_to_write_to_us_is_not_having_written(text: str) -> None:
     assert not already_dmed(text)

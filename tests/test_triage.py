@@ -184,6 +184,13 @@ def test_spam(bank: Analyzer, text: str) -> None:
 # --- triage and intents ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "action"), [
+    ("Shout out to the lady at Kestrel Bank Leeds who sat with my nan for 40 minutes and never "
+     "once rushed her. Proper service", Action.ACKNOWLEDGE),
+    ("$KSTL down 1.8% this morning as the market digests the fine. Still up on the month.",
+     Action.MONITOR),
+    ("First week as a backend engineer at Kestrel Bank done, lovely team", Action.MONITOR),
+    ("Kestrel Bank's outage lasted 40 minutes. For a lot of people that meant no lunch",
+     Action.MONITOR),
     ("Not one problem with Kestrel Bank in ten years, couldn't have been more helpful today",
      Action.ACKNOWLEDGE),
     ("@KestrelBankHelp can you please check my DM, thanks", Action.REPLY),
@@ -473,6 +480,8 @@ def test_a_card_outage_spread_over_half_an_hour_becomes_one_incident(
 @pytest.mark.parametrize("text", [
     "Super freundlicher Service heute in der Kestrel Bank Filiale, danke @KestrelBank 🙏",
     "Muchas gracias @KestrelBank, excelente servicio en la sucursal de Leeds",
+    "Danke @KestrelBankHelp, die doppelte Abbuchung wurde heute erstattet.",
+    "Adoro o app do Kestrel Bank, muito mais fácil que o meu banco antigo",
 ])
 def test_praise_in_another_language_is_acknowledged(bank: Analyzer, text: str) -> None:
     # the complaint model and VADER read English: praise said outright decides

@@ -58,6 +58,17 @@ _PRAISE = Lexicon([
 # Gratitude in so many words (not "someone is having a lovely time on my card").
 _GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
                         r"legends?|heroes|hero|well done|fair play|credit to)\b", re.IGNORECASE)
+# Thanks and praise said outright in another language ("Danke @Bank, die Abbuchung wurde
+# erstattet", "Adoro o app"), unless it is thanks for nothing.
+_FOREIGN_PRAISE = re.compile(
+    r"^\W*(?:@\w+\s+)*(?:danke|vielen dank|gracias|muchas gracias|merci|obrigad[oa]|muito "
+    r"obrigad[oa]|dziękuję|dzięki|grazie|tack|bedankt|dank je)\b|\b(?:adoro|j'adore|ich liebe|"
+    r"uwielbiam|me encanta|una maravilla|é uma maravilha|maravilhos[oa]|wunderbar|genial|"
+    r"génial|perfekt|perfecto|parfait|perfeito|świetn\w*|super(?:be)?|excelente|excellent|"
+    r"¡gracias|gracias a|merci à|danke an|grazie a)\b", re.IGNORECASE)
+_FOREIGN_NOT_THANKS = re.compile(
+    r"\b(?:por nada|pour rien|für nichts|por nada|za nic|per niente|todavía|toujours pas|immer "
+    r"noch|ainda não|nadal|ancora)\b", re.IGNORECASE)
 # Relief that thanks no one ("thank god", "thankfully").
 _RELIEF = re.compile(r"\bthank(?:s)?\s+(?:god|goodness|heavens?|christ|fuck|f\*+k|the lord|"
                      r"my lucky stars)\b|\bthankfully\b", re.IGNORECASE)
@@ -411,8 +422,11 @@ class Analyzer:
                 complaint = False
         # "thank god she was standing by me" thanks no one: relief is not praise
         thanked = _RELIEF.sub(" ", text) if "hank" in text else text
-        explicit = _EXPLICIT_PRAISE.search(thanked) is not None
-        praise = (sentiment.compound > -0.05 and sarcasm is None
+        explicit = _EXPLICIT_PRAISE.search(thanked) is not None or (
+            not english and _FOREIGN_PRAISE.search(thanked) is not None
+            and _FOREIGN_NOT_THANKS.search(thanked) is None)
+        # (VADER reads English: German "die" is not dying)
+        praise = ((sentiment.compound > -0.05 or not english) and sarcasm is None
                   and (explicit or _PRAISE.search(thanked) is not None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
                        and _REQUEST.search(text) is None)

@@ -46,7 +46,8 @@ _RESOLVED = Lexicon([
     "no issues", "not one", "never had", "never once", "landed", "came through", "arrived",
     "works now", "working now", "all good", "released", "picked up", "matched",
     "appreciated", "goodwill", "gesture", "so kind", "really kind", "very kind", "patient",
-    "never rushed",
+    "never rushed", "proper service", "obsessed", "heroes", "legend", "legends", "no notes",
+    "bless",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
                    "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])
@@ -66,7 +67,7 @@ def sarcastic(text: str, *, complaint_probability: float) -> str | None:
     phrase = _SARCASM_PHRASES.search(text)
     if phrase and (phrase in ("love that for me", "thanks for nothing", "cheers for nothing",
                               "said no one ever", "said nobody ever", "10/10 would not")
-                   or _BAD_EVENT.search(text)):
+                   or (_BAD_EVENT.search(text) and not _RESOLVED.search(text))):
         return phrase
     opener = _POSITIVE_OPENER.search(text)
     if opener is None:

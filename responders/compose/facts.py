@@ -46,7 +46,8 @@ _PRODUCT = re.compile(r"\b([A-Z][a-zA-Z]{1,15}(?:\s[A-Z][a-zA-Z]{1,15})?\s\d{1,4
                       r"(?:\s?(?:Pro|Plus|Max|Mini|Lite|GB|Mbps|Ultra))?)\b")
 _DMED = re.compile(
     r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?|just|already)\s+(?:already\s+|just\s+)?"
-    r"(?:dm'?e?d|dm'?d|messaged|sent (?:you|u|a|the|my)(?:\s+\w+){0,3}\s+(?:dm|message|details)|"
+    r"(?:dm'?e?d|dm'?d|messaged(?!\s+me\b)|sent (?:you|u|a|the|my)(?:\s+\w+){0,3}\s+(?:dm|message|"
+    r"details)|"
     r"direct messaged|inboxed|pm'?e?d)\b"
     r"|\b(?:check|see|read|answer|reply to|look at|update on|response to|news on)\s+"
     r"(?:my|your|the|ur|our)\s+(?:dms?|inbox|messages?|pm|direct message)\b"
@@ -64,7 +65,17 @@ _DMED = re.compile(
     r"|\b(?:dms?|direct messages?|private messages?|pms?)\s+(?:sent|done|already sent)\b"
     r"|\b(?:dm|pm)(?:'|’)?e?d\b|\bsent\s+(?:you|u|y'?all|ya)\s+(?:a\s+)?(?:dm|direct message|"
     r"private message|pm|message)\b|\bsent\s+(?:a\s+)?private message\b"
-    r"|\b(?:check|see|read|answer|look at)\s+(?:your\s+|ur\s+|the\s+)?dms\b"
+    r"|\b(?:check|checked|checking|see|seen|read|answer|answered|look at|looked at)\s+"
+    r"(?:your\s+|ur\s+|the\s+)?dms\b"
+    # "no answer to my DM", "my DM being ignored", "the DM team said", "got a DM back",
+    # "sent you everything you asked for", "sent his certificate to you three times"
+    r"|\b(?:to|on|about)\s+my\s+(?:dm|pm|direct message)s?\b"
+    r"|\bmy\s+(?:dm|pm|message)s?\s+(?:being|been|is being|was|were|got|getting)\b"
+    r"|\bthe\s+dm\s+team\b|\b(?:dm|message|reply)\s+back\s+from\b"
+    r"|\bsent\s+(?:you|u)\s+(?:everything|all|it all|the lot|what you asked)"
+    r"|\b(?:i(?:'ve| have)?|already)\s+(?:now\s+|already\s+|just\s+)?sent\s+(?:\w+\s+){1,4}to\s+"
+    r"(?:you|u)\b"
+    r"|\bich habe\s+(?:\w+\s+){0,3}(?:eine\s+)?(?:dm|nachricht)\s+geschickt\b"
     r"|\b(?:replied|responded)\s+to\s+(?:your|the|ur)\s+(?:dm|message)\b"
     r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
     r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
