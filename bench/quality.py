@@ -4,7 +4,8 @@
                                        spam, brand-aware sentiment, language)
     python -m bench.quality --errors   and the posts it got wrong
 
-The sets: `tests/data/packs/<pack>.jsonl` (120 posts per industry pack),
+The sets: `tests/data/packs/<pack>.jsonl` (120 posts per industry pack; `boundary.jsonl`,
+300 posts not addressed to three brands, to answer or to leave alone),
 `tests/data/streams/banking-dev` (a 260-post bank stream), and the demo's annotations
 (`config/samples/demo-annotations.jsonl`). `tests/data/streams/banking-holdout` is kept for
 measuring: tune nothing on it.
@@ -75,6 +76,27 @@ def stream_set(name: str) -> tuple[Analyzer, list[Labelled]]:
     return analyzer_for(brand, brand.get("industry", "telecom")), [
         Labelled(p["text"], p["author"], p.get("author_name"), p.get("author_followers"),
                  p.get("lang"), lab) for p, lab in zip(posts, labels, strict=True)]
+
+
+# The reply-or-leave-it set (`tests/data/packs/boundary.jsonl`): three brands, one file.
+BOUNDARY_BRANDS = {
+    "banking": {"name": "Tern Bank", "keywords": ["tern bank", "ternbank"],
+                "handles": {"x": ["TernBank", "TernBankHelp"]}},
+    "telecom": {"name": "Coralnet", "keywords": ["coralnet"],
+                "handles": {"x": ["Coralnet", "CoralnetCare"]}},
+    "retail": {"name": "Larkspur", "keywords": ["larkspur"],
+               "handles": {"x": ["LarkspurStores", "LarkspurHelp"]}},
+}
+
+
+def boundary_set() -> list[tuple[Analyzer, list[Labelled]]]:
+    """Posts not addressed to the brand that a care lead would answer, or leave alone (300,
+    written apart from the rules), per brand with its analyzer."""
+    rows = [json.loads(line) for line in (PACKS / "boundary.jsonl").open(encoding="utf-8")]
+    return [(analyzer_for(brand, industry),
+             [Labelled(r["text"], r.get("author"), r.get("author_name"), None, None, r)
+              for r in rows if r["industry"] == industry])
+            for industry, brand in BOUNDARY_BRANDS.items()]
 
 
 def demo_set() -> tuple[Analyzer, list[Labelled]]:
@@ -243,6 +265,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             for row, a in found_spam:
                 if row["spam"] != (a.action.value == "spam"):
                     print("   ", f"spam {row['spam']}->{a.action.value}", "|", row["text"][:140])
+    if not args.holdout and args.only in (None, "boundary"):
+        posts_b: list[Labelled] = []
+        found_b: list[Analysis] = []
+        for analyzer_b, rows_b in boundary_set():
+            posts_b += rows_b
+            found_b += analyse(analyzer_b, rows_b)
+        print("boundary: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                       for k, v in figures(posts_b, found_b).items()))
+        if args.errors:
+            for post, a in zip(posts_b, found_b, strict=True):
+                if post.label["action"] != a.action.value:
+                    print("   ", f"action {post.label['action']}->{a.action.value}", "|",
+                          post.text[:140])
     for name, (analyzer, posts) in chosen.items():
         if args.only and name != args.only:
             continue

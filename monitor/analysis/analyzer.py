@@ -130,9 +130,34 @@ _ADVICE = re.compile(
     r"ring them|call them|contact them|complain to them|get on to them|tell them|ask them|"
     r"i'd (?:ring|call|go|just)|i would (?:ring|call|go|just)|worked for me|did it for me|"
     r"just (?:take|send|escalate|report) it|take it to|escalate (?:it )?to|go to the|"
-    r"don't give up|mate|hun|op)\b", re.IGNORECASE)
+    r"don't give up|mate|hun|op|psa|for anyone|if (?:you|your)|write to your|hang up|"
+    r"don't suffer|do not suffer|ask for (?:the|a|it)|raise a (?:formal )?complaint|"
+    r"stop blaming)\b", re.IGNORECASE)
 _FIRST_PERSON_PROBLEM = re.compile(
     r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
+    re.IGNORECASE)
+# The author's stake in a problem, however short the post: any first person ("sent me a £180
+# bill"), or a sentence opening on what they did or suffered ("Been waiting 10 days",
+# "Spent £600 on", "Ordered Monday", "Can't pay suppliers").
+_STAKE = re.compile(
+    r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|us|our)\b"
+    r"|(?:^|[.!?]\s+|\n)\s*(?:been|spent|paid|ordered|bought|waited|waiting|tried|trying|"
+    r"called|rang|emailed|got|had|lost|can't|cant|cannot|couldn't|still|booked|returned|sent|"
+    r"charged|day \d+|week \d+|\d+(?:st|nd|rd|th)? (?:day|week|time|attempt))\b",
+    re.IGNORECASE)
+# A story that ends well: "support actually fixed my wifi", "finally got full fibre",
+# "they just matched the deal".
+_PUT_RIGHT = re.compile(r"\b(?:fixed|sorted|resolved|matched|refunded|finally got|finally "
+                        r"arrived|came through|turned up|all good|works now|working now)\b",
+                        re.IGNORECASE)
+_SARCASM_MARK = re.compile(r"🙃|🙄|😒|🤡|\bcool cool\b|\blovely\.|\bfascinating\b", re.IGNORECASE)
+# Asking the world what it thinks, not for help: "anyone else think the logo looks like ...",
+# "am I the only one who finds the ads creepy".
+_OPINION = re.compile(
+    r"\b(?:anyone|anybody|does anyone|does anybody|am i the only one)\s+(?:else\s+)?(?:who\s+)?"
+    r"(?:think|thinks|find|finds|love|loves|hate|hates|like|likes|notice|noticed|reckon|seen|"
+    r"watch|watched)\b|\bis it (?:just )?me or (?:is|are|has|have|does|do)\b(?![^.!?\n]{0,50}"
+    r"\b(?:down|not working|can't|won't|declin\w*|error|fail\w*|crash\w*|load\w*|broken|slow)\b)",
     re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you'll|mate|op|hun)\b", re.IGNORECASE)
 _LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+)+")
@@ -338,6 +363,23 @@ class Analyzer:
         self._brand_down = re.compile(
             r"(?<!\w)(?:" + "|".join(names) + r")(?:'s)?\s+(?:\w+\s+)?(?:is\s+|still\s+)?"
             r"(?:down|offline|not working|broken)\b", re.IGNORECASE) if names else None
+        brand = "|".join(names) if names else r"(?!x)x"
+        # staff and jobs: "my brother's worked at Tern Bank for 12 years", "working in Larkspur
+        # customer service", "Coralnet is hiring"
+        self._staff = re.compile(
+            r"\b(?:works?|worked|working|employed|been an? [\w-]+|started|retired|job|jobs|"
+            r"manager|cashier|engineer|intern|shift|day \d+ of working)\s+(?:\w+\s+){0,2}?"
+            r"(?:at|for|in|with)\s+(?:the\s+)?(?:" + brand + r")\b|(?:" + brand + r")(?:'s)?\s+"
+            r"(?:is|are)\s+(?:now\s+)?hiring\b|\b(?:day|week|month|year) \d+ of [\w ]{3,40}? at "
+            r"(?:" + brand + r")\b|\b(?:manager|engineer|lead|director|dev|developer|pm|"
+            r"designer) on the (?:" + brand + r")\b[\w ]{0,30}\bteam\b", re.IGNORECASE)
+        # us as the good example beside another company's failure: "at least Larkspur give
+        # you a receipt", "should've gone with Tern Bank", "flatmate's on Coralnet"
+        self._compared = re.compile(
+            r"\b(?:at least|unlike|should(?:'ve| have) gone with|go back to|going back to|went to|"
+            r"moved to|switch(?:ed|ing)? to|friend with|sister with|brother with|mum with|"
+            r"(?:flatmate|friend|sister|brother|mum|dad|partner)(?:'s| is) on|is with|are with)\s+"
+            r"(?:the\s+)?(?:" + brand + r")\b", re.IGNORECASE)
         self.impersonation = Impersonation(terms.handles, brand=terms.name)
         self._brand_words = tuple(dict.fromkeys(
             re.sub(r"[\W_]+", "", w.lower().split("@")[0])
@@ -413,6 +455,7 @@ class Analyzer:
             down = None  # it was down and is back: not an outage going on
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
+        stake = first_person or _STAKE.search(text) is not None
         english = lang in (None, "en")
         if not english:
             # the complaint model and VADER read English (German "die" is "the"): in another
@@ -447,7 +490,9 @@ class Analyzer:
             to_others or (leading is not None and not self.matcher.is_own(
                 leading[0].split("@")[1].strip()))
             or (_SECOND_PERSON.search(text) is not None and not addressed
-                and not first_person))
+                and not first_person)
+            # "just go to the ombudsman after 8 weeks": said to no one, of no matter of theirs
+            or (not addressed and _STAKE.search(text) is None))
         set_aside = ""
         if (thanks_only and found and _GRATITUDE.search(thanked) is not None
                 and Escalation.VULNERABLE not in kinds):
@@ -462,6 +507,7 @@ class Analyzer:
             # matter put right (a bereaved or ill customer who thanks us is still one)
             set_aside = "praise for something put right"
         elif advice and kinds == (Escalation.LEGAL,) and _OWN_STEP.search(text) is None:
+            # (a warning about a scam aimed at customers stays a report to answer)
             # "go straight to the ombudsman, mate": someone else's step, not this author's
             set_aside = "advice to someone else"
         if set_aside:
@@ -480,13 +526,15 @@ class Analyzer:
                          or self.customer.search(text) is not None
                          or (praise and _SERVICE.search(text) is not None)
                          or down is not None),
-            competitor_only=competitor and not addressed and not (
-                brand_named and complaint and first_person),
+            competitor_only=(competitor and not addressed and not (
+                brand_named and complaint and first_person)) or (
+                not addressed and self._compared.search(text) is not None),
             advice_to_others=advice,
             news=(_is_news(text, voice=voice, first_person=first_person)
                   or (not addressed and (
                       _COMMENTARY.search(text) is not None
                       or _STAFF.search(text) is not None
+                      or self._staff.search(text) is not None
                       or (_CASHTAG.search(text) is not None and not question)
                       or (_PAST_OUTAGE.search(text) is not None and not first_person)))),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
@@ -508,6 +556,13 @@ class Analyzer:
             first_person=first_person,
             tagged=any(t.startswith("#") for t in matched), voice=voice,
             problem=scored.intent is not None or _MALFUNCTION.search(text) is not None,
+            # (not a tip to another customer, not a story that ends well, not a cheerful
+            # "engineer coming today, wish me luck")
+            own_problem=(stake and not (to_others or to_customer or advice)
+                         and (scored.intent is not None or _MALFUNCTION.search(text) is not None)
+                         and (sentiment.compound < 0.5 or _SARCASM_MARK.search(text) is not None)
+                         and _PUT_RIGHT.search(text) is None),
+            opinion=_OPINION.search(text) is not None,
             angry=english and sentiment.compound <= -0.3, down=down is not None,
         )
         action, rule = decide_action(signals)

@@ -36,7 +36,7 @@ _BAD_EVENT = Lexicon([
     "outage", "not working", "nothing works", "frozen", "hours", "days", "weeks", "nobody",
     "down", "gone", "dead", "not loading", "nothing loading", "fallen over",
     "no one", "never", "1p", "penalty", "interest", "price rise", "price increase",
-    "hike", "useless", "worst",
+    "hike", "useless", "worst", "pending", "in progress", "still", "dies", "every single",
 ])
 _LATE_KIN = re.compile(r"\b(?:my|our|his|her|their|your)\s+late\s+\w+", re.IGNORECASE)
 _RESOLVED = Lexicon([

@@ -73,6 +73,8 @@ _STRONG_SPAM = Lexicon([
     "reply with your card", "to celebrate * followers", "we're giving", "connect wallet",
     "connect your wallet", "mint live", "nft mint", "% apy", "apy", "stake $*",
     "gift card generator", "code generator", "no survey", "unlimited codes", "unlimited £*",
+    "account for sale", "accounts for sale", "full kyc", "kyc done", "kyc verified",
+    "ask me how",
     # money for nothing, off-platform payment
     "send £* get", "send $* get", "flip", "earn while you sleep", "easy work",
     "no experience needed", "sin experiencia", "sem experiência", "bez doświadczenia",
@@ -135,9 +137,10 @@ _SHORT_LINK = re.compile(r"\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|cutt\.ly|rb\.
 _REPORTING = re.compile(
     r"\b(?:i(?:'ve)? (?:got|received|had|just got|been sent) (?:a|an|this|the same|that|these) "
     r"(?:\w+ )?(?:text|email|e-mail|call|message|dm|letter|sms|link|voicemail)|is (?:this|it|that) "
-    r"(?:legit|real|you|genuine|from you|one of yours)|is this a scam|looks like (?:a )?(?:scam|"
-    r"phishing)|don't click|do not click|pretending to be|claiming to be|report(?:ed|ing)? "
-    r"(?:it|this|them|the account)|fake account)\b", re.IGNORECASE)
+    r"(?:actually |really )?(?:legit|real|you|them|genuine|from you|one of yours)|is this a scam|"
+    r"looks like (?:a )?(?:scam|phishing)|don't click|do not click|pretending to be|"
+    r"claiming to be|report(?:ed|ing)? (?:it|this|them|the account)|fake account)\b",
+    re.IGNORECASE)
 _WARNING = re.compile(r"\b(?:beware|warning|heads up)\b", re.IGNORECASE)
 # Someone warning others about scams: not a scam.
 _PSA = re.compile(
@@ -311,7 +314,7 @@ _CODE_WORD = re.compile(
     r"|\b(?:message|text|reply|whatsapp)\s+(?:me\s+|us\s+)?(?:with\s+)?['\"“‘](?-i:[A-Z]{3,})"
     r"['\"”’]", re.IGNORECASE)
 _INCOME = re.compile(r"\b(?:make|making|made|earn|earning|earned|earns|makes)\s+(?:over\s+)?"
-                     r"[£$€]\s?\d[\d,.]*k?\s+(?:a|per|every|each)\s+(?:day|week|month)\b",
+                     r"[£$€]\s?\d[\d,.]*k?\s+(?:a|per|every|each|this|last)\s+(?:day|week|month)\b",
                      re.IGNORECASE)
 _FOLD = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "-": "", ".": ""})
 

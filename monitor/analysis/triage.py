@@ -135,6 +135,10 @@ class Signals:
     problem: bool = False  # the words of one of the pack's intents are there
     angry: bool = False  # clearly unhappy (VADER compound at most -0.3)
     down: bool = False  # says the brand's service is down or failing for many ("is it me?")
+    # a problem of the author's own with us, in plain words ("Been waiting 10 days for the new
+    # card. Can't pay suppliers"): an intent's words and the author's stake in them
+    own_problem: bool = False
+    opinion: bool = False  # asks the world what it thinks ("anyone else think the logo ...")
 
 
 def decide_action(s: Signals) -> tuple[Action, str]:
@@ -152,7 +156,7 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.MONITOR, "news or markets"
     if s.escalated:
         return Action.REPLY, "escalation"
-    if s.advice_to_others and not s.complaint:
+    if s.advice_to_others and (not s.complaint or not s.first_person):
         return Action.MONITOR, "advice to someone else"
     if s.competitor_only:
         return Action.MONITOR, "about a competitor"
@@ -168,9 +172,11 @@ def decide_action(s: Signals) -> tuple[Action, str]:
                         or ((s.voice or s.question)
                             and (s.negative or s.problem or s.first_person))):
         return Action.REPLY, "complaint"
+    if s.own_problem and not s.praise and not s.opinion:
+        return Action.REPLY, "the author's own problem with us"
     if s.complaint:
         return Action.MONITOR, "commentary: not addressed to us, no problem of the author's"
-    if s.question:
+    if s.question and not s.opinion:
         return Action.REPLY, "question"
     if s.request:
         return Action.REPLY, "request"
