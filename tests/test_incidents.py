@@ -153,3 +153,31 @@ def test_our_posts_about_the_outage_join_it_and_a_customer_still_failing_after_t
     finally:
         store.close()
 
+
+
+def test_symptoms_during_an_outage_join_it_and_market_talk_and_tips_do_not(
+        tmp_path: Path) -> None:
+    # an app outage at a software company: its customers name only what they see
+    brand = {"name": "Quillstack", "industry": "software",
+             "keywords": ["quillstack", "$qstk"], "handles": {"x": ["QuillstackHQ"]}}
+    analyzer = analyzer_for(brand, brand["industry"])
+    texts = ["is quillstack down? getting 502 on the app",
+             "quillstack down for everyone? 503 from the EU",
+             "@QuillstackHQ can't log in, 'Something went wrong' on every attempt",
+             "quillstack won't sync. spinner of doom on desktop and phone",
+             "@QuillstackHQ all my Quillstack boards are blank. BLANK.",
+             "Anyone else unable to open any Quillstack boards right now?",
+             "quillstack is down for me too, 503 on every page",
+             "$QSTK down 1.8% this morning as the market digests the news",
+             "@ben_desk it was Quillstack's outage, not you. your local copy is fine"]
+    posts = [mention(str(i), text, author=f"c{i}", minutes=i * 3)
+             for i, text in enumerate(texts)]
+    store = _run(tmp_path, brand, analyzer, posts)
+    try:
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        case_of = _case_of(store)
+        assert {i for i, (case, _) in case_of.items() if case == incident["id"]} == {
+            "0", "1", "2", "3", "4", "5", "6"}
+        assert case_of["7"][0] is None and case_of["8"][0] is None  # no case at all
+    finally:
+        store.close()

@@ -174,7 +174,8 @@ _SERVICE_DOWN = re.compile(
     r"server|servers|payments|card payments|cards)(?:'s|’s)?\s+(?:is\s+|are\s+|has\s+been\s+|"
     r"have\s+been\s+|still\s+|all\s+)?(?:down|offline|not loading|failing|not working|broken)\b"
     r"|\b(?:anyone|anybody|everyone)\s+else\b[^.!?\n]{0,40}?\b(?:down|not working|declin\w*|"
-    r"can't|cannot|no (?:signal|service|internet|wifi|connection)|outage|offline|having (?:issues|"
+    r"can't|cannot|unable|no (?:signal|service|internet|wifi|connection)|outage|offline|"
+    r"having (?:issues|"
     r"problems|trouble)|getting (?:errors?|declined)|won't|errors?)\b"
     r"|\b(?:anyone|anybody|everyone)\s+else\s*\?"
     r"|\bnot just (?:me|you)\b|\bis it (?:just )?me\b|\bsame here\b|\bsomething went wrong\b"
@@ -219,6 +220,8 @@ _FAILING = re.compile(
     r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
     r"get|pay|use|access|send|make|buy|check ?out)|cannot (?:log|get|pay|use|access|send|make)|"
     r"failed|failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|"
+    r"won't (?:sync|open|connect)|not syncing|unable to|blank|spinner|reconnecting|vanished|"
+    r"white screen|logged me out|kicked me out|"
     r"nothing works|how long (?:is|will) (?:this|it)|any (?:update|news|eta)|when will (?:it|this|"
     r"you) be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
     r"funktioniert nicht|ne fonctionne|n[aã]o funciona)\b",
@@ -359,10 +362,13 @@ class Analyzer:
         self._brand_name = (None if not name else re.compile(
             r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.IGNORECASE if " " in name else 0))
         names = [re.escape(k) for k in (*terms.keywords, terms.name) if k]
-        # "<brand> down?", "is <brand> app down": an outage in any pack that has one
+        # "<brand> down?", "is <brand> app down": an outage in any pack that has one (not the
+        # share price: "$HRBR down 1.8%")
+        plain = [n for n in names if not n.startswith(re.escape("$"))]
         self._brand_down = re.compile(
-            r"(?<!\w)(?:" + "|".join(names) + r")(?:'s)?\s+(?:\w+\s+)?(?:is\s+|still\s+)?"
-            r"(?:down|offline|not working|broken)\b", re.IGNORECASE) if names else None
+            r"(?<!\w)(?:" + "|".join(plain) + r")(?:'s)?\s+(?:(?!shares|stock|price)\w+\s+)?"
+            r"(?:is\s+|still\s+)?"
+            r"(?:down|offline|not working|broken)\b", re.IGNORECASE) if plain else None
         brand = "|".join(names) if names else r"(?!x)x"
         # staff and jobs: "my brother's worked at Tern Bank for 12 years", "working in Larkspur
         # customer service", "Coralnet is hiring"
@@ -492,7 +498,9 @@ class Analyzer:
             or (_SECOND_PERSON.search(text) is not None and not addressed
                 and not first_person)
             # "just go to the ombudsman after 8 weeks": said to no one, of no matter of theirs
-            or (not addressed and _STAKE.search(text) is None))
+            or (not addressed and _STAKE.search(text) is None)) or (
+            # "@ben it was their outage, not you": answering another customer
+            to_others and _STAKE.search(text) is None)
         set_aside = ""
         if (thanks_only and found and _GRATITUDE.search(thanked) is not None
                 and Escalation.VULNERABLE not in kinds):
@@ -530,13 +538,15 @@ class Analyzer:
                 brand_named and complaint and first_person)) or (
                 not addressed and self._compared.search(text) is not None),
             advice_to_others=advice,
-            news=(_is_news(text, voice=voice, first_person=first_person)
-                  or (not addressed and (
-                      _COMMENTARY.search(text) is not None
-                      or _STAFF.search(text) is not None
-                      or self._staff.search(text) is not None
-                      or (_CASHTAG.search(text) is not None and not question)
-                      or (_PAST_OUTAGE.search(text) is not None and not first_person)))),
+            # ("Ask HN: is it down?" asks about the outage, whatever the news words)
+            news=(down is None or "?" not in text) and (
+                _is_news(text, voice=voice, first_person=first_person)
+                or (not addressed and (
+                    _COMMENTARY.search(text) is not None
+                    or _STAFF.search(text) is not None
+                    or self._staff.search(text) is not None
+                    or (_CASHTAG.search(text) is not None and not question)
+                    or (_PAST_OUTAGE.search(text) is not None and not first_person)))),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=(_REQUEST.search(text) is not None
                      or _HELP_END.search(text[-40:]) is not None),

@@ -59,7 +59,7 @@ def features(text: str) -> list[str]:
     for a, b in zip(words, words[1:], strict=False):
         if a not in _STOP or b not in _STOP:  # "in the", "i have" say nothing
             out.add(f"{a} {b}")
-    return sorted(out)
+    return list(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +85,13 @@ class EscalationModel:
 
     def __init__(self, kinds: dict[str, KindModel]) -> None:
         self.kinds = kinds
+        # every kind's weight of a feature in one look-up
+        self._order = tuple(kinds)
+        self._weights: dict[str, tuple[float, ...]] = {}
+        for i, name in enumerate(self._order):
+            for f, w in kinds[name].weights.items():
+                row = self._weights.setdefault(f, (0.0,) * len(self._order))
+                self._weights[f] = row[:i] + (w,) + row[i + 1:]
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -107,11 +114,19 @@ class EscalationModel:
     def confident(self, text: str) -> list[tuple[Escalation, float, list[str]]]:
         """The kinds the model is confident of, with probability and the deciding words."""
         feats = features(text)
+        z = [self.kinds[name].bias for name in self._order]
+        get = self._weights.get
+        for f in feats:
+            row = get(f)
+            if row is not None:
+                for i, w in enumerate(row):
+                    z[i] += w
         out = []
-        for kind, model in self.kinds.items():
-            p = model.probability(feats)
+        for name, total in zip(self._order, z, strict=True):
+            model = self.kinds[name]
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
             if p >= model.threshold:
-                out.append((Escalation(kind), p, model.evidence(feats)))
+                out.append((Escalation(name), p, model.evidence(feats)))
         return out
 
 
