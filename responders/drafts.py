@@ -81,6 +81,12 @@ _AT_RISK = re.compile(
     r"bloque\w*|blocked my account|froze my account|frozen account|lost (?:my |a )?card|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
     r"verify|verification|identity|id check|"
+    # payments or access the customer disowns, money gone, details asked for
+    r"(?:didn't|did not|never|not) authori[sz]\w*|someone's been|someone has been|not me|"
+    r"wasn't me|weren't me|never made|don't know (?:these|this|what|who)|unknown (?:payment|"
+    r"transaction|charge)s?|gone from my|(?:money|savings|balance) (?:has |have )?(?:gone|"
+    r"disappeared|vanished)|emptied|drained|card details|cvv|whatsapp|telegram|"
+    r"impersonat\w*|pretending|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"
