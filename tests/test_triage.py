@@ -185,6 +185,10 @@ def test_spam(bank: Analyzer, text: str) -> None:
 # --- triage and intents ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "action"), [
+    # praise VADER reads as bad news ("fire", "killing it", "can't fault")
+    ("the Kestrel Bank savings rate this month is fire 🔥 just moved my emergency fund over",
+     Action.ACKNOWLEDGE),
+    ("can't fault Kestrel Bank's mortgage team, offer in 9 days", Action.ACKNOWLEDGE),
     ("Shout out to the lady at Kestrel Bank Leeds who sat with my nan for 40 minutes and never "
      "once rushed her. Proper service", Action.ACKNOWLEDGE),
     ("$KSTL down 1.8% this morning as the market digests the fine. Still up on the month.",

@@ -39,7 +39,7 @@ STRONG_INTENT = 2.0
 QUESTION_START = re.compile(
     r"^(?:@\w+\s+)*(?:how|what|when|where|why|who|which|does|do|is|are|can|could|will|would|"
     r"should|any ?one|anybody|has|have|¿|qu[eé]|como|cómo|pourquoi|comment|est-ce|wie|warum|"
-    r"kann|czy|jak|dlaczego)\b", re.IGNORECASE)
+    r"kann|czy|jak|dlaczego)\b(?!'t|’t|n't)", re.IGNORECASE)
 _REQUEST = Lexicon([
     "please", "pls", "plz", "can you", "could you", "would you", "help me", "need help",
     "check my dm", "check your dm", "check dm", "dm me", "call me", "ring me", "get back to me",
@@ -475,7 +475,10 @@ class Analyzer:
             not english and _FOREIGN_PRAISE.search(thanked) is not None
             and _FOREIGN_NOT_THANKS.search(thanked) is None)
         # (VADER reads English: German "die" is not dying)
-        praise = ((sentiment.compound > -0.05 or not english) and sarcasm is None
+        # (VADER reads "fire 🔥", "killing it" and "can't fault" as bad news; the complaint
+        # model, which has learnt shout-outs, says no complaint)
+        praise = ((sentiment.compound > -0.05 or not english or score.probability < 0.2)
+                  and sarcasm is None
                   and (explicit or _PRAISE.search(thanked) is not None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
                        and _REQUEST.search(text) is None)
@@ -557,6 +560,8 @@ class Analyzer:
                 (english and sentiment.compound >= 0.5 and score.probability < 0.8)
                 or (english and explicit and sentiment.compound >= 0.2
                     and score.probability < 0.97)
+                # praise words the complaint model is sure are no complaint
+                or (english and score.probability < 0.15)
                 # in another language the complaint model and VADER cannot read it
                 or (explicit and lang not in (None, "en") and not question
                     and _REQUEST.search(text) is None)),
