@@ -110,7 +110,7 @@ def demo_set() -> tuple[Analyzer, list[Labelled]]:
                  p.get("lang"), lab) for p, lab in zip(posts, labels, strict=True)]
 
 
-def _by_industry(path: Path, handles: Callable[[str], list[str]]
+def _by_industry(path: Path, handles: Callable[[str], list[str]], spam_model: Any = True
                  ) -> list[tuple[dict[str, Any], Analysis]]:
     """A JSONL set of posts for five industries' brands, each with its verdict from an
     analyzer for its row's brand (our handles: `handles(the row's handle)`)."""
@@ -122,6 +122,8 @@ def _by_industry(path: Path, handles: Callable[[str], list[str]]
             brand = {"name": row["brand"], "keywords": [row["brand"].lower()],
                      "handles": {"x": handles(row["handle"].lstrip("@"))}}
             analyzers[row["industry"]] = analyzer_for(brand, row["industry"])
+            analyzers[row["industry"]].spam_model = (
+                analyzers[row["industry"]].spam_model if spam_model is True else spam_model)
         out.append((row, analyzers[row["industry"]].analyze_post(Post(
             row["text"], None, 0, row.get("author"), row.get("author_name"), None))))
     return out
@@ -141,6 +143,33 @@ def spam_posts() -> list[tuple[dict[str, Any], Analysis]]:
     return _by_industry(ROOT / "tests" / "data" / "spam" / "posts.jsonl",
                         lambda handle: [handle, handle.replace("Help", "")
                                         .replace("Support", "")])
+
+
+def spam_by_set(name: str, model: Any) -> dict[str, float]:
+    """Spam recall and precision of the whole analysis on one labelled set (as named in
+    `bench.spam_model`), with `model` as its spam model (None: the signals alone)."""
+    if name.startswith("spam:"):
+        path = ROOT / "tests" / "data" / "spam" / f"{name[5:]}.jsonl"
+        found = _by_industry(path, lambda handle: [handle, handle.replace("Help", "")
+                                                   .replace("Support", "")
+                                                   .replace("Care", "")],
+                             spam_model=model)
+        return spam_figures(found)
+    if name == "pack:boundary":
+        pairs = [(an, posts) for an, posts in boundary_set()]
+    elif name.startswith("stream:"):
+        pairs = [stream_set(name[7:])]
+    else:
+        pairs = [pack_set(name[5:])]
+    gold: list[bool] = []
+    got: list[bool] = []
+    for analyzer, posts in pairs:
+        analyzer.spam_model = model
+        gold += [p.label["action"] == "spam" for p in posts]
+        got += [a.action.value == "spam" for a in analyse(analyzer, posts)]
+    tp = sum(g and f for g, f in zip(gold, got, strict=True))
+    return {"posts": len(gold), "spam_recall": tp / max(1, sum(gold)),
+            "spam_precision": tp / max(1, sum(got))}
 
 
 def spam_figures(found: Sequence[tuple[dict[str, Any], Analysis]]) -> dict[str, float]:
@@ -246,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = {"stream:banking-holdout": stream_set("banking-holdout")}
         args.errors = False
     if not args.holdout and args.only in (None, "escalation"):
-        for set_name in ("phrasings", "phrasings-2", "phrasings-3"):
+        for set_name in ("phrasings", "phrasings-2", "phrasings-3", "phrasings-4"):
             found_phrasings = phrasings(set_name)
             print(f"escalation {set_name}: " + ", ".join(
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
@@ -257,6 +286,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         print("   ", f"esc {row['escalation']}->"
                               f"{[k.value for k in a.escalation]}", "|", row["text"][:140])
     if not args.holdout and args.only in (None, "spam"):
+        found_spam2 = _by_industry(ROOT / "tests" / "data" / "spam" / "posts-2.jsonl",
+                                   lambda handle: [handle, handle.replace("Help", "")
+                                                   .replace("Care", "")])
+        print("spam set 2: " + ", ".join(
+            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+            for k, v in spam_figures(found_spam2).items()))
         found_spam = spam_posts()
         print("spam set: " + ", ".join(
             f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"

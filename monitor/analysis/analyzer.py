@@ -13,6 +13,7 @@ from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
 from monitor.analysis.sentiment import brand_label, sarcastic
 from monitor.analysis.spam import injected, spam_signals
+from monitor.analysis.spam_model import SpamModel
 from monitor.analysis.terms import BrandTerms, Lexicon
 from monitor.analysis.triage import Impersonation, Signals, decide_action
 from monitor.complaint_model import ComplaintModel
@@ -348,6 +349,7 @@ class Analyzer:
         model: ComplaintModel | None = None,
         complaint_threshold: float | None = None,
         high_reach: int = 10_000,
+        spam_model: SpamModel | None | bool = True,
     ) -> None:
         terms = terms or BrandTerms()
         self.matcher = terms.matcher()
@@ -387,6 +389,8 @@ class Analyzer:
             r"(?:flatmate|friend|sister|brother|mum|dad|partner)(?:'s| is) on|is with|are with)\s+"
             r"(?:the\s+)?(?:" + brand + r")\b", re.IGNORECASE)
         self.impersonation = Impersonation(terms.handles, brand=terms.name)
+        self.spam_model: SpamModel | None = (SpamModel.load() if spam_model is True
+                                             else spam_model or None)
         self._brand_words = tuple(dict.fromkeys(
             re.sub(r"[\W_]+", "", w.lower().split("@")[0])
             for w in (terms.name, *terms.name.split(), *terms.keywords, *terms.handles) if w))
@@ -528,7 +532,7 @@ class Analyzer:
         brand_named = any(not t.startswith("competitor:") for t in matched)
         signals = Signals(
             own_account=own, impersonation=imitation, injection=injected(text),
-            spam=spam_signals(text, self._brand_words),
+            spam=spam_signals(text, self._brand_words, self.spam_model),
             escalated=bool(kinds), addressed=addressed,
             about_brand=(not self.has_terms or addressed or scored.intent is not None
                          or any(t[0] in "#@" for t in matched) or question

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from monitor.analysis.spam_model import SpamModel
 from monitor.analysis.terms import Lexicon
 
 _STRONG_SPAM = Lexicon([
@@ -234,10 +235,12 @@ def injected(text: str) -> bool:
             and _ABOUT_INJECTION.search(text) is None)
 
 
-def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, list[str]]:
+def spam_signals(text: str, brand_words: Iterable[str] = (),
+                 model: SpamModel | None = None) -> tuple[float, list[str]]:
     """How spam-like a post is (2 or more: spam) and the signals that said so.
     `brand_words` (the brand's name and handles, lower-case, no spaces) find look-alike
-    sites: a hyphenated host carrying the brand's name ("brand-outlet.store")."""
+    sites: a hyphenated host carrying the brand's name ("brand-outlet.store"); `model`, when
+    given, adds 2 when it is sure (see `spam_model`)."""
     reasons: list[str] = []
     score = 0.0
     words = tuple(w for w in brand_words if len(w) >= 5)
@@ -296,6 +299,10 @@ def spam_signals(text: str, brand_words: Iterable[str] = ()) -> tuple[float, lis
     if tags >= 6:
         score += 1.0 if tags < 9 else 2.0
         reasons.append("tag stuffing")
+    sure = model.confident(text) if model is not None else None
+    if sure is not None:
+        score += 2.0
+        reasons.append(f"model {sure[0]:.2f}: {', '.join(sure[1])}")
     if score and (_REPORTING.search(text) or _PSA.search(text)):
         # a customer telling us about a scam, or warning others
         score -= 3.0
