@@ -84,6 +84,7 @@ def bank() -> Analyzer:
     ("Complaint lodged with the ASA about Kestrel Bank's 'fee-free abroad' adverts", "legal"),
     ("Going to the CFPB about Kestrel Bank's overdraft fees. Done being nice.", "legal"),
     ("Letter before action posted to Kestrel Bank today. 14 days.", "legal"),
+    ("if this isn't sorted by friday i'm taking Kestrel Bank to small claims", "legal"),
     # a scam seen too late; a stranger's data in my account; relief is not thanks
     ("the 'fraud officer' I spoke to all afternoon wasn't Kestrel Bank at all. I've sent him "
      "£2,000", "security"),
@@ -115,6 +116,14 @@ def test_escalation_kinds_in_several_phrasings(bank: Analyzer, text: str, kind: 
     "the new Kestrel Bank smoke alarm offer for home insurance customers looks good",
     "my Kestrel Bank credit card interest has gone up to 29.9%, why?",
     "Exact same thing happened to me, mate. Go straight to the ombudsman after 8 weeks",
+    # what is not happening now: a hypothetical, a question about cover, a fraud check that
+    # was the customer, a memory, a figure of speech
+    "If Kestrel Bank ever charged for cash withdrawals I'd take them to court. Luckily free.",
+    "@KestrelBankHelp what protection do I get if my card's used fraudulently abroad?",
+    "Kestrel Bank texted about unusual activity and it was me buying 6 concert tickets 😂",
+    "My late gran always said never trust a bank with a bird on the logo. Kestrel Bank fees!",
+    "Three hours on hold to Kestrel Bank. That hold music will be the death of me",
+    "Kestrel Bank faces US class action over overdraft fees, court filing shows",
     # a regulator named in commentary; initials that are everywhere
     "just read the FCA report, Kestrel Bank top for complaints lol",
     "going to the ATM at Kestrel Bank then the pub",

@@ -70,6 +70,36 @@ _FOREIGN_PRAISE = re.compile(
 _FOREIGN_NOT_THANKS = re.compile(
     r"\b(?:por nada|pour rien|für nichts|por nada|za nic|per niente|todavía|toujours pas|immer "
     r"noch|ainda não|nadal|ancora)\b", re.IGNORECASE)
+# What is not happening now: a hypothetical ("if they ever ... I'd sue"), a question about
+# cover ("what protection do I get if"), a fraud check that was the customer ("it was me"),
+# a memory ("my late gran always said", "a few years back"). `_outside` checks the deciding
+# words are not also said outside it.
+_NOT_NOW = re.compile(
+    r"\b(?:if|in case|suppose|imagine)\b[^.!?\n]{0,40}?\b(?:ever|i'd|i would|id)\b[^.!?\n]{0,60}"
+    r"|\b(?:what (?:protection|cover|happens)|do (?:i|you) get (?:the money|my money|it) back|"
+    r"would i get|does \w+(?: \w+)? (?:refund|cover|protect))\b[^.!?\n]{0,90}"
+    # (what someone always said takes its whole sentence)
+    r"|\b(?:years ago|years back|a few years back|the death of me|not that i can't afford|"
+    r"killed my weekend|died halfway|died mid)\b[^.!?\n]{0,80}"
+    r"|[^.!?\n]{0,80}\balways said\b[^.!?\n]{0,80}",
+    re.IGNORECASE)
+# A fraud check that was the customer all along: "it was me buying concert tickets".
+_WAS_ME = re.compile(r"\b(?:it|that|this) was (?:just |actually |only |definitely )?me\b",
+                     re.IGNORECASE)
+
+
+def _outside(words: list[str], text: str) -> bool:
+    """Whether any of the deciding words is said outside the not-now spans of the text."""
+    rest = _NOT_NOW.sub(" ", text).lower()
+    before = text.lower()
+    for w in words:
+        w = w.split(": ", 1)[-1] if w.startswith("model ") else w
+        first = w.split(", ")[0].lower()
+        if first in rest or first not in before:
+            return True
+    return False
+
+
 # Relief that thanks no one ("thank god", "thankfully").
 _RELIEF = re.compile(r"\bthank(?:s)?\s+(?:god|goodness|heavens?|christ|fuck|f\*+k|the lord|"
                      r"my lucky stars)\b|\bthankfully\b", re.IGNORECASE)
@@ -514,13 +544,23 @@ class Analyzer:
             # thanks for something put right ("your fraud team stopped the scam"): nothing
             # dangerous is happening now, so it is acknowledged, not escalated
             set_aside = "thanks, nothing to fix"
-        elif (praise and (explicit or _GRATITUDE.search(thanked) is not None)
-              and sentiment.compound >= 0.2 and not question
+        elif (praise and (explicit or (_GRATITUDE.search(thanked) is not None and (
+                sentiment.compound >= 0.2 or score.probability < 0.5)))
+              and not question
               and _REQUEST.search(text) is None
               and kinds == (Escalation.SECURITY,)):
             # "fraud team absolute legends, card blocked, new one on its way": praise for a
             # matter put right (a bereaved or ill customer who thanks us is still one)
             set_aside = "praise for something put right"
+        elif kinds == (Escalation.SECURITY,) and _WAS_ME.search(text) is not None:
+            set_aside = "the customer's own payment"
+        elif kinds and _NOT_NOW.search(text) is not None and all(
+                not _outside(words, text) for _, words in found):
+            # "if Hollis ever charged for returns I'd take them to court", "what protection
+            # do I get if my card's used fraudulently?", "it was me buying concert tickets",
+            # "my late gran always said ...": a hypothetical, a question about cover, a
+            # fraud check that was the customer, or a memory, not something happening now
+            set_aside = "not happening now"
         elif advice and kinds == (Escalation.LEGAL,) and _OWN_STEP.search(text) is None:
             # (a warning about a scam aimed at customers stays a report to answer)
             # "go straight to the ombudsman, mate": someone else's step, not this author's

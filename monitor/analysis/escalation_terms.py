@@ -517,7 +517,8 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "solicitors are waiting", "solicitor's waiting", "conveyancing", "my solicitor for the",
         "my solicitor needs", "my solicitor has asked", "my solicitor asked", "solicitor needs",
         "payment to my solicitor", "deposit to my solicitor", "power of attorney", "lasting power",
-        "lpa", "worth suing? lol", "court of public opinion", "courting",
+        "lpa", "worth suing? lol", "court of public opinion", "courting", "'s a solicitor",
+        "'s a lawyer", "is a solicitor", "is a lawyer", "'s a barrister",
     ),
     Escalation.SECURITY: (
         "scam of a", "is a scam", "is a total scam", "what a scam", "such a scam",
@@ -529,6 +530,9 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "hacked off", "life hack", "lifehack", "hack for", "hack to", "stole the show",
         "hacked together", "hacked up a", "hack together", "not me being", "is it just me",
         "stolen my heart", "stole my heart", "stolen my time", "stolen hours",
+        "fraud protection", "esto es una estafa", "es una estafa", "das ist betrug",
+        "ist betrug", "betrug am kunden", "c'est une arnaque", "isto é um golpe",
+        "é um golpe", "to oszustwo", "è una truffa",
     ),
     Escalation.VULNERABLE: (
         "died laughing", "nearly died", "i died", "i'm dead", "im dead", "dying to", "dying for",
@@ -545,7 +549,7 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "cancer research", "surgery hours", "gp surgery", "dental surgery", "blind date", "blinds",
         "deafening", "deaf ears", "my late delivery", "my late order", "my late payment",
         "my late parcel", "my late refund", "my late flight", "my late train", "my late fee",
-        "my late charge",
+        "my late charge", "the death of me", "death of me", "funeral for my",
     ),
 }
 
