@@ -81,7 +81,7 @@ def _scores(model: EscalationModel, rows: Sequence[tuple[str, Sequence[str]]]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m monitor.analysis.escalation_model")
     parser.add_argument("command", choices=("train", "evaluate"))
-    parser.add_argument("--threshold", type=float, default=0.95)
+    parser.add_argument("--threshold", type=float, default=0.9)
     args = parser.parse_args(argv)
     sets = labelled_sets()
     thresholds = dict.fromkeys(KINDS, args.threshold)

@@ -164,5 +164,5 @@ def train(rows: Sequence[tuple[str, Sequence[str]]], thresholds: dict[str, float
     kinds = {}
     for kind in KINDS:
         bias, w = _fit([(f, kind in k) for f, (_, k) in zip(feats, rows, strict=True)])
-        kinds[kind] = KindModel(bias, w, (thresholds or {}).get(kind, 0.95))
+        kinds[kind] = KindModel(bias, w, (thresholds or {}).get(kind, 0.9))
     return EscalationModel(kinds)
