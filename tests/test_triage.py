@@ -203,6 +203,10 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("$KSTL down 1.8% this morning as the market digests the fine. Still up on the month.",
      Action.MONITOR),
     ("First week as a backend engineer at Kestrel Bank done, lovely team", Action.MONITOR),
+    # us as the good example beside another company, and a customer saying who they bank with
+    ("Heron Bank lost my return AGAIN. at least Kestrel Bank give you a receipt",
+     Action.MONITOR),
+    ("My mortgage is with Kestrel Bank and they have lost my paperwork twice", Action.REPLY),
     ("Kestrel Bank's outage lasted 40 minutes. For a lot of people that meant no lunch",
      Action.MONITOR),
     ("Not one problem with Kestrel Bank in ten years, couldn't have been more helpful today",

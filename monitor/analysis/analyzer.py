@@ -414,10 +414,9 @@ class Analyzer:
         # us as the good example beside another company's failure: "at least Larkspur give
         # you a receipt", "should've gone with Tern Bank", "flatmate's on Coralnet"
         self._compared = re.compile(
-            r"\b(?:at least|unlike|should(?:'ve| have) gone with|go back to|going back to|went to|"
-            r"moved to|switch(?:ed|ing)? to|friend with|sister with|brother with|mum with|"
-            r"(?:flatmate|friend|sister|brother|mum|dad|partner)(?:'s| is) on|is with|are with)\s+"
-            r"(?:the\s+)?(?:" + brand + r")\b", re.IGNORECASE)
+            r"\b(?:at least|unlike|should(?:'ve| have) gone with|go back to|going back to|"
+            r"(?:friend|sister|brother|mum|dad|partner|flatmate|colleague)(?:'s| is)? (?:with|on)"
+            r")\s+(?:the\s+)?(?:" + brand + r")\b", re.IGNORECASE)
         self.impersonation = Impersonation(terms.handles, brand=terms.name)
         self.spam_model: SpamModel | None = (SpamModel.load() if spam_model is True
                                              else spam_model or None)
