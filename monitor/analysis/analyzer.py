@@ -171,7 +171,7 @@ _FIRST_PERSON_PROBLEM = re.compile(
 # bill"), or a sentence opening on what they did or suffered ("Been waiting 10 days",
 # "Spent £600 on", "Ordered Monday", "Can't pay suppliers").
 _STAKE = re.compile(
-    r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|us|our)\b"
+    r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|(?-i:[Uu]s)|our)\b"
     r"|(?:^|[.!?]\s+|\n)\s*(?:been|spent|paid|ordered|bought|waited|waiting|tried|trying|"
     r"called|rang|emailed|got|had|lost|can't|cant|cannot|couldn't|still|booked|returned|sent|"
     r"charged|day \d+|week \d+|\d+(?:st|nd|rd|th)? (?:day|week|time|attempt))\b",
