@@ -82,6 +82,11 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "have you checked your DMs? Sent you everything you asked for",
     "I have now sent the certificate to you three times",
     "Ich habe gestern eine DM geschickt",
+    "I gave all her details on the phone on Tuesday",
+    "I've sent Dad's death certificate twice now through your secure messages",
+    "your colleague asked me to DM, I did yesterday at 4pm",
+    "Habe euch schon am Montag per DM alles geschickt",
+    "ya os mandé todo por mensaje privado el lunes",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)

@@ -89,6 +89,8 @@ def bank() -> Analyzer:
     ("the 'fraud officer' I spoke to all afternoon wasn't Kestrel Bank at all. I've sent him "
      "£2,000", "security"),
     ("the Kestrel Bank app just showed me someone called J. Obi's statements", "security"),
+    ("The Kestrel Bank cash machine on Union Street has something stuck over the card slot",
+     "security"),
     ("the Kestrel Bank card reader caught from a spark on the desk, thank god I was next to it",
      "safety"),
     ("honestly can't cope anymore, Kestrel Bank has frozen everything and nobody answers",
@@ -198,6 +200,10 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("the Kestrel Bank savings rate this month is fire 🔥 just moved my emergency fund over",
      Action.ACKNOWLEDGE),
     ("can't fault Kestrel Bank's mortgage team, offer in 9 days", Action.ACKNOWLEDGE),
+    ("@KestrelBank absolute legends. Lost my wallet in Prague, emergency cash at the hotel "
+     "within 4 hours", Action.ACKNOWLEDGE),
+    ("Thanks to Tom on the Kestrel Bank mortgage line, who explained everything. Took a while "
+     "on hold to reach him mind you, but worth it.", Action.ACKNOWLEDGE),
     ("Shout out to the lady at Kestrel Bank Leeds who sat with my nan for 40 minutes and never "
      "once rushed her. Proper service", Action.ACKNOWLEDGE),
     ("$KSTL down 1.8% this morning as the market digests the fine. Still up on the month.",

@@ -115,6 +115,9 @@ _EXPLICIT_PRAISE = Lexicon([
     "raise please", "pay rise", "nicest", "so helpful", "really helpful", "super helpful",
     "so kind", "so patient", "no complaints", "genuinely good", "genuinely great",
     "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
+    "bless whoever",
+    "deserves a medal", "deserve a medal", "deserves a raise", "deserves a pay rise", "goated",
+    "absolute legend*", "absolute hero*", "got me through",
     "me encanta", "gracias a", "merci à", "merci a", "danke an", "obrigado a", "obrigada a",
     "diolch", "gwych", "świetna obsługa", "super freundlich", "no notes", "legend", "unreal",
     "easiest ever", "made my day", "so easy", "😍", "🥰", "❤️", "🤍", "💚", "💙",
@@ -510,7 +513,13 @@ class Analyzer:
         # (VADER reads English: German "die" is not dying)
         # (VADER reads "fire 🔥", "killing it" and "can't fault" as bad news; the complaint
         # model, which has learnt shout-outs, says no complaint)
-        praise = ((sentiment.compound > -0.05 or not english or score.probability < 0.2)
+        # (praise said outright in its opening words decides: "absolute legends. Lost my
+        # wallet in Prague, emergency cash within 4 hours")
+        opening = re.split(r"[.!?\n]", thanked.lstrip(), maxsplit=1)[0]
+        opens_with_praise = (explicit and _EXPLICIT_PRAISE.search(opening) is not None
+                             and not question)
+        praise = ((sentiment.compound > -0.05 or not english or score.probability < 0.2
+                   or opens_with_praise)
                   and sarcasm is None
                   and (explicit or _PRAISE.search(thanked) is not None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
@@ -603,8 +612,10 @@ class Analyzer:
                 (english and sentiment.compound >= 0.5 and score.probability < 0.8)
                 or (english and explicit and sentiment.compound >= 0.2
                     and score.probability < 0.97)
-                # praise words the complaint model is sure are no complaint
+                # praise words the complaint model is sure are no complaint, or praise said
+                # outright first
                 or (english and score.probability < 0.15)
+                or (opens_with_praise and score.probability < 0.9)
                 # in another language the complaint model and VADER cannot read it
                 or (explicit and lang not in (None, "en") and not question
                     and _REQUEST.search(text) is None)),

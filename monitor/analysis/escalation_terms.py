@@ -177,7 +177,9 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "alguien usó", "alguien entró", "no fui yo", "quelqu'un a utilisé", "quelqu'un a changé",
         "ce n'était pas moi", "ce n'est pas moi", "jemand hat", "war nicht ich",
         "qualcuno ha usato", "qualcuno ha cambiato", "non sono stato io", "ktoś zmienił",
-        "ktoś się zalogował", "to nie ja",
+        "ktoś się zalogował", "to nie ja", "nunca he estado", "nunca estive", "jamais été",
+        "nie byłem", "nie byłam", "nie zrobiłem", "nunca he comprado", "no reconozco",
+        "je ne reconnais pas", "não reconheço", "nie rozpoznaję",
     ),
     Escalation.VULNERABLE: (
         "passed away", "passed last", "died", "death of", "death certificate", "my late",
@@ -430,6 +432,11 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"(?:from|saying it was from|claiming to be)\s+[\"'“‘]?(?:you|your bank|the bank|"
         r"your team|your fraud team|your security team)\b[^.!?\n]{0,60}?\b(?:asking|asked|"
         r"wanted|wants|told me to|telling me to|said to|gone|lost|took)\b",
+        # a skimmer on a cash machine
+        r"\b(?:something|a (?:plastic |metal )?(?:cover|device|thing|bit))\b[^.!?\n]{0,40}?\b"
+        r"(?:stuck|attached|glued|fitted|sitting)\s+(?:over|on|to|onto|in)\s+(?:the\s+)?"
+        r"(?:card slot|"
+        r"keypad|card reader|slot)",
         # asked for the card number and CVV; a number ported away; someone else's boarding pass
         r"\b(?:asking|asked|asks|wants|wanted|requesting|requested|demanding)\s+(?:me\s+)?"
         r"(?:for\s+|to\s+(?:send|give|share|confirm|read out)\s+)(?:my|our|the|his|her|their)\s+"
@@ -627,6 +634,7 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
          "hijacked", "emptied", "drained", "cleared out"),
         ("emptied", "drained", "cleared out", "wiped"),
         ("from", "claiming"),
+        (("stuck", "attached", "glued", "fitted", "sitting"), ("slot", "keypad", "reader")),
         (("asking", "asked", "asks", "wants", "wanted", "requesting", "requested", "demanding"),
          ("card", "cvv", "cvc", "security code", "pin", "passcode", "password", "one-time",
           "one time", "otp", "2fa", "verification", "login", "log-in", "bank details",

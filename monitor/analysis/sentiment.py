@@ -47,7 +47,7 @@ _RESOLVED = Lexicon([
     "works now", "working now", "all good", "released", "picked up", "matched",
     "appreciated", "goodwill", "gesture", "so kind", "really kind", "very kind", "patient",
     "never rushed", "proper service", "obsessed", "heroes", "legend", "legends", "no notes",
-    "bless",
+    "bless", "worth it", "without once", "didn't rush", "did not rush",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
                    "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])

@@ -76,6 +76,13 @@ _DMED = re.compile(
     r"|\b(?:i(?:'ve| have)?|already)\s+(?:now\s+|already\s+|just\s+)?sent\s+(?:\w+\s+){1,4}to\s+"
     r"(?:you|u)\b"
     r"|\bich habe\s+(?:\w+\s+){0,3}(?:eine\s+)?(?:dm|nachricht)\s+geschickt\b"
+    # "gave all her details on the phone", "sent Dad's death certificate through your secure
+    # messages", "asked me to DM, I did", "per DM alles geschickt", "os mandé todo"
+    r"|\b(?:sent|given|gave)\s+(?:you\s+)?(?:all\s+)?(?:my|the|her|his|their|our)\s+(?:\w+\s+)?"
+    r"(?:details|info|information|documents|paperwork)\b"
+    r"|\bsecure messag\w*|\basked (?:me )?to (?:dm|message)\b[^.!?\n]{0,10}\bi did\b"
+    r"|\bper (?:dm|pn|nachricht)\b[^.!?\n]{0,40}\bgeschickt\b"
+    r"|\b(?:os|te|les|le) mand[ée]\b|\bmand[ée] todo\b|\bpor mensaje privado\b"
     r"|\b(?:replied|responded)\s+to\s+(?:your|the|ur)\s+(?:dm|message)\b"
     r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
     r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
