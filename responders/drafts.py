@@ -86,7 +86,7 @@ _AT_RISK = re.compile(
     r"wasn't me|weren't me|never made|don't know (?:these|this|what|who)|unknown (?:payment|"
     r"transaction|charge)s?|gone from my|(?:money|savings|balance) (?:has |have )?(?:gone|"
     r"disappeared|vanished)|emptied|drained|card details|cvv|whatsapp|telegram|"
-    r"impersonat\w*|pretending|"
+    r"impersonat\w*|pretending|desbloque\w*|débloqu\w*|entsperr\w*|odblok\w*|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"
