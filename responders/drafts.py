@@ -69,7 +69,19 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
             r.startswith("sarcasm(") for r in analysis.reasons) and (
             analysis.label == "positive" or praises(mention.text[:4_000], explicit=True)
             or thanks_for_a_fix(mention.text[:4_000])
-            or (analysis.sentiment.compound >= 0.3 and praises(mention.text[:4_000]))))
+            or (analysis.sentiment.compound >= 0.3 and praises(mention.text[:4_000]))
+            # a story that ends well, told warmly: "the money worries team rang me back within
+            # an hour and set up a payment plan"
+            or ((analysis.sentiment.compound >= 0.2 or analysis.complaint_probability < 0.2)
+                and analysis.complaint_probability < 0.5
+                and _ENDED_WELL.search(mention.text[:4_000]) is not None)))
+
+
+# What we did that put it right, in the customer's words.
+_ENDED_WELL = re.compile(
+    r"\b(?:rang me back|called me back|got back to me|sorted (?:it|me|everything)|set up a|"
+    r"within (?:an|the) hour|same day|in minutes|in (?:two|ten|five|\d+) minutes|fixed it|"
+    r"refunded|waived|came through|went (?:above|the extra mile))\b", re.IGNORECASE)
 
 
 # Words that put money or an account at risk, whatever the intent ("my card", "a code").

@@ -117,7 +117,7 @@ _EXPLICIT_PRAISE = Lexicon([
     "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
     "bless whoever",
     "deserves a medal", "deserve a medal", "deserves a raise", "deserves a pay rise", "goated",
-    "absolute legend*", "absolute hero*", "got me through",
+    "absolute legend*", "absolute hero*", "got me through", "heroes",
     "me encanta", "gracias a", "merci à", "merci a", "danke an", "obrigado a", "obrigada a",
     "diolch", "gwych", "świetna obsługa", "super freundlich", "no notes", "legend", "unreal",
     "easiest ever", "made my day", "so easy", "😍", "🥰", "❤️", "🤍", "💚", "💙",
