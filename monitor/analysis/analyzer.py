@@ -8,6 +8,24 @@ from dataclasses import dataclass
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from monitor.analysis.cues import (
+    CASHTAG,
+    FOREIGN_NOT_THANKS,
+    FOREIGN_PRAISE,
+    GRATITUDE,
+    LEGAL_NEWS,
+    NOT_NOW,
+    OPINION,
+    OWN_STEP,
+    PAST_OUTAGE,
+    PUT_RIGHT,
+    RELIEF,
+    SARCASM_MARK,
+    STAFF,
+    STAKE,
+    WAS_ME,
+    said_outside,
+)
 from monitor.analysis.escalation import EscalationRules, customer_voice
 from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
@@ -56,53 +74,6 @@ _PRAISE = Lexicon([
     "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
     "genial", "génial", "super", "świetn*", "ótimo",
 ])
-# Gratitude in so many words (not "someone is having a lovely time on my card").
-_GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
-                        r"legends?|heroes|hero|well done|fair play|credit to)\b", re.IGNORECASE)
-# Thanks and praise said outright in another language ("Danke @Bank, die Abbuchung wurde
-# erstattet", "Adoro o app"), unless it is thanks for nothing.
-_FOREIGN_PRAISE = re.compile(
-    r"^\W*(?:@\w+\s+)*(?:danke|vielen dank|gracias|muchas gracias|merci|obrigad[oa]|muito "
-    r"obrigad[oa]|dziękuję|dzięki|grazie|tack|bedankt|dank je)\b|\b(?:adoro|j'adore|ich liebe|"
-    r"uwielbiam|me encanta|una maravilla|é uma maravilha|maravilhos[oa]|wunderbar|genial|"
-    r"génial|perfekt|perfecto|parfait|perfeito|świetn\w*|super(?:be)?|excelente|excellent|"
-    r"¡gracias|gracias a|merci à|danke an|grazie a)\b", re.IGNORECASE)
-_FOREIGN_NOT_THANKS = re.compile(
-    r"\b(?:por nada|pour rien|für nichts|por nada|za nic|per niente|todavía|toujours pas|immer "
-    r"noch|ainda não|nadal|ancora)\b", re.IGNORECASE)
-# What is not happening now: a hypothetical ("if they ever ... I'd sue"), a question about
-# cover ("what protection do I get if"), a fraud check that was the customer ("it was me"),
-# a memory ("my late gran always said", "a few years back"). `_outside` checks the deciding
-# words are not also said outside it.
-_NOT_NOW = re.compile(
-    r"\b(?:if|in case|suppose|imagine)\b[^.!?\n]{0,40}?\b(?:ever|i'd|i would|id)\b[^.!?\n]{0,60}"
-    r"|\b(?:what (?:protection|cover|happens)|do (?:i|you) get (?:the money|my money|it) back|"
-    r"would i get|does \w+(?: \w+)? (?:refund|cover|protect))\b[^.!?\n]{0,90}"
-    # (what someone always said takes its whole sentence)
-    r"|\b(?:years ago|years back|a few years back|the death of me|not that i can't afford|"
-    r"killed my weekend|died halfway|died mid)\b[^.!?\n]{0,80}"
-    r"|[^.!?\n]{0,80}\balways said\b[^.!?\n]{0,80}",
-    re.IGNORECASE)
-# A fraud check that was the customer all along: "it was me buying concert tickets".
-_WAS_ME = re.compile(r"\b(?:it|that|this) was (?:just |actually |only |definitely )?me\b",
-                     re.IGNORECASE)
-
-
-def _outside(words: list[str], text: str) -> bool:
-    """Whether any of the deciding words is said outside the not-now spans of the text."""
-    rest = _NOT_NOW.sub(" ", text).lower()
-    before = text.lower()
-    for w in words:
-        w = w.split(": ", 1)[-1] if w.startswith("model ") else w
-        first = w.split(", ")[0].lower()
-        if first in rest or first not in before:
-            return True
-    return False
-
-
-# Relief that thanks no one ("thank god", "thankfully").
-_RELIEF = re.compile(r"\bthank(?:s)?\s+(?:god|goodness|heavens?|christ|fuck|f\*+k|the lord|"
-                     r"my lucky stars)\b|\bthankfully\b", re.IGNORECASE)
 # Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
 _EXPLICIT_PRAISE = Lexicon([
     "shout out", "shoutout", "shout-out", "big up", "credit to", "credit where", "massive credit",
@@ -148,16 +119,6 @@ _NEWS = Lexicon([
     "lfl", "like-for-like", "consensus", "guidance", "yield", "cet1", "premarket",
     "pre-market", "tells me", "price target", "analyst*", "ask hn", "show hn",
 ])
-# A step the author has taken ("claim submitted", "we have instructed solicitors").
-_OWN_STEP = re.compile(r"\b(?:filed|submitted|lodged|issued|instructed|drafted|sent off|"
-                       r"started proceedings|put in a claim)\b", re.IGNORECASE)
-# A court case reported, not brought: "Skylark sued over refunds", "class action against".
-_LEGAL_NEWS = re.compile(
-    r"\b(?:sued by|sued over|sued for|is suing|are suing|faces?|facing|hit with|lawsuit (?:filed|"
-    r"against|claims|alleges)|class[- ]action|court (?:rules|ruled|hears|heard|told)|judge "
-    r"(?:rules|ruled)|ruling|settle[sd]?|settlement|alleg\w+|accused|accuses|charged with|"
-    r"investigat\w+|probe|inquiry|enquiry|according to|customers (?:are|have been)|"
-    r"(?:has|have) been (?:fined|ordered|told))\b", re.IGNORECASE)
 _ADVICE = re.compile(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
     r"email|message|dm|ask|go|switch|complain|chat)|try (?:ringing|calling|the|their|them)|"
@@ -169,29 +130,6 @@ _ADVICE = re.compile(
     r"stop blaming)\b", re.IGNORECASE)
 _FIRST_PERSON_PROBLEM = re.compile(
     r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
-    re.IGNORECASE)
-# The author's stake in a problem, however short the post: any first person ("sent me a £180
-# bill"), or a sentence opening on what they did or suffered ("Been waiting 10 days",
-# "Spent £600 on", "Ordered Monday", "Can't pay suppliers").
-_STAKE = re.compile(
-    r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|(?-i:[Uu]s)|our)\b"
-    r"|(?:^|[.!?]\s+|\n)\s*(?:been|spent|paid|ordered|bought|waited|waiting|tried|trying|"
-    r"called|rang|emailed|got|had|lost|can't|cant|cannot|couldn't|still|booked|returned|sent|"
-    r"charged|day \d+|week \d+|\d+(?:st|nd|rd|th)? (?:day|week|time|attempt))\b",
-    re.IGNORECASE)
-# A story that ends well: "support actually fixed my wifi", "finally got full fibre",
-# "they just matched the deal".
-_PUT_RIGHT = re.compile(r"\b(?:fixed|sorted|resolved|matched|refunded|finally got|finally "
-                        r"arrived|came through|turned up|all good|works now|working now)\b",
-                        re.IGNORECASE)
-_SARCASM_MARK = re.compile(r"🙃|🙄|😒|🤡|\bcool cool\b|\blovely\.|\bfascinating\b", re.IGNORECASE)
-# Asking the world what it thinks, not for help: "anyone else think the logo looks like ...",
-# "am I the only one who finds the ads creepy".
-_OPINION = re.compile(
-    r"\b(?:anyone|anybody|does anyone|does anybody|am i the only one)\s+(?:else\s+)?(?:who\s+)?"
-    r"(?:think|thinks|find|finds|love|loves|hate|hates|like|likes|notice|noticed|reckon|seen|"
-    r"watch|watched)\b|\bis it (?:just )?me or (?:is|are|has|have|does|do)\b(?![^.!?\n]{0,50}"
-    r"\b(?:down|not working|can't|won't|declin\w*|error|fail\w*|crash\w*|load\w*|broken|slow)\b)",
     re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you'll|mate|op|hun)\b", re.IGNORECASE)
 _LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+)+")
@@ -278,21 +216,6 @@ def praises(text: str, *, explicit: bool = False) -> bool:
 
 # Posts about the brand that are not a customer's: hauls and sponsored posts, staff talking
 # about their work, a discussion thread.
-# Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",
-# "proud of my team"), and job ads.
-_STAFF = re.compile(
-    r"\bfirst (?:day|week|month|shift)(?: done)?\s+(?:as|at)\b|\b\d+\s+years?\s+(?:at|with)\s+"
-    r"[^.!?\n]{0,30}\btoday\b|\bwork anniversary\b|\bstarted as an?\b|\b(?:proud of|love) "
-    r"(?:my|our) team\b|\bmy team (?:today|at)\b|\b(?:job|role|position|vacancy) (?:going|"
-    r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b", re.IGNORECASE)
-# Investors' talk: a cashtag ("$HRBR down 1.8%").
-_CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
-# An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40
-# minutes this morning".
-_PAST_OUTAGE = re.compile(
-    r"\b(?:lasted|suffered (?:a|an)|blamed (?:a|an|the|it on)|(?:was|were) caused by|caused by "
-    r"a)\b|\bdown for (?:around |about |~|nearly |almost |over )?\d+\s*(?:minutes|mins|hours|"
-    r"hrs)\b|\b~?\d+[- ]?minute (?:outage|disruption)", re.IGNORECASE)
 _COMMENTARY = Lexicon([
     "haul", "#ad", "ad |", "gifted", "try-on", "try on haul", "#gifted", "#sponsored",
     "my team at", "our team at", "i work at", "i work for", "my colleagues at", "on shift",
@@ -467,7 +390,7 @@ class Analyzer:
         imitation = None if own else self.impersonation.check(post.handle, post.display_name)
         voice = customer_voice(text, addressed=addressed)
         # a terse "Legal action it is then." speaks for its author unless it reads as news
-        legal_voice = voice or not (_NEWS.find(text) or _LEGAL_NEWS.search(text))
+        legal_voice = voice or not (_NEWS.find(text) or LEGAL_NEWS.search(text))
         found = [] if own or imitation else self.escalation.detect(
             text, voice=voice, legal_voice=legal_voice, vulnerable_voice=legal_voice)
         # "complaint lodged with the ASA" is the author's own step, however it is worded
@@ -497,7 +420,7 @@ class Analyzer:
             down = None  # it was down and is back: not an outage going on
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
-        stake = first_person or _STAKE.search(text) is not None
+        stake = first_person or STAKE.search(text) is not None
         english = lang in (None, "en")
         if not english:
             # the complaint model and VADER read English (German "die" is "the"): in another
@@ -506,10 +429,10 @@ class Analyzer:
             if complaint and sarcasm is None and not (addressed or first_person):
                 complaint = False
         # "thank god she was standing by me" thanks no one: relief is not praise
-        thanked = _RELIEF.sub(" ", text) if "hank" in text else text
+        thanked = RELIEF.sub(" ", text) if "hank" in text else text
         explicit = _EXPLICIT_PRAISE.search(thanked) is not None or (
-            not english and _FOREIGN_PRAISE.search(thanked) is not None
-            and _FOREIGN_NOT_THANKS.search(thanked) is None)
+            not english and FOREIGN_PRAISE.search(thanked) is not None
+            and FOREIGN_NOT_THANKS.search(thanked) is None)
         # (VADER reads English: German "die" is not dying)
         # (VADER reads "fire 🔥", "killing it" and "can't fault" as bad news; the complaint
         # model, which has learnt shout-outs, says no complaint)
@@ -531,7 +454,7 @@ class Analyzer:
         to_customer = (leading is not None and not self.matcher.is_own(
             leading[0].split("@")[1].strip()) and not first_person)
         if down is not None and (to_customer or (
-                not addressed and not first_person and _PAST_OUTAGE.search(text) is not None)):
+                not addressed and not first_person and PAST_OUTAGE.search(text) is not None)):
             # "it was their outage, not you" to someone else; "the outage lasted 40 minutes",
             # "was caused by a switch fault": told about, not suffered now
             down = None
@@ -543,16 +466,16 @@ class Analyzer:
             or (_SECOND_PERSON.search(text) is not None and not addressed
                 and not first_person)
             # "just go to the ombudsman after 8 weeks": said to no one, of no matter of theirs
-            or (not addressed and _STAKE.search(text) is None)) or (
+            or (not addressed and STAKE.search(text) is None)) or (
             # "@ben it was their outage, not you": answering another customer
-            to_others and _STAKE.search(text) is None)
+            to_others and STAKE.search(text) is None)
         set_aside = ""
-        if (thanks_only and found and _GRATITUDE.search(thanked) is not None
+        if (thanks_only and found and GRATITUDE.search(thanked) is not None
                 and Escalation.VULNERABLE not in kinds):
             # thanks for something put right ("your fraud team stopped the scam"): nothing
             # dangerous is happening now, so it is acknowledged, not escalated
             set_aside = "thanks, nothing to fix"
-        elif (praise and (explicit or (_GRATITUDE.search(thanked) is not None and (
+        elif (praise and (explicit or (GRATITUDE.search(thanked) is not None and (
                 sentiment.compound >= 0.2 or score.probability < 0.5)))
               and not question
               and _REQUEST.search(text) is None
@@ -560,16 +483,16 @@ class Analyzer:
             # "fraud team absolute legends, card blocked, new one on its way": praise for a
             # matter put right (a bereaved or ill customer who thanks us is still one)
             set_aside = "praise for something put right"
-        elif kinds == (Escalation.SECURITY,) and _WAS_ME.search(text) is not None:
+        elif kinds == (Escalation.SECURITY,) and WAS_ME.search(text) is not None:
             set_aside = "the customer's own payment"
-        elif kinds and _NOT_NOW.search(text) is not None and all(
-                not _outside(words, text) for _, words in found):
+        elif kinds and NOT_NOW.search(text) is not None and all(
+                not said_outside(words, text) for _, words in found):
             # "if Hollis ever charged for returns I'd take them to court", "what protection
             # do I get if my card's used fraudulently?", "it was me buying concert tickets",
             # "my late gran always said ...": a hypothetical, a question about cover, a
             # fraud check that was the customer, or a memory, not something happening now
             set_aside = "not happening now"
-        elif advice and kinds == (Escalation.LEGAL,) and _OWN_STEP.search(text) is None:
+        elif advice and kinds == (Escalation.LEGAL,) and OWN_STEP.search(text) is None:
             # (a warning about a scam aimed at customers stays a report to answer)
             # "go straight to the ombudsman, mate": someone else's step, not this author's
             set_aside = "advice to someone else"
@@ -598,10 +521,10 @@ class Analyzer:
                 _is_news(text, voice=voice, first_person=first_person)
                 or (not addressed and (
                     _COMMENTARY.search(text) is not None
-                    or _STAFF.search(text) is not None
+                    or STAFF.search(text) is not None
                     or self._staff.search(text) is not None
-                    or (_CASHTAG.search(text) is not None and not question)
-                    or (_PAST_OUTAGE.search(text) is not None and not first_person)))),
+                    or (CASHTAG.search(text) is not None and not question)
+                    or (PAST_OUTAGE.search(text) is not None and not first_person)))),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=(_REQUEST.search(text) is not None
                      or _HELP_END.search(text[-40:]) is not None),
@@ -629,9 +552,9 @@ class Analyzer:
             # "engineer coming today, wish me luck")
             own_problem=(stake and not (to_others or to_customer or advice)
                          and (scored.intent is not None or _MALFUNCTION.search(text) is not None)
-                         and (sentiment.compound < 0.5 or _SARCASM_MARK.search(text) is not None)
-                         and _PUT_RIGHT.search(text) is None),
-            opinion=_OPINION.search(text) is not None,
+                         and (sentiment.compound < 0.5 or SARCASM_MARK.search(text) is not None)
+                         and PUT_RIGHT.search(text) is None),
+            opinion=OPINION.search(text) is not None,
             angry=english and sentiment.compound <= -0.3, down=down is not None,
         )
         action, rule = decide_action(signals)
