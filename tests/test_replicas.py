@@ -180,7 +180,8 @@ async def test_three_replicas_share_sources_and_survive_one_killed(
         await _until(moved, LEASE_TTL * 3, "the dead replica's leases to move")
         moved_after = time.monotonic() - killed_at
         assert moved_after < LEASE_TTL + LEASE_TTL / 3 + 3, moved_after
-        await _until(lambda: fresh <= stored(), 60, "the new posts after the kill")
+        # (generous: on a loaded machine a survivor may take a while to poll after taking over)
+        await _until(lambda: fresh <= stored(), 120, "the new posts after the kill")
 
         await _approve_one_per_platform(config, env, url, approved)
         await _until(lambda: all(len(by_name[n].fake.replies) == 2 for n in REPLYING), 60,
