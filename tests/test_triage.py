@@ -285,6 +285,7 @@ def test_each_pack_judges_its_labelled_posts(pack: str) -> None:
 def test_the_streams_and_the_demo() -> None:
     for (analyzer, posts), floor in ((stream_set("banking-dev"), 0.68),
                                      (stream_set("banking-dev-2"), 0.68),
+                                     (stream_set("banking-dev-3"), 0.68),
                                      (stream_set("retail-dev"), 0.68),
                                      (stream_set("software-dev"), 0.68), (demo_set(), 0.55)):
         got = figures(posts, analyse(analyzer, posts))
