@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.analysis.analyzer import praises
+from monitor.analysis.cues import GRATITUDE
 from monitor.analysis.sentiment import thanks_for_a_fix
 from monitor.cases import escalation_kinds
 from monitor.models import (
@@ -72,6 +73,9 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
             or (analysis.sentiment.compound >= 0.3 and praises(mention.text[:4_000]))
             # a story that ends well, told warmly: "the money worries team rang me back within
             # an hour and set up a payment plan"
+            # thanks in so many words, with no complaint ("Thank you, properly.")
+            or (GRATITUDE.search(mention.text[:4_000]) is not None
+                and analysis.complaint_probability < 0.5)
             or ((analysis.sentiment.compound >= 0.2 or analysis.complaint_probability < 0.2)
                 and analysis.complaint_probability < 0.5
                 and _ENDED_WELL.search(mention.text[:4_000]) is not None)))
@@ -98,7 +102,8 @@ _AT_RISK = re.compile(
     r"wasn't me|weren't me|never made|don't know (?:these|this|what|who)|unknown (?:payment|"
     r"transaction|charge)s?|gone from my|(?:money|savings|balance) (?:has |have )?(?:gone|"
     r"disappeared|vanished)|emptied|drained|card details|cvv|whatsapp|telegram|"
-    r"impersonat\w*|pretending|desbloque\w*|débloqu\w*|entsperr\w*|odblok\w*|"
+    r"impersonat\w*|pretending|desbloque\w*|débloqu\w*|entsperr\w*|odblok\w*|legit|"
+    r"(?:email|e-mail|text|message|call|letter)s?\s+['\"‘“]from|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"

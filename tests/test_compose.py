@@ -87,6 +87,9 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "your colleague asked me to DM, I did yesterday at 4pm",
     "Habe euch schon am Montag per DM alles geschickt",
     "ya os mandé todo por mensaje privado el lunes",
+    "DMing you now from here", "Police report filed, called your fraud line",
+    "I emailed complaints@ on the 2nd", "Filled in your online contact form twice",
+    "I've explained to 4 different people on the phone",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)
@@ -96,6 +99,7 @@ def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> 
     "can I DM you?", "please DM me", "should I send a DM?", "how do I DM you",
     "I will DM you", "your DMs are closed",
     "someone called 'Kestrel Help' just messaged me on WhatsApp",
+    "please call me back", "I will call you tomorrow",
 ])
 def test_asking_how_to_write_to_us_is_not_having_written(text: str) -> None:
     assert not already_dmed(text)

@@ -102,6 +102,16 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "riecht verbrannt", "cheiro a gás", "cheiro de gás", "fuga de gás", "cheiro a queimado",
         "cheiro de queimado", "zapach gazu", "czuć gaz", "swąd", "odore di gas", "fuga di gas",
         "odore di bruciato", "puzza di bruciato", "scintille",
+        # cuts, bites, catches, collapses, medical emergencies; in other languages too
+        "jagged", "blood all over", "blood everywhere", "gashed", "sliced open", "chipped tooth",
+        "chipped his tooth", "chipped her tooth", "chipped my tooth", "broke a tooth",
+        "fingers caught", "fingers trapped", "caught his fingers", "caught her fingers",
+        "caught my fingers", "chest pain*", "couldn't breathe", "could not breathe",
+        "struggling to breathe", "not breathing", "copper showing", "copper's showing",
+        "cable's split", "blew over", "blown over", "warm enough that", "fumo", "a derreter",
+        "derreteu", "escorreg*", "bateu com a cabeça", "plastica bruciata", "bollente",
+        "refermée sur", "kribbelt", "stromschlag", "spadł na", "spadła na", "na głowę",
+        "odpadł", "tynk*", "se ven los cables", "cables al aire", "resbal*",
     ),
     Escalation.LEGAL: (
         "solicitor*", "lawyer*", "attorney*", "legal action", "legal advice", "legal team",
@@ -122,6 +132,10 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "instructed someone", "instructed a",
         "statutory complaint", "formal complaint to the", "chargeback claim", "arbitration",
         "adr scheme", "alternative dispute", "tribunal", "worth suing",
+        "district judge", "n1 form", "the n1", "law centre", "legal centre", "group claim",
+        "mise en demeure", "avocate", "courthouse", "file against", "filing against",
+        "legal service", "bills by the hour", "deadlock letter", "livro de reclamações",
+        "paralegal", "legal aid",
     ),
     Escalation.SECURITY: (
         "did not authori*", "didn't authori*", "never authori*", "not me", "not my data",
@@ -180,6 +194,11 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "ktoś się zalogował", "to nie ja", "nunca he estado", "nunca estive", "jamais été",
         "nie byłem", "nie byłam", "nie zrobiłem", "nunca he comprado", "no reconozco",
         "je ne reconnais pas", "não reconheço", "nie rozpoznaję",
+        # safe accounts, couriers and fees that are scams; money that vanished, other languages
+        "cuenta segura", "conta segura", "compte sécurisé", "sicheres konto", "bezpieczne konto",
+        "release fee", "collect his card", "collect her card", "collect my card", "as evidence",
+        "blocked me on everything", "tan-nummer*", "zniknęł*", "desaparecieron",
+        "desapareceu", "wpisałam dane", "wpisałem dane", "never heard of", "tapping my card",
     ),
     Escalation.VULNERABLE: (
         "passed away", "passed last", "died", "death of", "death certificate", "my late",
@@ -246,6 +265,11 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "cut my arms", "cut my wrists", "hurting myself", "my meds", "meds ran out",
         "been crying", "keep crying", "can't walk", "cannot walk", "depresj*", "depresión",
         "dépression", "depressão", "po operacji", "nie mogę chodzić", "nie mam co jeść",
+        "stillborn", "lost the baby", "lost our baby", "silla de ruedas", "rollstuhl",
+        "cadeira de rodas", "na wózku", "can't stop shaking", "nothing left to sell",
+        "oxygen concentrator", "on oxygen", "entre comer", "desempregad*", "desemplead*",
+        "arbeitslos", "bezrobotn*", "śmierci", "ledwo się trzymam", "since the funeral",
+        "passed at the weekend",
     ),
 }
 
@@ -557,6 +581,7 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "deafening", "deaf ears", "my late delivery", "my late order", "my late payment",
         "my late parcel", "my late refund", "my late flight", "my late train", "my late fee",
         "my late charge", "the death of me", "death of me", "funeral for my",
+        "know what to do with this", "know what to do with myself",
     ),
 }
 

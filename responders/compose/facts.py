@@ -83,6 +83,17 @@ _DMED = re.compile(
     r"|\bsecure messag\w*|\basked (?:me )?to (?:dm|message)\b[^.!?\n]{0,10}\bi did\b"
     r"|\bper (?:dm|pn|nachricht)\b[^.!?\n]{0,40}\bgeschickt\b"
     r"|\b(?:os|te|les|le) mand[ée]\b|\bmand[ée] todo\b|\bpor mensaje privado\b"
+    # reached us another way: "DMing you now", "called your fraud line", "I emailed
+    # complaints@", "filled in your online form twice", "posted it twice", "already uploaded",
+    # "explained to 4 different people", a post opening "Called Monday, ..."
+    r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|phoned|emailed|e-mailed|"
+    r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b|\bi (?:called|rang|"
+    r"phoned|emailed)\b|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed)\b"
+    r"|\bfilled (?:in|out) (?:your|the) (?:\w+ )?(?:contact )?form\b"
+    r"|\b(?:posted|sent|uploaded|emailed|faxed) (?:it|them|the \w+|my \w+|her \w+|his \w+) "
+    r"(?:twice|three times|again|\d+ times)\b|\balready (?:uploaded|sent|submitted|provided)\b"
+    r"|\bexplained (?:it |this )?to (?:\d+|two|three|four|five|several) (?:different )?"
+    r"(?:people|agents|advisers|advisors)\b"
     r"|\b(?:replied|responded)\s+to\s+(?:your|the|ur)\s+(?:dm|message)\b"
     r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
     r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
