@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = {"stream:banking-holdout": stream_set("banking-holdout")}
         args.errors = False
     if not args.holdout and args.only in (None, "escalation"):
-        for set_name in ("phrasings", "phrasings-2", "phrasings-3", "phrasings-4"):
+        for set_name in ("phrasings", "phrasings-2", "phrasings-3", "phrasings-4", "phrasings-5"):
             found_phrasings = phrasings(set_name)
             print(f"escalation {set_name}: " + ", ".join(
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
