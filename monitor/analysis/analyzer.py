@@ -422,6 +422,7 @@ class Analyzer:
             down = None  # it was down and is back: not an outage going on
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
+        # (every first person of `first_person` is a stake too)
         stake = first_person or STAKE.search(text) is not None
         english = lang in (None, "en")
         if not english:
@@ -435,11 +436,10 @@ class Analyzer:
         explicit = _EXPLICIT_PRAISE.search(thanked) is not None or (
             not english and FOREIGN_PRAISE.search(thanked) is not None
             and FOREIGN_NOT_THANKS.search(thanked) is None)
-        # (VADER reads English: German "die" is not dying)
-        # (VADER reads "fire 🔥", "killing it" and "can't fault" as bad news; the complaint
-        # model, which has learnt shout-outs, says no complaint)
-        # (praise said outright in its opening words decides: "absolute legends. Lost my
-        # wallet in Prague, emergency cash within 4 hours")
+        # Praise is not vetoed by VADER where VADER cannot read it: another language (German
+        # "die" is not dying), praise the complaint model is sure is no complaint ("fire 🔥",
+        # "can't fault"), or praise said outright first ("absolute legends. Lost my wallet in
+        # Prague, emergency cash within 4 hours").
         opening = re.split(r"[.!?\n]", thanked.lstrip(), maxsplit=1)[0]
         opens_with_praise = (explicit and _EXPLICIT_PRAISE.search(opening) is not None
                              and not question)
@@ -453,8 +453,9 @@ class Analyzer:
         to_others = (leading is not None and not addressed
                      and not any(self.matcher.is_own(h) for h in leading[0].split("@") if h))
         # a reply to another customer, with us copied in ("@owen @BankHelp just switch, mate")
-        to_customer = (leading is not None and not self.matcher.is_own(
-            leading[0].split("@")[1].strip()) and not first_person)
+        first_not_ours = leading is not None and not self.matcher.is_own(
+            leading[0].split("@")[1].strip())
+        to_customer = first_not_ours and not first_person
         if down is not None and (to_customer or (
                 not addressed and not first_person and PAST_OUTAGE.search(text) is not None)):
             # "it was their outage, not you" to someone else; "the outage lasted 40 minutes",
@@ -463,14 +464,13 @@ class Analyzer:
         # advice to someone else: in a reply to another user (however much the author says of
         # their own story), or "you should ..." not said to us
         advice = _ADVICE.search(text) is not None and (
-            to_others or (leading is not None and not self.matcher.is_own(
-                leading[0].split("@")[1].strip()))
+            to_others or first_not_ours
             or (_SECOND_PERSON.search(text) is not None and not addressed
                 and not first_person)
             # "just go to the ombudsman after 8 weeks": said to no one, of no matter of theirs
-            or (not addressed and STAKE.search(text) is None)) or (
+            or (not addressed and not stake)) or (
             # "@ben it was their outage, not you": answering another customer
-            to_others and STAKE.search(text) is None)
+            to_others and not stake)
         set_aside = ""
         if (thanks_only and found and GRATITUDE.search(thanked) is not None
                 and Escalation.VULNERABLE not in kinds):

@@ -38,8 +38,9 @@ NEEDS_VOICE = frozenset({Escalation.LEGAL, Escalation.VULNERABLE})
 # Kinds whose phrasings in context are written in the customer's own voice already.
 SELF_VOICED = frozenset({Escalation.LEGAL})
 _BODY = "legal body"  # the label of a regulator's or ombudsman's name among the terms
+# (in capitals, "US" is the country: "faces US class action")
 _VOICE = re.compile(
-    r"(?<![\w@#])(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|us|our|ours|"
+    r"(?<![\w@#])(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|(?-i:[Uu]s)|our|ours|"
     r"you|your|you've|you're|"
     r"mi|mis|yo|me|nuestro|je|j'ai|mon|ma|mes|moi|nous|notre|ich|mein|meine|mich|mir|wir|"
     r"unser|eu|meu|minha|nós|nosso|ja|mój|moja|moje|mnie|mi)(?!\w)",
@@ -55,9 +56,7 @@ def _groups(triggers: Triggers) -> tuple[frozenset[str], ...]:
 
 def customer_voice(text: str, *, addressed: bool) -> bool:
     """Whether the post speaks for its author (first person) or to the brand."""
-    # ("US" in capitals is the country: "faces US class action")
-    return addressed or _VOICE.search(text.replace("US", "  ") if "US" in text else text
-                                      ) is not None
+    return addressed or _VOICE.search(text) is not None
 
 
 class EscalationRules:
@@ -113,10 +112,10 @@ class EscalationRules:
         found: list[tuple[Escalation, list[str]]] = []
         spans = self.terms.spans(text)  # one scan for every kind's terms
         present: frozenset[str] | None = None
+        said = {Escalation.LEGAL: voice if legal_voice is None else legal_voice,
+                Escalation.VULNERABLE: voice if vulnerable_voice is None else vulnerable_voice}
         for kind in Escalation:
-            spoken = {Escalation.LEGAL: legal_voice,
-                      Escalation.VULNERABLE: vulnerable_voice}.get(kind)
-            spoken = voice if spoken is None else spoken
+            spoken = said.get(kind, voice)
             # a phrasing that says the customer's own step ("complaint lodged with the ASA")
             # carries its voice; a bare term ("the FCA fined them") does not
             if kind in NEEDS_VOICE and not spoken and kind not in SELF_VOICED:
@@ -140,10 +139,7 @@ class EscalationRules:
             # what the lists missed, when the model is confident (voice rules as above)
             have = {kind for kind, _ in found}
             for kind, p, words in self.model.confident(text):
-                spoken = {Escalation.LEGAL: legal_voice,
-                          Escalation.VULNERABLE: vulnerable_voice}.get(kind)
-                spoken = voice if spoken is None else spoken
-                if kind not in have and (spoken or kind not in NEEDS_VOICE):
+                if kind not in have and (said.get(kind, voice) or kind not in NEEDS_VOICE):
                     found.append((kind, [f"model {p:.2f}: {', '.join(words)}"]))
         return found
 
