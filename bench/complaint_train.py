@@ -21,34 +21,31 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import random
 import statistics
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
+from bench.labelled import (
+    CORPUS,
+    DATA,
+    ROOT,
+    demo_pairs,
+    dev_streams,
+    jsonl,
+    stream_pairs,
+)
 from monitor import complaint_model as cm
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "eval" / "complaints-dev.csv"
 
 
 def our_posts() -> list[tuple[str, int]]:
     """Our labelled English posts as (text, complaint 1 / not 0), balanced."""
-    data = ROOT / "tests" / "data"
-    pairs: list[tuple[str, dict[str, str]]] = []
-    for path in sorted((data / "packs").glob("*.jsonl")):
-        pairs += [(r["text"], r) for r in map(json.loads, path.open(encoding="utf-8"))]
-    folders = [f for f in sorted((data / "streams").iterdir())
-               if f.name != "banking-holdout" and (f / "brand.toml").exists()]
-    for folder in [*folders, ROOT / "config" / "samples"]:
-        names = (("stream.jsonl", "labels.jsonl") if folder.parent.name == "streams"
-                 else ("demo-mentions.jsonl", "demo-annotations.jsonl"))
-        posts = (folder / names[0]).open(encoding="utf-8")
-        labels = (folder / names[1]).open(encoding="utf-8")
-        pairs += [(json.loads(p)["text"], json.loads(lab))
-                  for p, lab in zip(posts, labels, strict=True)]
+    pairs: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted((DATA / "packs").glob("*.jsonl")):
+        pairs += [(r["text"], r) for r in jsonl(path)]
+    for folder_pairs in [*(stream_pairs(f) for f in dev_streams()), demo_pairs()]:
+        pairs += [(p["text"], lab) for p, lab in folder_pairs]
     yes, no = [], []
     for text, lab in pairs:
         if lab.get("lang") not in (None, "en"):

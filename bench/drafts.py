@@ -39,6 +39,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.labelled import dev_streams
+
 ROOT = Path(__file__).resolve().parents[1]
 STREAMS = ROOT / "tests" / "data" / "streams"
 BRANDBOT = Path(sys.executable).parent / "brandbot"
@@ -267,9 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--holdout", action="store_true",
                         help="the held-out bank stream (figures only)")
     args = parser.parse_args(argv)
-    names = ["banking-holdout"] if args.holdout else [
-        folder.name for folder in sorted(STREAMS.iterdir())
-        if folder.name != "banking-holdout" and (folder / "brand.toml").exists()]
+    names = ["banking-holdout"] if args.holdout else [f.name for f in dev_streams()]
     if not args.holdout:
         total, failing = demo_rubric()
         print(f"demo: drafts {total}, pass the rubric {1 - len(failing) / max(1, total):.3f}")

@@ -14,56 +14,38 @@ complaint corpus's development half as ordinary customers' posts. Never on
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
+from bench.labelled import DATA, corpus_rows, demo_pairs, dev_streams, jsonl, stream_pairs
 from monitor.analysis.escalation import EscalationRules
 from monitor.analysis.escalation_model import KINDS, MODEL_PATH, EscalationModel, train
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def labelled_sets() -> dict[str, list[tuple[str, list[str]]]]:
     """Every labelled set in the repository that says which posts escalate, by name, except
     the bank stream kept for measuring (`banking-holdout`), which nothing is trained on."""
-    root = ROOT
-    data = root / "tests" / "data"
     sets: dict[str, list[tuple[str, list[str]]]] = {}
-
-    def jsonl(path: Path) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-
-    for path in sorted((data / "escalation").glob("*.jsonl")):
+    for path in sorted((DATA / "escalation").glob("*.jsonl")):
         sets[path.stem] = [(str(r["text"]), list(r["escalation"])) for r in jsonl(path)]
-    for path in sorted((data / "packs").glob("*.jsonl")):
+    for path in sorted((DATA / "packs").glob("*.jsonl")):
         sets[f"pack:{path.stem}"] = [(str(r["text"]), list(r.get("escalation", [])))
                                      for r in jsonl(path)]
-    for folder in sorted(p for p in (data / "streams").iterdir() if p.is_dir()):
-        if folder.name == "banking-holdout" or not (folder / "brand.toml").exists():
-            continue
-        posts, labels = jsonl(folder / "stream.jsonl"), jsonl(folder / "labels.jsonl")
+    for folder in dev_streams():
         sets[f"stream:{folder.name}"] = [
             (str(p["text"]), [] if lab["action"] == "spam" else list(lab.get("escalation", [])))
-            for p, lab in zip(posts, labels, strict=True)]
-    sets["spam"] = [(str(r["text"]), []) for r in jsonl(data / "spam" / "posts.jsonl")
+            for p, lab in stream_pairs(folder)]
+    sets["spam"] = [(str(r["text"]), []) for r in jsonl(DATA / "spam" / "posts.jsonl")
                     if r.get("spam")]
-    # ordinary customers' tweets to companies (the complaint model's development data, read
-    # where it lies, never copied): what an escalation is not, bar the few the lists flag
-    corpus = root.parent / "shared" / "eval" / "complaints-dev.csv"
-    if corpus.exists():
+    # ordinary customers' tweets to companies: what an escalation is not, bar the few the
+    # lists flag
+    corpus = corpus_rows()
+    if corpus:
         rules = EscalationRules(model=False)
-        with corpus.open(encoding="utf-8", newline="") as f:
-            sets["complaints-dev"] = [(r["text"], []) for r in csv.DictReader(f)
-                                      if not rules.detect(r["text"], voice=True)]
-    demo = root / "config" / "samples"
-    posts = jsonl(demo / "demo-mentions.jsonl")
-    labels = jsonl(demo / "demo-annotations.jsonl")
+        sets["complaints-dev"] = [(r["text"], []) for r in corpus
+                                  if not rules.detect(r["text"], voice=True)]
     sets["demo"] = [(str(p["text"]), list(lab.get("escalation", [])))
-                    for p, lab in zip(posts, labels, strict=True)]
+                    for p, lab in demo_pairs()]
     return sets
 
 

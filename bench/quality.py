@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.labelled import dev_streams
 from monitor.analysis import Analyzer, BrandTerms, Post
 from monitor.analysis.escalation import EscalationRules
 from monitor.models import Analysis
@@ -255,9 +256,8 @@ def sets() -> dict[str, tuple[Analyzer, list[Labelled]]]:
     """Every labelled set but the held-out stream."""
     out = {f"pack:{name}": pack_set(name) for name in
            ("telecom", "airline", "banking", "retail", "software")}
-    for folder in sorted(STREAMS.iterdir()):
-        if folder.name != "banking-holdout" and (folder / "brand.toml").exists():
-            out[f"stream:{folder.name}"] = stream_set(folder.name)
+    for folder in dev_streams():
+        out[f"stream:{folder.name}"] = stream_set(folder.name)
     out["demo"] = demo_set()
     return out
 

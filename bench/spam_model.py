@@ -13,45 +13,28 @@ development half as ordinary posts; never on `tests/data/streams/banking-holdout
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
+from bench.labelled import DATA, corpus_rows, demo_pairs, dev_streams, jsonl, stream_pairs
 from monitor.analysis.escalation_model import KindModel, _fit, features
 from monitor.analysis.spam_model import THRESHOLD, SpamModel
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def labelled_sets() -> dict[str, list[tuple[str, bool]]]:
     """(text, spam) rows by set name; never the holdout stream."""
-    data = ROOT / "tests" / "data"
-
-    def jsonl(path: Path) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-
     sets: dict[str, list[tuple[str, bool]]] = {}
-    for path in sorted((data / "spam").glob("*.jsonl")):
+    for path in sorted((DATA / "spam").glob("*.jsonl")):
         sets[f"spam:{path.stem}"] = [(r["text"], bool(r["spam"])) for r in jsonl(path)]
-    for path in sorted((data / "packs").glob("*.jsonl")):
+    for path in sorted((DATA / "packs").glob("*.jsonl")):
         sets[f"pack:{path.stem}"] = [(r["text"], r["action"] == "spam") for r in jsonl(path)]
-    for folder in sorted(p for p in (data / "streams").iterdir() if p.is_dir()):
-        if folder.name == "banking-holdout" or not (folder / "brand.toml").exists():
-            continue
-        sets[f"stream:{folder.name}"] = [
-            (p["text"], lab["action"] == "spam") for p, lab in
-            zip(jsonl(folder / "stream.jsonl"), jsonl(folder / "labels.jsonl"), strict=True)]
-    demo = ROOT / "config" / "samples"
-    sets["demo"] = [(p["text"], lab["action"] == "spam") for p, lab in
-                    zip(jsonl(demo / "demo-mentions.jsonl"),
-                        jsonl(demo / "demo-annotations.jsonl"), strict=True)]
-    corpus = ROOT.parent / "shared" / "eval" / "complaints-dev.csv"
-    if corpus.exists():
-        with corpus.open(encoding="utf-8", newline="") as f:
-            sets["complaints-dev"] = [(r["text"], False) for r in csv.DictReader(f)]
+    for folder in dev_streams():
+        sets[f"stream:{folder.name}"] = [(p["text"], lab["action"] == "spam")
+                                         for p, lab in stream_pairs(folder)]
+    sets["demo"] = [(p["text"], lab["action"] == "spam") for p, lab in demo_pairs()]
+    corpus = corpus_rows()
+    if corpus:
+        sets["complaints-dev"] = [(r["text"], False) for r in corpus]
     return sets
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from monitor.models import Escalation
 
@@ -45,9 +46,11 @@ _STOP = frozenset(
     "months year years time hour hours please thanks thank hi hello right left here".split())
 
 
-def features(text: str) -> list[str]:
+@lru_cache(maxsize=8)
+def features(text: str) -> tuple[str, ...]:
     """The post's features: words (and their first five letters), and pairs of words.
-    Handles, links and numbers are folded so that no brand or figure is learnt."""
+    Handles, links and numbers are folded so that no brand or figure is learnt. (Cached: the
+    escalation and spam models read the same post's features one after the other.)"""
     text = _URL.sub(" url ", _HANDLE.sub(" handle ", text[:2000].lower().replace("\u2019", "'")))
     words = ["0" if w.isdigit() else w for w in _TOKEN.findall(text)]
     out: set[str] = set()
@@ -59,7 +62,7 @@ def features(text: str) -> list[str]:
     for a, b in zip(words, words[1:], strict=False):
         if a not in _STOP or b not in _STOP:  # "in the", "i have" say nothing
             out.add(f"{a} {b}")
-    return list(out)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,17 @@ class KindModel:
     def probability(self, feats: Iterable[str]) -> float:
         z = self.bias + sum(self.weights.get(f, 0.0) for f in feats)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KindModel:
+        """A model as `to_dict` wrote it."""
+        return cls(data["bias"], data["weights"], data["threshold"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON data, weights under 0.02 left out."""
+        return {"bias": round(self.bias, 4), "threshold": self.threshold,
+                "weights": {f: round(w, 4) for f, w in sorted(self.weights.items())
+                            if abs(w) >= 0.02}}
 
     def evidence(self, feats: Iterable[str], n: int = 3) -> list[str]:
         """The features that weighed most for the kind."""
@@ -99,15 +113,11 @@ class EscalationModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT_VERSION:
             raise ValueError(f"{path}: unknown escalation model format")
-        return cls({k: KindModel(v["bias"], v["weights"], v["threshold"])
-                    for k, v in data["kinds"].items()})
+        return cls({k: KindModel.from_dict(v) for k, v in data["kinds"].items()})
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        data = {"format": FORMAT_VERSION, "kinds": {
-            k: {"bias": round(m.bias, 4), "threshold": m.threshold,
-                "weights": {f: round(w, 4) for f, w in sorted(m.weights.items())
-                            if abs(w) >= 0.02}}
-            for k, m in self.kinds.items()}}
+        data = {"format": FORMAT_VERSION,
+                "kinds": {k: m.to_dict() for k, m in self.kinds.items()}}
         path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n",
                         encoding="utf-8")
 
@@ -132,7 +142,7 @@ class EscalationModel:
 
 # --- training -----------------------------------------------------------------------------
 
-def _fit(rows: Sequence[tuple[list[str], bool]], *, epochs: int = 25, rate: float = 0.3,
+def _fit(rows: Sequence[tuple[Sequence[str], bool]], *, epochs: int = 25, rate: float = 0.3,
          l2: float = 1e-3, seed: int = 7) -> tuple[float, dict[str, float]]:
     """Logistic regression by stochastic gradient descent, positives weighted up to balance."""
     pos = sum(1 for _, y in rows if y)

@@ -37,13 +37,10 @@ class SpamModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT_VERSION:
             raise ValueError(f"{path}: unknown spam model format")
-        return cls(KindModel(data["bias"], data["weights"], data["threshold"]))
+        return cls(KindModel.from_dict(data))
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        m = self.model
-        data = {"format": FORMAT_VERSION, "bias": round(m.bias, 4), "threshold": m.threshold,
-                "weights": {f: round(w, 4) for f, w in sorted(m.weights.items())
-                            if abs(w) >= 0.02}}
+        data = {"format": FORMAT_VERSION, **self.model.to_dict()}
         path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n",
                         encoding="utf-8")
 

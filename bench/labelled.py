@@ -1,0 +1,51 @@
+"""The labelled sets in `tests/data` and the demo's annotations, read the same way by every
+bench script that trains on or measures with them. `dev_streams` never includes the stream
+kept for measuring (`banking-holdout`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+STREAMS = DATA / "streams"
+DEMO = ROOT / "config" / "samples"
+# the complaint corpus's development half, read where it lies, never copied
+CORPUS = ROOT.parent / "shared" / "eval" / "complaints-dev.csv"
+HOLDOUT = "banking-holdout"
+
+Pair = tuple[dict[str, Any], dict[str, Any]]
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a JSONL file, blank lines skipped."""
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def dev_streams() -> list[Path]:
+    """Every labelled stream's folder, in name order, but the held-out one."""
+    return [folder for folder in sorted(STREAMS.iterdir())
+            if folder.name != HOLDOUT and (folder / "brand.toml").exists()]
+
+
+def stream_pairs(folder: Path) -> list[Pair]:
+    """A stream's posts, each with its label."""
+    return list(zip(jsonl(folder / "stream.jsonl"), jsonl(folder / "labels.jsonl"),
+                    strict=True))
+
+
+def demo_pairs() -> list[Pair]:
+    """The demo's posts, each with its annotation."""
+    return list(zip(jsonl(DEMO / "demo-mentions.jsonl"), jsonl(DEMO / "demo-annotations.jsonl"),
+                    strict=True))
+
+
+def corpus_rows() -> list[dict[str, str]]:
+    """The complaint corpus's rows, or none on a machine without it."""
+    if not CORPUS.exists():
+        return []
+    with CORPUS.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
