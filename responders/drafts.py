@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from monitor.analysis.analyzer import praises
+from monitor.analysis.analyzer import asks, praises
 from monitor.analysis.cues import GRATITUDE
 from monitor.analysis.sentiment import thanks_for_a_fix
 from monitor.cases import escalation_kinds
@@ -65,6 +65,7 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
         after_our_reply=after_reply, escalated=case.status is CaseStatus.ESCALATED,
         incident=incident, fixed_at=fixed_at,
         acknowledge=analysis.action is Action.ACKNOWLEDGE,
+        asked=asks(mention.text[:4_000]),
         at_risk=_AT_RISK.search(mention.text[:4_000]) is not None,
         thanked=analysis.action is Action.REPLY and not any(
             r.startswith("sarcasm(") for r in analysis.reasons) and (
@@ -104,6 +105,13 @@ _AT_RISK = re.compile(
     r"disappeared|vanished)|emptied|drained|card details|cvv|whatsapp|telegram|"
     r"impersonat\w*|pretending|desbloque\w*|débloqu\w*|entsperr\w*|odblok\w*|legit|"
     r"(?:email|e-mail|text|message|call|letter)s?\s+['\"‘“]from|"
+    # the bank closing, freezing or restricting the account, or access to the money lost
+    r"(?:you|you've|you have|they|they've|bank|is|are|has|have)\s+(?:\w+\s+)?(?:closed|closing|"
+    r"froze|frozen|freezing|restricted|restricting|suspended|blocked|locked)\s+(?:my|our)\b|"
+    r"(?:my|our|the) (?:\w+ )?account (?:will be |is being |is |has been |was |got |being )"
+    r"(?:closed|frozen|restricted|suspended|blocked|locked)|account (?:closure|review)|"
+    r"(?:without|no|lost|can't get|cannot get) access to (?:my|our)|power of attorney|"
+    r"verificaci\w*|vérification|verifizier\w*|weryfikac\w*|verificaç\w*|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"

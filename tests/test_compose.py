@@ -296,3 +296,48 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
                            at_risk=at_risk), text, lang=lang)
     assert re.search(step, reply, re.IGNORECASE), reply
     assert len(reply) <= 280
+
+
+@pytest.mark.parametrize("text", [
+    "@Brightwave mortgage team finally called, new rate locked in. Thank you for chasing, Kate.",
+    "Refund landed this morning. Seven weeks, but it's here. Thanks for chasing in the end.",
+    "Today's small joy: Brightwave's chat answered in a minute and didn't call me 'hun' once.",
+])
+def test_thanks_that_asks_for_nothing_gets_thanks_and_no_errand(text: str) -> None:
+    from monitor.analysis.analyzer import asks
+
+    reply = _one(Situation("loans_mortgages", thanked=True, asked=asks(text)), text)
+    assert re.search(r"thank", reply, re.IGNORECASE), reply
+    assert not re.search(r"\bDM\b|postcode|sorry", reply), reply
+
+
+def test_thanks_with_a_question_still_gets_the_next_step() -> None:
+    from monitor.analysis.analyzer import asks
+
+    text = "@Brightwave thanks for sorting the card! Can you tell me when the new PIN arrives?"
+    reply = _one(Situation("card", thanked=True, asked=asks(text)), text)
+    assert re.search(r"thank", reply, re.IGNORECASE) and re.search(r"\bDM\b", reply), reply
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "de"])
+def test_a_reference_in_the_post_is_the_detail_we_would_have_asked_for(lang: str) -> None:
+    text = ("@Brightwave disputed a charge three weeks ago, the form just says submitted and "
+            "nobody has contacted me. Case number 88213004.")
+    for seed in "abc":
+        reply = _one(Situation("billing"), text, lang=lang, seed=seed)
+        assert "88213004" in reply, reply
+        assert not re.search(r"\b(?:DM|MD|message) us\b|send us a DM|envíanos|schreib uns",
+                             reply, re.IGNORECASE), reply
+
+
+@pytest.mark.parametrize("text", [
+    "@Brightwave got a letter saying my account will be closed in 30 days. No reason given.",
+    "@Brightwave you closed our business account and held £11k for six weeks",
+    "@Brightwave six weeks without access to my wages",
+    "@Brightwave I have power of attorney for my dad and it's still 'not on the system'",
+])
+def test_an_account_closed_or_out_of_reach_gets_the_protect_step(text: str) -> None:
+    from responders.drafts import _AT_RISK
+
+    reply = _one(Situation("customer_service", at_risk=_AT_RISK.search(text) is not None), text)
+    assert re.search(r"never share|never ask", reply, re.IGNORECASE), reply

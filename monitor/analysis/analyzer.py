@@ -86,7 +86,9 @@ _EXPLICIT_PRAISE = Lexicon([
     "raise please", "pay rise", "nicest", "so helpful", "really helpful", "super helpful",
     "so kind", "so patient", "no complaints", "genuinely good", "genuinely great",
     "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
-    "bless whoever",
+    "bless whoever", "fair play to", "not bad for a", "not bad at all", "weird flex",
+    "doesn't make me want to", "don't make me want to", "never made me want to",
+    "never makes me want to",
     "deserves a medal", "deserve a medal", "deserves a raise", "deserves a pay rise", "goated",
     "absolute legend*", "absolute hero*", "got me through", "heroes", "meant a lot",
     "means a lot", "made my day", "muy contenta", "muy contento", "zufrieden mit",
@@ -214,6 +216,22 @@ def praises(text: str, *, explicit: bool = False) -> bool:
     `explicit`, praise said in so many words ("shout out to", "would recommend")."""
     return (_EXPLICIT_PRAISE.search(text) is not None
             or (not explicit and _PRAISE.search(text) is not None))
+
+
+def asks(text: str) -> bool:
+    """Whether the post asks us something or for something (a question, "please", "can you")."""
+    stripped = _ASIDE.sub("", text)  # "(Bev I think?)" asks nothing
+    return "?" in stripped or _REQUEST.search(_NOT_A_REQUEST.sub("", text)) is not None
+
+
+_ASIDE = re.compile(r"\([^()]{0,80}\)")
+# Request words that ask nothing: "thanks for chasing", "didn't call me 'hun'", "more of this
+# please".
+_NOT_A_REQUEST = re.compile(
+    r"\bfor\s+(?:the\s+)?chasing\b|\b(?:after|worth)\s+(?:the\s+)?(?:chasing|waiting)\b|"
+    r"\b(?:didn't|did not|never|without)\s+(?:\w+\s+)?call(?:ing|ed)?\s+me\b|"
+    r"\bmore of (?:this|that|these)\W*(?:please|pls|plz)\b|\b(?:keep it up|do more of)\b",
+    re.IGNORECASE)
 
 
 # Posts about the brand that are not a customer's: hauls and sponsored posts, staff talking

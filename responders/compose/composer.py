@@ -63,7 +63,8 @@ class Situation:
     incident: str = ""  # "", "ongoing" or "resolved"
     fixed_at: str = ""  # when the incident was fixed ("08:04")
     acknowledge: bool = False  # praise or thanks: a thank-you, nothing else
-    thanked: bool = False  # the post thanks or praises us while asking for something
+    thanked: bool = False  # the post thanks or praises us
+    asked: bool = True  # the post asks us something or for something
     at_risk: bool = False  # money or an account may be at risk: add the protect-yourself step
     returning: bool = False  # the customer has had a case with us before
 
@@ -198,12 +199,14 @@ class Composer:
             "platform": platform,
         }
         dmed = bool(values["already_dmed"])
+        # a case or order reference in the post is the detail we would ask for in a DM
+        given = "dm" if dmed else ("reference" if facts.reference else "")
         limit = REPLY_LIMITS.get(platform) or 0
         start = _variant_start(seed)
         candidates: list[str] = []
         key = ""
         for compact in (False, True):
-            plan, key = self._plan(found, situation, dmed, compact=compact)
+            plan, key = self._plan(found, situation, given, compact=compact)
             for k in range(MAX_CANDIDATES * 3):
                 try:
                     sentences = [_ENV.from_string(variants[(start + k) % len(variants)])
@@ -222,7 +225,7 @@ class Composer:
             if candidates:
                 break
         if not candidates:  # nothing fits: the full reply, which the voice checks flag
-            plan, key = self._plan(found, situation, dmed, compact=True)
+            plan, key = self._plan(found, situation, given, compact=True)
             candidates = [values["mention"] + _join(
                 [_ENV.from_string(v[start % len(v)]).render(**values) for v in plan])
                 + (f" {self.sign_off}" if self.sign_off else "")]
@@ -231,7 +234,7 @@ class Composer:
                                                 "product", "stage", "contacts", "waited",
                                                 "already_dmed", "incident", "fixed_at")})
 
-    def _plan(self, found: _Phrases, s: Situation, dmed: bool, *, compact: bool = False
+    def _plan(self, found: _Phrases, s: Situation, given: str, *, compact: bool = False
               ) -> tuple[list[list[str]], str]:
         """The parts of the reply, each a list of variants, and the template key. `compact`
         leaves out what can go when a reply is too long for the platform: the intent's own
@@ -242,6 +245,9 @@ class Composer:
         def part(*path: str) -> list[str]:
             return found.part(tone, *path)
 
+        # what they already gave us ("dm" or "reference"): say it is in hand, ask for nothing
+        dmed = bool(given)
+        handled = (part("referenced") if given == "reference" else []) or part("handled")
         greeting = part("greeting") or ["Hi {{ name }},"]
         plan: list[list[str]] = [greeting]
         if s.acknowledge:
@@ -254,7 +260,7 @@ class Composer:
             plan.append(part("escalations", kind, "say"))
             if s.contacts > 1 and not compact:
                 plan.append(part("repeat"))
-            plan.append(part("handled") if dmed else part("escalations", kind, "ask"))
+            plan.append(handled if dmed else part("escalations", kind, "ask"))
             return [p for p in plan if p], kind
         if kind == "legal":
             # a holding reply from the named team: no apology, no admission (and, with money
@@ -265,15 +271,19 @@ class Composer:
         thanks = part("thanked") or part("intents", "praise", "say")
         risky = s.intent in SECURITY_INTENTS or s.at_risk
         if s.thanked:
-            # they thanked us: thank them back and take the next step, with no apology
+            # they thanked us: thank them back and take the next step, with no apology; with
+            # nothing asked, the thanks is the reply ("mortgage offer came through, thank you")
             plan.append(thanks)
+            if not s.asked and not s.incident and not (dmed or s.contacts > 1):
+                plan.append(part("protect") if s.intent in SECURITY_INTENTS else [])
+                return [p for p in plan if p], "acknowledge"
             if kind == "vulnerable":
-                plan.append(part("handled") if dmed else part("escalations", kind, "ask"))
+                plan.append(handled if dmed else part("escalations", kind, "ask"))
                 return [p for p in plan if p], kind
             if s.incident or not kind:
                 intent = s.intent if part("intents", s.intent, "ask") else "other"
                 plan.append(part("protect") if risky else [])
-                plan.append(part("handled") if dmed else part("intents", intent, "ask"))
+                plan.append(handled if dmed else part("intents", intent, "ask"))
                 return [p for p in plan if p], intent
         # money or an account at risk: the protect step stays in a short reply, where the
         # intent's own sentence goes instead
@@ -281,12 +291,12 @@ class Composer:
         if kind == "vulnerable":
             plan.append(part("escalations", kind, "say"))
             plan.append(protect)
-            plan.append(part("handled") if dmed else part("escalations", kind, "ask"))
+            plan.append(handled if dmed else part("escalations", kind, "ask"))
             return [p for p in plan if p], kind
         if s.incident:
             plan.append(part(f"incident_{s.incident}"))
             if s.incident == "ongoing":
-                plan.append(part("handled") if dmed else part("incident_ask"))
+                plan.append(handled if dmed else part("incident_ask"))
             return [p for p in plan if p], f"incident_{s.incident}"
         intent = s.intent if part("intents", s.intent, "say") else "other"
         if s.contacts > 1 and not (compact and protect):
@@ -297,5 +307,5 @@ class Composer:
             plan.append(part("intents", intent, "say"))
         if dmed or (s.at_risk and s.intent not in SECURITY_INTENTS):
             plan.append(protect)
-        plan.append(part("handled") if dmed else part("intents", intent, "ask"))
+        plan.append(handled if dmed else part("intents", intent, "ask"))
         return [p for p in plan if p], intent
