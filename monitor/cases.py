@@ -72,6 +72,8 @@ def announces_fix(text: str) -> bool:
 
 # Platforms with no reply API: their cases are answered by hand, from the post's link.
 BY_HAND = frozenset({"hackernews"})
+# an @handle in a post's text (X handles: letters, digits and underscores)
+_AT_HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,9 @@ class CaseRules:
     escalation_teams: Mapping[str, str] = field(default_factory=dict)
     # platforms with no reply API: their cases are answered by hand, never drafted
     by_hand: frozenset[str] = BY_HAND
+    # platforms whose API lets us reply only to a post that mentions or quotes one of our
+    # handles there (X below Enterprise, `reply_rule = "mentions_only"`): platform -> handles
+    mentions_only: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # `[triage] acknowledge = "draft"`: praise and thanks get a thank-you draft
     acknowledge_drafts: bool = False
 
@@ -135,7 +140,21 @@ class CaseRules:
             intent_teams=intent_teams(settings),
             escalation_teams=escalation_teams(settings),
             acknowledge_drafts=settings.triage.acknowledge == "draft",
+            mentions_only={"x": frozenset(h.lstrip("@").lower()
+                                          for h in settings.brand.handles.get("x", []))}
+            if any(s.platform == "x" and getattr(s, "reply_rule", "any") == "mentions_only"
+                   for s in settings.sources) else {},
         )
+
+    def reply_by_hand(self, mention: Mention) -> bool:
+        """Whether a reply to this post must be written by hand on the platform: X answers
+        an app below Enterprise only on posts that mention or quote our account."""
+        handles = self.mentions_only.get(mention.platform)
+        if handles is None:
+            return False
+        said = {h.lower() for h in _AT_HANDLE.findall(mention.text)}
+        quoted = str(mention.raw.get("quoted_author") or "").lower()
+        return not (said & handles or quoted in handles)
 
 
 def intent_teams(settings: Settings) -> dict[str, str]:
@@ -253,6 +272,10 @@ class _Planning:
     created: set[int] = field(default_factory=set)
     notified: set[tuple[int, str]] = field(default_factory=set)
 
+    def draft(self, case: Case, mention: Mention, analysis: Analysis) -> DraftSpec:
+        """The drafter's reply, marked for posting by hand where the platform requires it."""
+        return _by_hand(self.drafter(case, mention, analysis), mention, self.rules)
+
     def current(self, case_id: int | None) -> Case | None:
         """The case, or the incident it was merged into."""
         case = self.cases.get(case_id) if case_id is not None else None
@@ -282,7 +305,8 @@ class _Planning:
                 <= self.rules.outage_cluster_window else None)
 
 
-def _redrafter(drafter: Drafter) -> Callable[[Case, Mention, Mapping[str, Any]], DraftSpec]:
+def _redrafter(drafter: Drafter, rules: CaseRules
+               ) -> Callable[[Case, Mention, Mapping[str, Any]], DraftSpec]:
     """A drafter for stored posts, from the analysis columns kept with them."""
     def redraft(case: Case, mention: Mention, stored: Mapping[str, Any]) -> DraftSpec:
         kinds = tuple(Escalation(k) for k in json.loads(stored.get("escalation") or "[]")
@@ -293,8 +317,13 @@ def _redrafter(drafter: Drafter) -> Callable[[Case, Mention, Mapping[str, Any]],
             matched_terms=(), addressed=True, reasons=(),
             action=Action(stored.get("action") or Action.REPLY.value), escalation=kinds,
             brand_label=stored.get("sentiment"), lang=stored.get("lang"))
-        return drafter(case, mention, analysis)
+        return _by_hand(drafter(case, mention, analysis), mention, rules)
     return redraft
+
+
+def _by_hand(spec: DraftSpec, mention: Mention, rules: CaseRules) -> DraftSpec:
+    """The draft, marked for posting by hand when the platform will not take it from us."""
+    return replace(spec, by_hand=True) if rules.reply_by_hand(mention) else spec
 
 
 def _offer_saved(drafter: Drafter, context: CaseContext) -> None:
@@ -376,7 +405,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
             state.touched.add(incident.id)
             # its customers' waiting replies now say it is fixed
             plan.redraft_incidents.append(incident)
-            plan.redraft = _redrafter(state.drafter)
+            plan.redraft = _redrafter(state.drafter, rules)
         return
 
     if analysis.action is Action.SPAM:
@@ -485,15 +514,15 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
             and mention.platform not in rules.by_hand):  # no reply API: answered by hand
         if case.kind is CaseKind.INCIDENT:
             if author not in state.incident_pending:
-                plan.drafts.append((case.id, mention, state.drafter(case, mention, analysis)))
+                plan.drafts.append((case.id, mention, state.draft(case, mention, analysis)))
                 state.incident_pending.add(author)
         elif case.id not in state.pending:
-            plan.drafts.append((case.id, mention, state.drafter(case, mention, analysis)))
+            plan.drafts.append((case.id, mention, state.draft(case, mention, analysis)))
             state.pending.add(case.id)
         elif analysis.needs_case and case.author_id == author:
             # they posted again before we answered: the pending reply is written anew for
             # where things stand now (a chaser, "I've DMed you", an escalation)
-            spec = state.drafter(case, mention, analysis)
+            spec = state.draft(case, mention, analysis)
             waiting = [i for i, d in enumerate(plan.drafts) if d[0] == case.id]
             if waiting:  # its draft is in this very page: replace it there
                 plan.drafts[waiting[-1]] = (case.id, mention, spec)

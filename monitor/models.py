@@ -305,6 +305,9 @@ class DraftSpec:
     # other wordings of the same reply (the first is `text`), and the reply's language
     candidates: tuple[str, ...] = ()
     language: str | None = None
+    # the platform will not take this reply from us (X below Enterprise, a post that neither
+    # mentions nor quotes our account): a person posts it by hand
+    by_hand: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,3 +329,4 @@ class Draft:
     posted_at: datetime | None = None
     error: str | None = None
     attempts: int = 0
+    by_hand: bool = False  # a person posts it on the platform; approving records that

@@ -154,6 +154,10 @@ class XSource(SourceBase):
     access_token_env: EnvName | None = None
     access_token_secret_env: EnvName | None = None
     max_results: int = Field(default=100, ge=10, le=100)
+    # Since February 2026 an app below Enterprise may reply through the API only to a post
+    # that mentions or quotes the replying account: "mentions_only" makes every other X draft
+    # a reply by hand; "any" is for Enterprise access.
+    reply_rule: Literal["mentions_only", "any"] = "mentions_only"
 
     def required_envs(self) -> list[str]:
         return ["bearer_token_env"]

@@ -117,6 +117,11 @@ def decide_many(store: Store, draft_ids: Sequence[int], *, approve_them: bool, u
     outcomes = []
     for draft_id in dict.fromkeys(draft_ids):
         try:
+            if approve_them and store.get_draft(draft_id).by_hand:
+                # approving one records that a person posted it: that is done one at a time
+                outcomes.append(Outcome(draft_id, False, f"draft {draft_id} is a reply by hand: "
+                                        "post it on the platform, then approve it on its own"))
+                continue
             if approve_them:
                 draft = approve(store, draft_id, user=user, voice=voice, now=now)
             else:

@@ -266,3 +266,94 @@ def test_a_care_agent_works_the_queue_in_a_browser(served: tuple[str, str],
     assert dialogs == [], f"a dialog fired: {dialogs}"
     assert errors == [], f"page errors: {errors}"
     context.close()
+
+
+BY_HAND_CONFIG = CONFIG + """
+[brand.handles]
+x = ["BrightwaveHelp"]
+
+[[sources]]
+platform = "x"
+enabled = false  # the web app alone: no credentials
+reply_rule = "mentions_only"
+"""
+
+
+@pytest.fixture(scope="module")
+def served_by_hand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`brandbot serve` over a store with one X draft we may post and one only by hand."""
+    folder = tmp_path_factory.mktemp("by-hand")
+    db = f"sqlite:///{folder / 'brandbot.db'}"
+    settings = Settings.model_validate(tomllib.loads(BY_HAND_CONFIG))
+    rules, drafter = CaseRules.from_settings(settings), Drafter(voice_from_settings(settings))
+    store = Store(db)
+    items = [analysed(replace(mention(nid, text, author=author, platform="x", minutes=i),
+                              url=f"https://x.com/{author}/status/{nid}"),
+                      priority=Priority.HIGH, intent="outage")
+             for i, (nid, text, author) in enumerate([
+                 ("11", "@BrightwaveHelp broadband down again in Hull, nobody answers", "jo"),
+                 ("12", "brightwave broadband down all day, the helpline hung up on me", "kit")])]
+    store.ingest("seed", None, items,
+                 lambda new, context: plan_page(new, context, rules=rules, drafter=drafter),
+                 now=T0)
+    store.add_user("ann", Role.ADMIN, hash_password(PASSWORD), actor="test", now=T0)
+    store.close()
+    config = write_config(folder, BY_HAND_CONFIG + f'\n[storage]\nurl = "{db}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), "serve",
+         "--host", "127.0.0.1", "--port", "0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        url = next((m.group(1) for line in proc.stdout
+                    if (m := re.search(r"web app on (http://127\.0\.0\.1:\d+)", line))), None)
+        assert url, "brandbot serve did not start"
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("size", [(1440, 960), (390, 844)], ids=["desktop", "phone"])
+def test_an_x_post_that_does_not_mention_us_is_answered_by_hand(
+        served_by_hand: str, browser: object, size: tuple[int, int]) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(served_by_hand + "/login")
+    page.fill("input[name=username]", "ann")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    rows = page.locator("#queue-rows tr[data-id]")
+    by_hand = rows.filter(has_text="helpline hung up")
+    if size[0] > 500:
+        expect(rows).to_have_count(2)
+        expect(rows.filter(has_text="nobody answers").locator(".by-hand")).to_have_count(0)
+    expect(by_hand.locator(".by-hand")).to_have_text("✋ reply on x by hand")
+
+    if size[0] > 500:
+        by_hand.locator("a.post-link").click()
+    else:  # the queue's phone layout is issue #20's: open the draft from the row's link
+        page.goto(served_by_hand + str(by_hand.get_attribute("data-href")))
+    expect(page.locator("#reply-h")).to_have_text("Reply on x by hand")
+    expect(page.locator("#by-hand")).to_contain_text("mentions or quotes our account")
+    expect(page.locator("#by-hand-link")).to_have_attribute("href",
+                                                            "https://x.com/kit/status/12")
+    page.locator("#copy-reply").click()
+    expect(page.locator("#toast")).to_contain_text("copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#reply").input_value() and "Hi" in copied
+    expect(page.locator("#approve-button")).to_contain_text("Mark answered by hand")
+    if size[0] <= 500:  # on the phone, after the desktop run looked and left it pending
+        page.locator("#approve-button").click()
+        expect(page.locator("#flash")).to_contain_text(
+            "recorded as answered by hand on x")
+        page.goto(served_by_hand + "/")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("nobody answers")
+    context.close()

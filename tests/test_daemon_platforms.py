@@ -415,3 +415,51 @@ async def test_secrets_never_reach_logs_pages_or_the_database(
         assert all(secret not in text for text in logs), f"{secret!r} in the logs"
         assert all(secret not in text for text in pages), f"{secret!r} in a page"
         assert secret.encode() not in stored, f"{secret!r} in the database"
+
+
+async def test_x_replies_only_where_the_post_mentions_us_and_the_rest_is_answered_by_hand(
+        tmp_path: Path, db_url: Callable[..., str]) -> None:
+    """X (Feb 2026): below Enterprise, an app may reply only to a post that mentions or quotes
+    its account. The post that only uses our keyword gets a draft marked `reply_by_hand`, which
+    approving records as answered and which is never sent."""
+    fake = FakeX()
+    now = datetime.now(UTC)
+    mentioned = fake.add_post(None, "cust_a", "@BrightwaveHelp my brightwave internet is down "
+                              "again, third time this week, nobody answers", now - timedelta(
+                                  minutes=20))["id"]
+    keyword = fake.add_post(None, "cust_b", "brightwave internet has been down all day and the "
+                            "helpline hung up on me. awful", now - timedelta(minutes=10))["id"]
+    await fake.start()
+    try:
+        db = db_url()
+        config = _config(tmp_path, [Platform("x", fake, _x().source, {}, [])], db)
+        env = {"X_BEARER_TOKEN": fake.bearer_token, "X_USER_TOKEN": fake.user_token}
+        code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+        assert code == 0, out
+        drafts = {d["mention_id"]: d for d in json.loads(
+            (await _brandbot(config, env, "queue", "list", "--json"))[1])}
+        assert drafts[f"x:{mentioned}"]["reply_by_hand"] is False
+        assert drafts[f"x:{keyword}"]["reply_by_hand"] is True
+        code, out = await _brandbot(config, env, "users", "add", "ann", "--role", "approver",
+                                    stdin="a long enough password\n")
+        assert code == 0, out
+        for mention_id in (f"x:{mentioned}", f"x:{keyword}"):
+            code, out = await _brandbot(config, env, "queue", "approve",
+                                        str(drafts[mention_id]["id"]), "--as", "ann")
+            assert code == 0, out
+        assert "answered by hand" in out
+        for _ in range(2):
+            code, out = await _brandbot(config, env, "run", "--once", "--no-web")
+            assert code == 0, out
+        assert len(fake.replies) == 1, fake.replies
+        assert mentioned in json.dumps(fake.replies[0], default=str)
+        assert keyword not in json.dumps(fake.replies, default=str)
+        rows = dict(db_rows(db, "SELECT mention_id, status FROM drafts"))
+        assert rows == {f"x:{mentioned}": "posted", f"x:{keyword}": "posted"}
+        # the by-hand answer counts as the case's first response, with nothing posted by us
+        answered = db_rows(db, "SELECT d.posted_id, c.first_response_at FROM drafts d "
+                               "JOIN cases c ON c.id = d.case_id WHERE d.mention_id = ?",
+                           (f"x:{keyword}",))
+        assert answered[0][0] is None and answered[0][1] is not None
+    finally:
+        await fake.stop()

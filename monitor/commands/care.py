@@ -9,7 +9,7 @@ from typing import Any
 
 from monitor.cases import BY_HAND, case_facts
 from monitor.commands.common import EXIT_OK, UsageError, open_store, print_table
-from monitor.models import iso, utcnow
+from monitor.models import DraftStatus, iso, utcnow
 from monitor.settings import Settings
 from monitor.sla import SlaPolicy
 from monitor.store import Store, StoreError, draft_fields
@@ -43,7 +43,11 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
                             text=args.text)
         else:
             draft = reject(store, args.id, user=args.as_user, reason=args.reason, now=utcnow())
-        print(f"draft {draft.id} {draft.status.value} by {draft.decided_by}")
+        if draft.by_hand and draft.status is DraftStatus.POSTED:
+            print(f"draft {draft.id} recorded as answered by hand by {draft.decided_by} "
+                  f"(brandbot posts nothing: reply on {draft.platform} yourself)")
+        else:
+            print(f"draft {draft.id} {draft.status.value} by {draft.decided_by}")
         return EXIT_OK
     finally:
         store.close()

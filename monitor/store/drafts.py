@@ -29,6 +29,21 @@ def draft_from_row(row: sqlite3.Row) -> Draft:
         created_at=parse_iso(row["created_at"]), decided_by=row["decided_by"],
         decided_at=maybe_time(row["decided_at"]), posted_id=row["posted_id"],
         posted_at=maybe_time(row["posted_at"]), error=row["error"], attempts=row["attempts"],
+        by_hand=bool(row["by_hand"]),
+    )
+
+
+def record_answer(conn: Any, case_id: int, now: datetime) -> None:
+    """A reply reached the customer: the case's first response, and a thank-you case (praise,
+    `[triage] acknowledge = "draft"`) is done; any other case waits on the customer."""
+    conn.execute(
+        "UPDATE cases SET first_response_at = coalesce(first_response_at, ?), "
+        "resolved_at = CASE WHEN status = 'open' AND intent = ? AND kind = 'customer' "
+        "THEN ? ELSE resolved_at END, "
+        "status = CASE WHEN status = 'open' AND intent = ? AND kind = 'customer' "
+        "THEN 'resolved' WHEN status = 'open' THEN 'waiting' ELSE status END, "
+        "updated_at = ? WHERE id = ?",
+        (iso(now), PRAISE, iso(now), PRAISE, iso(now), case_id),
     )
 
 
@@ -75,6 +90,14 @@ class DraftsStore(AuditStore):
                 "decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
                 (status.value, new_text, dumps(new_flags), actor, iso(now), reason, draft_id),
             )
+            if approve and before.by_hand:
+                # the person posts it on the platform themselves: approving it records that
+                # it was answered, and the publisher never sees it
+                conn.execute("UPDATE drafts SET status = 'posted', posted_at = ? WHERE id = ?",
+                             (iso(now), draft_id))
+                record_answer(conn, before.case_id, now)
+                self._audit(actor, "answer_by_hand", f"draft:{draft_id}", None, new_text,
+                            None, now)
             if not approve:
                 # a thank-you case whose thanks the team chose not to send has nothing left
                 conn.execute(

@@ -320,9 +320,10 @@ class IngestStore(MentionsStore, NotificationsStore):
                 continue
             self.conn.execute(
                 "UPDATE drafts SET mention_id = ?, text = ?, original_text = ?, template = ?, "
-                "flags = ?, candidates = ?, language = ? WHERE id = ? AND status = 'pending'",
+                "flags = ?, candidates = ?, language = ?, by_hand = ? WHERE id = ? "
+                "AND status = 'pending'",
                 (m.id, spec.text, spec.text, spec.template, dumps(list(spec.flags)),
-                 dumps(list(spec.candidates)), spec.language, row["id"]))
+                 dumps(list(spec.candidates)), spec.language, int(spec.by_hand), row["id"]))
 
     def _redraft_incidents(self, incidents: Sequence[Case],
                            redraft: Callable[[Case, Mention, Mapping[str, Any]], DraftSpec]
@@ -385,12 +386,12 @@ class IngestStore(MentionsStore, NotificationsStore):
                     else (3, "", None, None))
             rows.append((case_id, m.id, m.platform, spec.text, spec.text, spec.template,
                          dumps(list(spec.flags)), stamp, *keys, sentiment.get(m.id),
-                         dumps(list(spec.candidates)), spec.language))
+                         dumps(list(spec.candidates)), spec.language, int(spec.by_hand)))
         self.conn.executemany(
             "INSERT INTO drafts (case_id, mention_id, platform, text, original_text, template, "
             "status, flags, created_at, priority_rank, sla_due_at, intent, team, sentiment, "
-            "candidates, language) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "candidates, language, by_hand) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 

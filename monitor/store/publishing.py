@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from monitor.models import (
-    PRAISE,
     Draft,
     iso,
 )
 from monitor.store.base import qmarks
-from monitor.store.drafts import DraftsStore, draft_from_row
+from monitor.store.drafts import DraftsStore, draft_from_row, record_answer
 
 
 class PublishingStore(DraftsStore):
@@ -92,17 +91,7 @@ class PublishingStore(DraftsStore):
             )
             if not done.rowcount:
                 return False
-            # a thank-you case (praise, `[triage] acknowledge = "draft"`) is done once the
-            # thanks is posted; any other case waits on the customer
-            conn.execute(
-                "UPDATE cases SET first_response_at = coalesce(first_response_at, ?), "
-                "resolved_at = CASE WHEN status = 'open' AND intent = ? AND kind = 'customer' "
-                "THEN ? ELSE resolved_at END, "
-                "status = CASE WHEN status = 'open' AND intent = ? AND kind = 'customer' "
-                "THEN 'resolved' WHEN status = 'open' THEN 'waiting' ELSE status END, "
-                "updated_at = ? WHERE id = ?",
-                (iso(now), PRAISE, iso(now), PRAISE, iso(now), draft.case_id),
-            )
+            record_answer(conn, draft.case_id, now)
             self._audit("publisher", "post", f"draft:{draft_id}", None, draft.text,
                         {"posted_id": posted_id, "url": url}, now)
             return True

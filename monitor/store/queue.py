@@ -18,7 +18,8 @@ from monitor.store.errors import NotFound
 DRAFT_FIELDS = ("id", "case_id", "platform", "status", "text", "mention_id", "mention_text",
                 "mention_url", "author", "intent", "priority", "created_at", "flags", "team",
                 "sla_due_at", "decided_by", "decided_at", "reason", "posted_id", "kind",
-                "sla_state", "sla_due", "action", "escalation", "candidates", "language")
+                "sla_state", "sla_due", "action", "escalation", "candidates", "language",
+                "reply_by_hand")
 
 
 # A draft's place in the queue: (priority rank, SLA due time, draft id), most pressing first.
@@ -67,7 +68,7 @@ PRIORITY_RANK = {p.value: p.rank for p in Priority}
 DRAFT_SELECT = (
     "SELECT {extra}d.id, d.case_id, d.platform, d.status, d.text, d.template, d.flags, "
     "d.created_at, d.decided_by, d.decided_at, d.reason, d.posted_id, d.posted_url, "
-    "d.posted_at, d.error, d.kind, d.candidates, d.language, "
+    "d.posted_at, d.error, d.kind, d.candidates, d.language, d.by_hand AS reply_by_hand, "
     "d.priority_rank, d.sla_due_at AS queue_due_at, d.sentiment, "
     "m.id AS mention_id, {post} AS mention_text, length(m.text) AS mention_length, "
     "m.action, m.escalation, "
@@ -89,6 +90,7 @@ def draft_dict(row: sqlite3.Row) -> dict[str, Any]:
     item["flags"] = json.loads(item["flags"])
     item["escalation"] = json.loads(item.get("escalation") or "[]")
     item["candidates"] = json.loads(item.get("candidates") or "[]")
+    item["reply_by_hand"] = bool(item.get("reply_by_hand"))
     return item
 
 

@@ -454,6 +454,12 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE users ADD COLUMN disabled_at TEXT;
         ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
         """,)),
+    # Replies a platform will not take from us (X below Enterprise answers an app only on
+    # posts that mention or quote its account): a person posts them by hand, and approving
+    # one records that answer without calling the platform.
+    Migration("reply by hand", ("""
+        ALTER TABLE drafts ADD COLUMN by_hand INTEGER NOT NULL DEFAULT 0;
+        """,)),
 ]
 
 

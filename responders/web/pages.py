@@ -217,6 +217,9 @@ async def approve_draft(request: web.Request) -> web.Response:
                               save=keep))
     except StoreError as exc:
         return await _refused(request, draft_id, exc, text=text)
+    if draft.by_hand:
+        return await _after_decision(request, draft_id, f"Draft #{draft.id} recorded as "
+                                     f"answered by hand on {draft.platform}.")
     return await _after_decision(request, draft_id, f"Draft #{draft.id} approved.")
 
 

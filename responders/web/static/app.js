@@ -349,7 +349,9 @@
       $("reset-text").hidden = !edited;
       if (approveButton) {
         approveButton.disabled = found.length > 0;
-        approveButton.firstChild.textContent = edited ? "Save edit & approve " : "Approve ";
+        approveButton.firstChild.textContent = approveButton.hasAttribute("data-by-hand")
+          ? (edited ? "Save edit & mark answered " : "Mark answered by hand ")
+          : (edited ? "Save edit & approve " : "Approve ");
       }
     }
     var candidates = Array.prototype.slice.call(document.querySelectorAll("#candidates .candidate"));
@@ -381,6 +383,21 @@
         $("approve-form").requestSubmit();
       }
     });
+    // a reply by hand: copy the text to post it on the platform
+    function copyReply() {
+      var done = function () { toast("Reply copied: paste it on the post"); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(reply.value).then(done, function () {
+          toast("Could not copy: select the text and copy it", true);
+        });
+      } else {
+        reply.select();
+        document.execCommand("copy");
+        done();
+      }
+    }
+    var copyButton = $("copy-reply");
+    if (copyButton) copyButton.addEventListener("click", copyReply);
     var reason = $("reason");
     if (reason) {
       reason.addEventListener("keydown", function (event) {
@@ -405,6 +422,7 @@
           if (approveButton && !approveButton.disabled) $("approve-form").requestSubmit();
           break;
         case "e": editNow(); break;
+        case "c": if (copyButton) copyReply(); break;
         case "1": case "2": case "3":
           if (!candidates.length) return;
           pick(parseInt(event.key, 10) - 1);
