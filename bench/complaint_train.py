@@ -44,7 +44,7 @@ def our_posts() -> list[tuple[str, int]]:
     pairs: list[tuple[str, dict[str, Any]]] = []
     for path in sorted((DATA / "packs").glob("*.jsonl")):
         pairs += [(r["text"], r) for r in jsonl(path)]
-    for folder_pairs in [*(stream_pairs(f) for f in dev_streams()), demo_pairs()]:
+    for folder_pairs in [*(stream_pairs(f) for f in dev_streams(training=True)), demo_pairs()]:
         pairs += [(p["text"], lab) for p, lab in folder_pairs]
     yes, no = [], []
     for text, lab in pairs:

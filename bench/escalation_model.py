@@ -31,7 +31,7 @@ def labelled_sets() -> dict[str, list[tuple[str, list[str]]]]:
     for path in sorted((DATA / "packs").glob("*.jsonl")):
         sets[f"pack:{path.stem}"] = [(str(r["text"]), list(r.get("escalation", [])))
                                      for r in jsonl(path)]
-    for folder in dev_streams():
+    for folder in dev_streams(training=True):
         sets[f"stream:{folder.name}"] = [
             (str(p["text"]), [] if lab["action"] == "spam" else list(lab.get("escalation", [])))
             for p, lab in stream_pairs(folder)]

@@ -16,6 +16,9 @@ DEMO = ROOT / "config" / "samples"
 # the complaint corpus's development half, read where it lies, never copied
 CORPUS = ROOT.parent / "shared" / "eval" / "complaints-dev.csv"
 HOLDOUT = "banking-holdout"
+# Streams the rules may be tuned on but the models never learn from, so that the models have a
+# second set they have not seen (the first is the holdout, which nothing is tuned on).
+UNSEEN_BY_MODELS = frozenset({"banking-dev-5"})
 
 Pair = tuple[dict[str, Any], dict[str, Any]]
 
@@ -25,10 +28,12 @@ def jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
-def dev_streams() -> list[Path]:
-    """Every labelled stream's folder, in name order, but the held-out one."""
+def dev_streams(*, training: bool = False) -> list[Path]:
+    """Every labelled stream's folder, in name order, but the held-out one (and, for training
+    a model, but those kept unseen by the models)."""
     return [folder for folder in sorted(STREAMS.iterdir())
-            if folder.name != HOLDOUT and (folder / "brand.toml").exists()]
+            if folder.name != HOLDOUT and (folder / "brand.toml").exists()
+            and not (training and folder.name in UNSEEN_BY_MODELS)]
 
 
 def stream_pairs(folder: Path) -> list[Pair]:

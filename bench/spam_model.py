@@ -28,7 +28,7 @@ def labelled_sets() -> dict[str, list[tuple[str, bool]]]:
         sets[f"spam:{path.stem}"] = [(r["text"], bool(r["spam"])) for r in jsonl(path)]
     for path in sorted((DATA / "packs").glob("*.jsonl")):
         sets[f"pack:{path.stem}"] = [(r["text"], r["action"] == "spam") for r in jsonl(path)]
-    for folder in dev_streams():
+    for folder in dev_streams(training=True):
         sets[f"stream:{folder.name}"] = [(p["text"], lab["action"] == "spam")
                                          for p, lab in stream_pairs(folder)]
     sets["demo"] = [(p["text"], lab["action"] == "spam") for p, lab in demo_pairs()]

@@ -112,6 +112,11 @@ _AT_RISK = re.compile(
     r"(?:closed|frozen|restricted|suspended|blocked|locked)|account (?:closure|review)|"
     r"(?:without|no|lost|can't get|cannot get) access to (?:my|our)|power of attorney|"
     r"verificaci\w*|vérification|verifizier\w*|weryfikac\w*|verificaç\w*|"
+    # money taken or disputed, details asked for: "taken after my phone was robbed", "disputing
+    # these ATM withdrawals", "some account wants my card number"
+    r"robbed|(?:was|were|been|got) taken|taken from my|disput\w*\s+(?:these|the|those|a|an|my|"
+    r"two|three|\d+)\s+(?:\w+\s+)?(?:withdrawals?|transactions?|payments?|charges?|debits?)|"
+    r"card number|account number|(?:wants|wanted|asking for|asked for|asked me for) my|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"

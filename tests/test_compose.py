@@ -341,3 +341,20 @@ def test_an_account_closed_or_out_of_reach_gets_the_protect_step(text: str) -> N
 
     reply = _one(Situation("customer_service", at_risk=_AT_RISK.search(text) is not None), text)
     assert re.search(r"never share|never ask", reply, re.IGNORECASE), reply
+
+
+@pytest.mark.parametrize("text", [
+    "@Brightwave my husband died in January. I've rung twice about closing his account and "
+    "nobody has called me back.",
+    "@Brightwave filled in your online complaint form on the 2nd. Auto-reply said 5 days. "
+    "It's been 9.",
+    "@Brightwave gave your fraud team my details on the phone Tuesday about the $700 I didn't "
+    "spend and nobody called back",
+    "@Brightwave sent the letter through the secure upload on Friday like you asked",
+])
+def test_a_customer_who_called_emailed_or_used_a_form_is_not_sent_to_dms(text: str) -> None:
+    assert already_dmed(text), text
+    for seed in "abc":
+        reply = _one(Situation("billing"), text, seed=seed)
+        assert not re.search(r"\b(?:DM|message) us\b|send us a DM|a DM\b|in DM", reply), reply
+        assert re.search(r"nothing|no need", reply), reply

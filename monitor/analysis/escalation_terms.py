@@ -146,6 +146,9 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "haveibeenpwned", "pastebin", "paste site", "dark web", "fake page", "fake site",
         "fake website", "fake text", "fake email", "fake call", "fake refund", "fake profile",
         "fake invoice*", "fraud*", "scam", "scammed", "scammer*", "defrauded", "swindled",
+        # the "Hi Mum, new number" message; a seller who vanished with the money
+        "hi mum", "hi mom", "hi dad", "new number, phone broke", "seller blocked",
+        "seller's blocked", "seller has blocked", "blocked me after i paid", "blocked me after",
         "unauthori*", "didn't authorise", "didn't authorize", "don't recognise", "don't recognize",
         "do not recognise", "do not recognize", "unrecognised", "unrecognized", "never made",
         "wasn't me", "was not me", "didn't do this", "did not do this", "did none of this",
@@ -258,6 +261,10 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "im krankenhaus", "chimio*", "quimio*", "krebs", "câncer", "cáncer", "rak",
         "autystyczn*", "atak paniki", "crise de panique", "ataque de pánico", "panikattacke",
         "fallecid*", "mort", "morte", "starb",
+        # gambling harm, money gone that was needed, someone beside themselves with worry
+        "gambling", "gambler", "betting block", "gambling block", "addiction", "addicted",
+        "not doing well", "hardship", "beside herself", "beside himself", "beside myself",
+        "single mom", "single mum", "single parent", "single dad",
         # not coping, said plainly
         "i'm not ok", "i am not ok", "im not ok", "i'm not okay", "i am not okay", "not coping",
         "can't do this anymore", "can't do this any more", "cannot do this anymore",
@@ -502,6 +509,8 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         # £3.20 until payday; it's food or the broadband
         r"[£$€]\s?\d+(?:\.\d\d)?\s+(?:left\s+)?(?:until|till|til|to last)\b",
         r"\b(?:it's|its|it is)\s+(?:food|eating|heating|rent)\s+or\s+(?:the\s+)?\w+",
+        # "that's $144 I don't have"
+        r"[£$€]\s?\d[\d,.]*\s+(?:that\s+)?(?:i|we)\s+(?:don't|do not|didn't|just don't)\s+have\b",
     ),
 }
 
@@ -675,5 +684,6 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
         ("80s", "90s", "eighties", "nineties"), ("she's", "he's", "she is", "he is"),
         ("can't", "cannot", "couldn't", "can not", "unable"),
         ("rent",), ("between",), ("until", "till", "til", "to last"), (" or ",),
+        (("£", "$", "€"), ("have",)),
     ),
 }

@@ -36,7 +36,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from monitor.analysis.terms import Lexicon
 from monitor.models import REPLY_LIMITS
-from responders.compose.facts import IssueRule, PostFacts, count_word, post_facts
+from responders.compose.facts import (
+    IssueRule,
+    PostFacts,
+    by_direct_message,
+    count_word,
+    post_facts,
+)
 
 PHRASES_DIR = Path(__file__).parent / "phrases"
 LANGUAGES = ("en", "es", "fr", "de", "pt", "pl")
@@ -199,8 +205,11 @@ class Composer:
             "platform": platform,
         }
         dmed = bool(values["already_dmed"])
-        # a case or order reference in the post is the detail we would ask for in a DM
-        given = "dm" if dmed else ("reference" if facts.reference else "")
+        # a case or order reference in the post is the detail we would ask for in a DM; a
+        # call, an email or a form is contact we pick up from, as a DM is
+        given = ("contacted" if dmed and not situation.already_dmed
+                 and not by_direct_message(text[:4_000])
+                 else "dm" if dmed else "referenced" if facts.reference else "")
         limit = REPLY_LIMITS.get(platform) or 0
         start = _variant_start(seed)
         candidates: list[str] = []
@@ -245,9 +254,9 @@ class Composer:
         def part(*path: str) -> list[str]:
             return found.part(tone, *path)
 
-        # what they already gave us ("dm" or "reference"): say it is in hand, ask for nothing
+        # what they already gave us ("dm", "contacted" or "referenced"): in hand, ask for nothing
         dmed = bool(given)
-        handled = (part("referenced") if given == "reference" else []) or part("handled")
+        handled = (part(given) if given in ("referenced", "contacted") else []) or part("handled")
         greeting = part("greeting") or ["Hi {{ name }},"]
         plan: list[list[str]] = [greeting]
         if s.acknowledge:

@@ -86,10 +86,17 @@ _DMED = re.compile(
     # reached us another way: "DMing you now", "called your fraud line", "I emailed
     # complaints@", "filled in your online form twice", "posted it twice", "already uploaded",
     # "explained to 4 different people", a post opening "Called Monday, ..."
-    r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|phoned|emailed|e-mailed|"
+    r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|rung|phoned|emailed|e-mailed|"
     r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b|\bi (?:called|rang|"
     r"phoned|emailed)\b|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed)\b"
-    r"|\bfilled (?:in|out) (?:your|the) (?:\w+ )?(?:contact )?form\b"
+    r"|\bfilled (?:in|out) (?:your|the|their|an?) (?:\w+ ){0,2}form\b"
+    # "sent it in through their feedback form", "through the secure upload", "as I said in my
+    # message", "gave your fraud team my details", "i've rung twice", "per E-Mail geschickt"
+    r"|\b(?:through|via|on|using) (?:your|the|their) (?:\w+ ){0,2}(?:form|upload|portal)\b"
+    r"|\bsecure upload\b|\b(?:said|wrote|explained|told you) in my (?:message|email|e-mail|dm|"
+    r"letter|complaint)\b|\bgave (?:you|them|your (?:\w+ ){0,2}team|the (?:\w+ ){0,2}team) "
+    r"(?:all )?(?:my|the|her|his) (?:\w+ )?details\b|\bi(?:'ve| have) (?:rung|rang)\b"
+    r"|\bper e-?mail\b[^.!?\n]{0,80}\bgeschickt\b|\bunterlagen\b[^.!?\n]{0,40}\bgeschickt\b"
     r"|\b(?:posted|sent|uploaded|emailed|faxed) (?:it|them|the \w+|my \w+|her \w+|his \w+) "
     r"(?:twice|three times|again|\d+ times)\b|\balready (?:uploaded|sent|submitted|provided)\b"
     r"|\bexplained (?:it |this )?to (?:\d+|two|three|four|five|several) (?:different )?"
@@ -196,6 +203,17 @@ def find_product(text: str) -> str:
 def already_dmed(text: str) -> bool:
     """Whether the author says they already sent us a direct message or their details."""
     return _DMED.search(text.replace("’", "'")) is not None
+
+
+def by_direct_message(text: str) -> bool:
+    """Whether the post speaks of a direct message (else they reached us another way: a
+    call, an email, a form)."""
+    return _DM_WORDS.search(text) is not None
+
+
+_DM_WORDS = re.compile(r"\b(?:dm\w*|pm'?e?d|pms?|direct messag\w*|private messag\w*|inbox\w*|"
+                       r"messag\w*|md|mp|mensaje|mensagem|nachricht|wiadomoś\w*)\b",
+                       re.IGNORECASE)
 
 
 def choose_issue(text: str, rules: tuple[IssueRule, ...],
