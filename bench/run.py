@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench import ingest_bench, latency_bench, replicas_bench
+from bench import ingest_bench, jetstream_bench, latency_bench, replicas_bench
 from bench.corpus import posts
 from bench.daemon import BENCH_CONFIG, query
 from bench.digest_bench import digest_1m_s
@@ -330,6 +330,24 @@ def memory_group(quick: bool) -> Figures:
     return {key: _figure([value], **how) for key, value in found.items()}
 
 
+def jetstream_group(quick: bool) -> Figures:
+    """The Jetstream source's matching over a synthetic firehose (one process, one core), and
+    VADER alone on every tenth of the same posts."""
+    n = 200_000 if quick else 1_000_000
+    messages, texts = jetstream_bench.firehose(n)
+    scans = [jetstream_bench.scan(messages, n) for _ in range(3)]
+    matched = scans[0][1]
+    vader = jetstream_bench.vader_posts_per_s(texts[::10])
+    rates = [rate for rate, _ in scans]
+    how = {"posts": n, "messages": len(messages), "matched": matched,
+           "how": "FirehoseFilter.post_event + event_mention per raw message, in process"}
+    return {"jetstream_scan_posts_per_s": _figure(rates, **how),
+            "jetstream_vader_posts_per_s": _figure([vader], posts=len(texts[::10]),
+                                                   how="VADER alone, every tenth post"),
+            "jetstream_scan_vs_vader": _figure([r / vader for r in rates], posts=n,
+                                               goal=">= 10")}
+
+
 def replicas_group(quick: bool) -> Figures:
     """Daemons sharing one PostgreSQL database: ingest with 1, 2 and 3 replicas (six replay
     sources to lease out), and how long a SIGKILLed replica's lease takes to move."""
@@ -358,6 +376,8 @@ GROUPS: dict[str, tuple[Callable[[bool], Figures], tuple[str, ...]]] = {
                                 "stream_to_draft_p50_ms", "stream_to_draft_p95_ms")),
     "requests": (requests_group, ("requests_per_new_post",
                                   "requests_per_new_post_fixed_interval")),
+    "jetstream": (jetstream_group, ("jetstream_scan_posts_per_s",
+                                    "jetstream_vader_posts_per_s", "jetstream_scan_vs_vader")),
     "replicas": (replicas_group, ("replicas_1_ingest_posts_per_s",
                                   "replicas_2_ingest_posts_per_s",
                                   "replicas_3_ingest_posts_per_s", "lease_move_s")),
@@ -404,6 +424,12 @@ ABOUT: dict[str, tuple[str, str]] = {
     "peak_rss_mb": ("daemon peak RSS (VmHWM) over the 1,000,000 posts", ""),
     "daemon_posts_per_s": ("the daemon's ingest rate over those 1,000,000 posts, 1,000 a "
                            "page", ""),
+    "jetstream_scan_posts_per_s": ("Jetstream source: firehose posts matched against the "
+                                   "brand a second on one core, 1,000,000 synthetic posts in "
+                                   "Jetstream's shape (one in a thousand about the brand) "
+                                   "and 50,000 identity, account and delete events", ""),
+    "jetstream_vader_posts_per_s": ("VADER alone on every tenth of the same posts", ""),
+    "jetstream_scan_vs_vader": ("Jetstream matching rate / VADER-alone rate", ">= 10"),
 }
 
 

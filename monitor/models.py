@@ -9,10 +9,11 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "hackernews", "replay")
+PLATFORMS = ("x", "reddit", "mastodon", "bluesky", "threads", "hackernews", "replay")
 
 # Reply length limits per platform, in characters (X counts differently for URLs; we are strict).
-REPLY_LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "reddit": 10_000, "hackernews": 0}
+REPLY_LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "threads": 500, "reddit": 10_000,
+                "hackernews": 0}
 
 
 # Intent names come from the brand's industry pack (`monitor/analysis/packs/`); these three

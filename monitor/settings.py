@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -74,9 +75,9 @@ class Brand(Strict):
     name: str = Field(min_length=1)
     keywords: Terms = Field(default_factory=list)
     hashtags: Terms = Field(default_factory=list)
-    handles: dict[Literal["x", "reddit", "mastodon", "bluesky", "hackernews"], Terms] = Field(
-        default_factory=dict
-    )
+    handles: dict[
+        Literal["x", "reddit", "mastodon", "bluesky", "threads", "hackernews"], Terms
+    ] = Field(default_factory=dict)
     exclude: Terms = Field(default_factory=list)
     languages: Terms = Field(default_factory=list)
     competitors: dict[str, Terms] = Field(default_factory=dict)
@@ -163,6 +164,11 @@ class XSource(SourceBase):
         return ["bearer_token_env"]
 
 
+REDDIT_NAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
+REDDIT_USER_AGENT = re.compile(r"[^\s:]+:[^\s:]+:[^\s:]+ \(by /?u/[A-Za-z0-9_-]{3,20}\)")
+REDDIT_UA_EXAMPLE = "python:com.example.brandbot:v1.0 (by /u/acme_care)"
+
+
 class RedditSource(SourceBase):
     platform: Literal["reddit"]
     client_id_env: EnvName = "REDDIT_CLIENT_ID"
@@ -170,7 +176,39 @@ class RedditSource(SourceBase):
     username_env: EnvName | None = None
     password_env: EnvName | None = None
     subreddits: Terms = Field(default_factory=lambda: ["all"])
-    user_agent: str = "brandbot/0.1 (social care listener)"
+    # Reddit's API rules want the User-Agent "<platform>:<app id>:<version> (by /u/<user>)" and
+    # throttle vague ones: it is built from `app_id` (else the client id) and `username` (the
+    # account Reddit may contact; else the one username_env logs in as). `user_agent` replaces
+    # it whole and must keep that form.
+    user_agent: str | None = None
+    app_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]+$")
+    username: str | None = Field(default=None, validate_default=True)
+
+    @field_validator("user_agent")
+    @classmethod
+    def _reddit_user_agent(cls, value: str | None) -> str | None:
+        if value is not None and not REDDIT_USER_AGENT.fullmatch(value):
+            raise PydanticCustomError(
+                "user_agent", "Reddit throttles or blocks a vague User-Agent; write it as "
+                "'<platform>:<app id>:<version> (by /u/<username>)', e.g. '{example}', or "
+                "leave user_agent out and set username", {"example": REDDIT_UA_EXAMPLE})
+        return value
+
+    @field_validator("username")
+    @classmethod
+    def _contact(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            name = value.strip().removeprefix("/").removeprefix("u/")
+            if not REDDIT_NAME.fullmatch(name):
+                raise PydanticCustomError("username", "'{value}' is not a Reddit username "
+                                          "(3-20 letters, digits, _ or -)", {"value": value})
+            return name
+        if info.data.get("user_agent") is None and info.data.get("username_env") is None:
+            raise PydanticCustomError(
+                "username", "Reddit's User-Agent must name an account it can contact: set "
+                "username (e.g. username = \"acme_care\"), or user_agent in the form '{example}'",
+                {"example": REDDIT_UA_EXAMPLE})
+        return None
 
     def required_envs(self) -> list[str]:
         return ["client_id_env", "client_secret_env"]
@@ -188,17 +226,62 @@ class BlueskySource(SourceBase):
     platform: Literal["bluesky"]
     identifier_env: EnvName = "BLUESKY_IDENTIFIER"
     app_password_env: EnvName = "BLUESKY_APP_PASSWORD"
+    # "search": searchPosts, per term, with a login; "jetstream": every public post from the
+    # Jetstream firehose, matched here (no login needed to listen; replies still need one)
+    mode: Literal["search", "jetstream"] = "search"
+    jetstream_url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
+    # where jetstream mode looks up handles and followers without a login (getProfiles):
+    # default base_url when that is set (a proxy or test server), else the public AppView
+    public_api_url: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stream_interval(cls, data: Any) -> Any:
+        # a firehose is read in short stretches: between them the stream waits in the socket
+        if isinstance(data, dict) and data.get("mode") == "jetstream":
+            return {"interval": "1s", **data}
+        return data
+
+    @field_validator("jetstream_url")
+    @classmethod
+    def _websocket_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise PydanticCustomError("jetstream_url", "jetstream_url must start with ws:// or "
+                                      "wss:// (e.g. {default})",
+                                      {"default": "wss://jetstream2.us-east.bsky.network/"
+                                                  "subscribe"})
+        return value
 
     def required_envs(self) -> list[str]:
-        return ["identifier_env", "app_password_env"]
+        return [] if self.mode == "jetstream" else ["identifier_env", "app_password_env"]
 
 
 class HackerNewsSource(SourceBase):
     platform: Literal["hackernews"]
 
 
+class ThreadsSource(SourceBase):
+    platform: Literal["threads"]
+    # keyword search allows 2,200 queries a day per account, and each poll asks once per term
+    interval: Duration = timedelta(minutes=5)
+    access_token_env: EnvName = "THREADS_ACCESS_TOKEN"
+
+    DAILY_QUERIES: ClassVar[int] = 2200
+
+    def required_envs(self) -> list[str]:
+        return ["access_token_env"]
+
+    def queries_per_day(self, brand: Brand) -> int:
+        """The most keyword searches a day this source can send: one per term and poll (a
+        query that finds nothing is free, so this is an upper bound before paging)."""
+        terms = {k.strip().lower() for k in brand.keywords if k.strip()}
+        tags = {t.strip().lower() for t in brand.hashtags if t.strip()}
+        return (len(terms) + len(tags)) * int(86400 // max(1.0, self.interval.total_seconds()))
+
+
 Source = Annotated[
-    ReplaySource | XSource | RedditSource | MastodonSource | BlueskySource | HackerNewsSource,
+    ReplaySource | XSource | RedditSource | MastodonSource | BlueskySource | HackerNewsSource
+    | ThreadsSource,
     Field(discriminator="platform"),
 ]
 
@@ -597,6 +680,19 @@ def summary(settings: Settings) -> list[str]:
         state = "" if source.enabled else " (disabled)"
         lines.append(f"source {source.key}: {source.platform} every "
                      f"{int(source.interval.total_seconds())}s{state}")
+        if isinstance(source, MastodonSource) and any(k.strip() for k in brand.keywords):
+            lines.append(
+                "  keyword search finds only posts by accounts that opted into search "
+                "(indexable), on instances with full-text search enabled; hashtags reach every "
+                "public post" if source.access_token_env else
+                "  keywords are not searched (keyword search needs access_token_env): "
+                "hashtags only")
+        if isinstance(source, RedditSource):
+            lines.append("  new Reddit API access needs Reddit's approval (since November 2025)")
+        if isinstance(source, ThreadsSource):
+            most, cap = source.queries_per_day(brand), ThreadsSource.DAILY_QUERIES
+            lines.append(f"  up to {most} keyword searches a day; Threads allows {cap}" + (
+                " (raise interval, or the source waits out the cap)" if most > cap else ""))
     lines.append(f"industry: {brand.industry} ({len(settings.intent_names())} intents)")
     teams = [settings.routing.default_team, *settings.routing.teams,
              *(kind.team for kind in settings.escalation.values() if kind.team)]

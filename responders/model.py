@@ -126,8 +126,10 @@ def prompt(item: Mapping[str, Any], voice: Voice, *, brand: str) -> list[dict[st
         f"Tone: {voice.tone}. Greet the customer by first name ({name}). End with the sign-off "
         f"'{voice.sign_off}'." if voice.sign_off else f"Tone: {voice.tone}. Greet the customer "
         f"by first name ({name}).",
-        f"At most {limit} characters in all. Plain text: no links, no hashtags, no emoji, no "
-        "phone numbers or e-mail addresses.",
+        f"At most {limit} characters in all"
+        + (" (X counts each Chinese, Japanese or Korean character as 2)" if platform == "x"
+           else "") + ". Plain text: no links, no hashtags, no emoji, no phone numbers or "
+        "e-mail addresses.",
         "Never ask for card numbers, PINs, passwords or one-time codes; say we never ask for "
         "them when money or an account is at risk.",
         "Write in the language of the customer's post.",

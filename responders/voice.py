@@ -9,6 +9,7 @@ from typing import Any
 
 from monitor import sandbox
 from monitor.models import REPLY_LIMITS, Author
+from responders.reply_length import reply_length
 
 # Default replies per tone and intent (or escalation kind, which wins over the intent).
 # Variables: name, handle, mention, brand, case_id, team.
@@ -136,8 +137,9 @@ class Voice:
         if not text.strip():
             flags.append("empty: a reply needs some text")
         limit = REPLY_LIMITS.get(platform)
-        if limit and len(text) > limit:
-            flags.append(f"too_long: {len(text)} characters, {platform} allows {limit}")
+        length = reply_length(text, platform)  # on X: CJK and emoji count 2, a link 23
+        if limit and length > limit:
+            flags.append(f"too_long: {length} characters, {platform} allows {limit}")
         for phrase, pattern in self._banned:
             if pattern.search(text):
                 flags.append(f"banned_phrase: {phrase!r}")

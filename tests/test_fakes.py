@@ -17,7 +17,15 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from tests.fakes import FakeBluesky, FakeHackerNews, FakeMastodon, FakeReddit, FakeServer, FakeX
+from tests.fakes import (
+    FakeBluesky,
+    FakeHackerNews,
+    FakeMastodon,
+    FakeReddit,
+    FakeServer,
+    FakeThreads,
+    FakeX,
+)
 from tests.fakes.x import snowflake
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +88,10 @@ class ToFake:
         return self.session.request(method, target, **kwargs)
 
 
+# the User-Agent form Reddit asks for (the fake limits vague ones as Reddit does)
+REDDIT_UA = "python:brandbot-tests:v0.1 (by /u/brandbot)"
+
+
 def praw_reddit(fake: FakeReddit, **overrides: Any) -> Any:
     """A praw.Reddit pointed at the fake (praw is sync: call it through asyncio.to_thread)."""
     import praw
@@ -92,7 +104,7 @@ def praw_reddit(fake: FakeReddit, **overrides: Any) -> Any:
         "client_secret": fake.client_secret,
         "username": fake.username,
         "password": fake.password,
-        "user_agent": "brandbot-tests/0.1 by u/brandbot",
+        "user_agent": REDDIT_UA,
         "oauth_url": fake.base_url,
         "reddit_url": fake.base_url,
         "check_for_updates": False,
@@ -112,7 +124,8 @@ def _x_probe(fake: FakeX) -> tuple[str, dict[str, Any]]:
 
 def _reddit_probe(fake: FakeReddit) -> tuple[str, dict[str, Any]]:
     fake.add_post(None, "alice", "acme is down", ago(minutes=5), title="acme?")
-    auth = {"Authorization": f"bearer {fake.issue_token()}"}
+    auth = {"Authorization": f"bearer {fake.issue_token()}",
+            "User-Agent": REDDIT_UA}
     return "/r/brandbot/search/", {"params": {"q": "acme", "raw_json": "1"}, "headers": auth}
 
 
@@ -133,12 +146,18 @@ def _hn_probe(fake: FakeHackerNews) -> tuple[str, dict[str, Any]]:
     return "/api/v1/search_by_date", {"params": {"query": "acme"}}
 
 
+def _threads_probe(fake: FakeThreads) -> tuple[str, dict[str, Any]]:
+    fake.add_post(None, "alice", "acme is down", ago(minutes=5))
+    return "/v1.0/keyword_search", {"params": {"q": "acme", "access_token": fake.access_token}}
+
+
 PROBES: dict[str, tuple[Callable[[], FakeServer], Callable[[Any], tuple[str, dict[str, Any]]]]] = {
     "x": (FakeX, _x_probe),
     "reddit": (FakeReddit, _reddit_probe),
     "mastodon": (FakeMastodon, _mastodon_probe),
     "bluesky": (FakeBluesky, _bluesky_probe),
     "hackernews": (FakeHackerNews, _hn_probe),
+    "threads": (FakeThreads, _threads_probe),
 }
 RATE_HEADERS = {
     "x": ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"),
@@ -146,6 +165,7 @@ RATE_HEADERS = {
     "mastodon": ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"),
     "bluesky": ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"),
     "hackernews": (),
+    "threads": ("X-App-Usage",),
 }
 REMAINING = {
     "x": "x-rate-limit-remaining",
@@ -209,6 +229,9 @@ async def test_rate_limit_next_sends_real_429(probed: Any) -> None:
         "mastodon": {"error": "Too many requests"},
         "bluesky": {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
         "hackernews": {"message": "Too many requests", "status": 429},
+        "threads": {"error": {"message": "(#4) Application request limit reached",
+                              "type": "OAuthException", "code": 4, "is_transient": True,
+                              "fbtrace_id": "AZmX3kq7Lr2"}},
     }
     assert body == expected[platform]
     assert all(h in headers for h in RATE_HEADERS[platform])
@@ -225,6 +248,10 @@ async def test_rate_limit_next_sends_real_429(probed: Any) -> None:
     elif platform == "bluesky":
         assert headers["RateLimit-Remaining"] == "0"
         assert 25 < int(headers["RateLimit-Reset"]) - now <= 31
+    elif platform == "threads":  # percent used, and minutes until access comes back
+        assert json.loads(headers["X-App-Usage"])["call_count"] == 100
+        (meter,) = next(iter(json.loads(headers["X-Business-Use-Case-Usage"]).values()))
+        assert meter["estimated_time_to_regain_access"] == 1
     async with session.get(path, **kwargs) as response:
         assert response.status == 200
 
@@ -540,7 +567,8 @@ async def test_reddit_praw_reauthenticates_after_expire_auth(
 
 
 async def test_reddit_lookup_listings_for_finding_our_own_replies() -> None:
-    async with FakeReddit() as fake, aiohttp.ClientSession(fake.base_url) as session:
+    async with FakeReddit() as fake, aiohttp.ClientSession(
+            fake.base_url, headers={"User-Agent": REDDIT_UA}) as session:
         link = fake.add_post("p1", "alice", "acme broke", ago(minutes=9))
         first = fake.add_comment("c1", "bob", "same", ago(minutes=8), parent_id=link["name"])
         mine = fake.add_comment("c2", fake.username, "sorry", ago(minutes=7), parent_id="t1_c1")

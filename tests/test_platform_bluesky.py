@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from monitor.models import Mention, parse_iso
+from monitor.models import Mention, iso, parse_iso
 from monitor.platforms.base import AuthFailed, RateLimited, Refused, Unavailable
 from monitor.platforms.bluesky import (
     BlueskyPlatform,
@@ -27,6 +27,7 @@ from monitor.platforms.bluesky import (
 )
 from monitor.settings import BlueskySource, Brand
 from tests.fakes import FakeBluesky
+from tests.fakes.bluesky import did_for
 from tests.helpers import drain
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
@@ -417,3 +418,149 @@ async def test_a_second_attempt_at_one_draft_cannot_post_it_twice() -> None:
         # another draft gets another key
         await platform.reply(mention, "And a follow-up", idempotency_key="draft-8")
         assert len(fake.replies) == 2
+
+
+# --- reach: followers come from getProfiles (a post's author has no count)
+
+
+PROFILES = "/xrpc/app.bsky.actor.getProfiles"
+
+
+async def test_authors_reach_comes_from_getprofiles_in_batches_and_is_cached() -> None:
+    from monitor.analysis import Analyzer, Post
+
+    async with FakeBluesky() as fake, adapter(fake) as platform:
+        big = fake.add_post(None, "big.bsky.social", "acme is down, no internet for 2 days",
+                            ago(minutes=40), followers=120_000)
+        for i in range(29):
+            fake.add_post(None, f"u{i}.bsky.social", f"acme {i}", ago(minutes=30 - i),
+                          followers=i)
+        assert "followersCount" not in big["author"]  # a profileViewBasic, as on Bluesky
+        page = await platform.listen(None)
+        assert len(fake.profile_lookups) == 2  # 30 authors: 25, then 5
+        assert sorted(len(actors) for actors in fake.profile_lookups) == [5, 25]
+        later = fake.add_post(None, "big.bsky.social", "acme still down", ago(minutes=1))
+        again = await platform.listen(page.next_cursor)
+    by_id = {m.native_id: m for m in page.mentions}
+    assert by_id[big["uri"]].author.followers == 120_000
+    assert {m.author.followers for m in page.mentions} == {120_000, *range(29)}
+    [mention] = again.mentions
+    assert mention.native_id == later["uri"] and mention.author.followers == 120_000
+    assert len(fake.profile_lookups) == 2  # known authors are not asked about again
+    reasons = Analyzer().analyze_post(Post.of(by_id[big["uri"]])).reasons
+    assert "priority:reach(120000)" in reasons
+
+
+async def test_a_failed_profile_lookup_leaves_reach_unknown_and_the_page_whole() -> None:
+    async with FakeBluesky() as fake, adapter(fake) as platform:
+        post = fake.add_post(None, "alice.bsky.social", "acme down", ago(minutes=3),
+                             followers=99_000)
+        fake.rate_limit_next(reset_in=60, path=PROFILES)
+        page = await platform.listen(None)
+    [mention] = page.mentions
+    assert mention.native_id == post["uri"] and mention.author.followers is None
+    assert mention.author.handle == "alice.bsky.social"
+
+
+# --- replies: facets and the reply's own language
+
+
+def _facet_text(record: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(the facet's stretch of text, its feature type, its value) for each facet."""
+    data = record["text"].encode()
+    out = []
+    for facet in record.get("facets", []):
+        index = facet["index"]
+        [feature] = facet["features"]
+        kind = feature["$type"].rsplit("#", 1)[1]
+        value = feature.get("did") or feature.get("uri") or feature.get("tag")
+        out.append((data[index["byteStart"]:index["byteEnd"]].decode(), kind, value))
+    return out
+
+
+async def test_replies_carry_facets_with_utf8_byte_offsets() -> None:
+    async with FakeBluesky() as fake, adapter(fake) as platform:
+        fake.add_account("alice.bsky.social")
+        view = fake.add_post(None, "bob.bsky.social", "acme", ago(minutes=5))
+        text = ("Désolé ☕ @alice.bsky.social! Status: https://acme.example.com/status?x=1. "
+                "Or acme.co/help (and #AcmeDown) — @nobody.bsky.social #2024")
+        await platform.reply(stored(view), text, idempotency_key="k")
+        record = fake.posts[fake.replies[0]["uri"]]["record"]
+    assert _facet_text(record) == [
+        ("@alice.bsky.social", "mention", did_for("alice.bsky.social")),
+        ("https://acme.example.com/status?x=1", "link", "https://acme.example.com/status?x=1"),
+        ("acme.co/help", "link", "https://acme.co/help"),
+        ("#AcmeDown", "tag", "AcmeDown"),
+    ]  # the unresolvable handle and the number stay plain text
+    assert len(fake.requests_to("/xrpc/com.atproto.identity.resolveHandle")) == 2
+
+
+async def test_a_reply_is_marked_with_its_own_language() -> None:
+    brand = Brand(name="Acme", keywords=["acme"], languages=["en", "de"])
+    async with FakeBluesky() as fake, adapter(fake, brand=brand) as platform:
+        view = fake.add_post(None, "alice.bsky.social", "acme kaputt", ago(minutes=5))
+        await platform.reply(stored(view), "Das tut uns leid, wir kümmern uns sofort darum.",
+                             idempotency_key="de")
+        await platform.reply(stored(view), "Sorry, we are looking into it now.",
+                             idempotency_key="en")
+        await platform.reply(stored(view), "Danke!", idempotency_key="short")
+    langs = [fake.posts[r["uri"]]["record"].get("langs") for r in fake.replies]
+    assert langs == [["de"], ["en"], None]  # a word too few to tell: no claim at all
+
+
+# --- backfill: searchPosts between since and until, per term
+
+
+async def test_history_pages_each_term_back_to_since_and_no_further() -> None:
+    brand = Brand(name="Acme", keywords=["acme"], hashtags=["widgetdown"])
+    async with FakeBluesky() as fake, adapter(fake, brand=brand) as platform:
+        recent = [fake.add_post(None, f"u{i}.bsky.social", f"acme {i}", ago(hours=i + 1))
+                  for i in range(130)]
+        tagged = [fake.add_post(None, f"t{i}.bsky.social", f"#widgetdown {i}",
+                                ago(hours=i + 2)) for i in range(3)]
+        fake.add_post(None, "old.bsky.social", "acme long ago", ago(days=9))
+        since = ago(days=7)
+        cursor, seen, pages = None, [], 0
+        while True:
+            page = await platform.history(cursor, since=since)
+            pages += 1
+            seen += [m.native_id for m in page.mentions]
+            cursor = page.next_cursor
+            if not page.has_more:
+                break
+        fresh = fake.add_post(None, "new.bsky.social", "acme now", ago(seconds=5))
+        assert fresh["uri"] not in seen
+    assert len(seen) == len(set(seen))
+    assert set(seen) == {p["uri"] for p in recent + tagged}
+    assert pages == 3  # acme: 100 + 30, then #widgetdown
+    sent = [r.query for r in fake.requests_to(SEARCH)]
+    assert {q["since"] for q in sent} == {iso(since)} and len({q["until"] for q in sent}) == 1
+
+
+async def test_profiles_are_cached_and_kept_while_lookups_fail() -> None:
+    import aiohttp
+
+    from monitor.platforms.base import HttpResult, http_json
+    from monitor.platforms.bluesky_profiles import TTL, Profiles
+
+    now = [0.0]
+    async with FakeBluesky() as fake, aiohttp.ClientSession() as http:
+        fake.add_account("alice.bsky.social", followers=5, display_name="Alice")
+
+        async def fetch(actors: list[str]) -> HttpResult:
+            return await http_json(http, "GET", f"{fake.base_url}{PROFILES}", timeout=2,
+                                   params=[("actors", a) for a in actors])
+
+        profiles = Profiles(fetch, clock=lambda: now[0])
+        alice, ghost = did_for("alice.bsky.social"), did_for("ghost.bsky.social")
+        first = await profiles.get([alice, ghost, alice])
+        assert (first[alice].handle, first[alice].followers) == ("alice.bsky.social", 5)
+        assert first[ghost].handle is None  # unknown to the AppView
+        assert await profiles.get([alice]) == {alice: first[alice]}
+        assert len(fake.profile_lookups) == 1
+        now[0] += TTL + 1  # stale now; the AppView fails
+        fake.fail_next(503, times=None, path=PROFILES)
+        assert (await profiles.get([alice]))[alice].handle == "alice.bsky.social"
+        asked = len(fake.requests_to(PROFILES))
+        await profiles.get([did_for("bob.bsky.social")])
+        assert len(fake.requests_to(PROFILES)) == asked  # paused after the failure

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 
 from monitor.platforms.base import RateLimited, Refused, Unavailable
@@ -65,6 +66,14 @@ def test_mentions_term_drops_typo_matches() -> None:
     assert mentions_term({"title": "Show HN", "url": "https://acme.example/"}, "acme")
     assert not mentions_term({"comment_text": "my acne is back"}, "acme")
     assert mentions_term({"comment_text": "acme <i>cloud</i> is down"}, "acme cloud")
+
+
+def test_mentions_term_wants_whole_words() -> None:
+    assert not mentions_term({"comment_text": "moving to Acmeville next year"}, "acme")
+    assert not mentions_term({"comment_text": "acme corporate retreat"}, "acme corp")
+    assert mentions_term({"title": "Acme-Corp outage"}, "acme corp")
+    assert mentions_term({"comment_text": "Acmeの障害"}, "acme")  # Japanese has no spaces
+    assert mentions_term({"comment_text": "アクメの障害"}, "アクメ")
 
 
 def test_cursor_round_trips_and_rejects_garbage() -> None:
@@ -154,6 +163,19 @@ async def test_items_indexed_late_are_still_returned(fake: FakeHackerNews) -> No
         page = await platform.listen(None)
         late = fake.add_post(None, "b", "acme written earlier, indexed now", ago(minutes=3))
         assert ids((await platform.listen(page.next_cursor)).mentions) == [late["objectID"]]
+
+
+async def test_words_that_only_begin_with_the_brand_are_dropped(fake: FakeHackerNews) -> None:
+    # Algolia takes the last query word as a prefix: "acme" also finds "Acmeville"
+    real = fake.add_post(None, "alice", "acme ate my data", ago(minutes=3))
+    fake.add_post(None, "bob", "Acmeville council outage", ago(minutes=2), title="Acmeville")
+    fake.add_post(None, "carol", "the acmes of their careers", ago(minutes=1))
+    async with aiohttp.ClientSession(fake.base_url) as session:
+        async with session.get("/api/v1/search_by_date", params={"query": "acme"}) as response:
+            assert (await response.json())["nbHits"] == 3  # the fake answers as Algolia does
+    async with adapter(fake) as platform:
+        page = await platform.listen(None)
+    assert ids(page.mentions) == [real["objectID"]]
 
 
 async def test_one_query_per_keyword_merged_and_deduped(fake: FakeHackerNews) -> None:

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from monitor.platforms.mastodon import (
     SseParser,
     api_root,
     build_query,
+    reply_visibility,
     same_reply,
     status_to_mention,
     with_mention,
@@ -27,7 +28,7 @@ from monitor.platforms.mastodon import (
 from monitor.platforms.text import html_to_text
 from monitor.settings import Brand, MastodonSource
 from tests.fakes import FakeMastodon
-from tests.helpers import drain
+from tests.helpers import brandbot, drain
 
 BRAND = Brand(name="Acme", keywords=["acme"], hashtags=["acme"])
 ENV = {"MASTO_TOKEN": "masto-token"}
@@ -296,15 +297,62 @@ async def test_replies_we_cannot_make_are_refused(fake: FakeMastodon) -> None:
     status = fake.add_post(None, "bob", "#acme help", ago(minutes=3))
     async with adapter(fake) as platform:
         (mention,) = (await platform.listen(None)).mentions
-        direct = replace(mention, raw={**mention.raw, "visibility": "direct"})
-        with pytest.raises(Refused, match="direct message"):
-            await platform.reply(direct, "hi", idempotency_key="k0")
         with pytest.raises(Refused, match="character limit"):
             await platform.reply(mention, "x" * 600, idempotency_key="k1")
         fake.delete_post(status["id"])
         with pytest.raises(Refused, match="404"):
             await platform.reply(mention, "hi", idempotency_key="k2")
     assert fake.replies == []
+
+
+def test_a_reply_is_never_seen_more_widely_than_the_post_it_answers() -> None:
+    assert [reply_visibility(v) for v in ("public", "unlisted", "private", "direct")] == [
+        "public", "unlisted", "private", "direct"]
+    assert reply_visibility("public", "unlisted") == "unlisted"
+    assert reply_visibility(None) == "public"  # a status without the field
+    assert reply_visibility("limited") == "direct"  # a fork's audience we cannot place
+
+
+@pytest.mark.parametrize("visibility", ["public", "unlisted", "private", "direct"])
+async def test_a_reply_keeps_the_audience_of_the_mention(fake: FakeMastodon,
+                                                          visibility: str) -> None:
+    # followers-only and direct mentions of our account reach us through search; answering
+    # one in public would show everyone what the customer told few
+    fake.add_post(None, "bob", "@brandbot acme billed me twice", ago(minutes=3),
+                  visibility=visibility)
+    async with adapter(fake, hashtags=["nothing"]) as platform:
+        (mention,) = (await platform.listen(None)).mentions
+        await platform.reply(mention, "Sorry, Bob! We'll fix it.", idempotency_key="d1")
+    assert [r["visibility"] for r in fake.replies] == [visibility]
+    assert fake.replies[0]["text"].startswith("@bob ")  # the mention delivers a private reply
+
+
+async def test_keyword_search_finds_only_posts_of_accounts_that_opted_in(
+        fake: FakeMastodon) -> None:
+    # Mastodon's full-text search covers public posts of `indexable` accounts (and posts that
+    # mention us); hashtag timelines carry every public post
+    fake.account("carol", indexable=False)
+    hidden = fake.add_post(None, "carol", "acme lost my parcel", ago(minutes=5))
+    found = fake.add_post(None, "dave", "acme lost mine too", ago(minutes=4))
+    tagged = fake.add_post(None, "carol", "#acme and again today", ago(minutes=3))
+    async with adapter(fake, hashtags=["acme"]) as platform:
+        page = await platform.listen(None)
+    assert {m.native_id for m in page.mentions} == {found["id"], tagged["id"]}
+    assert hidden["id"] not in {m.native_id for m in page.mentions}
+
+
+def test_check_config_says_what_keyword_search_can_reach(tmp_path: Path) -> None:
+    config = tmp_path / "brandbot.toml"
+    source = '[[sources]]\nplatform = "mastodon"\ninstance = "mastodon.example"\n'
+    config.write_text('[brand]\nname = "Acme"\nkeywords = ["acme"]\n\n' + source
+                      + 'access_token_env = "MASTO_TOKEN"\n')
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ("keyword search finds only posts by accounts that opted into search (indexable), "
+            "on instances with full-text search enabled") in result.stdout
+    config.write_text('[brand]\nname = "Acme"\nkeywords = ["acme"]\n\n' + source)
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path)
+    assert "keywords are not searched (keyword search needs access_token_env)" in result.stdout
 
 
 async def test_reply_without_a_token_is_auth_failed(fake: FakeMastodon) -> None:

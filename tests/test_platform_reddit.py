@@ -7,8 +7,10 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from monitor.models import Mention
@@ -22,10 +24,12 @@ from monitor.platforms.reddit import (
     rate_limit_from_headers,
     ratelimit_wait,
     term_filter,
+    time_filter,
 )
-from monitor.settings import Brand, RedditSource
+from monitor.settings import REDDIT_USER_AGENT as REDDIT_UA
+from monitor.settings import Brand, ConfigError, RedditSource, settings_from_dict
 from tests.fakes import FakeReddit
-from tests.helpers import drain, ids
+from tests.helpers import brandbot, drain, ids
 
 # praw paces itself from x-ratelimit-*; the adapter switches that off, and the fake's author
 # advises a window praw never needs to pace anyway.
@@ -68,8 +72,9 @@ async def connect(fake: FakeReddit) -> AsyncIterator[Connect]:
 
     def build(*, brand: Brand = BRAND, env: dict[str, str] | None = None,
               account: bool = True, **options: Any) -> RedditPlatform:
-        names = dict(ENV_NAMES) if account else {
-            k: v for k, v in ENV_NAMES.items() if k.startswith("client")}
+        names: dict[str, str] = dict(ENV_NAMES) if account else {
+            "username": "acme_care", **{k: v for k, v in ENV_NAMES.items()
+                                        if k.startswith("client")}}
         settings = {"subreddits": ["brandbot"], "timeout": "2s", **names, **options}
         source = RedditSource(platform="reddit", base_url=fake.base_url, **settings)
         platform = RedditPlatform(source, brand, environ=env or environ(fake))
@@ -155,6 +160,71 @@ def test_an_unreadable_cursor_starts_again_and_says_so() -> None:
     assert parse_cursor(None) == ({}, ())
     states, problems = parse_cursor("not json")
     assert states == {} and problems
+
+
+def test_search_time_filter_is_the_narrowest_reaching_back_to_since() -> None:
+    now = datetime.now(UTC)
+    assert [time_filter(now - delta, now=now) for delta in (
+        timedelta(minutes=30), timedelta(days=2), timedelta(days=7), timedelta(days=20),
+        timedelta(days=100), timedelta(days=800))] == [
+        "hour", "week", "week", "month", "year", "all"]
+
+
+# --- the User-Agent Reddit's API rules ask for
+
+
+async def test_every_request_names_the_app_version_and_contact(
+    fake: FakeReddit, connect: Connect
+) -> None:
+    fake.add_post("p1", "alice", "acme broke", ago(minutes=5))
+    await connect().listen(None)  # the contact: the account username_env logs in as
+    await connect(account=False, app_id="com.acme.care").listen(None)
+    agents = set(fake.user_agents)
+    assert len(agents) == 2 and all(REDDIT_UA.fullmatch(a.split(" PRAW/")[0]) for a in agents)
+    assert {a.split(" PRAW/")[0].split(":", 1)[1].split(":v")[0] for a in agents} == {
+        fake.client_id, "com.acme.care"}
+    assert {a.split("(by ")[1].split(")")[0] for a in agents} == {
+        f"/u/{fake.username}", "/u/acme_care"}
+    own = connect(user_agent="python:com.acme.care:v2.1 (by /u/acme_care)")
+    assert own.user_agent == "python:com.acme.care:v2.1 (by /u/acme_care)"
+
+
+async def test_the_fake_throttles_a_vague_user_agent_as_reddit_does(fake: FakeReddit) -> None:
+    async with aiohttp.ClientSession(fake.base_url) as session:
+        headers = {"Authorization": f"bearer {fake.issue_token()}",
+                   "User-Agent": "brandbot/0.1 (social care listener)"}
+        async with session.get("/r/brandbot/new", headers=headers) as response:
+            assert response.status == 429
+
+
+@pytest.mark.parametrize(("source", "problem"), [
+    ({"user_agent": "brandbot/0.1 (social care listener)"},
+     "sources[0].user_agent: Reddit throttles or blocks a vague User-Agent"),
+    ({}, "sources[0].username: Reddit's User-Agent must name an account it can contact"),
+    ({"username": "acme care!"}, "sources[0].username: 'acme care!' is not a Reddit username"),
+])
+def test_a_vague_or_anonymous_user_agent_is_refused_at_config_time(
+        tmp_path: Path, source: dict[str, str], problem: str) -> None:
+    data = {"brand": {"name": "Acme", "keywords": ["acme"]},
+            "sources": [{"platform": "reddit", **source}]}
+    with pytest.raises(ConfigError) as caught:
+        settings_from_dict(data, base_dir=tmp_path, environ={"REDDIT_CLIENT_ID": "id",
+                                                             "REDDIT_CLIENT_SECRET": "s"})
+    assert caught.value.problems[0].startswith(problem), caught.value.problems
+
+
+def test_check_config_exits_2_naming_the_user_agent(tmp_path: Path) -> None:
+    config = tmp_path / "brandbot.toml"
+    config.write_text('[brand]\nname = "Acme"\nkeywords = ["acme"]\n\n[[sources]]\n'
+                      'platform = "reddit"\nuser_agent = "Python/urllib"\n')
+    env = {"REDDIT_CLIENT_ID": "id", "REDDIT_CLIENT_SECRET": "secret"}
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "sources[0].user_agent: Reddit throttles" in result.stderr
+    config.write_text(config.read_text().replace('user_agent = "Python/urllib"',
+                                                 'username = "acme_care"'))
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "new Reddit API access needs Reddit's approval" in result.stdout
 
 
 # --- listening
@@ -350,6 +420,47 @@ async def test_an_expired_token_is_replaced_transparently(
 
 async def listened(platform: RedditPlatform) -> dict[str, Mention]:
     return {m.native_id: m for m in (await platform.listen(None)).mentions}
+
+
+# --- backfill
+
+
+async def test_backfill_pages_search_back_to_since_and_stops_there(
+    fake: FakeReddit, connect: Connect
+) -> None:
+    recent = [fake.add_post(None, f"user{i}", f"acme outage day {i}",
+                            ago(minutes=15 * i + 1), title=f"Acme down {i}")["name"]
+              for i in range(250)]  # the last 2.6 days
+    for i in range(150):  # 3 to 6 days ago
+        fake.add_post(None, f"old{i}", f"acme old {i}", ago(days=3, minutes=30 * i),
+                      title=f"Acme before {i}")
+    fake.add_comment("c1", "bob", "acme comments are not searchable", ago(minutes=3),
+                     parent_id=recent[0])
+    platform = connect()
+    cursor, pages = None, []
+    while True:
+        page = await platform.history(cursor, since=ago(days=3))
+        pages.append(page)
+        cursor = page.next_cursor
+        if not page.has_more:
+            break
+    got = [m.native_id for page in pages for m in page.mentions]
+    assert sorted(got) == sorted(recent) and len(got) == len(set(got))
+    assert all(list(p.mentions) == sorted(p.mentions, key=lambda m: m.created_at) for p in pages)
+    searches = [r.query for r in fake.requests_to("/r/brandbot/search/")]
+    assert len(searches) == 3  # the third page reaches past `since`: no fourth request
+    assert "after" not in searches[0] and all(q.get("after") for q in searches[1:])
+    assert {(q["sort"], q["t"]) for q in searches} == {("new", "week")}
+    assert pages[-1].problems == () and pages[0].rate_limit is not None
+
+
+async def test_backfill_of_a_brand_reddit_cannot_search_is_empty(
+    fake: FakeReddit, connect: Connect
+) -> None:
+    handles_only = Brand(name="Acme", handles={"reddit": ["AcmeSupport"]})
+    page = await connect(brand=handles_only).history(None, since=ago(days=7))
+    assert page.mentions == () and not page.has_more
+    assert not fake.requests_to("/r/brandbot/search/")
 
 
 async def test_replies_land_on_the_right_thread(fake: FakeReddit, connect: Connect) -> None:

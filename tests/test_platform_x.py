@@ -23,6 +23,7 @@ from monitor.platforms.x import (
     tweet_to_mention,
 )
 from monitor.settings import Brand, XSource
+from responders.voice import Voice
 from tests.fakes import FakeX
 from tests.fakes.x import snowflake
 
@@ -172,6 +173,19 @@ async def test_first_listen_returns_recent_matching_tweets_oldest_first(
     sent = fake.requests_to("/2/tweets/search/recent")[0].query
     assert sent["query"] == build_query(BRAND) and sent["max_results"] == "10"
     assert "since_id" not in sent and "start_time" not in sent
+
+
+async def test_a_long_post_arrives_whole_from_its_note_tweet(fake: FakeX, x: XPlatform) -> None:
+    # a post over 280 (X Premium) comes with `text` cut short; its whole text is note_tweet's
+    story = ("acme cut my line on Monday & again on Tuesday. " * 4 + "Three calls, two "
+             "engineers who never came, a bill for a month I had no service. <Fix it> "
+             "or I am leaving after nine years.")
+    posted = fake.add_post(None, "carol", story, ago(minutes=3))
+    assert len(story) > 280 and posted["text"] != story  # what X puts in `text`
+    page = await x.listen(None)
+    assert [m.text for m in page.mentions] == [story]
+    sent = fake.requests_to("/2/tweets/search/recent")[-1].query
+    assert "note_tweet" in sent["tweet.fields"].split(",")
 
 
 async def test_several_languages_are_alternatives(fake: FakeX) -> None:
@@ -352,6 +366,22 @@ async def test_permanent_refusals_are_refused(fake: FakeX, x: XPlatform) -> None
     with pytest.raises(Refused, match="deleted or not visible"):
         await x.reply(locked, "Hello again", idempotency_key="draft-4")
     assert len(fake.replies) == 1
+
+
+async def test_a_reply_too_long_by_xs_count_is_flagged_before_x_refuses_it(
+        fake: FakeX, x: XPlatform) -> None:
+    # 150 Japanese characters: 150 by len(), 300 by X's count, over its 280
+    mention = await _mention(fake, x)
+    reply = ("ご不便をおかけして申し訳ございません。担当者が確認いたします。" * 6)[:150]
+    voice = Voice(brand="Acme")
+    assert voice.check(reply, "x") == ("too_long: 300 characters, x allows 280",)
+    with pytest.raises(Refused, match="Tweet text is too long"):
+        await x.reply(mention, reply, idempotency_key="draft-1")
+    assert fake.replies == []
+    fits = reply[:140]  # 280 by X's count
+    assert voice.check(fits, "x") == ()
+    posted = await x.reply(mention, fits, idempotency_key="draft-2")
+    assert fake.replies[0]["id"] == posted.native_id
 
 
 async def test_reply_rate_limits_and_server_errors(fake: FakeX, x: XPlatform) -> None:

@@ -170,6 +170,7 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     models = [s.Settings, s.Brand, s.Voice, s.Routing, s.Team, s.Sla, s.Cases, s.Notify,
               s.Analysis, s.Publisher, s.Digest, s.Web, s.Storage, s.ReplaySource, s.XSource,
               s.RedditSource, s.MastodonSource, s.BlueskySource, s.HackerNewsSource,
+              s.ThreadsSource,
               s.IntentConfig, s.EscalationKind]
     undocumented = sorted(
         key for model in models for key in _keys(model)

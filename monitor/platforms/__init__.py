@@ -15,6 +15,7 @@ from monitor.settings import (
     ReplaySource,
     Settings,
     SourceBase,
+    ThreadsSource,
     XSource,
 )
 
@@ -48,6 +49,10 @@ def _build(source: SourceBase, settings: Settings, environ: Mapping[str, str]) -
         from monitor.platforms.mastodon import MastodonPlatform
 
         return MastodonPlatform(source, brand, environ=environ)
+    if isinstance(source, BlueskySource) and source.mode == "jetstream":
+        from monitor.platforms.jetstream import JetstreamPlatform
+
+        return JetstreamPlatform(source, brand, environ=environ)
     if isinstance(source, BlueskySource):
         from monitor.platforms.bluesky import BlueskyPlatform
 
@@ -56,4 +61,8 @@ def _build(source: SourceBase, settings: Settings, environ: Mapping[str, str]) -
         from monitor.platforms.hackernews import HackerNewsPlatform
 
         return HackerNewsPlatform(source, brand, environ=environ)
+    if isinstance(source, ThreadsSource):
+        from monitor.platforms.threads import ThreadsPlatform
+
+        return ThreadsPlatform(source, brand, environ=environ)
     raise TypeError(f"no adapter for {type(source).__name__}")

@@ -1,13 +1,17 @@
-"""Bluesky over AT Protocol XRPC: searchPosts to listen, createRecord to reply.
+"""Bluesky over AT Protocol XRPC: searchPosts to listen and page back, createRecord to reply.
 
 searchPosts has no OR (bluesky-social/social-app#1522, christopherkenny/bskyr#19: "a OR b"
 finds posts with both), so every brand term is its own query with its own cursor state; one
-listen() call makes one search request for one term and `has_more` walks the round.
+listen() call makes one search request for one term and `has_more` walks the round. A post's
+author carries no follower count, so the authors of new posts are looked up with getProfiles
+(batched, cached; see bluesky_profiles.py). Replies carry facets for their mentions, links and
+tags (bluesky_richtext.py) and the language they are written in.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import re
@@ -18,10 +22,12 @@ from typing import Any
 
 import aiohttp
 
+from monitor.analysis.language import detect_language
 from monitor.models import Author, Mention, Page, RateLimit, iso, parse_iso, utcnow
 from monitor.platforms.base import (
     AuthFailed,
     HttpResult,
+    PlatformError,
     PostedReply,
     RateLimited,
     Refused,
@@ -30,6 +36,8 @@ from monitor.platforms.base import (
     clean_text,
     http_json,
 )
+from monitor.platforms.bluesky_profiles import GET_PROFILES, Profiles
+from monitor.platforms.bluesky_richtext import detect, facets
 from monitor.settings import BlueskySource, Brand
 
 API_ROOT = "https://bsky.social"
@@ -41,6 +49,8 @@ PAGE_SIZE = 100
 LATE_WINDOW = timedelta(minutes=1)
 SEEN_LIMIT = 200  # URIs kept per term to dedupe the overlap; beyond it a post may repeat
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+RESOLVE_HANDLE = "com.atproto.identity.resolveHandle"
+HANDLES_KEPT = 1000  # handle -> DID answers remembered for replies' mention facets
 _PLAIN_TERM = re.compile(r"\w[\w.'&]*")
 
 
@@ -122,8 +132,17 @@ def _ref_uri(reply: Any, key: str) -> str | None:
     return uri if isinstance(uri, str) else None
 
 
+def clean_raw(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A platform's JSON fit to store: lone surrogates (which JSON escapes can carry and no
+    database can store) replaced."""
+    text = json.dumps(data, ensure_ascii=False)
+    cleaned = clean_text(text)
+    return dict(data) if cleaned is text else dict(json.loads(cleaned))
+
+
 def normalise(post: Mapping[str, Any]) -> Mention:
-    """A postView as a Mention; ValueError when the post lacks what a mention needs."""
+    """A postView as a Mention; ValueError when the post lacks what a mention needs. Its
+    author (a profileViewBasic) has no follower count: `with_reach` adds it."""
     uri, author = post.get("uri"), post.get("author")
     record = post.get("record")
     if not isinstance(uri, str) or not isinstance(author, dict) or not isinstance(record, dict):
@@ -136,7 +155,6 @@ def normalise(post: Mapping[str, Any]) -> Mention:
         raise ValueError(f"post {uri}: no readable createdAt or indexedAt")
     langs = record.get("langs")
     reply = record.get("reply")
-    followers = author.get("followersCount")
     metrics = {name: post[key] for name, key in (
         ("replies", "replyCount"), ("reposts", "repostCount"),
         ("likes", "likeCount"), ("quotes", "quoteCount"),
@@ -148,7 +166,6 @@ def normalise(post: Mapping[str, Any]) -> Mention:
         author=Author(
             platform="bluesky", native_id=did, handle=handle,
             display_name=author.get("displayName") or None,
-            followers=followers if isinstance(followers, int) else None,
         ),
         text=clean_text(text if isinstance(text, str) else ""),
         created_at=created,
@@ -157,7 +174,7 @@ def normalise(post: Mapping[str, Any]) -> Mention:
         in_reply_to=_ref_uri(reply, "parent"),
         conversation_id=_ref_uri(reply, "root") or uri,
         metrics=metrics,
-        raw=dict(post),
+        raw=clean_raw(post),
     )
 
 
@@ -280,6 +297,8 @@ def decode_cursor(cursor: str | None) -> tuple[dict[str, TermState], int]:
         data = json.loads(cursor)
     except ValueError:
         data = None
+    if isinstance(data, dict) and "jetstream" in data:
+        return {}, 0  # the source was switched from jetstream mode: start as a first run
     if not isinstance(data, dict) or data.get("v") != 1:
         raise ValueError(f"not a cursor of the Bluesky adapter: {cursor[:40]!r}")
     terms = {}
@@ -318,7 +337,9 @@ class BlueskyPlatform:
         self.timeout = source.timeout.total_seconds()
         self.queries = build_queries(brand)
         self.lang = language_filter(brand)
-        self.languages = tuple(brand.languages[:3])
+        self.languages = tuple(brand.languages)
+        self.profiles = Profiles(self._get_profiles)
+        self._dids: dict[str, str] = {}  # handle -> DID, for replies' mention facets
         self._envs = f"{source.identifier_env}/{source.app_password_env}"
         self._identifier = environ.get(source.identifier_env, "")
         self._password = environ.get(source.app_password_env, "")
@@ -335,14 +356,59 @@ class BlueskyPlatform:
         index = index if index < len(self.queries) else 0
         query = self.queries[index]
         term = terms.get(query)
-        params = {"q": query, "sort": "latest", "limit": str(PAGE_SIZE)}
-        if self.lang:
-            params["lang"] = self.lang
+        params = self._params(query)
         since = term.since() if term else None
         if since is not None:
             params["since"] = iso(since) or ""
         if term is not None and term.walk is not None:
             params["cursor"] = term.walk.api_cursor
+        posts, api_cursor, rate_limit = await self._search(params)
+        kept, terms[query], walking = advance(term, posts, api_cursor)
+        mentions, problems = await self._mentions(kept)
+        next_index = index if walking else index + 1
+        has_more = walking or next_index < len(self.queries)
+        current = {q: terms[q] for q in self.queries if q in terms}
+        return Page(
+            mentions=tuple(mentions),
+            next_cursor=encode_cursor(current, next_index if has_more else 0),
+            has_more=has_more, rate_limit=rate_limit, problems=tuple(problems),
+        )
+
+    async def history(self, cursor: str | None, *, since: datetime) -> Page:
+        """One search page between `since` and the moment the backfill began, term by term,
+        newest first (searchPosts' `since` is inclusive, `until` exclusive)."""
+        try:
+            state = json.loads(cursor) if cursor else {}
+            until = parse_iso(state["until"]) if "until" in state else utcnow()
+            index, api_cursor = int(state.get("term", 0)), state.get("cursor")
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"not a Bluesky backfill cursor: {exc}") from None
+        if index >= len(self.queries):
+            return Page(mentions=(), next_cursor=cursor)
+        params = self._params(self.queries[index])
+        params.update(since=iso(since) or "", until=iso(until) or "")
+        if isinstance(api_cursor, str):
+            params["cursor"] = api_cursor
+        posts, api_cursor, rate_limit = await self._search(params)
+        within = [p for p in posts if (sort_time(p) or until) >= since]
+        mentions, problems = await self._mentions(within)
+        # the walk of a term ends with its last page, or where the server ignored `since`
+        if api_cursor is None or not posts or len(within) < len(posts):
+            index, api_cursor = index + 1, None
+        following = {"until": iso(until), "term": index, "cursor": api_cursor}
+        return Page(mentions=tuple(mentions), next_cursor=json.dumps(following),
+                    has_more=index < len(self.queries), rate_limit=rate_limit,
+                    problems=tuple(problems))
+
+    def _params(self, query: str) -> dict[str, str]:
+        params = {"q": query, "sort": "latest", "limit": str(PAGE_SIZE)}
+        if self.lang:
+            params["lang"] = self.lang
+        return params
+
+    async def _search(self, params: dict[str, str]
+                      ) -> tuple[list[dict[str, Any]], str | None, RateLimit | None]:
+        """One searchPosts call: its posts, the API's cursor and the rate-limit headers."""
         result = await self._xrpc("GET", SEARCH, params=params)
         rate_limit = parse_rate_limit(result.headers)
         if result.status == 403:
@@ -356,22 +422,34 @@ class BlueskyPlatform:
             raise Unavailable(f"{SEARCH}: answer without a posts list")
         posts = [p for p in body["posts"] if isinstance(p, dict)]
         api_cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
-        kept, terms[query], walking = advance(term, posts, api_cursor)
+        return posts, api_cursor, rate_limit
+
+    async def _mentions(self, posts: list[dict[str, Any]]) -> tuple[list[Mention], list[str]]:
+        """Posts as mentions, oldest first, with their authors' reach; and what was skipped."""
         mentions, problems = [], []
-        for post in kept:
+        for post in posts:
             try:
                 mentions.append(normalise(post))
             except ValueError as exc:
                 problems.append(str(exc))
+        mentions = await self.with_reach(mentions)
         mentions.sort(key=lambda m: (m.created_at, m.native_id))
-        next_index = index if walking else index + 1
-        has_more = walking or next_index < len(self.queries)
-        current = {q: terms[q] for q in self.queries if q in terms}
-        return Page(
-            mentions=tuple(mentions),
-            next_cursor=encode_cursor(current, next_index if has_more else 0),
-            has_more=has_more, rate_limit=rate_limit, problems=tuple(problems),
-        )
+        return mentions, problems
+
+    async def with_reach(self, mentions: list[Mention]) -> list[Mention]:
+        """The mentions with their authors' follower counts, where getProfiles knows them."""
+        found = await self.profiles.get(m.author.native_id for m in mentions)
+        out = []
+        for mention in mentions:
+            profile = found.get(mention.author.native_id)
+            if profile is not None and profile.followers is not None:
+                author = dataclasses.replace(mention.author, followers=profile.followers)
+                mention = dataclasses.replace(mention, author=author)
+            out.append(mention)
+        return out
+
+    async def _get_profiles(self, actors: list[str]) -> HttpResult:
+        return await self._xrpc("GET", GET_PROFILES, params=[("actors", a) for a in actors])
 
     # -- replying
 
@@ -392,8 +470,14 @@ class BlueskyPlatform:
             "$type": POST, "text": text, "createdAt": iso(utcnow()),
             "reply": {"root": {"uri": root["uri"], "cid": root["cid"]}, "parent": parent},
         }
-        if self.languages:
-            post["langs"] = list(self.languages)
+        spans = detect(text)
+        rich = facets(text, spans, await self._resolve_handles(
+            [s.value for s in spans if s.kind == "mention"]))
+        if rich:
+            post["facets"] = rich
+        langs = self.reply_langs(text)
+        if langs:
+            post["langs"] = langs
         session = await self._login()
         what = "com.atproto.repo.createRecord"
         result = await self._xrpc(
@@ -405,6 +489,35 @@ class BlueskyPlatform:
         if not isinstance(uri, str):
             raise Unavailable(f"{what}: answer without the new post's uri")
         return PostedReply(native_id=uri, url=post_url(session.handle, session.did, uri))
+
+    def reply_langs(self, text: str) -> list[str]:
+        """The reply's own language (`langs`): the one its text is written in, else the
+        brand's when it has only one; none when neither says."""
+        found = detect_language(text)
+        if found is not None:
+            return [found]
+        return list(self.languages) if len(self.languages) == 1 else []
+
+    async def _resolve_handles(self, handles: list[str]) -> dict[str, str]:
+        """handle -> DID for the handles resolveHandle answers (a mention facet needs the DID);
+        a handle that does not resolve, or a failed call, is left out."""
+        found: dict[str, str] = {}
+        for handle in dict.fromkeys(handles):
+            did = self._dids.get(handle)
+            if did is None:
+                try:
+                    result = await self._xrpc("GET", RESOLVE_HANDLE, params={"handle": handle})
+                except PlatformError:
+                    continue
+                body = result.body if isinstance(result.body, dict) else {}
+                did = body.get("did") if result.status == 200 else None
+                if not isinstance(did, str) or not did.startswith("did:"):
+                    continue
+                if len(self._dids) >= HANDLES_KEPT:
+                    self._dids.pop(next(iter(self._dids)))
+                self._dids[handle] = did
+            found[handle] = did
+        return found
 
     async def find_reply(self, mention: Mention, text: str) -> PostedReply | None:
         session = await self._login()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import aiohttp
@@ -126,11 +128,31 @@ def dump_cursor(states: Mapping[str, TermState]) -> str:
     return json.dumps({"terms": terms}, separators=(",", ":"), sort_keys=True)
 
 
+# scripts written without spaces between words: there a term is matched anywhere
+_UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+             "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f")
+# a letter or digit of a script that spaces its words
+_SPACED_WORD = f"[^\\W{_UNSPACED}]"
+
+
+@lru_cache(maxsize=64)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """`term` as whole words, in order, with any spacing or punctuation between them."""
+    words = term.lower().split()
+    body = r"\W+".join(re.escape(word) for word in words)
+    before = f"(?<!{_SPACED_WORD})" if re.match(_SPACED_WORD, words[0]) else ""
+    after = f"(?!{_SPACED_WORD})" if re.match(_SPACED_WORD, words[-1][-1]) else ""
+    return re.compile(before + body + after, re.IGNORECASE)
+
+
 def mentions_term(hit: Mapping[str, Any], term: str) -> bool:
-    """Whether the hit really contains every word of `term` (Algolia also returns typo matches)."""
+    """Whether the hit really names `term`, as whole words: Algolia also returns typo matches
+    and takes the last query word as a prefix ("acme" finds "acmeville")."""
+    if not term.split():
+        return False
     fields = ("title", "story_text", "comment_text", "url")
-    haystack = " ".join(html_to_text(str(hit.get(f) or "")) for f in fields).lower()
-    return all(word in haystack for word in term.lower().split())
+    haystack = " ".join(html_to_text(str(hit.get(f) or "")) for f in fields)
+    return term_pattern(term).search(haystack) is not None
 
 
 def hit_to_mention(hit: Mapping[str, Any]) -> Mention:

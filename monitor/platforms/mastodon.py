@@ -37,6 +37,8 @@ MAX_EVENT_BYTES = 1 << 20
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";,]+)"?')
 _MENTION = re.compile(r"(?<![\w@/])@(\w+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 _LEADING_MENTIONS = re.compile(r"^\s*(?:@\w+(?:@[\w.-]+)?\s+)*")
+# from widest to narrowest audience
+VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,16 @@ def with_mention(text: str, acct: str, *, local_domain: str) -> str:
     if names & {m.lower() for m in _MENTION.findall(text)}:
         return text
     return f"@{acct} {text}"
+
+
+def reply_visibility(mention: str | None, ours: str = "public") -> str:
+    """Who may see our reply: the narrower of the mention's audience and ours, as Mastodon's
+    own client sets it (a followers-only post gets a followers-only answer, a direct message
+    a direct one). A visibility we do not know is treated as direct: never widen an audience."""
+    if not mention:
+        return ours
+    rank = VISIBILITIES.index(mention) if mention in VISIBILITIES else len(VISIBILITIES) - 1
+    return VISIBILITIES[max(rank, VISIBILITIES.index(ours))]
 
 
 def same_reply(posted: str, text: str) -> bool:
@@ -470,14 +482,14 @@ class MastodonPlatform:
 
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:
         self._require_token("replying")
-        if mention.raw.get("visibility") == "direct":
-            raise Refused("this mention is a direct message; we never answer a DM in public")
         account = mention.raw.get("account") or {}
         acct = str(account.get("acct") or mention.author.handle)
+        visibility = mention.raw.get("visibility")
         form = {
+            # the mention of the author is also what delivers a direct or followers-only reply
             "status": with_mention(text, acct, local_domain=self.local_domain),
             "in_reply_to_id": mention.native_id,
-            "visibility": "public",
+            "visibility": reply_visibility(visibility if isinstance(visibility, str) else None),
         }
         result = await self._request(
             "POST", "/api/v1/statuses", what="POST /api/v1/statuses", data=form,

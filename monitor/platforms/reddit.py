@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from importlib import metadata
 from typing import Any, TypeVar, cast
 
 import praw
@@ -37,7 +38,7 @@ from monitor.platforms.base import (
     clean_text,
     retry_after_seconds,
 )
-from monitor.settings import Brand, RedditSource
+from monitor.settings import REDDIT_NAME, Brand, RedditSource
 
 T = TypeVar("T")
 
@@ -48,6 +49,11 @@ SEEN_MAX = 200  # fullnames kept per stream for dedupe: twice a newest page
 ANCHOR_TRIES = 3  # older seen items tried as `before` anchors when the newest one is gone
 DELETED = "[deleted]"
 SEARCH, COMMENTS = "submissions", "comments"
+# Reddit's search time filters, narrowest first: a backfill asks for the narrowest that
+# reaches back far enough
+TIME_FILTERS = (("hour", timedelta(hours=1)), ("day", timedelta(days=1)),
+                ("week", timedelta(weeks=1)), ("month", timedelta(days=31)),
+                ("year", timedelta(days=366)))
 _OPERATORS = {"AND", "OR", "NOT"}
 _WORD = re.compile(r"\w+")
 _WAIT = re.compile(r"(\d+(?:\.\d+)?)\s*(millisecond|second|minute|hour)s?", re.IGNORECASE)
@@ -115,6 +121,31 @@ def term_filter(brand: Brand) -> TermFilter:
         include=re.compile("|".join(parts), re.IGNORECASE) if parts else None,
         exclude=re.compile("|".join(excluded), re.IGNORECASE) if excluded else None,
     )
+
+
+def user_agent(source: RedditSource, *, client_id: str, login: str) -> str:
+    """The User-Agent Reddit's API rules ask for: `<platform>:<app id>:<version> (by /u/<user>)`
+    (ValueError when the config cannot make one)."""
+    if source.user_agent:
+        return source.user_agent
+    name = source.username or login.strip()
+    if not REDDIT_NAME.fullmatch(name):
+        raise ValueError(f"the account {source.username_env} holds is not a Reddit username to "
+                         "put in the User-Agent; set username")
+    app = source.app_id or client_id
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", app):
+        raise ValueError(f"the client id in {source.client_id_env} cannot stand in the "
+                         "User-Agent as the app id; set app_id")
+    try:
+        version = metadata.version("brandbot")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"python:{app}:v{version} (by /u/{name})"
+
+
+def time_filter(since: datetime, *, now: datetime) -> str:
+    """The narrowest search time filter (`t`) that reaches back to `since`."""
+    return next((name for name, span in TIME_FILTERS if now - span <= since), "all")
 
 
 # --- normalising things
@@ -456,6 +487,9 @@ class RedditPlatform:
         self._client_secret = environ.get(source.client_secret_env, "")
         self._username = environ.get(source.username_env, "") if source.username_env else ""
         self._password = environ.get(source.password_env, "") if source.password_env else ""
+        # without a client id nothing is asked of Reddit at all (AuthFailed on first use)
+        self.user_agent = user_agent(source, client_id=self._client_id or "brandbot",
+                                     login=self._username)
         self._timeout = source.timeout.total_seconds()
         self._lock = threading.Lock()
         self._http: requests.Session | None = None
@@ -487,7 +521,7 @@ class RedditPlatform:
                 username=self._username or None,
                 password=self._password or None,
                 refresh_token=None,
-                user_agent=self.source.user_agent,
+                user_agent=self.user_agent,
                 # prawcore joins API paths onto oauth_url (urljoin: keep a path prefix with a
                 # trailing slash) but appends the token path to reddit_url as a string.
                 oauth_url=f"{base}/" if base else OAUTH,
@@ -580,6 +614,57 @@ class RedditPlatform:
             rate_limit=rate_limit_from_headers(listened.headers, now=now)
             if listened.headers else None,
             problems=tuple(issues),
+        )
+
+    async def history(self, cursor: str | None, *, since: datetime) -> Page:
+        """Search (newest first) paged back with `after`, from the moment the backfill began
+        until a page reaches past `since`. Only submissions: comments are not searchable, and
+        a subreddit's comment listing holds its newest 1000 or so."""
+        try:
+            state = json.loads(cursor) if cursor else {}
+            after, window = state.get("after"), state.get("t") or time_filter(since, now=utcnow())
+            if not (after is None or isinstance(after, str)) or not isinstance(window, str):
+                raise TypeError("after and t must be strings")
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a Reddit backfill cursor: {exc}") from None
+        if not self.query:  # nothing Reddit search can look for (handles only)
+            return Page(mentions=(), next_cursor=None, has_more=False)
+        what = f"reddit backfill search r/{self.search_sub}"
+
+        def work(reddit: praw.Reddit) -> tuple[Any, dict[str, str] | None]:
+            self._rate_headers = None
+            listing = cast(ListingGenerator, reddit.subreddit(self.search_sub).search(
+                self.query, sort="new", time_filter=window, limit=LIMIT,
+                params={"after": after} if after else {},
+            ))
+            body = reddit.request(method="GET", path=listing.url, params=dict(listing.params))
+            return body, self._rate_headers
+
+        body, headers = await self._run(work, what=what)
+        items = listing_children(body, what=what)
+        following = body["data"].get("after")
+        floor = since.timestamp()
+        mentions, problems = [], []
+        for item in items:
+            if _created(item) < floor:
+                continue
+            try:
+                mentions.append(mention_from_thing(item))
+            except ValueError as exc:
+                problems.append(f"reddit backfill: {exc}")
+        reached = not items or min(_created(item) for item in items) < floor
+        more = isinstance(following, str) and bool(following) and not reached
+        if not more and not reached and len(items) >= LIMIT:
+            oldest = datetime.fromtimestamp(min(_created(item) for item in items), UTC)
+            problems.append(f"reddit backfill: Reddit serves a search no further back than "
+                            f"{iso(oldest)} here; older posts were not reached")
+        mentions.sort(key=lambda m: (m.created_at, m.native_id))
+        return Page(
+            mentions=tuple(mentions),
+            next_cursor=json.dumps({"after": following if more else None, "t": window}),
+            has_more=more,
+            rate_limit=rate_limit_from_headers(headers, now=utcnow()) if headers else None,
+            problems=tuple(problems),
         )
 
     async def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> PostedReply:

@@ -42,9 +42,10 @@ WINDOW_MARGIN = timedelta(minutes=1)
 # After an empty first run we resume from a start time; a little earlier covers clock skew and
 # tweets not yet indexed (re-served posts are deduplicated by the store).
 INDEX_MARGIN = timedelta(minutes=5)
+# note_tweet: a post longer than 280 comes with `text` cut short and its whole text there
 TWEET_FIELDS = [
     "created_at", "conversation_id", "in_reply_to_user_id", "lang", "public_metrics",
-    "referenced_tweets", "author_id",
+    "referenced_tweets", "author_id", "note_tweet",
 ]
 USER_FIELDS = ["username", "name", "public_metrics"]
 # 403 problem types that mean the credentials cannot do this at all, not a refusal of one post.
@@ -192,6 +193,8 @@ def tweet_to_mention(tweet: Mapping[str, Any], user: Mapping[str, Any] | None) -
     parent = next((str(ref["id"]) for ref in tweet.get("referenced_tweets") or []
                    if ref.get("type") == "replied_to"), None)
     lang = _opt_str(tweet.get("lang"))
+    note = tweet.get("note_tweet")
+    full = note.get("text") if isinstance(note, dict) else None
     return Mention(
         platform="x",
         native_id=tweet_id,
@@ -201,7 +204,7 @@ def tweet_to_mention(tweet: Mapping[str, Any], user: Mapping[str, Any] | None) -
             followers=followers if isinstance(followers, int) else None,
         ),
         # v2 escapes &, < and > in tweet text.
-        text=clean_text(html.unescape(str(tweet["text"]))),
+        text=clean_text(html.unescape(full if isinstance(full, str) else str(tweet["text"]))),
         created_at=parse_iso(str(created)) if created else snowflake_time(tweet_id),
         url=f"https://x.com/{username}/status/{tweet_id}" if username
         else f"https://x.com/i/web/status/{tweet_id}",

@@ -11,9 +11,11 @@ from typing import Any
 _CLASSES = {
     "FakeBluesky": "bluesky",
     "FakeHackerNews": "hackernews",
+    "FakeJetstream": "jetstream",
     "FakeMastodon": "mastodon",
     "FakeReddit": "reddit",
     "FakeServer": "common",
+    "FakeThreads": "threads",
     "FakeX": "x",
     "LoggedRequest": "common",
 }

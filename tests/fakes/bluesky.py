@@ -1,4 +1,9 @@
-"""Fake Bluesky (XRPC): sessions, searchPosts, getPostThread, getRecord, createRecord."""
+"""Fake Bluesky (XRPC): sessions, searchPosts, getPostThread, getRecord, createRecord,
+getProfiles and resolveHandle.
+
+A post's author is a profileViewBasic (no follower count, as on the real AppView); counts come
+from getProfiles' profileViewDetailed. createRecord checks a post's facets as the PDS does:
+byte ranges inside the text, each feature with its required field."""
 
 from __future__ import annotations
 
@@ -66,7 +71,7 @@ def did_for(handle: str) -> str:
 
 def cid_for(*parts: str) -> str:
     """A CIDv1-looking (bafyrei...) content id."""
-    digest = hashlib.sha256("\n".join(parts).encode()).digest()
+    digest = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).digest()
     return "bafyrei" + base64.b32encode(digest).decode().lower().rstrip("=")[:52]
 
 
@@ -107,9 +112,30 @@ class FakeBluesky(FakeServer):
         self.session_limit = session_limit
         self.session_creations = 0
         self.posts: dict[str, dict[str, Any]] = {}
+        self.profiles: dict[str, dict[str, Any]] = {}  # did -> profileViewDetailed
+        self.profile_lookups: list[list[str]] = []  # the actors of each getProfiles call
         self.tokens: dict[str, Token] = {}
         self._session_times: deque[float] = deque()
         self._clock = itertools.count()
+
+    def add_account(self, handle: str, *, followers: int | None = None,
+                    display_name: str | None = None) -> dict[str, Any]:
+        """Register (or update) an account's profile, as getProfiles will answer it."""
+        did = self.did if handle == self.handle else did_for(handle)
+        profile = self.profiles.setdefault(did, {
+            "did": did, "handle": handle,
+            "displayName": display_name or handle.split(".")[0].title(),
+            "avatar": f"https://cdn.bsky.app/img/avatar/plain/{did}/bafkreiavatar@jpeg",
+            "associated": {"lists": 0, "feedgens": 0, "starterPacks": 0, "labeler": False},
+            "indexedAt": "2024-01-01T00:00:00.000Z", "createdAt": "2023-04-26T19:05:34.249Z",
+            "viewer": {"muted": False, "blockedBy": False}, "labels": [],
+            "followersCount": 0, "followsCount": 12, "postsCount": 0,
+        })
+        if followers is not None:
+            profile["followersCount"] = followers
+        if display_name:
+            profile["displayName"] = display_name
+        return profile
 
     def add_post(
         self,
@@ -119,7 +145,8 @@ class FakeBluesky(FakeServer):
         created_at: datetime | str | float | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Add a post; native_id is an at:// URI or a record key; `reply_to=<uri>` makes a reply."""
+        """Add a post; native_id is an at:// URI or a record key; `reply_to=<uri>` makes a reply;
+        `followers=N` sets its author's follower count (getProfiles)."""
         created = to_datetime(created_at)
         record: dict[str, Any] = {
             "$type": POST,
@@ -149,6 +176,8 @@ class FakeBluesky(FakeServer):
         **extra: Any,
     ) -> dict[str, Any]:
         did = self.did if handle == self.handle else did_for(handle)
+        profile = self.add_account(handle, followers=extra.pop("followers", None))
+        profile["postsCount"] += 1
         if native_id and native_id.startswith("at://"):
             uri = native_id
         else:
@@ -192,6 +221,8 @@ class FakeBluesky(FakeServer):
             "app.bsky.feed.getPostThread": ("GET", self.get_post_thread),
             "com.atproto.repo.getRecord": ("GET", self.get_record),
             "com.atproto.repo.createRecord": ("POST", self.create_record),
+            "app.bsky.actor.getProfiles": ("GET", self.get_profiles),
+            "com.atproto.identity.resolveHandle": ("GET", self.resolve_handle),
         }
         for nsid, (method, handler) in methods.items():
             app.router.add_route(method, f"/xrpc/{nsid}", handler)
@@ -403,6 +434,34 @@ class FakeBluesky(FakeServer):
             found.sort(key=lambda p: p["likeCount"], reverse=True)
         return found
 
+    async def get_profiles(self, request: web.Request) -> web.Response:
+        """GET app.bsky.actor.getProfiles?actors=..&actors=.. (DIDs or handles, at most 25;
+        public: no login needed). Unknown actors are left out of the answer."""
+        if bearer(request) is not None:
+            problem = self._check(request)
+            if problem is not None:
+                return problem
+        actors = request.query.getall("actors", [])
+        self.profile_lookups.append(list(actors))
+        if not actors:
+            message = 'Error: Params must have the property "actors"'
+            return json_response({"error": "InvalidRequest", "message": message}, 400)
+        if len(actors) > 25:
+            message = "Error: actors must not have more than 25 elements"
+            return json_response({"error": "InvalidRequest", "message": message}, 400)
+        by_handle = {p["handle"]: p for p in self.profiles.values()}
+        found = [self.profiles.get(a) or by_handle.get(a.lower()) for a in actors]
+        return json_response({"profiles": [p for p in found if p is not None]})
+
+    async def resolve_handle(self, request: web.Request) -> web.Response:
+        """GET com.atproto.identity.resolveHandle?handle= (known accounts only)."""
+        handle = request.query.get("handle", "").lower()
+        for profile in self.profiles.values():
+            if profile["handle"] == handle:
+                return json_response({"did": profile["did"]})
+        return json_response({"error": "InvalidRequest", "message": "Unable to resolve handle"},
+                             400)
+
     async def get_post_thread(self, request: web.Request) -> web.Response:
         """GET app.bsky.feed.getPostThread?uri= (replies nested, parent chain above)."""
         if bearer(request) is not None:
@@ -504,7 +563,30 @@ class FakeBluesky(FakeServer):
         for ref in ("root", "parent"):
             if "reply" in record and not {"uri", "cid"} <= set(record["reply"].get(ref, {})):
                 return f'Invalid {POST} record: Record/reply/{ref} must have the property "cid"'
-        return None
+        return _invalid_facets(record)
+
+
+FACET_FIELDS = {"app.bsky.richtext.facet#mention": "did",
+                "app.bsky.richtext.facet#link": "uri",
+                "app.bsky.richtext.facet#tag": "tag"}
+
+
+def _invalid_facets(record: dict[str, Any]) -> str | None:
+    """What the PDS's lexicon check says about a post's facets, or None when they are valid."""
+    size = len(record["text"].encode("utf-8"))
+    for n, facet in enumerate(record.get("facets", [])):
+        index = facet.get("index") or {}
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= size:
+            return f"Invalid {POST} record: Record/facets/{n}/index must be a byte slice of text"
+        features = facet.get("features")
+        if not features:
+            return f'Invalid {POST} record: Record/facets/{n} must have the property "features"'
+        for feature in features:
+            field = FACET_FIELDS.get(feature.get("$type", ""))
+            if field is None or not isinstance(feature.get(field), str):
+                return f"Invalid {POST} record: Record/facets/{n}/features has an invalid feature"
+    return None
 
 
 if __name__ == "__main__":

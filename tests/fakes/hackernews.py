@@ -15,7 +15,6 @@ from aiohttp import web
 
 from .common import (
     FakeServer,
-    Query,
     RateSnapshot,
     clamp_int,
     json_response,
@@ -41,6 +40,42 @@ def hn_escape(text: str) -> str:
     """HN's HTML: escaped entities (&#x27; &#x2F; ...) and <p> between paragraphs."""
     escaped = html.escape(text, quote=True).replace("/", "&#x2F;")
     return "<p>".join(escaped.split("\n\n"))
+
+
+_QUERY_TOKEN = re.compile(r'-?"[^"]*"|\S+')
+_WORD = re.compile(r"\w+")
+
+
+def algolia_matches(query: str, text: str) -> bool:
+    """Algolia's matching as HN's index has it (queryType prefixLast, advanced syntax): each
+    query word must be a whole word of the text, except the last, which may begin one ("acme"
+    finds "acmeville"); a "quoted phrase" is consecutive words; -word excludes."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    wanted: list[tuple[list[str], bool]] = []  # (words, prefix last?) to find
+    unwanted: list[list[str]] = []
+    for raw in _QUERY_TOKEN.findall(query):
+        negated = raw.startswith("-") and len(raw) > 1
+        body = raw[1:] if negated else raw
+        parts = [w.lower() for w in _WORD.findall(body)]
+        if not parts:
+            continue
+        if negated:
+            unwanted.append(parts)
+        else:
+            wanted.append((parts, not body.startswith('"')))
+    if wanted:  # only the query's last word is a prefix
+        wanted = [(parts, False) for parts, _ in wanted[:-1]] + [wanted[-1]]
+
+    def found(parts: list[str], prefix: bool) -> bool:
+        for start in range(len(words) - len(parts) + 1):
+            here = words[start:start + len(parts)]
+            if here[:-1] == parts[:-1] and (here[-1] == parts[-1] or (
+                    prefix and here[-1].startswith(parts[-1]))):
+                return True
+        return False
+
+    return all(found(parts, prefix) for parts, prefix in wanted) and not any(
+        found(parts, False) for parts in unwanted)
 
 
 def _tag_groups(tags: str) -> list[set[str]]:
@@ -189,7 +224,7 @@ class FakeHackerNews(FakeServer):
         return json_response(envelope)
 
     def _matching(self, params: Any, filters: list[tuple[str, Any, float]]) -> list[dict[str, Any]]:
-        query = Query.parse(params.get("query", ""))
+        query = params.get("query", "")
         groups = _tag_groups(params.get("tags", ""))
         found = []
         for hit in self.items.values():
@@ -204,7 +239,7 @@ class FakeHackerNews(FakeServer):
             fields = (
                 hit.get(k) or "" for k in ("title", "story_text", "comment_text", "url", "author")
             )
-            if query.matches(html.unescape(" ".join(fields).replace("&#x2F;", "/"))):
+            if algolia_matches(query, html.unescape(" ".join(fields).replace("&#x2F;", "/"))):
                 found.append(hit)
         return found
 

@@ -30,6 +30,8 @@ from .common import (
 )
 
 HASHTAG = re.compile(r"(?<![\w/])#(\w+)")
+MENTION = re.compile(r"(?<![\w/@])@(\w+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+VISIBILITIES = ("public", "unlisted", "private", "direct")
 TAG_STRIP = re.compile(r"<[^>]+>")
 INVALID_TOKEN = {"error": "The access token is invalid"}
 NOT_FOUND = {"error": "Record not found"}
@@ -122,6 +124,8 @@ class FakeMastodon(FakeServer):
             author, **{k: extra.pop(k) for k in ("followers_count", "display_name") if k in extra}
         )
         tags = extra.pop("tags", None) or list(dict.fromkeys(HASHTAG.findall(text)))
+        mentioned = [self.accounts[m.lower()] for m in dict.fromkeys(MENTION.findall(text))
+                     if m.lower() in self.accounts]
         parent = self.statuses.get(str(extra.get("in_reply_to_id") or ""))
         status = sample("mastodon_status.json")
         status.update(
@@ -139,6 +143,10 @@ class FakeMastodon(FakeServer):
                 "tags": [
                     {"name": t.lower(), "url": f"https://{self.domain}/tags/{t.lower()}"}
                     for t in tags
+                ],
+                "mentions": [
+                    {"id": a["id"], "username": a["username"], "acct": a["acct"], "url": a["url"]}
+                    for a in mentioned
                 ],
                 "application": None,
             }
@@ -262,6 +270,13 @@ class FakeMastodon(FakeServer):
         page = self._page(items, request.query)
         return json_response(page, headers=self._link(request, page))
 
+    def _searchable(self, status: dict[str, Any]) -> bool:
+        """What full-text search (Mastodon 4.2+) finds: public posts of accounts that opted in
+        (`indexable`), and any post the searching account is mentioned in."""
+        if any(m["id"] == self.me["id"] for m in status.get("mentions") or []):
+            return True
+        return status["visibility"] == "public" and bool(status["account"].get("indexable"))
+
     async def search(self, request: web.Request) -> web.Response:
         """GET /api/v2/search?q=&type=statuses (token required)."""
         if self._token_state(request) != "valid":
@@ -270,8 +285,10 @@ class FakeMastodon(FakeServer):
         wanted = request.query.get("type")
         items: list[dict[str, Any]] = []
         if wanted in (None, "statuses"):
-            items = self._public(
-                [s for s in self.statuses.values() if query.matches(plain_text(s["content"]))]
+            items = sorted(
+                (s for s in self.statuses.values()
+                 if self._searchable(s) and query.matches(plain_text(s["content"]))),
+                key=lambda s: int(s["id"]), reverse=True,
             )
         statuses = self._page(items, request.query, min_id_forward=False)
         return json_response({"accounts": [], "statuses": statuses, "hashtags": []})
@@ -327,6 +344,9 @@ class FakeMastodon(FakeServer):
         if reply_to is not None and reply_to not in self.statuses:
             return json_response(NOT_FOUND, 404)
         visibility = str(body.get("visibility") or "public")
+        if visibility not in VISIBILITIES:
+            return json_response({"error": "Validation failed: Visibility is not included in "
+                                           "the list"}, 422)
         status = self.add_post(
             None, self.me["acct"], text, time.time(), in_reply_to_id=reply_to, visibility=visibility
         )

@@ -39,6 +39,9 @@ UNAUTHORIZED = {"message": "Unauthorized", "error": 401}
 FORBIDDEN = {"message": "Forbidden", "error": 403}
 INVALID_TOKEN = {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'}
 TRUTHY = {"1", "true", "True", "on", "yes"}
+# Reddit's API rules: "<platform>:<app ID>:<version string> (by /u/<reddit username>)"; vague
+# User-Agents ("Python/urllib", a bare "mybot/1.0") are drastically limited
+USER_AGENT = re.compile(r"[^\s:]+:[^\s:]+:[^\s:]+ \(by /?u/[A-Za-z0-9_-]{3,20}\)(?: .*)?")
 _LUCENE_NOT = re.compile(r'\bNOT\s+("[^"]*"|\S+)')
 
 
@@ -104,6 +107,7 @@ class FakeReddit(FakeServer):
         self.token_requests = 0
         self.api_errors: list[list[str | None]] = []
         self.empty_replies = 0
+        self.user_agents: list[str] = []
         self._ids = itertools.count(int("1sk0000", 36))
 
     def add_post(
@@ -263,6 +267,17 @@ class FakeReddit(FakeServer):
             "x-ratelimit-used": str(snap.used),
             "x-ratelimit-reset": str(snap.reset_in),
         }
+
+    async def _before_handler(self, fault: Any, request: web.Request) -> web.StreamResponse | None:
+        """Refuse a vague User-Agent as Reddit limits one (after any queued fault)."""
+        early = await super()._before_handler(fault, request)
+        if early is not None:
+            return early
+        agent = request.headers.get("User-Agent", "")
+        self.user_agents.append(agent)
+        if not USER_AGENT.fullmatch(agent):
+            return json_response({"message": "Too Many Requests", "error": 429}, 429)
+        return None
 
     def too_many_requests(self, snap: RateSnapshot) -> web.Response:
         """Reddit's JSON 429 with the x-ratelimit headers."""

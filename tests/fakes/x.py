@@ -6,6 +6,7 @@ import html
 import itertools
 import re
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,14 @@ from .common import (
 TWITTER_EPOCH_MS = 1288834974657
 # links in a posted text, which X wraps as t.co links
 _T_CO = re.compile(r"https?://\S+")
+MAX_WEIGHTED_LENGTH = 280
+# X's text counting (twitter-text v3), as far as the tests' texts go: code points weigh 1 in
+# these ranges and 2 elsewhere, an emoji sequence 2, a link 23 (bare domains are not seen here)
+LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf](?:[\ufe0f\U0001f3fb-\U0001f3ff]"
+                    "|\u200d[\U0001f000-\U0001faff\u2600-\u27bf])*")
+# how much of a long post's `text` X serves before the cut (the rest is in note_tweet)
+LONG_POST_CUT = 270
 RECENT_WINDOW = timedelta(days=7)
 TOKEN_PREFIX = "b26v89c19zqg8o3f"
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
@@ -68,6 +77,13 @@ NOT_VISIBLE = {
     "title": "Forbidden",
     "status": 403,
 }
+TOO_LONG = {
+    "detail": "Your Tweet text is too long. For more information on how Twitter determines text "
+    "length see https://github.com/twitter/twitter-text.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
 REPLY_RESTRICTED = {
     "detail": "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to.",
@@ -75,6 +91,13 @@ REPLY_RESTRICTED = {
     "title": "Forbidden",
     "status": 403,
 }
+
+
+def weighted_length(text: str) -> int:
+    """A text's length as X counts it (see LIGHT_RANGES)."""
+    text = _EMOJI.sub("xx", _T_CO.sub("x" * 23, unicodedata.normalize("NFC", text)))
+    return sum(1 if any(low <= ord(ch) <= high for low, high in LIGHT_RANGES) else 2
+               for ch in text)
 
 
 def snowflake(dt: datetime, sequence: int = 0) -> str:
@@ -182,7 +205,9 @@ class FakeX(FakeServer):
         )
         tweet: dict[str, Any] = {
             "id": tweet_id,
-            "text": text,
+            # a long post (X Premium): `text` is cut, the whole of it is in note_tweet
+            "text": f"{text[:LONG_POST_CUT]}…" if weighted_length(text) > MAX_WEIGHTED_LENGTH
+            else text,
             "edit_history_tweet_ids": [tweet_id],
             "author_id": user["id"],
             "created_at": iso_ms(created),
@@ -199,6 +224,8 @@ class FakeX(FakeServer):
                 "impression_count": 0,
             },
         }
+        if tweet["text"] != text:
+            tweet["note_tweet"] = {"text": text}
         parent = self.tweets.get(str(extra.pop("reply_to", "")))
         if parent is not None:
             tweet["conversation_id"] = parent["conversation_id"]
@@ -342,7 +369,8 @@ class FakeX(FakeServer):
                 continue
             if int(tweet["id"]) <= since or (until is not None and int(tweet["id"]) >= until):
                 continue
-            if query.matches(tweet["text"]) and self._operators_match(query, tweet):
+            whole = (tweet.get("note_tweet") or {}).get("text", tweet["text"])
+            if query.matches(whole) and self._operators_match(query, tweet):
                 found.append(tweet)
         return found
 
@@ -379,6 +407,9 @@ class FakeX(FakeServer):
         if "author_id" in expansions:
             out["author_id"] = tweet["author_id"]
         out.update({f: tweet[f] for f in sorted(fields) if f in tweet})
+        if "note_tweet" in out:
+            out["note_tweet"] = {**out["note_tweet"],
+                                 "text": escape_text(out["note_tweet"]["text"])}
         return out
 
     def _includes(
@@ -414,6 +445,8 @@ class FakeX(FakeServer):
         text = body.get("text") if isinstance(body, dict) else None
         if not text:
             return _invalid("text", "", "The `text` field is required")
+        if weighted_length(text) > MAX_WEIGHTED_LENGTH:
+            return json_response(TOO_LONG, 403)
         target = str((body.get("reply") or {}).get("in_reply_to_tweet_id") or "")
         parent = self.tweets.get(target)
         if target and parent is None:
@@ -436,6 +469,9 @@ class FakeX(FakeServer):
             **({"reply_to": target} if target else {})
         )
         tweet["posted_text"] = text
+        # the @handle in front is outside the counted text: a reply is never a long post
+        tweet["text"] = shown
+        tweet.pop("note_tweet", None)
         self.replies.append(
             {
                 "id": tweet["id"],
