@@ -420,13 +420,18 @@ async def test_secrets_never_reach_logs_pages_or_the_database(
 async def test_x_replies_only_where_the_post_mentions_us_and_the_rest_is_answered_by_hand(
         tmp_path: Path, db_url: Callable[..., str]) -> None:
     """X (Feb 2026): below Enterprise, an app may reply only to a post that mentions or quotes
-    its account. The post that only uses our keyword gets a draft marked `reply_by_hand`, which
-    approving records as answered and which is never sent."""
-    fake = FakeX()
+    its account, and the fake X refuses anything else as X does. The post that only uses our
+    keyword gets a draft marked `reply_by_hand`, which approving records as answered and which
+    is never sent; the mention and the quote of our post are answered through the API."""
+    fake = FakeX(me_username="BrightwaveHelp", reply_rule="mentions_only")
     now = datetime.now(UTC)
+    ours = fake.add_post(None, "BrightwaveHelp", "Brightwave update: we're fixing a fault in "
+                         "Leeds, back by noon", now - timedelta(minutes=40))["id"]
     mentioned = fake.add_post(None, "cust_a", "@BrightwaveHelp my brightwave internet is down "
                               "again, third time this week, nobody answers", now - timedelta(
                                   minutes=20))["id"]
+    quoted = fake.add_post(None, "cust_c", "brightwave said noon. it's 3pm and my internet is "
+                           "still dead. useless", now - timedelta(minutes=15), quote_of=ours)["id"]
     keyword = fake.add_post(None, "cust_b", "brightwave internet has been down all day and the "
                             "helpline hung up on me. awful", now - timedelta(minutes=10))["id"]
     await fake.start()
@@ -438,12 +443,12 @@ async def test_x_replies_only_where_the_post_mentions_us_and_the_rest_is_answere
         assert code == 0, out
         drafts = {d["mention_id"]: d for d in json.loads(
             (await _brandbot(config, env, "queue", "list", "--json"))[1])}
-        assert drafts[f"x:{mentioned}"]["reply_by_hand"] is False
-        assert drafts[f"x:{keyword}"]["reply_by_hand"] is True
+        assert {k: d["reply_by_hand"] for k, d in drafts.items()} == {
+            f"x:{mentioned}": False, f"x:{quoted}": False, f"x:{keyword}": True}
         code, out = await _brandbot(config, env, "users", "add", "ann", "--role", "approver",
                                     stdin="a long enough password\n")
         assert code == 0, out
-        for mention_id in (f"x:{mentioned}", f"x:{keyword}"):
+        for mention_id in (f"x:{mentioned}", f"x:{quoted}", f"x:{keyword}"):
             code, out = await _brandbot(config, env, "queue", "approve",
                                         str(drafts[mention_id]["id"]), "--as", "ann")
             assert code == 0, out
@@ -451,11 +456,12 @@ async def test_x_replies_only_where_the_post_mentions_us_and_the_rest_is_answere
         for _ in range(2):
             code, out = await _brandbot(config, env, "run", "--once", "--no-web")
             assert code == 0, out
-        assert len(fake.replies) == 1, fake.replies
-        assert mentioned in json.dumps(fake.replies[0], default=str)
-        assert keyword not in json.dumps(fake.replies, default=str)
+        assert sorted(r["in_reply_to_tweet_id"] for r in fake.replies) == sorted(
+            [mentioned, quoted]), fake.replies
+        assert not fake.requests_to("/2/tweets", "POST")[2:], "a third reply was attempted"
         rows = dict(db_rows(db, "SELECT mention_id, status FROM drafts"))
-        assert rows == {f"x:{mentioned}": "posted", f"x:{keyword}": "posted"}
+        assert rows == {f"x:{mentioned}": "posted", f"x:{quoted}": "posted",
+                        f"x:{keyword}": "posted"}
         # the by-hand answer counts as the case's first response, with nothing posted by us
         answered = db_rows(db, "SELECT d.posted_id, c.first_response_at FROM drafts d "
                                "JOIN cases c ON c.id = d.case_id WHERE d.mention_id = ?",

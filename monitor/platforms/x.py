@@ -48,6 +48,9 @@ TWEET_FIELDS = [
     "referenced_tweets", "author_id", "note_tweet",
 ]
 USER_FIELDS = ["username", "name", "public_metrics"]
+# the author, and who wrote the post a tweet quotes: X lets an app below Enterprise reply only
+# to posts that mention or quote its account (see `reply_rule`)
+EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 # 403 problem types that mean the credentials cannot do this at all, not a refusal of one post.
 AUTH_PROBLEMS = ("/unsupported-authentication", "/client-forbidden")
 _NEEDS_QUOTES = re.compile(r'[\s:()"\-]')
@@ -180,8 +183,10 @@ def rate_limit_reset(headers: Mapping[str, str]) -> datetime | None:
     return datetime.fromtimestamp(reset, UTC) if reset is not None else None
 
 
-def tweet_to_mention(tweet: Mapping[str, Any], user: Mapping[str, Any] | None) -> Mention:
-    """Normalise a v2 tweet and its expanded author into a Mention."""
+def tweet_to_mention(tweet: Mapping[str, Any], user: Mapping[str, Any] | None, *,
+                     quoted_author: str | None = None) -> Mention:
+    """Normalise a v2 tweet and its expanded author into a Mention (`quoted_author`: who
+    wrote the post it quotes, kept in `raw` for the reply rule)."""
     tweet_id = str(tweet["id"])
     user = user or {}
     author_id = str(tweet.get("author_id") or user.get("id") or "")
@@ -213,7 +218,8 @@ def tweet_to_mention(tweet: Mapping[str, Any], user: Mapping[str, Any] | None) -
         conversation_id=_opt_str(tweet.get("conversation_id")),
         metrics={k: v for k, v in (tweet.get("public_metrics") or {}).items()
                  if isinstance(v, int) and not isinstance(v, bool)},
-        raw={**tweet, "user": dict(user)},
+        raw={**tweet, "user": dict(user),
+             **({"quoted_author": quoted_author} if quoted_author else {})},
     )
 
 
@@ -221,10 +227,17 @@ def page_mentions(body: Mapping[str, Any]) -> tuple[list[Mention], list[str]]:
     """A search answer's tweets as Mentions, oldest first, and the tweets that were skipped."""
     includes = body.get("includes") or {}
     users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    authors = {str(t.get("id")): str(t.get("author_id")) for t in includes.get("tweets") or []
+               if isinstance(t, dict)}
     mentions, problems = [], []
     for tweet in body.get("data") or []:
         try:
-            mentions.append(tweet_to_mention(tweet, users.get(str(tweet.get("author_id")))))
+            quoted = next((authors.get(str(ref.get("id"))) for ref in
+                           tweet.get("referenced_tweets") or []
+                           if isinstance(ref, dict) and ref.get("type") == "quoted"), None)
+            quoted_by = _opt_str((users.get(quoted or "") or {}).get("username"))
+            mentions.append(tweet_to_mention(tweet, users.get(str(tweet.get("author_id"))),
+                                             quoted_author=quoted_by))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             tweet_id = tweet.get("id") if isinstance(tweet, dict) else None
             problems.append(f"tweet {tweet_id}: cannot read it ({type(exc).__name__}: {exc})")
@@ -359,7 +372,7 @@ class XPlatform:
 
     def _search(self, query: str, **params: Any) -> Awaitable[Any]:
         return self._reading_client().search_recent_tweets(
-            query, expansions=["author_id"], tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS,
+            query, expansions=EXPANSIONS, tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS,
             user_auth=False, **params,
         )
 

@@ -43,6 +43,7 @@ from responders.compose.facts import (
     count_word,
     post_facts,
 )
+from responders.reply_length import reply_length
 
 PHRASES_DIR = Path(__file__).parent / "phrases"
 LANGUAGES = ("en", "es", "fr", "de", "pt", "pl")
@@ -227,7 +228,8 @@ class Composer:
                 if self.sign_off:
                     reply = f"{reply} {self.sign_off}"
                 reply = values["mention"] + reply
-                if reply not in candidates and (not limit or len(reply) <= limit):
+                fits = not limit or reply_length(reply, platform) <= limit  # X: weighted
+                if reply not in candidates and fits:
                     candidates.append(reply)
                 if len(candidates) == MAX_CANDIDATES:
                     break

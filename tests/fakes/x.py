@@ -157,8 +157,12 @@ class FakeX(FakeServer):
         user_token: str = "x-user-token",
         me_username: str = "brandbot",
         rate_limit: int | None = None,
+        reply_rule: str = "any",
     ) -> None:
+        """`reply_rule="mentions_only"`: X's rule since Feb 2026 for apps below Enterprise, a
+        reply only to a post that mentions or quotes the replying account."""
         super().__init__(rate_limit=rate_limit)
+        self.reply_rule = reply_rule
         self.bearer_token = bearer_token
         self.user_token = user_token
         self.tweets: dict[str, dict[str, Any]] = {}
@@ -197,7 +201,8 @@ class FakeX(FakeServer):
         created_at: datetime | str | float | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Add a tweet; `reply_to=<id>` fills referenced_tweets/in_reply_to/conversation_id."""
+        """Add a tweet; `reply_to=<id>` fills referenced_tweets/in_reply_to/conversation_id,
+        `quote_of=<id>` makes it a quote post."""
         created = to_datetime(created_at)
         tweet_id = native_id or snowflake(created, next(self._sequence))
         user = self.user(
@@ -232,6 +237,11 @@ class FakeX(FakeServer):
             tweet["in_reply_to_user_id"] = parent["author_id"]
             tweet["referenced_tweets"] = [{"type": "replied_to", "id": parent["id"]}]
             parent["public_metrics"]["reply_count"] += 1
+        quoted = self.tweets.get(str(extra.pop("quote_of", "")))
+        if quoted is not None:  # a quote post: `quote_of=<id>`
+            tweet.setdefault("referenced_tweets", []).append({"type": "quoted",
+                                                              "id": quoted["id"]})
+            quoted["public_metrics"]["quote_count"] += 1
         tweet.update(extra)
         self.tweets[tweet_id] = tweet
         return tweet
@@ -417,8 +427,13 @@ class FakeX(FakeServer):
     ) -> dict[str, Any]:
         includes: dict[str, Any] = {}
         user_fields = set(filter(None, params.get("user.fields", "").split(",")))
-        if "author_id" in expansions:
-            ids = list(dict.fromkeys(t["author_id"] for t in page))
+        if "author_id" in expansions or "referenced_tweets.id.author_id" in expansions:
+            ids = list(dict.fromkeys(t["author_id"] for t in page)) if (
+                "author_id" in expansions) else []
+            if "referenced_tweets.id.author_id" in expansions:  # the authors of what they quote
+                ids += [self.tweets[r["id"]]["author_id"] for t in page
+                        for r in t.get("referenced_tweets", []) if r["id"] in self.tweets]
+                ids = list(dict.fromkeys(ids))
             by_id = {u["id"]: u for u in self.users.values()}
             includes["users"] = [
                 {k: v for k, v in by_id[i].items() if k in {"id", "name", "username"} | user_fields}
@@ -426,10 +441,20 @@ class FakeX(FakeServer):
             ]
         if "referenced_tweets.id" in expansions:
             refs = [r["id"] for t in page for r in t.get("referenced_tweets", [])]
-            tweets = [self._render(self.tweets[i], set(), set()) for i in refs if i in self.tweets]
+            tweets = [self._render(self.tweets[i], set(), {"author_id"})
+                      for i in refs if i in self.tweets]
             if tweets:
                 includes["tweets"] = tweets
         return includes
+
+    def _engages_me(self, tweet: dict[str, Any]) -> bool:
+        """Whether the tweet mentions the replying account or quotes one of its posts."""
+        me = self.me["username"].lower()
+        if re.search(rf"(?<![\w@])@{re.escape(me)}\b", tweet.get("text", ""), re.IGNORECASE):
+            return True
+        return any(ref.get("type") == "quoted"
+                   and self.tweets.get(str(ref.get("id")), {}).get("author_id") == self.me["id"]
+                   for ref in tweet.get("referenced_tweets") or [])
 
     async def create_tweet(self, request: web.Request) -> web.Response:
         """POST /2/tweets (user context only)."""
@@ -452,6 +477,9 @@ class FakeX(FakeServer):
         if target and parent is None:
             return json_response(NOT_VISIBLE, 403)
         if parent is not None and parent.get("reply_settings", "everyone") != "everyone":
+            return json_response(REPLY_RESTRICTED, 403)
+        if (parent is not None and self.reply_rule == "mentions_only"
+                and not self._engages_me(parent)):
             return json_response(REPLY_RESTRICTED, 403)
         mine = [t for t in self.tweets.values() if t["author_id"] == self.me["id"]]
         if any(t.get("posted_text", t["text"]) == text for t in mine):

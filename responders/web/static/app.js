@@ -315,11 +315,30 @@
     var approveButton = $("approve-button");
     var original = reply.defaultValue;
 
+    // X counts as twitter-text v3 does (responders/reply_length.py): a link 23, an emoji
+    // sequence 2, a code point 1 in the light ranges (Latin, Greek, Cyrillic, ... and general
+    // punctuation) and 2 elsewhere (CJK). The server's count decides on approval.
+    var LIGHT = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
+    var LINK = /https?:\/\/[^\s]+/giu;
+    var EMOJI = /\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)*|\p{Regional_Indicator}{2}/gu;
+    function measure(text) {
+      if (platform !== "x") return Array.from(text).length;
+      var rest = text.normalize("NFC");
+      var weight = 0;
+      rest = rest.replace(LINK, function () { weight += 23; return ""; });
+      rest = rest.replace(EMOJI, function () { weight += 2; return ""; });
+      Array.from(rest).forEach(function (ch) {
+        var code = ch.codePointAt(0);
+        weight += LIGHT.some(function (r) { return code >= r[0] && code <= r[1]; }) ? 1 : 2;
+      });
+      return weight;
+    }
+
     // The same rules as the server's Voice.check, so the warning shows while typing; the
     // server checks again on approval.
     function problems(text) {
       var found = [];
-      var length = Array.from(text).length;
+      var length = measure(text);
       if (!text.trim()) found.push("empty: a reply needs some text");
       if (limit && length > limit) {
         found.push("too_long: " + length + " characters, " + platform + " allows " + limit);
@@ -331,7 +350,7 @@
     }
     function update() {
       var text = reply.value;
-      var length = Array.from(text).length;
+      var length = measure(text);
       var count = $("count");
       count.textContent = limit ? length + " / " + limit : String(length);
       count.classList.toggle("over", limit > 0 && length > limit);
