@@ -574,3 +574,27 @@ def test_strangers_talking_like_our_support_team_are_spam(bank: Analyzer, text: 
 ])
 def test_customers_talking_to_each_other_are_not_spam(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text, handle="real_person").action is not Action.SPAM
+
+
+@pytest.mark.parametrize("text", [
+    "📈 My students made 340% this month on AI arbitrage. Acme Bank, Norvane... every bank "
+    "works. Type 'PROFIT' below and I'll DM you the method 🚀🚀",
+    "Savers are quietly moving money OUT of Acme Bank and into THIS 12% product 👇 bit.ly/3yield",
+    "Mums are making $1,200/week with this Acme Bank-approved trading app 💰 spots closing 👇",
+])
+def test_investment_bait_is_spam_in_new_words(text: str) -> None:
+    from monitor.analysis.spam import spam_signals
+
+    score, reasons = spam_signals(text, ("acmebank",), None)
+    assert score >= 2.0, reasons
+
+
+@pytest.mark.parametrize("text", [
+    "@AcmeBank you charge me £25 a month for an account that made 0.1% this year. Why?",
+    "@AcmeBank I was told THIS account pays 4.5% and it's paying 1%. Screenshot 👇",
+])
+def test_a_customer_quoting_rates_is_not_bait(text: str) -> None:
+    from monitor.analysis.spam import spam_signals
+
+    score, reasons = spam_signals(text, ("acmebank",), None)
+    assert score < 2.0, reasons

@@ -291,6 +291,10 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
     if _CODE_WORD.search(text) or _INCOME.search(text):
         score += 2.0
         reasons.append("a code word to send, or an income promised")
+    if ("%" in text and ("👇" in text or linked) and _TEASED_RATE.search(text)
+            and _SPEAKS_OF_OWN.search(text) is None):  # not a customer quoting their rate
+        score += 2.0
+        reasons.append("a rate teased behind a link")
     if "+" in text and _PHONE.search(text):
         score += 0.8
         reasons.append("phone number")
@@ -316,13 +320,19 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
 
 # "DM me 'GROW'", "comment INFO below"; "I make £4k a month".
 _CODE_WORD = re.compile(
-    r"\b(?:dm|comment|inbox)\s+(?:me\s+|us\s+)?(?:with\s+)?(?:the\s+word\s+)?['\"“‘]?"
+    r"\b(?:dm|comment|inbox|type|write|drop)\s+(?:me\s+|us\s+)?(?:with\s+)?(?:the\s+word\s+)?"
+    r"['\"“‘]?"
     r"(?-i:[A-Z]{3,})['\"”’]?(?:\s+(?:below|now|today|to)\b|\s*$|['\"”’])"
     r"|\b(?:message|text|reply|whatsapp)\s+(?:me\s+|us\s+)?(?:with\s+)?['\"“‘](?-i:[A-Z]{3,})"
     r"['\"”’]", re.IGNORECASE)
 _INCOME = re.compile(r"\b(?:make|making|made|earn|earning|earned|earns|makes)\s+(?:over\s+)?"
-                     r"[£$€]\s?\d[\d,.]*k?\s+(?:a|per|every|each|this|last)\s+(?:day|week|month)\b",
+                     r"(?:[£$€]\s?\d[\d,.]*k?|\d{2,4}\s?%)(?:\s*/\s*|\s+(?:a|per|every|each|"
+                     r"this|last)\s+)(?:day|week|month|wk|hour|hr)\b",
                      re.IGNORECASE)
+_SPEAKS_OF_OWN = re.compile(r"\b(?:i|i'm|i've|i was|my|me)\b", re.IGNORECASE)
+# "moving money into THIS 12% product 👇": a rate teased behind a link
+_TEASED_RATE = re.compile(r"(?-i:\b(?:THIS|THESE)\b)[^.!?\n]{0,40}\d{1,3}(?:\.\d+)?\s?%"
+                          r"|\d{1,3}(?:\.\d+)?\s?%[^.!?\n]{0,40}(?-i:\b(?:THIS|THESE)\b)")
 _FOLD = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "-": "", ".": ""})
 
 
