@@ -575,6 +575,10 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "é um golpe", "to oszustwo", "è una truffa",
     ),
     Escalation.VULNERABLE: (
+        # a terminal that is a place or a machine, not an illness
+        "the terminal", "terminal 1", "terminal 2", "terminal 3", "terminal 4", "terminal 5",
+        "card terminal", "payment terminal", "pos terminal", "bus terminal", "ferry terminal",
+        "terminal building", "airport terminal", "terminal window", "terminal app",
         "died laughing", "nearly died", "i died", "i'm dead", "im dead", "dying to", "dying for",
         "phone died", "battery died", "router died", "app died", "it died", "hub died", "box died",
         "death by a thousand", "death stare", "death trap", "has died during", "broadband has died",
