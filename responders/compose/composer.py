@@ -312,9 +312,12 @@ class Composer:
         intent = s.intent if part("intents", s.intent, "say") else "other"
         if s.contacts > 1 and not (compact and protect):
             plan.append(part("repeat"))
-        elif s.after_our_reply and not compact:
+        elif s.after_our_reply and not compact and not dmed:  # (what they sent is thanked)
             plan.append(part("after_reply"))
-        if not (compact and (s.contacts > 1 or dmed or (protect and s.at_risk))):
+        # a question's own sentence is a thank-you too: with what they sent thanked, one is
+        # enough
+        if not (compact and (s.contacts > 1 or dmed or (protect and s.at_risk))) and not (
+                dmed and intent == "question"):
             plan.append(part("intents", intent, "say"))
         if dmed or (s.at_risk and s.intent not in SECURITY_INTENTS):
             plan.append(protect)
