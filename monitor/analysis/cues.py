@@ -95,7 +95,8 @@ OPINION = re.compile(
 # "proud of my team"), and job ads.
 STAFF = re.compile(
     r"\bfirst (?:day|week|month|shift)(?: done)?\s+(?:as|at)\b|\b(?:first|last|my|another) "
-    r"(?:day|week|month|shift|year)(?: done)? (?:on|in|with) the (?:\w+ ){1,2}team at\b|\b\d+\s+years?\s+(?:at|with)\s+"
+    r"(?:day|week|month|shift|year)(?: done)? (?:on|in|with) the (?:\w+ ){1,2}team at\b|"
+    r"\b\d+\s+years?\s+(?:at|with)\s+"
     r"[^.!?\n]{0,30}\btoday\b|\bwork anniversary\b|\bstarted as an?\b|\b(?:proud of|love) "
     r"(?:my|our) team\b|\bmy team (?:today|at)\b|\b(?:job|role|position|vacancy) (?:going|"
     r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b", re.IGNORECASE)
