@@ -17,14 +17,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall when the dependency list changes.
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# The runtime dependencies come from requirements.lock (exact versions and hashes, as in the
+# container), then the project over them; reinstall when either changes.
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
+# The dev extras resolve around the lock: a package both need keeps its locked version (the
+# lock's pins without their hashes, which would demand hashes of the dev packages too).
 # Playwright drives Debian's Chromium (below); it never downloads a browser of its own.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[dev]'
+	sed -e '/--hash=/d' -e 's/ \\$$//' requirements.lock > $(VENV)/constraints.txt
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -c $(VENV)/constraints.txt \
+		-e '.[dev]'
 	@touch $@
 
 # The browser tests need Debian's Chromium: installed with apt-get only when it is missing.

@@ -13,7 +13,7 @@ from functools import partial
 from monitor.models import Case, DraftSpec, Mention, iso
 from monitor.sla import AT_RISK_FRACTION, SlaPolicy, sla_text
 from monitor.sleep import interruptible_sleep
-from monitor.store import AsyncStore, Store
+from monitor.store import AsyncStore, Store, StoreUnavailable
 
 log = logging.getLogger("brandbot.cases")
 
@@ -146,6 +146,8 @@ class CaseKeeper:
         while not stop.is_set():
             try:
                 await self.run_once()
+            except StoreUnavailable:  # the store logs its outage; the next tick tries again
+                pass
             except Exception:  # a store or template failure must not stop the clock for good
                 log.exception("case clock tick failed", extra={"event": "error"})
             await interruptible_sleep(self.interval, stop)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +26,8 @@ from monitor.commands.operations import (
 )
 from monitor.commands.quarantine import add_parser as quarantine_parser
 from monitor.commands.quarantine import cmd_quarantine
+from monitor.commands.service import add_parser as service_parser
+from monitor.commands.service import cmd_health, cmd_reload
 from monitor.commands.users import cmd_users
 from monitor.daemon import run_daemon, serve_web
 from monitor.models import Role, parse_iso
@@ -38,7 +39,7 @@ from monitor.settings import (
     resolve_config_path,
     summary,
 )
-from monitor.store import StoreError
+from monitor.store import CannotOpen, SchemaTooNew, StoreError
 
 # --- run, serve, check-config, analyze (the other commands: monitor/commands/) --------------
 
@@ -57,7 +58,8 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings | None) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_daemon(settings, once=args.once, web=not args.no_web,
-                                  config_path=resolve_config_path(getattr(args, "config", None))))
+                                  config_path=resolve_config_path(getattr(args, "config", None)),
+                                  host=args.host, port=args.port))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -82,6 +84,14 @@ def _date_arg(value: str) -> datetime:
                                          "2026-11-17T08:00)") from None
 
 
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    """--host and --port, overriding [web] host and port (run and serve)."""
+    parser.add_argument("--host", help="address the web app listens on (default: [web] host, "
+                                       "127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port the web app listens on (default: [web] "
+                                                 "port, 8080; 0 picks a free one)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
@@ -96,11 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="run the daemon")
     run.add_argument("--once", action="store_true", help="one full cycle of every source")
     run.add_argument("--no-web", action="store_true", help="do not serve the web queue")
+    _listen_options(run)
 
     serve = sub.add_parser("serve", parents=[common],
                            help="serve the web queue alone (default: [web] host and port)")
-    serve.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: [web] port, 8080)")
+    _listen_options(serve)
 
     sub.add_parser("check-config", parents=[common], help="validate the config and summarise it")
 
@@ -235,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="revoke an API token (its id from `users tokens`)"
                          ).add_argument("token_id")
     quarantine_parser(sub, common)
+    service_parser(sub, common)
     return parser
 
 
@@ -242,6 +253,7 @@ COMMANDS = {
     "run": cmd_run, "serve": cmd_serve, "check-config": cmd_check_config, "queue": cmd_queue,
     "cases": cmd_cases, "customers": cmd_customers, "users": cmd_users, "digest": cmd_digest,
     "export": cmd_export, "db": cmd_db, "backfill": cmd_backfill, "quarantine": cmd_quarantine,
+    "health": cmd_health,
 }
 
 
@@ -255,22 +267,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "analyze":
             settings = load_settings(config_path) if _wants_config(args, config_path) else None
             return cmd_analyze(args, settings)
+        if args.command == "reload":  # the daemon reads the config, not this command
+            return cmd_reload(args)
         if args.command == "store":
             return cmd_store_copy(args)
         settings = load_settings(config_path)
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"config error: {problem}", file=sys.stderr)
+        if logs.json_mode():  # one JSON line, every problem in it
+            logs.report("config error: " + "; ".join(exc.problems), event="config_error",
+                        problems=exc.problems)
+        else:
+            for problem in exc.problems:
+                logs.report(f"config error: {problem}")
         return EXIT_USAGE
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (UsageError, SchemaTooNew) as exc:
+        logs.report(f"error: {exc}", event="schema_too_new" if isinstance(exc, SchemaTooNew)
+                    else "refused")
         return EXIT_USAGE
     except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        logs.report(f"error: {exc}", event="store_cannot_open" if isinstance(exc, CannotOpen)
+                    else "failed")
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handling (the daemon's) is in place
+        logs.report("interrupted", event="interrupted")
+        return EXIT_ERROR
 
 
 def _wants_config(args: argparse.Namespace, path: Path) -> bool:

@@ -19,18 +19,22 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from monitor import reloads
 from monitor.analysis import AnalysisPool, make_analyzer
 from monitor.case_clock import CaseKeeper, Notifier
 from monitor.cases import CaseRules
 from monitor.commands.common import EXIT_ERROR, EXIT_OK, UsageError
-from monitor.leases import CLOCK_LEASE, LeaseKeeper, replica_name
+from monitor.health import Vitals
+from monitor.leases import CLOCK_LEASE, LeaseKeeper, ReplicaView, replica_name
 from monitor.models import Page, utcnow
 from monitor.pipeline import Pipeline
 from monitor.platforms import build_platform
 from monitor.platforms.base import Platform, can_backfill
 from monitor.poller import Poller, SourceHealth, SourceState
+from monitor.sdnotify import SystemdNotifier
 from monitor.settings import ConfigError, Settings, SourceBase, load_settings
 from monitor.sla import SlaPolicy
+from monitor.sleep import interruptible_sleep
 from monitor.store import AsyncStore
 
 if TYPE_CHECKING:
@@ -42,7 +46,8 @@ log = logging.getLogger("brandbot")
 
 
 def build_pipeline(settings: Settings, store: AsyncStore, *,
-                   clock: Callable[[], datetime] = utcnow) -> Pipeline:
+                   clock: Callable[[], datetime] = utcnow,
+                   on_worker_restart: Callable[[], None] | None = None) -> Pipeline:
     """The pipeline with the configured analysis, case rules and brand voice."""
     from responders.drafts import Drafter, voice_from_settings
 
@@ -52,7 +57,7 @@ def build_pipeline(settings: Settings, store: AsyncStore, *,
         store, analyzer=analyzer, rules=CaseRules.from_settings(settings),
         drafter=Drafter(voice_from_settings(settings)),
         languages=settings.brand.languages, clock=clock,
-        pool=AnalysisPool(analyzer, workers) if workers else None,
+        pool=AnalysisPool(analyzer, workers, on_restart=on_worker_restart) if workers else None,
     )
 
 
@@ -94,6 +99,9 @@ def _repliers(sources: Sequence[SourceBase], platforms: Mapping[str, Platform]
             repliers.setdefault(platform.platform, platform)
     return repliers
 
+
+# How often the daemon looks for a dead analysis worker to replace (seconds).
+ANALYSIS_CHECK_INTERVAL = 5.0
 
 # Settings a running daemon cannot take over on reload; each needs a restart.
 RESTART_ONLY = ("storage", "web")
@@ -146,7 +154,9 @@ class Daemon:
         self.sources = {s.key: s for s in settings.sources if s.enabled}
         for source in self.sources.values():
             self.platforms[source.key] = build_platform(source, settings)
-        self.pipeline = build_pipeline(settings, store)
+        self.vitals = Vitals()  # for /healthz and /metrics
+        self.pipeline = build_pipeline(settings, store,
+                                       on_worker_restart=self._analysis_restarted)
         for key in self.sources:
             self._make_poller(key)
         self.publisher = Publisher(store, _repliers(list(self.sources.values()), self.platforms),
@@ -156,6 +166,7 @@ class Daemon:
         self.model_writer = build_model_writer(settings, store)
         self.services: dict[str, _Running] = {}
         self._reloading = asyncio.Lock()
+        self.reload_problems: list[str] = []  # why the last reload was refused
         # Replicas may share a PostgreSQL database: each source is polled, and the clock
         # runs, only where this replica holds the lease. Every replica publishes: drafts are
         # claimed with row locks, so each is posted once.
@@ -165,6 +176,10 @@ class Daemon:
             self.leases = LeaseKeeper(store, [*self.sources, CLOCK_LEASE],
                                       holder=replica_name(), ttl=settings.storage.lease_ttl,
                                       clock=utcnow)
+
+    def replica_view(self) -> ReplicaView | None:
+        """How the sources are shared among the replicas now (None without leases)."""
+        return self.leases.view if self.leases is not None else None
 
     def _make_poller(self, key: str) -> Poller:
         source = self.sources[key]
@@ -213,6 +228,7 @@ class Daemon:
         for key in self.pollers:
             self._start_source(key)
         self.services["publisher"] = _Running.start(self.publisher.run)
+        self.services["analysis"] = _Running.start(self._keep_analysis)
         self._start_drafting()
         self._start_clock()
 
@@ -237,10 +253,32 @@ class Daemon:
     async def reload(self) -> bool:
         """Read the config file again and apply it; on any problem keep the running config."""
         async with self._reloading:
-            return await self._reload()
+            done = await self._reload()
+        if not done:
+            self.vitals.reloads_failed += 1
+        return done
+
+    def _analysis_restarted(self) -> None:
+        self.vitals.analysis_restarts += 1
+
+    async def _keep_analysis(self, stop: asyncio.Event) -> None:
+        """Replace an analysis worker that died between pages at once (not at the next page,
+        which may be a quiet source's minutes away), and tell /healthz when none can start."""
+        while not stop.is_set():
+            pool = self.pipeline.pool  # a reload builds a new one
+            if pool is not None:
+                try:
+                    await pool.ensure()
+                except Exception:  # a bug: say so, and keep watching
+                    log.exception("checking the analysis workers failed",
+                                  extra={"event": "error"})
+            self.vitals.analysis_workers = pool.workers if pool is not None else 0
+            self.vitals.analysis_dead = pool.dead if pool is not None else None
+            await interruptible_sleep(ANALYSIS_CHECK_INTERVAL, stop)
 
     async def _reload(self) -> bool:
         path = self.config_path
+        self.reload_problems = []
         try:
             if path is None:
                 raise ConfigError(["no config file to reload from"])
@@ -260,6 +298,7 @@ class Daemon:
                     await platform.close()
                 raise
         except ConfigError as exc:
+            self.reload_problems = list(exc.problems)
             log.error("config reload refused, still running on the previous config: %s",
                       "; ".join(exc.problems),
                       extra={"event": "reload_failed", "problems": exc.problems})
@@ -287,7 +326,8 @@ class Daemon:
         self.settings, self.sources = new, wanted
         if self.leases is not None:  # before any source starts: it runs under its lease
             self.leases.set_sources([*wanted, CLOCK_LEASE])
-        old_pipeline, self.pipeline = self.pipeline, build_pipeline(new, self.store)
+        old_pipeline, self.pipeline = self.pipeline, build_pipeline(
+            new, self.store, on_worker_restart=self._analysis_restarted)
         for poller in self.pollers.values():
             poller.pipeline = self.pipeline  # takes effect with the next page
         old_pipeline.close()  # its workers finish the page in hand, then exit
@@ -319,10 +359,12 @@ class Daemon:
 
 
 async def run_daemon(settings: Settings, *, once: bool, web: bool,
-                     config_path: Path | None = None) -> int:
+                     config_path: Path | None = None, host: str | None = None,
+                     port: int | None = None) -> int:
     """Run every enabled source and the publisher until stopped (or one cycle with once).
 
     SIGHUP reloads the config file (`config_path`); SIGINT and SIGTERM stop the daemon.
+    `host` and `port` override `[web]` (two replicas on one machine need no second config).
     """
     store = await AsyncStore(settings.storage_url,
                              busy_timeout=settings.storage.busy_timeout.total_seconds()).open()
@@ -341,12 +383,20 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool,
     if web and not once:
         from responders.web.app import start_web
 
-        runner = await start_web(settings, store, daemon.health, publisher=daemon.publisher)
+        try:
+            runner = await start_web(settings, store, daemon.health, host=host, port=port,
+                                     publisher=daemon.publisher, vitals=daemon.vitals,
+                                     replicas=daemon.replica_view)
+        except OSError as exc:
+            await daemon.stop()
+            await store.close()
+            raise cannot_listen(settings, host=host, port=port, error=exc) from None
     log.info("brandbot started: %d sources%s", len(daemon.pollers),
              " (one cycle)" if once else "",
              extra={"event": "started", "sources": list(daemon.pollers),
                     "replying_to": sorted(daemon.publisher.repliers)})
     failed: list[str] = []
+    systemd = SystemdNotifier()
     try:
         if once:
             pollers = list(daemon.pollers.values())
@@ -361,12 +411,17 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool,
                 await _until_stopped([asyncio.create_task(daemon.publisher.run_once())], stop)
         else:
             daemon.start()
+            # systemd (Type=notify): started now; the watchdog pings stop if the loop hangs.
+            watchdog = asyncio.create_task(systemd.watchdog(stop))
+            systemd.ready(f"running: {len(daemon.pollers)} sources")
             while not stop.is_set():
                 await _first_of(stop, reload_wanted)
                 if reload_wanted.is_set() and not stop.is_set():
                     reload_wanted.clear()
-                    await daemon.reload()
+                    await _reload(daemon, systemd)
+            await watchdog
     finally:
+        systemd.stopping()
         if runner is not None:
             await runner.cleanup()
         await daemon.stop()
@@ -374,6 +429,19 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool,
     log.info("brandbot stopped", extra={"event": "stopped", "failed_sources": failed,
                                          "posted": daemon.publisher.posted})
     return EXIT_ERROR if failed else EXIT_OK
+
+
+async def _reload(daemon: Daemon, systemd: SystemdNotifier) -> None:
+    """Reload on SIGHUP, telling systemd (RELOADING=1, then READY=1) and `brandbot reload`
+    (the verdict in $RUNTIME_DIRECTORY) how it went."""
+    began = reloads.now_usec()
+    systemd.reloading(began)
+    ok = await daemon.reload()
+    problems = tuple(daemon.reload_problems)
+    systemd.ready(f"running: {len(daemon.pollers)} sources" if ok else
+                  "config reload refused, still on the previous config: " + "; ".join(problems))
+    await asyncio.to_thread(reloads.record, reloads.runtime_directory(), reloads.ReloadOutcome(
+        pid=os.getpid(), began_usec=began, ok=ok, problems=problems))
 
 
 def _warn_reconcile(settings: Settings) -> None:
@@ -448,6 +516,13 @@ async def _until_stopped(tasks: Sequence[asyncio.Task[Any]], stop: asyncio.Event
     return results
 
 
+def cannot_listen(settings: Settings, *, host: str | None, port: int | None,
+                  error: OSError) -> UsageError:
+    """The web app cannot listen where asked (`--host`/`--port`, else `[web]`): say where."""
+    return UsageError(f"web: cannot listen on {host or settings.web.host}:"
+                      f"{settings.web.port if port is None else port}: {error.strerror}")
+
+
 async def serve_web(settings: Settings, *, host: str | None, port: int | None) -> int:
     """Serve the web app alone (no pollers, no publisher) until SIGINT or SIGTERM."""
     from responders.web.app import start_web
@@ -461,8 +536,7 @@ async def serve_web(settings: Settings, *, host: str | None, port: int | None) -
         runner = await start_web(settings, store, {}, host=host, port=port)
     except OSError as exc:
         await store.close()
-        raise UsageError(f"web: cannot listen on {host or settings.web.host}:"
-                         f"{settings.web.port if port is None else port}: {exc.strerror}") from None
+        raise cannot_listen(settings, host=host, port=port, error=exc) from None
     try:
         await stop.wait()
     finally:

@@ -46,11 +46,14 @@ class SourceHealth:
     rate_limit_waits: int = 0
     mentions_ingested: int = 0
     wait_until: datetime | None = None
+    started_at: datetime | None = None  # when this process began polling the source
+    failing_since: datetime | None = None  # the first error of the failures under way
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form for /healthz."""
         return {
             "state": self.state.value, "last_success_at": iso(self.last_success_at),
+            "failing_since": iso(self.failing_since),
             "last_error": self.last_error, "consecutive_errors": self.consecutive_errors,
             "errors": self.errors, "rate_limit_waits": self.rate_limit_waits,
             "mentions_ingested": self.mentions_ingested, "wait_until": iso(self.wait_until),
@@ -72,6 +75,7 @@ class Poller:
     max_backoff: float = 300.0
     max_rate_limit_wait: float = 900.0
     parked_retry: float = 600.0
+    store_retry: float = 10.0  # the longest wait after the store refused a poll
     # While a source is quiet the wait doubles after each poll that finds nothing new, up to
     # this (None: always `interval`); the first new post brings it back to `interval`.
     max_interval: float | None = None
@@ -79,6 +83,11 @@ class Poller:
     _delays: Iterator[float] | None = None
     _wait: float | None = None
     _budget: RateLimit | None = None  # the platform's rate-limit headers on the last page
+    _said_failing: bool = False  # the failures under way were logged (the store logs its own)
+
+    def __post_init__(self) -> None:
+        if self.health.started_at is None:
+            self.health.started_at = self.clock()
 
     async def _ingest(self, page: Page) -> None:
         await self._commit(await self.pipeline.prepare(page))
@@ -93,7 +102,8 @@ class Poller:
         result = await self.pipeline.commit(self.key, prepared)
         self._recovered()
         self.health.mentions_ingested += result.stored
-        log.info(
+        log.log(
+            logging.INFO if result.received else logging.DEBUG,  # an idle poll: debug only
             "source %s: page of %d, %d new, %d cases opened, %d drafts%s",
             self.key, result.received, result.stored, result.cases_opened,
             result.drafts_created,
@@ -101,7 +111,7 @@ class Poller:
             extra={"source": self.key, "event": "page", "received": result.received,
                    "stored": result.stored, "cases_opened": result.cases_opened,
                    "drafts_created": result.drafts_created,
-                   "quarantined": result.quarantined},
+                   "quarantined": result.quarantined, "cursor": page.next_cursor},
         )
 
     async def _poll_pages(self, stop: asyncio.Event) -> None:
@@ -180,7 +190,7 @@ class Poller:
                 delay = self._failed(exc)
                 await self.sleep(self.parked_retry if delay is None else delay, stop)
             except StoreUnavailable as exc:
-                await self.sleep(self._failed(Unavailable(str(exc))) or self.max_backoff, stop)
+                await self.sleep(self._store_failed(exc), stop)
             except Exception as exc:  # a bug: keep the daemon alive
                 log.exception("source %s failed unexpectedly", self.key,
                               extra={"source": self.key, "event": "error"})
@@ -212,7 +222,7 @@ class Poller:
             try:
                 await self.drain(stop)
             except StoreUnavailable as exc:  # nothing was stored: the page comes again
-                await self.sleep(self._failed(Unavailable(str(exc))) or self.max_backoff, stop)
+                await self.sleep(self._store_failed(exc), stop)
                 continue
             except Exception as exc:  # a bug: keep the daemon alive
                 log.exception("source %s failed unexpectedly", self.key,
@@ -258,22 +268,39 @@ class Poller:
         return min(left / budget.remaining, self.max_rate_limit_wait)
 
     def _recovered(self) -> None:
-        if self.health.state not in (SourceState.OK, SourceState.STARTING):
+        if self.health.state not in (SourceState.OK, SourceState.STARTING) \
+                and self._said_failing:
             log.info("source %s recovered", self.key,
                      extra={"source": self.key, "event": "recovered"})
         self.health.state = SourceState.OK
         self.health.last_success_at = self.clock()
         self.health.consecutive_errors = 0
+        self.health.failing_since = None
         self.health.wait_until = None
         self._delays = None
+        self._said_failing = False
 
-    def _failed(self, exc: PlatformError) -> float | None:
+    def _store_failed(self, exc: StoreUnavailable) -> float:
+        """A poll the store refused: counted like any failure but not logged here (the store
+        logs its outage once, not once per source), and tried again within `store_retry`
+        seconds: the outage is the store's, not the platform's, so its end should not wait
+        out a backoff grown for a platform."""
+        delay = min(self._failed(Unavailable(str(exc)), quiet=True) or self.store_retry,
+                    self.store_retry)
+        self.health.wait_until = self.clock() + timedelta(seconds=delay)
+        return delay
+
+    def _failed(self, exc: PlatformError, *, quiet: bool = False) -> float | None:
         """Record a failure and return how long to wait, or None to stop polling."""
         health = self.health
         health.errors += 1
         health.consecutive_errors += 1
         health.last_error = f"{type(exc).__name__}: {exc}"
-        first = health.consecutive_errors == 1
+        if health.failing_since is None:
+            health.failing_since = self.clock()
+        # Logged once per run of failures: its first failure that is not the store's.
+        first = not quiet and not self._said_failing
+        self._said_failing = self._said_failing or not quiet
         if isinstance(exc, AuthFailed):
             health.state = SourceState.PARKED
             health.wait_until = self.clock() + timedelta(seconds=self.parked_retry)

@@ -466,6 +466,9 @@ class Web(Strict):
     trusted_proxies: list[str] = Field(default_factory=list)
     # the session cookie is Secure even over plain HTTP (TLS ends at the proxy)
     secure_cookies: bool = False
+    # /healthz answers 503 once every source has been failing (backing off after errors)
+    # this long; a parked source (credentials refused) counts at once
+    health_grace: Duration = timedelta(minutes=10)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -633,7 +636,14 @@ def settings_from_dict(data: dict[str, Any], *, base_dir: Path,
     problems = missing_credentials(settings, environ)
     if problems:
         raise ConfigError(problems)
-    return _resolve_paths(settings, base_dir)
+    return _resolve_paths(settings, base_dir, state_dir=state_directory(environ))
+
+
+def state_directory(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """Where a relative SQLite store goes instead of beside the config: `$STATE_DIRECTORY`,
+    which systemd sets for `StateDirectory=` (its first entry) and the container to /data."""
+    first = environ.get("STATE_DIRECTORY", "").split(":")[0]
+    return Path(first) if first else None
 
 
 def missing_credentials(settings: Settings, environ: Mapping[str, str]) -> list[str]:
@@ -653,12 +663,13 @@ def missing_credentials(settings: Settings, environ: Mapping[str, str]) -> list[
     return problems
 
 
-def _resolve_paths(settings: Settings, base_dir: Path) -> Settings:
+def _resolve_paths(settings: Settings, base_dir: Path, *, state_dir: Path | None) -> Settings:
     storage = settings.storage
     if storage.url.startswith("sqlite:///"):
         db = Path(storage.url.removeprefix("sqlite:///"))
+        home = state_dir or base_dir
         storage = storage.model_copy(update={
-            "url": "sqlite:///" + str(db if db.is_absolute() else (base_dir / db).resolve())})
+            "url": "sqlite:///" + str(db if db.is_absolute() else (home / db).resolve())})
     sources = [
         s.model_copy(update={"path": (base_dir / s.path).resolve()})
         if isinstance(s, ReplaySource) else s

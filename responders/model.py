@@ -29,7 +29,7 @@ import aiohttp
 from monitor.models import REPLY_LIMITS, CaseStatus
 from monitor.settings import Settings
 from monitor.sleep import interruptible_sleep
-from monitor.store import AsyncStore
+from monitor.store import AsyncStore, StoreUnavailable
 from responders.voice import Voice
 
 log = logging.getLogger("brandbot.drafting")
@@ -254,6 +254,8 @@ class ModelWriter:
         while not stop.is_set():
             try:
                 await self.run_once()
+            except StoreUnavailable:  # the store logs its outage; the next cycle tries again
+                pass
             except Exception:  # a bug or an outage must not end drafting for good
                 log.exception("model drafting cycle failed", extra={"event": "error"})
             await interruptible_sleep(self.interval, stop)

@@ -243,8 +243,8 @@ class Publisher:
             except StoreUnavailable as exc:
                 # Safe to retry: a claim that did not commit claimed nothing, and a reply whose
                 # `posted` did not commit stays in `posting`, to be reconciled, not re-sent.
-                if not store_failing:
-                    log.warning("publisher paused: %s", exc, extra={"event": "store_failing"})
+                if not store_failing:  # the store logs the outage itself, once
+                    log.debug("publisher paused: %s", exc, extra={"event": "store_failing"})
                 store_failing = True
             except Exception:  # a bug must not end publishing for good
                 log.exception("publisher cycle failed", extra={"event": "error"})

@@ -16,7 +16,7 @@ from monitor.digest import Period, digest_for
 from monitor.models import iso, parse_iso
 from monitor.settings import WEEKDAYS, ConfigError, Digest, Settings
 from monitor.sleep import interruptible_sleep
-from monitor.store import AsyncStore, Store
+from monitor.store import AsyncStore, Store, StoreUnavailable
 
 log = logging.getLogger("brandbot.schedule")
 
@@ -173,6 +173,8 @@ class DigestScheduler:
         while not stop.is_set():
             try:
                 await self.run_once()
+            except StoreUnavailable:  # the store logs its outage; the next check tries again
+                pass
             except Exception:  # a store failure must not end scheduling for good
                 log.exception("digest schedule failed", extra={"event": "error"})
             await interruptible_sleep(self.interval, stop)

@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -26,7 +27,7 @@ from monitor.store import Store
 from responders.auth import hash_password
 from tests.conftest import STORES, new_store_url
 from tests.factories import T0, analysed, mention, simple_planner
-from tests.helpers import ROOT, DaemonProcess, sql
+from tests.helpers import ROOT, DaemonProcess, free_port, sql
 from tests.test_daemon_platforms import Platform, _bluesky, _hackernews, _mastodon, _x
 
 pytestmark = pytest.mark.skipif("postgresql" not in STORES,
@@ -307,3 +308,99 @@ async def test_a_daemon_outlives_its_database_connections_being_cut(
     assert code == 0, daemon.output()[-2000:]
     assert sorted(int(r[0].split(":")[1]) for r in sql(url, "SELECT id FROM mentions")) == list(
         range(10))
+
+
+async def _replica_state(base: str) -> tuple[dict[str, Any], str]:
+    """What an operator sees of one replica: its /healthz JSON and its /metrics text."""
+    async with aiohttp.ClientSession() as client:
+        async with client.get(base + "/healthz") as health:
+            body = await health.json()
+        async with client.get(base + "/metrics") as scraped:
+            return body, await scraped.text()
+
+
+def _gauges(text: str, name: str) -> dict[str, float]:
+    """One metric's samples by their (only) label's value."""
+    return {m.group(1): float(m.group(2))
+            for m in re.finditer(rf'^{name}{{\w+="([^"]+)"}} (\S+)$', text, re.MULTILINE)}
+
+
+async def test_replicas_started_apart_share_the_sources(
+        tmp_path: Path, platforms: list[Platform], request: pytest.FixtureRequest) -> None:
+    """The first replica takes every source; one started 6 s later gets its share within
+    three lease periods, both say so on /healthz and /metrics, and nothing is lost or stored
+    twice on the way."""
+    url = new_store_url("postgresql", tmp_path, "apart", request)
+    Store(url).close()
+    body = CONFIG.replace("{url}", url)
+    for p in platforms:
+        body += f'\n[[sources]]\ninterval = "1s"\ntimeout = "3s"\n{p.source(p.fake.base_url)}'
+    env = {k: v for p in platforms for k, v in p.env.items()}
+    sources = {p.name for p in platforms}
+    bases, replicas = [], []
+
+    def start(n: int) -> DaemonProcess:
+        port = free_port()
+        config = tmp_path / f"replica{n}.toml"
+        config.write_text(f"{body}\n[web]\nport = {port}\n")
+        bases.append(f"http://127.0.0.1:{port}")
+        replica = DaemonProcess(config, env=env | {"BRANDBOT_REPLICA_NAME": f"machine-{n}"})
+        replicas.append(replica)
+        return replica
+
+    first_started = time.monotonic()
+    first = start(0)
+    try:
+        await first.until(lambda: set(_holders(url)) == sources | {"@clock"}
+                          and time.monotonic() - first_started >= 6, limit=90,
+                          what="the first replica holding every source, 6 s on")
+        second_started = time.monotonic()
+        second = start(1)
+
+        async def shared() -> bool:
+            try:
+                seen = [await _replica_state(base) for base in bases]
+            except aiohttp.ClientConnectionError:  # the second one's web app is not up yet
+                return False
+            holds = [(health["replicas"] or {}).get("holds") for health, _ in seen]
+            per_source = [_gauges(text, "brandbot_source_held") for _, text in seen]
+            # each as of its last renewal: the other's holdings show a renewal later
+            per_replica = [_gauges(text, "brandbot_replica_sources") for _, text in seen]
+            return (all(holds) and sorted(holds[0] + holds[1]) == sorted(sources)
+                    and all(sum(held[s] for held in per_source) == 1 for s in sources)
+                    and all(sorted(counts.values()) == [2, 2] for counts in per_replica))
+
+        await second.until(shared, limit=90, what="both replicas holding sources")
+        took = time.monotonic() - second_started
+        assert took <= 3 * LEASE_TTL, took
+
+        (health, text), (other, _) = [await _replica_state(base) for base in bases]
+        me, them = health["replicas"]["replica"], other["replicas"]["replica"]
+        assert health["replicas"]["share"] == 2
+        assert set(health["replicas"]["replicas"]) == {me, them}
+        per_replica = _gauges(text, "brandbot_replica_sources")
+        assert per_replica[me] == len(health["replicas"]["holds"]) >= 1
+        assert per_replica[them] >= 1 and per_replica[me] + per_replica[them] == 4
+        assert {r: len(s) for r, s in health["replicas"]["replicas"].items()} == per_replica
+        balanced = _holders(url)
+
+        # Every source is still polled, by one replica: new posts everywhere come in once.
+        now = datetime.now(UTC)
+        fresh = set()
+        for p in platforms:
+            post = p.fake.add_post(None, f"apart-{p.name}", f"brightwave still down, "
+                                   f"{p.name} says nothing", now)
+            native = post.get("id") or post.get("uri") or post.get("objectID")
+            fresh.add(f"{p.name}:{native}")
+        await second.until(lambda: fresh <= {r[0] for r in sql(url, "SELECT id FROM mentions")},
+                           limit=90, what="new posts on every source")
+        assert _holders(url) == balanced  # nothing moved back and forth meanwhile
+    finally:
+        codes = await asyncio.gather(*(asyncio.to_thread(r.stop) for r in replicas))
+    assert codes == [0] * len(replicas), [r.output()[-2000:] for r in replicas]
+    ids = [r[0] for r in sql(url, "SELECT id FROM mentions")]
+    assert len(ids) == len(set(ids))
+    assert sql(url, "SELECT mention_id FROM drafts WHERE kind = 'reply' GROUP BY mention_id "
+                    "HAVING count(*) > 1") == []
+    released = [e for e in replicas[0].events if e.get("event") == "lease_released"]
+    assert len(released) == 2, released  # its excess, once

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +16,7 @@ from monitor.models import Role
 from monitor.store import COPY_TABLES, QueueFilter, Store
 from tests.conftest import STORES, new_store_url
 from tests.factories import T0, analysed, mention, simple_planner
-from tests.helpers import brandbot
+from tests.helpers import ROOT, brandbot
 
 pytestmark = pytest.mark.skipif("postgresql" not in STORES,
                                 reason="BRANDBOT_TEST_STORES leaves PostgreSQL out")
@@ -78,3 +83,57 @@ def test_copy_refuses_a_missing_source_and_an_unknown_scheme(tmp_path: Path) -> 
     odd = brandbot("store", "copy", "--from", "mysql://x", "--to", "sqlite:///y.db")
     assert odd.returncode == 2 and "unsupported storage URL" in odd.stderr
     assert not (tmp_path / "new.db").exists()
+
+
+def test_ctrl_c_stops_a_copy_in_one_json_line_and_resume_finishes_it(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    import psycopg
+
+    source = f"sqlite:///{tmp_path / 'old.db'}"
+    target = new_store_url("postgresql", tmp_path, "new", request)
+    _seed(source)
+    Store(target).close()
+    old = Store(source, migrate=False)
+    before_drafts = sum(old.count(t) for t in ("users", "authors", "cases", "mentions"))
+    old.close()
+    with psycopg.connect(target) as lock, psycopg.connect(target, autocommit=True) as look:
+        lock.execute("LOCK TABLE drafts IN ACCESS EXCLUSIVE MODE")  # the copy waits there
+        copy = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "--log-format", "json", "store", "copy",
+             "--from", source, "--to", target, "--batch", "7"], cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal
+        try:
+            deadline = time.monotonic() + 60
+            while not look.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO drafts%'"
+                    ).fetchone()[0]:  # type: ignore[index]
+                assert copy.poll() is None and time.monotonic() < deadline, copy.communicate()
+                time.sleep(0.05)
+            copy.send_signal(signal.SIGINT)  # Ctrl-C
+            out, err = copy.communicate(timeout=60)
+        finally:
+            copy.kill()
+        lock.rollback()
+    assert copy.returncode == 1
+    lines = (out + err).splitlines()
+    events = [json.loads(line) for line in lines]  # every line JSON: no traceback, no bar
+    (stopped,) = events
+    assert stopped["event"] == "copy_interrupted" and "--resume" in stopped["msg"]
+    assert stopped["rows"] == before_drafts
+    new = Store(target, migrate=False)
+    try:
+        assert new.count("drafts") == 0 and new.count("mentions") == 60
+    finally:
+        new.close()
+
+    resumed = brandbot("store", "copy", "--from", source, "--to", target, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    old, new = Store(source, migrate=False), Store(target, migrate=False)
+    try:
+        for table in COPY_TABLES:
+            assert _table(new, table) == _table(old, table), table
+    finally:
+        old.close()
+        new.close()

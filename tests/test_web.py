@@ -680,6 +680,14 @@ async def test_metrics_are_served_in_prometheus_format_without_login(site: Site)
     assert samples[("brandbot_source_state", (("source", "demo"), ("state", "rate_limited")))] \
         == 1.0
     assert samples[("brandbot_source_state", (("source", "demo"), ("state", "ok")))] == 0.0
+    # the drafts were made at T0; the app's clock says an hour later
+    assert samples[("brandbot_oldest_pending_draft_age_seconds", ())] == 3600
+    assert samples[("brandbot_store_up", ())] == 1
+    assert samples[("brandbot_store_errors_total", ())] == 0
+    assert any(name == "brandbot_build_info" for name, _ in samples)
+    assert samples[("process_open_fds", ())] > 0
+    # the web app alone (brandbot serve) has no daemon counters
+    assert ("brandbot_config_reload_failures_total", ()) not in samples
     # every case here is unanswered; an hour after T0 the urgent and high ones are past due
     now = site.clock()
     due = [c["sla_due_at"] for c in await site.store.read(lambda s: s.list_cases())]
@@ -696,6 +704,34 @@ async def test_metrics_are_served_in_prometheus_format_without_login(site: Site)
     again = await (await site.browser().get("/metrics")).text()
     assert "brandbot_quarantined_items 1.0" in again
     assert (await (await site.browser().get("/healthz")).json())["quarantined"] == 1
+
+
+async def test_healthz_answers_503_naming_what_fails_and_livez_only_the_loop(site: Site) -> None:
+    from responders.web.state import HEALTH_KEY
+
+    demo = site.server.app[HEALTH_KEY]["demo"]
+    anon = site.browser()
+    demo.state, demo.last_error = SourceState.BACKING_OFF, "Unavailable: 503"
+    demo.failing_since = site.clock() - timedelta(minutes=9)  # [web] health_grace is 10m
+    response = await anon.get("/healthz")
+    body = await response.json()
+    assert response.status == 200 and body["ok"] is True and body["failed"] == []
+    site.clock.advance(minutes=2)
+    response = await anon.get("/healthz")
+    body = await response.json()
+    assert response.status == 503 and body["ok"] is False and body["failed"] == ["sources"]
+    assert body["checks"]["sources"]["failing"] == ["demo"]
+    assert "demo failing since" in body["checks"]["sources"]["detail"]
+    assert body["checks"]["store"] == {"ok": True, "detail": "reads and writes go through"}
+    assert body["queue_depth"] == 5  # the rest of the answer is all there
+    demo.state, demo.last_error = SourceState.PARKED, "AuthFailed: 401"
+    response = await anon.get("/healthz")
+    assert response.status == 503
+    assert "demo parked: AuthFailed: 401" in (await response.json())["checks"]["sources"]["detail"]
+    live = await anon.get("/livez")
+    assert live.status == 200 and await live.json() == {"alive": True}
+    demo.state = SourceState.RATE_LIMITED  # waiting as the platform asked is doing its job
+    assert (await anon.get("/healthz")).status == 200
 
 
 # --- saved replies ----------------------------------------------------------------------------

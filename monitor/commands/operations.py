@@ -6,18 +6,30 @@ import argparse
 import asyncio
 import csv
 import json
+import logging
 import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from monitor.commands.common import EXIT_OK, UsageError, open_store
+from monitor import logs
+from monitor.commands.common import EXIT_ERROR, EXIT_OK, UsageError, open_store
 from monitor.daemon import backfill
 from monitor.digest import Period, digest_for, render_html, render_markdown
 from monitor.models import redact_url, utcnow
 from monitor.settings import Settings
 from monitor.store import MIGRATIONS, Store, StoreError, sqlite_path
+
+log = logging.getLogger("brandbot.store")
+
+
+def _say(message: str, **fields: object) -> None:
+    """An operator command's outcome: a line on stdout, or in JSON mode a log event."""
+    if logs.json_mode():
+        log.info(message, extra=fields)
+    else:
+        print(message)
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,9 +107,9 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         store = Store(settings.storage_url, migrate=False)
         try:
             applied = store.migrate()
-            print(f"schema at version {store.schema_version()}"
-                  + (f" (applied {', '.join(map(str, applied))})" if applied else
-                     " (nothing to do)"))
+            _say(f"schema at version {store.schema_version()}"
+                 + (f" (applied {', '.join(map(str, applied))})" if applied else
+                    " (nothing to do)"), event="migrated", applied=applied)
         finally:
             store.close()
         return EXIT_OK
@@ -116,7 +128,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_store_copy(args: argparse.Namespace) -> int:
-    """Copy a whole store to another, with a progress bar (stderr)."""
+    """Copy a whole store to another, with a progress bar (stderr; none in JSON mode)."""
     from tqdm import tqdm
 
     for url in (args.source, args.target):
@@ -127,7 +139,9 @@ def cmd_store_copy(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.source} does not exist")
     source = Store(args.source, migrate=False)
     target = None
+    done = 0
     try:
+        source.refuse_newer_schema()
         if source.schema_version() != len(MIGRATIONS):
             raise UsageError(f"{redact_url(args.source)} is at schema version "
                              f"{source.schema_version()}: run `brandbot db migrate` on it first")
@@ -137,13 +151,22 @@ def cmd_store_copy(args: argparse.Namespace) -> int:
                              "empty store, or pass --resume to finish an interrupted copy")
         total = source.total_rows()
         with tqdm(total=total, unit="rows", unit_scale=True, desc="copying",
-                  file=sys.stderr, mininterval=0.5) as bar:
-            copied = source.copy_to(target, batch=args.batch, progress=bar.update)
+                  file=sys.stderr, mininterval=0.5, disable=logs.json_mode()) as bar:
+            def progress(rows: int) -> None:
+                nonlocal done
+                done += rows
+                bar.update(rows)
+
+            copied = source.copy_to(target, batch=args.batch, progress=progress)
+    except KeyboardInterrupt:  # Ctrl-C: the batch in hand was rolled back, the rest is kept
+        logs.report(f"store copy interrupted after {done:,} rows: run the same command with "
+                    "--resume to finish", event="copy_interrupted", rows=done)
+        return EXIT_ERROR
     finally:
         source.close()
         if target is not None:
             target.close()
-    print(f"copied {sum(copied.values()):,} rows from {redact_url(args.source)} to "
-          f"{redact_url(args.target)}: " + ", ".join(f"{t} {n:,}" for t, n in copied.items()
-                                                     if n))
+    _say(f"copied {sum(copied.values()):,} rows from {redact_url(args.source)} to "
+         f"{redact_url(args.target)}: " + ", ".join(f"{t} {n:,}" for t, n in copied.items()
+                                                    if n), event="copied", rows=copied)
     return EXIT_OK

@@ -23,10 +23,18 @@
 """
 
 from monitor.store.asyncstore import AsyncStore, StoreHealth
+from monitor.store.base import build_version
 from monitor.store.database import Store
 from monitor.store.dialect import is_postgres, sqlite_path
 from monitor.store.drafts import draft_from_row
-from monitor.store.errors import AlreadyDecided, NotFound, StoreError, StoreUnavailable
+from monitor.store.errors import (
+    AlreadyDecided,
+    CannotOpen,
+    NotFound,
+    SchemaTooNew,
+    StoreError,
+    StoreUnavailable,
+)
 from monitor.store.ingest import CaseContext, IngestResult, Plan, Planner
 from monitor.store.queue import (
     DRAFT_FIELDS,
@@ -43,8 +51,8 @@ from monitor.store.transfer import COPY_TABLES
 
 __all__ = [
     "COPY_TABLES", "DRAFT_FIELDS", "EXCERPT", "MIGRATIONS", "AlreadyDecided", "AsyncStore",
-    "CaseContext", "IngestResult", "NotFound", "Plan", "Planner", "QueueFilter", "QueueKey",
-    "QueuePage", "Store", "StoreError", "StoreHealth", "StoreUnavailable", "draft_fields",
-    "draft_from_row", "is_postgres", "migration_sql", "queue_key", "search_query",
-    "sqlite_path",
+    "CannotOpen", "CaseContext", "IngestResult", "NotFound", "Plan", "Planner", "QueueFilter",
+    "QueueKey", "QueuePage", "SchemaTooNew", "Store", "StoreError", "StoreHealth",
+    "StoreUnavailable", "build_version", "draft_fields", "draft_from_row", "is_postgres",
+    "migration_sql", "queue_key", "search_query", "sqlite_path",
 ]

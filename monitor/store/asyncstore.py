@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -21,20 +22,62 @@ from monitor.store.errors import StoreUnavailable
 
 T = TypeVar("T")
 
+log = logging.getLogger("brandbot.store")
+
 
 @dataclass(slots=True)
 class StoreHealth:
-    """Whether writes are getting through, for /healthz."""
+    """Whether reads and writes are getting through, for /healthz and /metrics.
+
+    An outage starts with the first read or write the database refuses, and ends once each
+    kind that failed has gone through again (SQLite on a full disk refuses writes alone)."""
 
     failing_since: datetime | None = None
     last_error: str | None = None
-    failures: int = 0
+    failures: int = 0  # reads and writes refused since the process started
+    outage_failures: int = 0  # of those, the ones in the outage under way (or the last)
+    failing: set[str] = field(default_factory=set)  # "read", "write"
+    outages: int = 0  # begun since the process started
+
+    @property
+    def up(self) -> bool:
+        """Whether the database takes this process's reads and writes now."""
+        return self.failing_since is None
+
+    def failed(self, kind: str, error: str, now: datetime) -> bool:
+        """Count a refused read or write; True when it starts an outage."""
+        started = self.failing_since is None
+        if started:
+            self.failing_since = now
+            self.outage_failures = 0
+            self.outages += 1
+        self.failing.add(kind)
+        self.failures += 1
+        self.outage_failures += 1
+        self.last_error = error
+        return started
+
+    def succeeded(self, kind: str, *, began: int) -> bool:
+        """Note a read or write that went through; True when it ends the outage. `began`:
+        `outages` when it was sent; one sent before the outage began proves nothing."""
+        if self.failing_since is None or began != self.outages:
+            return False
+        self.failing.discard(kind)
+        if self.failing:
+            return False
+        self.failing_since = None
+        return True
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form for /healthz."""
         return {"state": "failing" if self.failing_since else "ok",
-                "failing_since": iso(self.failing_since), "last_error": self.last_error,
-                "failures": self.failures}
+                "failing_since": iso(self.failing_since), "failing": sorted(self.failing),
+                "last_error": self.last_error, "failures": self.failures}
+
+
+def _said(exc: BaseException) -> str:
+    """A driver's error on one line (psycopg's connection errors span several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class AsyncStore:
@@ -75,6 +118,7 @@ class AsyncStore:
         writer = self._writer
         if writer is None:
             raise RuntimeError("AsyncStore.open() was not awaited")
+        began = self.health.outages
         try:
             result = await asyncio.get_running_loop().run_in_executor(
                 self._writer_pool, fn, writer
@@ -85,13 +129,29 @@ class AsyncStore:
             if writer.postgres and writer.conn.raw.closed:  # the server went away: reconnect
                 await asyncio.get_running_loop().run_in_executor(
                     self._writer_pool, self._reopen_writer)
-            if self.health.failing_since is None:
-                self.health.failing_since = utcnow()
-            self.health.failures += 1
-            self.health.last_error = str(exc)
-            raise StoreUnavailable(f"the database refused a write: {exc}") from exc
-        self.health.failing_since = None
+            refused = StoreUnavailable(f"the database refused a write: {_said(exc)}")
+            self._failed("write", refused)
+            raise refused from exc
+        self._succeeded("write", began)
         return result
+
+    def _failed(self, kind: str, exc: StoreUnavailable) -> None:
+        """Count a refused read or write; the first of an outage is logged, the rest only
+        counted (every caller backs off and tries again, so an outage is one line)."""
+        if self.health.failed(kind, str(exc), utcnow()):
+            log.error("the store is unavailable: %s; work waits and is retried (logged again "
+                      "when the store is back)", exc,
+                      extra={"event": "store_unavailable", "error": str(exc)})
+
+    def _succeeded(self, kind: str, began: int) -> None:
+        health = self.health
+        since = health.failing_since
+        if since is not None and health.succeeded(kind, began=began):
+            seconds = (utcnow() - since).total_seconds()
+            log.warning("the store is back after %.0fs; %d reads and writes failed meanwhile",
+                        seconds, health.outage_failures,
+                        extra={"event": "store_recovered", "outage_s": round(seconds, 1),
+                               "failures": health.outage_failures})
 
     def _reopen_writer(self) -> None:
         try:
@@ -101,21 +161,30 @@ class AsyncStore:
                 raise
 
     async def read(self, fn: Callable[[Store], T]) -> T:
-        """Run `fn(store)` on a reader thread with its own connection."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._reader_pool, lambda: self._read(fn)
-        )
+        """Run `fn(store)` on a reader thread with its own connection; StoreUnavailable when
+        the database cannot answer now (away, or refusing connections)."""
+        began = self.health.outages
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._reader_pool, lambda: self._read(fn))
+        except StoreUnavailable as exc:
+            self._failed("read", exc)
+            raise
+        self._succeeded("read", began)
+        return result
 
     def _read(self, fn: Callable[[Store], T]) -> T:
-        store = self._reader()
         try:
-            return fn(store)
+            return fn(self._reader())  # connecting may fail too: the server is away
         except Exception as exc:
             if not unavailable(exc):
                 raise
-            if store.postgres and store.conn.raw.closed:
+            stale: Store | None = getattr(self._local, "store", None)
+            if stale is not None and stale.postgres and stale.conn.raw.closed:
                 self._local.store = None  # this thread reconnects on its next read
-            raise StoreUnavailable(f"the database refused a read: {exc}") from exc
+                with self._lock:
+                    self._stores.remove(stale)
+            raise StoreUnavailable(f"the database refused a read: {_said(exc)}") from exc
 
     async def close(self) -> None:
         """Finish queued work and close every connection."""

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from monitor.store.errors import CannotOpen
+
 
 def is_postgres(target: str | Path) -> bool:
     """Whether a storage URL names a PostgreSQL database."""
@@ -160,7 +162,10 @@ def pg_ddl(sql: str) -> str:
 
 def unavailable(exc: BaseException) -> bool:
     """Whether an error means the database cannot take work now (locked, full, away), as
-    opposed to a bug: sqlite3's and psycopg's OperationalError."""
+    opposed to a bug: sqlite3's and psycopg's OperationalError (also when it kept a store
+    from opening)."""
+    if isinstance(exc, CannotOpen) and exc.__cause__ is not None:
+        exc = exc.__cause__
     if isinstance(exc, sqlite3.OperationalError):
         return True
     psycopg = sys.modules.get("psycopg")

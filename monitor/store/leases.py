@@ -1,4 +1,4 @@
-"""Leases: which replica polls which source."""
+"""Leases: which replica polls which source, and which replicas are alive to share them."""
 
 from __future__ import annotations
 
@@ -36,10 +36,36 @@ class LeasesStore(StoreBase):
             )
         return True
 
+    def release_lease(self, source: str, holder: str) -> None:
+        """Give up `holder`'s lease on `source`, if it is still theirs (handed to another
+        replica)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM leases WHERE source = ? AND holder = ?", (source, holder))
+
     def release_leases(self, holder: str) -> None:
-        """Give up every lease `holder` has (a clean stop hands its sources over at once)."""
+        """Give up every lease `holder` has, and its place among the replicas (a clean stop
+        hands its sources over at once)."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM leases WHERE holder = ?", (holder,))
+            conn.execute("DELETE FROM replicas WHERE name = ?", (holder,))
+
+    def heartbeat(self, name: str, *, now: datetime, ttl: timedelta) -> None:
+        """Record that replica `name` is alive until `now + ttl` (at every lease renewal);
+        the rows of replicas that went quiet a lease period ago are dropped."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM replicas WHERE expires_at < ?", (iso(now - ttl),))
+            conn.execute(
+                "INSERT INTO replicas (name, started_at, seen_at, expires_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "seen_at = excluded.seen_at, expires_at = excluded.expires_at",
+                (name, iso(now), iso(now), iso(now + ttl)),
+            )
+
+    def replicas(self, *, now: datetime) -> list[str]:
+        """The replicas alive at `now` (their heartbeat has not expired), oldest first."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT name FROM replicas WHERE expires_at > ? ORDER BY started_at, name",
+            (iso(now),))]
 
     def leases(self) -> list[dict[str, Any]]:
         """Every source's lease: who holds it and until when."""

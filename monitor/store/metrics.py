@@ -11,8 +11,9 @@ class MetricsStore(StoreBase):
     """Counts for the metrics endpoint."""
 
     def status_counts(self) -> dict[str, Any]:
-        """Drafts and cases by status, unsent notifications, and the unanswered active cases'
-        (priority, opened_at, sla_due_at) for SLA gauges: what /metrics reports."""
+        """Drafts and cases by status, unsent notifications, the unanswered active cases'
+        (priority, opened_at, sla_due_at) for SLA gauges and when the oldest pending draft
+        was made: what /metrics reports."""
         return {
             "drafts": dict(self.conn.execute(
                 "SELECT status, count(*) FROM drafts GROUP BY 1").fetchall()),
@@ -27,6 +28,8 @@ class MetricsStore(StoreBase):
             "model_drafts": self._model_draft_counts(),
             "quarantined": self.conn.execute(
                 "SELECT count(*) FROM quarantine WHERE status = 'held'").fetchone()[0],
+            "oldest_pending_at": self.conn.execute(
+                "SELECT min(created_at) FROM drafts WHERE status = 'pending'").fetchone()[0],
         }
 
     def _model_draft_counts(self) -> dict[str, int]:

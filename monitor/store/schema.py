@@ -460,6 +460,21 @@ MIGRATIONS: list[Migration] = [
     Migration("reply by hand", ("""
         ALTER TABLE drafts ADD COLUMN by_hand INTEGER NOT NULL DEFAULT 0;
         """,)),
+    # Replicas share the sources out: each says it is alive here at every lease renewal
+    # (until `expires_at`), so each knows how many replicas there are and holds only its
+    # share of the sources. A replica holding no lease at all is counted too.
+    Migration("replica heartbeats", ("""
+        CREATE TABLE replicas (
+            name TEXT PRIMARY KEY, started_at TEXT NOT NULL, seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        """,)),
+    # Which build (brandbot's package version) applied each migration, so that an older build
+    # meeting this database can say which one to run. Migrations applied before this one
+    # keep an empty build, unless the build that applies this one applied them too.
+    Migration("builds recorded", ("""
+        ALTER TABLE migrations ADD COLUMN build TEXT;
+        """,)),
 ]
 
 

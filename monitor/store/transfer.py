@@ -12,7 +12,8 @@ from monitor.store.base import StoreBase, private_file, qmarks
 from monitor.store.errors import StoreError
 
 # What `copy_to` copies, in an order that respects the foreign keys, with each table's key
-# for keyset paging (None: read whole). Leases and migrations belong to each database.
+# for keyset paging (None: read whole). Leases, replicas and migrations belong to each
+# database.
 COPY_TABLES: dict[str, str | None] = {
     "users": "name", "authors": "id", "cases": "id", "mentions": "id", "drafts": "id",
     "cursors": "source", "audit": "id", "sessions": "token_hash", "api_tokens": "token_hash",

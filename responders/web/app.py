@@ -7,20 +7,23 @@ script and stylesheet.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from monitor.health import Vitals, check_analysis, check_sources, check_store, verdict
+from monitor.leases import ReplicaView
 from monitor.models import utcnow
 from monitor.poller import SourceHealth
 from monitor.settings import Settings
-from monitor.store import AsyncStore, NotFound
+from monitor.store import AsyncStore, NotFound, Store, StoreUnavailable
 from responders.drafts import voice_from_settings
 from responders.publisher import Publisher
 from responders.web import api, metrics, pages, saved, sessions, users
@@ -31,13 +34,19 @@ from responders.web.state import (
     JINJA_KEY,
     POLICY_KEY,
     PUBLISHED_KEY,
+    REPLICAS_KEY,
     SETTINGS_KEY,
     STORE_KEY,
+    VITALS_KEY,
     VOICE_KEY,
     WebPolicy,
 )
 
 log = logging.getLogger("brandbot.web")
+T = TypeVar("T")
+
+# /healthz and /metrics wait this long (seconds) for the store, then answer without it.
+HEALTH_READ_LIMIT = 3.0
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -85,6 +94,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await sessions.error_page(request, exc.status, message or "error")
     except NotFound as exc:
         return await sessions.error_page(request, 404, str(exc))
+    except StoreUnavailable:  # the store logs its outage once; no traceback per request
+        return await _safe_error(request, 503, "The database is not answering just now. "
+                                               "Try again in a minute.")
     except (UnicodeError, RecursionError, OverflowError) as exc:
         # input the handler could not read (bytes that are not UTF-8 in a form, a number
         # too big for the database): the client's mistake, said plainly
@@ -105,43 +117,78 @@ async def _safe_error(request: web.Request, status: int, message: str) -> web.Re
         return web.Response(status=status, text=message)
 
 
+async def _health_read(store: AsyncStore, fn: Callable[[Store], T]) -> tuple[T | None, str | None]:
+    """A read for /healthz or /metrics, which must answer while the store does not: the
+    result, or None and why not (refused, or no answer within HEALTH_READ_LIMIT)."""
+    try:
+        return await asyncio.wait_for(store.read(fn), HEALTH_READ_LIMIT), None
+    except StoreUnavailable as exc:
+        return None, str(exc)
+    except TimeoutError:
+        return None, f"no answer within {HEALTH_READ_LIMIT:g}s"
+
+
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    """Prometheus metrics: sources, queue, cases and SLA, publish outcomes."""
-    counts = await request.app[STORE_KEY].read(lambda s: s.status_counts())
+    """Prometheus metrics: sources, queue, cases and SLA, publish outcomes, the store, the
+    daemon and the process. While the store is down, what is known without it."""
+    store = request.app[STORE_KEY]
+    counts, _ = await _health_read(store, lambda s: s.status_counts())
     publisher = request.app[PUBLISHED_KEY]
     published = {"posted": publisher.posted, "failed": publisher.failed} if publisher else {}
     return metrics.render(metrics.Snapshot(
         health=request.app[HEALTH_KEY], counts=counts, published=published,
         first_response=request.app[SETTINGS_KEY].sla.first_response,
-        now=request.app[CLOCK_KEY]()))
+        now=request.app[CLOCK_KEY]()), metrics.Replicas(request.app[REPLICAS_KEY]()),
+        *metrics.own_state(store.health, request.app[VITALS_KEY]))
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Each source's state and the queue depth, as JSON."""
-    health: Mapping[str, SourceHealth] = request.app[HEALTH_KEY]
-    store = request.app[STORE_KEY]
-    depth: int | None
-    held: int | None
-    try:
-        depth, held = await store.read(lambda s: (s.count("drafts", "status = 'pending'"),
-                                                  s.held_count()))
-    except sqlite3.OperationalError:  # healthz must answer while the store is failing
-        depth = held = None
+    """Whether this process is doing its job, as JSON: 200, or 503 naming the checks that
+    failed (monitor.health); with each source's state, the store's and the queue depth."""
+    app = request.app
+    health: Mapping[str, SourceHealth] = app[HEALTH_KEY]
+    store = app[STORE_KEY]
+    counts, error = await _health_read(store, lambda s: (
+        s.count("drafts", "status = 'pending'"), s.held_count()))
+    depth, held = counts if counts is not None else (None, None)
+    checks = {"store": check_store(store.health, read_error=error),
+              "sources": check_sources(health, now=app[CLOCK_KEY](),
+                                       grace=app[SETTINGS_KEY].web.health_grace)}
+    vitals = app[VITALS_KEY]
+    if vitals is not None and vitals.analysis_workers:
+        checks["analysis"] = check_analysis(vitals)
+    body = verdict(checks)
     sources = {key: h.as_dict() for key, h in health.items()}
     stored = store.health.as_dict()
-    ok = all(h["state"] != "parked" for h in sources.values()) and stored["state"] == "ok"
-    return web.json_response({"ok": ok, "sources": sources, "store": stored,
-                              "queue_depth": depth, "quarantined": held})
+    replicas = request.app[REPLICAS_KEY]()
+    body.update({"sources": sources, "store": stored,
+                 "queue_depth": depth, "quarantined": held,
+                 "replicas": replicas.as_dict() if replicas else None})
+    return web.json_response(body, status=200 if body["ok"] else 503)
+
+
+async def livez(request: web.Request) -> web.Response:
+    """The event loop answers: no store, no other check (that is /healthz)."""
+    return web.json_response({"alive": True})
+
+
+def _alone() -> ReplicaView | None:
+    """No replicas to share with (no leases)."""
+    return None
 
 
 def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceHealth], *,
              clock: Callable[[], datetime] = utcnow, policy: WebPolicy | None = None,
-             publisher: Publisher | None = None) -> web.Application:
-    """The aiohttp application."""
+             publisher: Publisher | None = None,
+             replicas: Callable[[], ReplicaView | None] | None = None,
+             vitals: Vitals | None = None) -> web.Application:
+    """The aiohttp application (`vitals`: the daemon's own state, for /healthz and /metrics)."""
     app = web.Application(middlewares=[security_headers, errors, sessions.authenticate])
     app[STORE_KEY] = store
     app[HEALTH_KEY] = health  # the daemon's live map: sources a reload adds appear here
     app[PUBLISHED_KEY] = publisher
+    app[REPLICAS_KEY] = replicas or _alone
+    app[VITALS_KEY] = vitals
     app[SETTINGS_KEY] = settings
     app[VOICE_KEY] = voice_from_settings(settings)
     app[CLOCK_KEY] = clock
@@ -159,6 +206,7 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
     api_draft = r"/api/drafts/{id:\d+}"
     app.router.add_routes([
         web.get("/healthz", healthz),
+        web.get("/livez", livez),
         web.get("/metrics", metrics_endpoint),
         web.get("/login", sessions.login_page),
         web.post("/login", sessions.login),
@@ -201,11 +249,13 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
 
 async def start_web(settings: Settings, store: AsyncStore,
                     health: Mapping[str, SourceHealth], *, host: str | None = None,
-                    port: int | None = None, publisher: Publisher | None = None
-                    ) -> web.AppRunner:
-    """Serve the app (on `[web]` host and port unless given); the caller cleans the runner up."""
-    runner = web.AppRunner(make_app(settings, store, health, publisher=publisher),
-                           access_log=None)
+                    port: int | None = None, publisher: Publisher | None = None,
+                    replicas: Callable[[], ReplicaView | None] | None = None,
+                    vitals: Vitals | None = None) -> web.AppRunner:
+    """Serve the app (on `[web]` host and port unless given); the caller cleans the runner up.
+    `replicas`: how the sources are shared among replicas now (the daemon's leases)."""
+    runner = web.AppRunner(make_app(settings, store, health, publisher=publisher,
+                                    replicas=replicas, vitals=vitals), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host or settings.web.host,
                        settings.web.port if port is None else port)

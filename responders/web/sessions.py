@@ -75,7 +75,7 @@ def is_api(request: web.Request) -> bool:
 
 def is_public(request: web.Request) -> bool:
     """Pages anyone may request: sign-in, health, static files."""
-    return request.path in ("/login", "/healthz", "/metrics") or \
+    return request.path in ("/login", "/healthz", "/livez", "/metrics") or \
         request.path.startswith("/static/")
 
 

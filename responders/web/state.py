@@ -10,6 +10,8 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from monitor.health import Vitals
+from monitor.leases import ReplicaView
 from monitor.models import Role
 from monitor.poller import SourceHealth
 from monitor.settings import Settings
@@ -67,6 +69,9 @@ VOICE_KEY = web.AppKey("voice", Voice)
 CLOCK_KEY: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 POLICY_KEY = web.AppKey("policy", WebPolicy)
 PUBLISHED_KEY: web.AppKey[Publisher | None] = web.AppKey("publisher")
+VITALS_KEY: web.AppKey[Vitals | None] = web.AppKey("vitals")  # the daemon's; None for serve
+# How the sources are shared among replicas (None: no leases, one daemon on its own).
+REPLICAS_KEY: web.AppKey[Callable[[], ReplicaView | None]] = web.AppKey("replicas")
 IDENTITY = web.RequestKey("identity", Identity)
 
 
