@@ -246,7 +246,11 @@ class Daemon:
         await asyncio.gather(*(loop.halt() for loop in loops))
         for platform in self.platforms.values():
             await platform.close()
-        self.pipeline.close()
+        try:  # the workers finish the page in hand and exit before the process does
+            await asyncio.wait_for(asyncio.to_thread(self.pipeline.close, wait=True), 30)
+        except TimeoutError:
+            log.warning("the analysis workers did not exit within 30s",
+                        extra={"event": "analysis_workers_slow"})
         if self.notifier is not None:
             await self.notifier.close()
 

@@ -139,10 +139,10 @@ class Pipeline:
                                                      analyzer=self.analyzer, prior=prior)
             return Prepared(page, done, tuple(rejected))
 
-    def close(self) -> None:
-        """Let go of the analysis workers, if any."""
+    def close(self, *, wait: bool = False) -> None:
+        """Let go of the analysis workers, if any (with `wait`, once they have exited)."""
         if self.pool is not None:
-            self.pool.close()
+            self.pool.close(wait=wait)
 
     async def commit(self, source: str, prepared: Prepared, *,
                      advance_cursor: bool = True) -> IngestResult:

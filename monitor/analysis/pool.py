@@ -131,6 +131,8 @@ class AnalysisPool:
         self._probed = True
         self.dead = None
 
-    def close(self) -> None:
-        """Let the workers finish what they were given, then exit (without waiting here)."""
-        self._executor.shutdown(wait=False)
+    def close(self, *, wait: bool = False) -> None:
+        """Let the workers finish what they were given, then exit; with `wait`, return once
+        they have. (At the process's end, wait: Python 3.11's exit hook may otherwise wake an
+        executor whose pipe its own thread is closing that instant, and print a traceback.)"""
+        self._executor.shutdown(wait=wait)
