@@ -36,6 +36,7 @@ from functools import partial
 from typing import Any
 
 from monitor.models import iso
+from monitor.reloads import process_alive
 from monitor.store import AsyncStore, Store, StoreUnavailable
 
 log = logging.getLogger("brandbot.leases")
@@ -62,13 +63,7 @@ def exited(holder: str, me: str) -> bool:
         return False
     if int(pid) == os.getpid():  # an earlier life of this process's pid (a container restart)
         return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, someone else's
-        return False
-    return False
+    return not process_alive(int(pid))
 
 
 def fair_share(sources: int, replicas: int) -> int:

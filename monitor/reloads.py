@@ -75,12 +75,13 @@ def wait_for(folder: Path, *, pid: int, since_usec: int, timeout: float,
         outcome = read(folder)
         if outcome is not None and outcome.pid == pid and outcome.began_usec >= since_usec:
             return outcome
-        if time.monotonic() >= deadline or not _alive(pid):
+        if time.monotonic() >= deadline or not process_alive(pid):
             return None
         time.sleep(poll)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this machine (ours or someone else's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.reloads import process_alive
+
 _real_connect = socket.socket.connect
 
 
@@ -62,16 +64,6 @@ def _admin(url: str) -> object:
     return psycopg.connect(url, autocommit=True, connect_timeout=5)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A database of this test run's own on the PostgreSQL server, dropped at the end."""
@@ -84,7 +76,7 @@ def postgres_database() -> Iterator[str]:
     for (stale,) in admin.execute(  # type: ignore[attr-defined]
             "SELECT datname FROM pg_database WHERE datname LIKE 'brandbot_test_%'").fetchall():
         pid = stale.split("_")[2]
-        if pid.isdigit() and not _alive(int(pid)):  # left by a run that was killed
+        if pid.isdigit() and not process_alive(int(pid)):  # left by a run that was killed
             admin.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')  # type: ignore[attr-defined]
     name = f"brandbot_test_{os.getpid()}_{secrets.token_hex(3)}"
     admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')  # type: ignore[attr-defined]
