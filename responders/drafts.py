@@ -98,6 +98,9 @@ _AT_RISK = re.compile(
     r"bloque\w*|blocked my account|froze my account|frozen account|lost (?:my |a )?card|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
     r"verify|verification|identity|id check|"
+    # the details an account is taken over with
+    r"(?:change|changing|update|updating) (?:my|the|our) (?:\w+ )?(?:address|phone number|"
+    r"mobile number|email address|email|number|details)|"
     # payments or access the customer disowns, money gone, details asked for
     r"(?:didn't|did not|never|not) authori[sz]\w*|someone's been|someone has been|not me|"
     r"wasn't me|weren't me|never made|don't know (?:these|this|what|who)|unknown (?:payment|"

@@ -90,6 +90,13 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "DMing you now from here", "Police report filed, called your fraud line",
     "I emailed complaints@ on the 2nd", "Filled in your online contact form twice",
     "I've explained to 4 different people on the phone",
+    "dropped you a DM an hour ago with my details", "shot you guys a message yesterday",
+    "Pinged you on Messenger this morning, nobody replied", "Messaged on Tuesday, no reply",
+    "slid into your DMs with the order number", "Ive sent the screenshots over DM",
+    "Used the live chat yesterday and got nowhere", "the chat team have my reference already",
+    "Raised it through the in-app chat already", "Déjà envoyé en MP, toujours rien",
+    "Habe euch schon geschrieben, keine Antwort", "Te chamei no direct ontem",
+    "Napisałem do was wczoraj na priv", "Os he enviado un mensaje privado con mis datos",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)
@@ -100,6 +107,8 @@ def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> 
     "I will DM you", "your DMs are closed",
     "someone called 'Kestrel Help' just messaged me on WhatsApp",
     "please call me back", "I will call you tomorrow",
+    "Wrote a review of the new card", "Contacted my MP about this",
+    "I tried the chat but it says unavailable", "¿Os escribo por privado?",
 ])
 def test_asking_how_to_write_to_us_is_not_having_written(text: str) -> None:
     assert not already_dmed(text)
@@ -146,6 +155,19 @@ def test_an_incident_reply_says_it_is_fixed_and_asks_if_they_are_still_affected(
     fixed = _one(Situation("outage", incident="resolved", fixed_at="08:04"))
     assert "08:04" in fixed and "?" in fixed and "08:04" not in ongoing
     assert re.search(r"engineer|working on|on it", ongoing)
+
+
+def test_locked_out_during_an_outage_still_hears_how_to_stay_safe() -> None:
+    from responders.drafts import _AT_RISK
+
+    text = "@Brightwave can't pay, can't log in, can't transfer. Lunch is off I suppose"
+    assert _AT_RISK.search(text)
+    for incident in ("ongoing", "resolved"):
+        reply = _one(Situation("outage", incident=incident, fixed_at="13:20", at_risk=True),
+                     text)
+        assert re.search(r"never share|never ask", reply, re.IGNORECASE), reply
+        plain = _one(Situation("outage", incident=incident, fixed_at="13:20"), text)
+        assert not re.search(r"never share|never ask", plain, re.IGNORECASE), plain
 
 
 def test_replies_are_written_in_the_post_language_or_flagged_for_translation() -> None:
@@ -335,6 +357,7 @@ def test_a_reference_in_the_post_is_the_detail_we_would_have_asked_for(lang: str
     "@Brightwave you closed our business account and held £11k for six weeks",
     "@Brightwave six weeks without access to my wages",
     "@Brightwave I have power of attorney for my dad and it's still 'not on the system'",
+    "@Brightwave the app won't let me change my address without a driving licence",
 ])
 def test_an_account_closed_or_out_of_reach_gets_the_protect_step(text: str) -> None:
     from responders.drafts import _AT_RISK

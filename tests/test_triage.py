@@ -229,6 +229,30 @@ def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action
 
 
+@pytest.mark.parametrize("text", [
+    "Kestrel Bank app updated overnight and nothing's broken. Not sure how to feel",
+    "Kestrel Bank's app: ugly as sin, works every single time. I'll take it.",
+    "Rang Kestrel Bank. Got through in 2 minutes. Problem fixed. Suspicious of everything now",
+    "Two years with @KestrelBank. Zero drama. That's the review.",
+])
+def test_a_wry_it_went_well_is_thanked_not_apologised_for(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE, a.reasons
+    assert any("it went well" in r for r in a.reasons), a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # a "but", a negation, a failure told beside it, or a question turns it
+    "@KestrelBank the app worked perfectly until the update, now it keeps crashing",
+    "@KestrelBankHelp standing order didn't go out on the 15th. It's been running for 2 years "
+    "without a hitch. She's short on rent",
+    "@KestrelBank the app never works perfectly on my phone, please fix",
+    "@KestrelBank problem fixed? Still can't see my balance",
+])
+def test_what_went_well_before_a_problem_is_still_a_problem(bank: Analyzer, text: str) -> None:
+    assert bank.analyze(text).action is Action.REPLY, bank.analyze(text).reasons
+
+
 def test_sarcasm_is_negative_about_the_brand(bank: Analyzer) -> None:
     a = bank.analyze("Thanks @KestrelBank for charging me £25 for being 1p overdrawn. "
                      "Love that for me")

@@ -25,6 +25,7 @@ from monitor.analysis.cues import (
     STAKE,
     WAS_ME,
     said_outside,
+    went_well,
 )
 from monitor.analysis.escalation import EscalationRules, customer_voice
 from monitor.analysis.intents import IntentScore, IntentScorer
@@ -132,10 +133,21 @@ _ADVICE = re.compile(
     r"just (?:take|send|escalate|report) it|take it to|escalate (?:it )?to|go to the|"
     r"don't give up|mate|hun|op|psa|for anyone|if (?:you|your)|write to your|hang up|"
     r"don't suffer|do not suffer|ask for (?:the|a|it)|raise a (?:formal )?complaint|"
-    r"stop blaming)\b", re.IGNORECASE)
+    r"stop blaming)\b"
+    # a sentence that tells someone what to do: "Block the buyer.", "Never ring the number in
+    # the text.", "Ask the broker in writing"
+    r"|(?:^|[.!?]\s+)(?:block|ask|call|ring|phone|report|contact|tell|avoid|ignore|delete|"
+    r"never (?:ring|call|click|share|give|send|reply)|don't (?:ring|call|click|share|give|send|"
+    r"reply|pay)|do not (?:ring|call|click|share|give|send|reply|pay))\s+(?:the|them|it|your|"
+    r"their|this|that|a|an|him|her|any)\b", re.IGNORECASE)
 _FIRST_PERSON_PROBLEM = re.compile(
     r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
     re.IGNORECASE)
+# (a quote opens after a space or a colon, so "haven't ... It's" is no quote)
+_QUOTED = re.compile(r"(?:^|(?<=[\s:]))['‘\"“](?=\S)[^’\"”\n]{12,}?['’\"”](?![A-Za-z])")
+_OUTLET = re.compile(r"\bour (?:interview|reporter|correspondent|analysis|story|coverage|podcast|"
+                     r"newsletter|editor|business editor|guest|report|investigation)\b",
+                     re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you'll|mate|op|hun)\b", re.IGNORECASE)
 _LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+)+")
 _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U0001F494"
@@ -520,6 +532,13 @@ class Analyzer:
         if set_aside:
             set_aside += f" ({', '.join(kind.value for kind, _ in found)})"
             found, kinds = [], ()
+        well = went_well(text)
+        # a report speaks in others' words: "CEO Helen Marwick: 'We are not closing branches'",
+        # "Our interview on ...": quoted speech and the outlet's own "our" are not a customer
+        reported = _OUTLET.sub(" ", _QUOTED.sub(" ", text))
+        reported_voice = (voice if reported == text
+                          else customer_voice(reported, addressed=addressed))
+        reported_first = _FIRST_PERSON_PROBLEM.search(reported) is not None
         competitor = any(t.startswith("competitor:") for t in matched)
         brand_named = any(not t.startswith("competitor:") for t in matched)
         signals = Signals(
@@ -539,7 +558,7 @@ class Analyzer:
             advice_to_others=advice,
             # ("Ask HN: is it down?" asks about the outage, whatever the news words)
             news=(down is None or "?" not in text) and (
-                _is_news(text, voice=voice, first_person=first_person)
+                _is_news(text, voice=reported_voice, first_person=reported_first)
                 or (not addressed and (
                     _COMMENTARY.search(text) is not None
                     or STAFF.search(text) is not None
@@ -576,6 +595,10 @@ class Analyzer:
                          and (sentiment.compound < 0.5 or SARCASM_MARK.search(text) is not None)
                          and PUT_RIGHT.search(text) is None),
             opinion=OPINION.search(text) is not None,
+            # "nothing's broken", "works every single time", "problem fixed" (no malfunction
+            # named beside it, no outage going on)
+            went_well=(well if well is not None and down is None
+                       and _MALFUNCTION.search(text) is None else ""),
             angry=english and sentiment.compound <= -0.3, down=down is not None,
         )
         action, rule = decide_action(signals)

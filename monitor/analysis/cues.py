@@ -81,6 +81,48 @@ STAKE = re.compile(
 PUT_RIGHT = re.compile(r"\b(?:fixed|sorted|resolved|matched|refunded|finally got|finally "
                         r"arrived|came through|turned up|all good|works now|working now)\b",
                         re.IGNORECASE)
+# It went well, said plainly or wryly: "nothing's broken", "works every single time", "got
+# through in 2 minutes", "problem fixed" (see `went_well`: not when a "but" or a negation turns
+# it, or a malfunction is named too).
+WENT_WELL = re.compile(
+    r"\bnothing(?:'s|’s| is| was| has| went| got)? (?:been |is |was )?(?:broken|broke|wrong|"
+    r"crashed|failed|lost)\b"
+    r"|\b(?:no|zero|not a single|not one) (?:issues|problems|glitch(?:es)?|hiccups?|hitch(?:es)?"
+    r"|bugs|dramas?|faff|fuss)(?=\s*(?:[.!,;:)]|$|(?:at all|whatsoever|so far)\b))"
+    r"|\bworks? (?:every (?:single )?time|perfectly|flawlessly|like a (?:charm|dream)|a treat|"
+    r"beautifully|without (?:a hitch|fail))\b|\b(?:it |that |which )?just works\b"
+    r"|\bnever (?:fails|let me down|lets me down|once let me down)\b"
+    r"|\bwithout (?:a|any) (?:hitch|hiccup|glitch|problem|issue)s?\b"
+    r"|\bgot through in (?:\d+|a few|under|less than|about|seconds)\b"
+    r"|\b(?:problem|issue|it all|all) (?:fixed|solved|sorted|resolved)(?=\s*[.!]|\s*$)",
+    re.IGNORECASE)
+_TURNED = re.compile(r"\b(?:but|except|apart from|other than|until|till|unless|however|though|"
+                     r"used to|before the|anymore|any more)\b|\?", re.IGNORECASE)
+_NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|when|would|"
+                             r"should)\b[^.!?\n]{0,12}$|n't\s*$", re.IGNORECASE)
+
+
+# Something that failed, told beside it: "didn't go out on the 15th. It's been running for 2
+# years without a hitch."
+_FAILED = re.compile(r"\b(?:didn't|did not|hasn't|has not|haven't|have not|wasn't|weren't|won't|"
+                     r"can't|cannot|couldn't|isn't|doesn't|failed|missing|never (?:arrived|came|"
+                     r"went|turned up))\b", re.IGNORECASE)
+
+
+def went_well(text: str) -> str | None:
+    """Words saying the service worked or was put right, unless turned ("works perfectly until
+    ...", "never works perfectly") — the matched words, or None."""
+    if _FAILED.search(text) is not None:
+        return None
+    for m in WENT_WELL.finditer(text):
+        if _NEGATED_BEFORE.search(text[max(0, m.start() - 30):m.start()]) is not None:
+            continue
+        if _TURNED.search(text, m.end()) is not None:
+            continue
+        return m.group(0)
+    return None
+
+
 SARCASM_MARK = re.compile(r"🙃|🙄|😒|🤡|\bcool cool\b|\blovely\.|\bfascinating\b", re.IGNORECASE)
 # Asking the world what it thinks, not for help: "anyone else think the logo looks like ...",
 # "am I the only one who finds the ads creepy".

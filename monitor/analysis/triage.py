@@ -139,6 +139,7 @@ class Signals:
     # card. Can't pay suppliers"): an intent's words and the author's stake in them
     own_problem: bool = False
     opinion: bool = False  # asks the world what it thinks ("anyone else think the logo ...")
+    went_well: str = ""  # words saying it worked or was put right ("nothing's broken")
 
 
 def decide_action(s: Signals) -> tuple[Action, str]:
@@ -166,6 +167,8 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "complaint (sarcasm)"
     if s.down:
         return Action.REPLY, "the service is down for them"
+    if s.went_well and not s.question and not s.request:
+        return Action.ACKNOWLEDGE, f"it went well ('{s.went_well[:40]}')"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
     if s.complaint and (s.addressed or s.tagged or s.request or (s.problem and s.angry)

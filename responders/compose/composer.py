@@ -314,6 +314,9 @@ class Composer:
             plan.append(part("repeat"))
         elif s.after_our_reply and not compact and not dmed:  # (what they sent is thanked)
             plan.append(part("after_reply"))
+            # "can't log in" during an outage: fraudsters follow outages, so the protect step
+            # stays (not in a reply too long for the platform)
+            plan.append(protect if s.at_risk and not compact else [])
         # a question's own sentence is a thank-you too: with what they sent thanked, one is
         # enough
         if not (compact and (s.contacts > 1 or dmed or (protect and s.at_risk))) and not (

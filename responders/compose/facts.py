@@ -107,7 +107,37 @@ _DMED = re.compile(
     r"|\bmessaged\s+(?:your|you|the)\b|\balready in touch\b"
     r"|\b(?:emailed|e-mailed|rang|called|phoned)\s+(?:you\s+|your\s+\w+\s+)?(?:twice|three times|"
     r"\d+ times|several times|multiple times|already|again)\b"
-    r"|\b(?:gave|given|sent)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+details\b",
+    r"|\b(?:gave|given|sent)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+details\b"
+    # "dropped you a DM", "shot you guys a message", "pinged you", "slid into your DMs",
+    # "Messaged on Tuesday", "sent the screenshots over DM", "used the live chat", "raised it
+    # through the in-app chat", "the chat team have my reference", "sent over my details"
+    r"|\b(?:dropped|shot|fired|popped|pinged|sent|slid)\s+(?:you|u|ya|y'?all|your team)\s+"
+    r"(?:guys\s+|all\s+)?(?:a\s+|an\s+)?(?:dm|message|msg|note|line|email|e-mail|pm)\b"
+    r"|\bslid into (?:your|ur|the) dms?\b|\bpinged (?:you|u|your|the)\b"
+    r"|(?:^|[.!?]\s+|@\w+\s+)(?:messaged|dm'?e?d|wrote to|chatted|pinged|emailed you|"
+    r"contacted (?:you|your|the|them))\b"
+    r"|\b(?:sent|talking|chatting|speaking|spoke|explained|gave|been)\b[^.!?\n]{0,40}\bover "
+    r"(?:dms?|direct messages?|pms?|chat|whatsapp|messenger|email)\b"
+    r"|\b(?:used|been on|was on|spent \w+ on|contacted you (?:on|via|through)) (?:the |your |ur )?"
+    r"(?:live |web |in-app |app |online )?chat\b"
+    r"|\b(?:contacted (?:you|your \w+|the \w+)|raised (?:it|this)|reported (?:it|this))\b"
+    r"[^.!?\n]{0,30}\b(?:chat|dms?|messages?|app|email|phone|form|twice|times|already)\b"
+    r"|\b(?:you|your (?:\w+ )?team|the (?:\w+ )?team|they) (?:already )?(?:have|has) (?:all )?"
+    r"(?:my|the) (?:details|reference|info|number|documents|screenshots)\b"
+    r"|\bsent over (?:my|the|all)\b"
+    # the same in Spanish, French, German, Portuguese and Polish: "os escribí por privado",
+    # "os he enviado un mensaje", "déjà envoyé en MP", "habe euch schon geschrieben", "te chamei
+    # no direct", "napisałem do was", "pisałam na priv"
+    r"|\b(?:os|les|te) (?:he |hemos )?(?:escrib[ií](?:mos)?|escrito|enviad[oa]|envi[ée]|"
+    r"enviamos|mand[ée]|mandamos|mandado)\b"
+    r"|\b(?:j'ai |nous avons )?(?:déjà )?(?:envoy[ée]\w*|écrit)\b[^.!?\n]{0,20}\b(?:en mp|en dm|"
+    r"par mp|par message|au service|à votre|au support|en privé)\b"
+    r"|\b(?:habe|haben) (?:euch|ihnen|dir|dem \w+) (?:schon |bereits )?(?:\w+ ){0,3}"
+    r"(?:geschrieben|geschickt|gemailt)\b|\b(?:habe|haben) (?:schon |bereits )?(?:eine )?"
+    r"(?:mail|e-mail|nachricht|dm) (?:geschrieben|geschickt)\b"
+    r"|\b(?:te |vos )?chamei no (?:direct|privado|dm|chat)\b|\bno privado\b"
+    r"|\b(?:na|przez) priv\b|\bnapisa(?:łem|łam|liśmy) (?:do was|wam|na)\b"
+    r"|\bwysła(?:łem|łam|liśmy)\b",
     re.IGNORECASE)
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                  "ten")
