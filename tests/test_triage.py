@@ -224,6 +224,17 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("Kestrel Bank shares up 3% after results beat analysts' forecasts", Action.MONITOR),
     ("Saw a kestrel hovering over the motorway verge this morning, gorgeous bird",
      Action.MONITOR),
+    # an outage told about afterwards, a place, a quote in a report, advice in a thread
+    ("Kestrel Bank card and app outage (40 min) blamed on config push to card authorisation",
+     Action.MONITOR),
+    ("Kestrel Bank postmortem says no payments were lost, but I have two transfers from 15:00 "
+     "that never arrived", Action.REPLY),
+    ("The Kestrel bank at the weir is under water down by the boat club again. Stay off the "
+     "riverside walk tonight", Action.MONITOR),
+    ("Kestrel Bank CEO Helen Marwick: 'We are not closing branches, we are moving them.' Says "
+     "12 of the 23 will become shared banking hubs.", Action.MONITOR),
+    ("The offer is what's binding. Ask the broker in writing why it changed, Kestrel Bank "
+     "sometimes pulls a product between the DIP and full application", Action.MONITOR),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

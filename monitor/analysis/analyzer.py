@@ -144,6 +144,11 @@ _FIRST_PERSON_PROBLEM = re.compile(
     r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
     re.IGNORECASE)
 # (a quote opens after a space or a colon, so "haven't ... It's" is no quote)
+# the author, in the first person, still hurt by an outage told about afterwards ("I have 20
+# minutes of edits that never synced")
+_SPEAKS_AS_I = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|we|we've|our)\b", re.IGNORECASE)
+_STILL_HURT = re.compile(r"\b(?:never|lost|missing|gone|charged|still|can't|cannot|won't)\b",
+                         re.IGNORECASE)
 _QUOTED = re.compile(r"(?:^|(?<=[\s:]))['‘\"“](?=\S)[^’\"”\n]{12,}?['’\"”](?![A-Za-z])")
 _OUTLET = re.compile(r"\bour (?:interview|reporter|correspondent|analysis|story|coverage|podcast|"
                      r"newsletter|editor|business editor|guest|report|investigation)\b",
@@ -158,6 +163,8 @@ _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U
 # A service failing for everyone, whatever the symptom (the pack's outage intent).
 _SERVICE_DOWN = re.compile(
     r"\b(?:is|are)\s+(?:\w+\s+){0,3}(?:down|offline)\b"
+    # (not a place: "the bank at Athlone is under water down by the boat club")
+    r"(?!\s+(?:by|the|to|near|from|there|here|stream|river|road|street|under)\b)"
     r"|\bdown\s+(?:for\s+(?:everyone|anyone|me|ages|hours)|again|everywhere)\b"
     r"|\b(?:site|website|app|checkout|online banking|service|services|network|system|systems|"
     r"server|servers|payments|card payments|cards)(?:'s|’s)?\s+(?:is\s+|are\s+|has\s+been\s+|"
@@ -564,7 +571,9 @@ class Analyzer:
                     or STAFF.search(text) is not None
                     or self._staff.search(text) is not None
                     or (CASHTAG.search(text) is not None and not question)
-                    or (PAST_OUTAGE.search(text) is not None and not first_person)))),
+                    or (PAST_OUTAGE.search(text) is not None and not first_person
+                        and (_SPEAKS_AS_I.search(text) is None
+                             or _STILL_HURT.search(text) is None))))),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=(_REQUEST.search(text) is not None
                      or _HELP_END.search(text[-40:]) is not None),

@@ -147,6 +147,8 @@ CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
 # An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40
 # minutes this morning".
 PAST_OUTAGE = re.compile(
-    r"\b(?:lasted|suffered (?:a|an)|blamed (?:a|an|the|it on)|(?:was|were) caused by|caused by "
-    r"a)\b|\bdown for (?:around |about |~|nearly |almost |over )?\d+\s*(?:minutes|mins|hours|"
-    r"hrs)\b|\b~?\d+[- ]?minute (?:outage|disruption)", re.IGNORECASE)
+    r"\b(?:lasted|suffered (?:a|an)|blamed (?:a|an|the|it on|on)|(?:was|were) caused by|caused by "
+    r"a|post-?mortem|post mortem|root cause|incident report)\b|\(\s*~?\d+\s*(?:min|mins|minutes|"
+    r"hrs?|hours?)\s*\)"
+    r"|\bdown for (?:around |about |~|nearly |almost |over )?\d+\s*(?:minutes|mins|hours|hrs)\b"
+    r"|\b~?\d+[- ]?minute (?:outage|disruption)", re.IGNORECASE)
