@@ -235,6 +235,15 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "12 of the 23 will become shared banking hubs.", Action.MONITOR),
     ("The offer is what's binding. Ask the broker in writing why it changed, Kestrel Bank "
      "sometimes pulls a product between the DIP and full application", Action.MONITOR),
+    # a joke to the timeline is left alone; the same shape saying something fails is not
+    ("me: i'll save money this month kestrel bank app at 11pm: you've spent £212 on takeaways "
+     "me: who asked", Action.MONITOR),
+    ("me opening the kestrel bank app on a monday like it's the jump scare bit of a horror film",
+     Action.MONITOR),
+    ("Kestrel Bank app: 'We're having trouble connecting.' Card: declined. Me: hungry. Anyone "
+     "else?", Action.REPLY),
+    ("Training new hires at Kestrel Bank's Leeds branch today. One asked if we still do "
+     "passbooks. We do not.", Action.MONITOR),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

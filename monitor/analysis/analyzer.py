@@ -13,6 +13,7 @@ from monitor.analysis.cues import (
     FOREIGN_NOT_THANKS,
     FOREIGN_PRAISE,
     GRATITUDE,
+    JOKE,
     LEGAL_NEWS,
     NOT_NOW,
     OPINION,
@@ -606,6 +607,10 @@ class Analyzer:
             opinion=OPINION.search(text) is not None,
             # "nothing's broken", "works every single time", "problem fixed" (no malfunction
             # named beside it, no outage going on)
+            # a joke to the timeline ("me: i'll save this month / the app at 11pm: you've spent
+            # $212"), with nothing failing and nothing said to us
+            joke=(not addressed and down is None and JOKE.search(text) is not None
+                  and _FAILING.search(text) is None and _MALFUNCTION.search(text) is None),
             went_well=(well if well is not None and down is None
                        and _MALFUNCTION.search(text) is None else ""),
             angry=english and sentiment.compound <= -0.3, down=down is not None,

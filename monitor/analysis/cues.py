@@ -141,7 +141,17 @@ STAFF = re.compile(
     r"\b\d+\s+years?\s+(?:at|with)\s+"
     r"[^.!?\n]{0,30}\btoday\b|\bwork anniversary\b|\bstarted as an?\b|\b(?:proud of|love) "
     r"(?:my|our) team\b|\bmy team (?:today|at)\b|\b(?:job|role|position|vacancy) (?:going|"
-    r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b", re.IGNORECASE)
+    r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b"
+    r"|\btraining (?:the |our |some )?new (?:hires|starters|joiners|staff|recruits|colleagues)\b",
+    re.IGNORECASE)
+# A joke told to the timeline, not to us: a dialogue meme ("me: i'll save money this month /
+# the app at 11pm: you've spent $212"), "me opening the app on a monday like", "I feel attacked"
+# (see the analyzer: not when something is failing or it is said to us).
+JOKE = re.compile(
+    r"(?:^|[\n.!?]\s*|\s)me:\s[^\n]{0,200}?\b[\w' ]{2,30}:\s|(?:^|[\n.!?]\s*|\s)[\w' ]{2,30}:\s"
+    r"[^\n]{0,200}?\bme:\s|^\W*me (?:opening|checking|looking at|when|after|trying|every time)\b"
+    r"|\bi feel (?:personally )?(?:attacked|seen|called out|judged)\b|\bstop judging me\b",
+    re.IGNORECASE)
 # Investors' talk: a cashtag ("$HRBR down 1.8%").
 CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
 # An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40

@@ -139,6 +139,7 @@ class Signals:
     # card. Can't pay suppliers"): an intent's words and the author's stake in them
     own_problem: bool = False
     opinion: bool = False  # asks the world what it thinks ("anyone else think the logo ...")
+    joke: bool = False  # a joke told to the timeline, nothing failing, nothing said to us
     went_well: str = ""  # words saying it worked or was put right ("nothing's broken")
 
 
@@ -171,6 +172,8 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.ACKNOWLEDGE, f"it went well ('{s.went_well[:40]}')"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
+    if s.joke and not s.question and not s.request:
+        return Action.MONITOR, "a joke, asking nothing of us"
     if s.complaint and (s.addressed or s.tagged or s.request or (s.problem and s.angry)
                         or ((s.voice or s.question)
                             and (s.negative or s.problem or s.first_person))):
