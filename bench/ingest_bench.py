@@ -51,6 +51,31 @@ def ingest_posts_per_s(n: int) -> float:
     return n / elapsed
 
 
+def ingest_postgres_posts_per_s(n: int) -> float:
+    """The same over n posts into a new PostgreSQL database (the local server the tests use,
+    or $BRANDBOT_BENCH_POSTGRES)."""
+    import psycopg
+
+    from bench.replicas_bench import database
+
+    path, _ = feed(n)
+    folder = Path(tempfile.mkdtemp(prefix="brandbot-ingest-pg-"))
+    try:
+        with database() as url:
+            config, _ = write_config(folder, _replay_source(path, "60s"))
+            config.write_text(config.read_text().replace(
+                f'url = "sqlite:///{folder / "bench.db"}"', f'url = "{url}"'))
+            start = time.perf_counter()
+            Daemon(config, once=True).wait(timeout=1800)
+            elapsed = time.perf_counter() - start
+            with psycopg.connect(url) as conn:
+                stored = conn.execute("SELECT count(*) FROM mentions").fetchone()[0]
+            assert stored == n, f"stored {stored} of {n} posts"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return n / elapsed
+
+
 def vader_only_posts_per_s(n: int) -> float:
     """VADER alone on the texts of the same feed, in this process."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

@@ -247,16 +247,23 @@ Figures = dict[str, dict[str, object]]
 def ingest_group(quick: bool) -> Figures:
     """The daemon over a replay feed, and VADER alone on the same texts, in the same run."""
     n, repeat = (20_000, 2) if quick else (100_000, 3)
-    ingest, vader = [], []
+    n_pg = 5_000 if quick else 20_000  # PostgreSQL: fewer posts, to fit `make bench`
+    ingest, vader, pg, pg_vader = [], [], [], []
     for _ in range(repeat):
         ingest.append(ingest_bench.ingest_posts_per_s(n))
         vader.append(ingest_bench.vader_only_posts_per_s(n))
+        pg.append(ingest_bench.ingest_postgres_posts_per_s(n_pg))
+        pg_vader.append(ingest_bench.vader_only_posts_per_s(n_pg))
     what = {"posts": n, "how": "brandbot run --once over a replay file (100 posts a page) "
             "into a new SQLite file, process start to exit; VADER alone on the same texts"}
+    what_pg = {"posts": n_pg, "how": "the same into a new PostgreSQL database (local server)"}
     return {"ingest_posts_per_s": _figure(ingest, **what),
             "vader_only_posts_per_s": _figure(vader, posts=n),
             "ingest_vs_vader": _figure([i / v for i, v in zip(ingest, vader, strict=True)],
-                                       posts=n, goal=">= 0.7")}
+                                       posts=n, goal=">= 0.7"),
+            "ingest_postgres_posts_per_s": _figure(pg, **what_pg),
+            "ingest_postgres_vs_vader": _figure(
+                [i / v for i, v in zip(pg, pg_vader, strict=True)], posts=n_pg)}
 
 
 def analyze_group(quick: bool) -> Figures:
@@ -367,7 +374,8 @@ def replicas_group(quick: bool) -> Figures:
 GROUPS: dict[str, tuple[Callable[[bool], Figures], tuple[str, ...]]] = {
     "analyze": (analyze_group, ("analyze_posts_per_s",)),
     "ingest": (ingest_group, ("ingest_posts_per_s", "vader_only_posts_per_s",
-                              "ingest_vs_vader")),
+                              "ingest_vs_vader", "ingest_postgres_posts_per_s",
+                              "ingest_postgres_vs_vader")),
     "web": (web_group, ("queue_page_p50_ms", "queue_search_p50_ms", "approve_p50_ms")),
     "memory": (memory_group, ("rss_mb_after_100k", "rss_mb_after_1m", "rss_growth_1m_vs_100k",
                               "peak_rss_mb", "daemon_posts_per_s")),
@@ -390,12 +398,17 @@ LONG = {"replicas"}
 BESIDE = {"memory": "requests"}
 
 
-# What each figure is, for the README table (`python -m bench.run --markdown`), and its goal.
+# What each figure is, for the table in docs/performance.md (`python -m bench.run --markdown`),
+# and its goal.
 ABOUT: dict[str, tuple[str, str]] = {
     "ingest_posts_per_s": ("`brandbot run --once`, 100,000-post replay feed into a new "
                            "SQLite file: parse, dedupe, analyse, store, case, draft", ""),
     "vader_only_posts_per_s": ("VADER alone on the same texts, same run", ""),
     "ingest_vs_vader": ("ingest rate / VADER-alone rate", ">= 0.7"),
+    "ingest_postgres_posts_per_s": ("the same into a new PostgreSQL database (local server), "
+                                    "20,000 posts", ""),
+    "ingest_postgres_vs_vader": ("PostgreSQL ingest rate / VADER-alone rate on the same "
+                                 "texts", ""),
     "analyze_posts_per_s": ("`brandbot analyze`, 30,000 posts, process start included",
                             ">= 3,000"),
     "poll_to_draft_p50_ms": ("post on a fake X (control API) to its draft in the store, "
@@ -438,7 +451,7 @@ def _number(value: float) -> str:
 
 
 def markdown(results: dict[str, object]) -> str:
-    """The README's performance table, exactly as bench/results.json has it."""
+    """The performance table of docs/performance.md, exactly as bench/results.json has it."""
     figures: Figures = results["figures"]  # type: ignore[assignment]
     lines = ["| figure | what | median | min – max | runs | goal |",
              "|---|---|---:|---:|---:|---|"]
@@ -497,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long", action="store_true",
                         help="also the groups that take too long for `make bench` (replicas)")
     parser.add_argument("--markdown", action="store_true",
-                        help="print the README table from bench/results.json and exit")
+                        help="print the docs/performance.md table from bench/results.json and exit")
     args = parser.parse_args(argv)
     if args.markdown:
         print(markdown(json.loads(RESULTS.read_text())))

@@ -69,6 +69,8 @@ _QUERY_CHARS = re.compile(r"[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*")
 _QUERY_END = re.compile(r"[a-zA-Z0-9\-_&=#/]")
 _NO_LINK_BEFORE = re.compile(r"[A-Za-z0-9@＠$#＃" + _INVALID + "]")
 _NO_BARE_LINK_BEFORE = frozenset("-_./")
+# a dot and what a top-level domain (`_TLD`) can start with: without one, a text has no link
+_DOT_LABEL = re.compile(r"\.[^\W_]")
 
 # Extended_Pictographic, closely enough: what can start an emoji sequence
 _PICTOGRAPHIC = (
@@ -309,8 +311,8 @@ def _bare_links(text: str, start: int, end: int) -> list[Link]:
 def weighted_length(text: str) -> int:
     """The length of a post as X counts it (twitter-text v3: see the module docstring)."""
     text = unicodedata.normalize("NFC", text)
-    if text.isascii() and "." not in text:
-        return len(text)
+    if _DOT_LABEL.search(text) is None:  # every link has a top-level domain after a dot
+        return _plain_weight(text, 0, len(text))
     weight, at = 0, 0
     for link in find_links(text):
         weight += _plain_weight(text, at, link.start)

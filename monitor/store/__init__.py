@@ -6,9 +6,12 @@
     ingest.py         a page of mentions, cases, drafts and the cursor, in one transaction
     mentions.py       stored posts and their threads
     queue.py          the approval queue: pending drafts in order, filters, search
+    search.py         the queue's full-text index, written once a transaction
     drafts.py         one draft, its decision (exactly once), viewers, hand-offs
-    cases.py          cases: reads, resolve, assign, SLA watch, follow-ups
+    cases.py          cases: reads, filters, resolve, reopen, assign, escalate, SLA watch,
+                      follow-ups
     customers.py      linked accounts and a customer's history
+    notes.py          internal notes on a case
     notifications.py  the webhook outbox
     publishing.py     approved -> posting -> posted
     digest.py         the digest's queries

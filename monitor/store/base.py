@@ -181,6 +181,10 @@ class StoreBase:
             if self.postgres and exclusive:
                 self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
             yield self.conn
+            # the work every write transaction ends with (search rows: store/search.py)
+            before_commit = getattr(self, "_before_commit", None)
+            if before_commit is not None:
+                before_commit()
             self.conn.execute("COMMIT")
         except BaseException:
             # A failed COMMIT (disk full, I/O error) can leave the transaction open; close it

@@ -16,14 +16,16 @@ from monitor.store.drafting import DraftingStore
 from monitor.store.ingest import IngestStore
 from monitor.store.leases import LeasesStore
 from monitor.store.metrics import MetricsStore
+from monitor.store.notes import CaseNotesStore
 from monitor.store.publishing import PublishingStore
 from monitor.store.quarantine import QuarantineStore
 from monitor.store.queue import QueueStore
 from monitor.store.saved import SavedRepliesStore
+from monitor.store.search import SearchStore
 from monitor.store.transfer import TransferStore
 
 
 class Store(IngestStore, QueueStore, PublishingStore, CasesStore, CustomersStore, DigestStore,
             MetricsStore, AccountsStore, LeasesStore, TransferStore, DraftingStore,
-            SavedRepliesStore, QuarantineStore):
+            SavedRepliesStore, QuarantineStore, CaseNotesStore, SearchStore):
     """brandbot's database (SQLite or PostgreSQL): one connection, one thread at a time."""

@@ -213,13 +213,18 @@ class IngestStore(MentionsStore, NotificationsStore):
             for i in new if i.mention.conversation_id
         })
         case_of_conversation: dict[tuple[str, str], int] = {}
+        by_platform: dict[str, list[str]] = {}
         for platform, conversation in conversations:
-            row = conn.execute(
-                "SELECT max(id) FROM cases WHERE platform = ? AND conversation_id = ?",
-                (platform, conversation),
-            ).fetchone()
-            if row[0] is not None:
-                case_of_conversation[(platform, conversation)] = row[0]
+            by_platform.setdefault(platform, []).append(conversation)
+        # a statement per platform and 500 conversations, not per conversation: on PostgreSQL
+        # each is a round trip
+        for platform, in_platform in by_platform.items():
+            for chunk in chunks(in_platform):
+                rows = conn.execute(
+                    "SELECT conversation_id, max(id) FROM cases WHERE platform = ? "
+                    f"AND conversation_id IN ({qmarks(len(chunk))}) GROUP BY conversation_id",
+                    (platform, *chunk))
+                case_of_conversation.update({(platform, r[0]): r[1] for r in rows})
         case_ids = sorted(set(latest.values()) | set(case_of_mention.values())
                           | set(case_of_conversation.values()))
         cases: dict[int, Case] = {}
@@ -304,26 +309,47 @@ class IngestStore(MentionsStore, NotificationsStore):
     def _refresh_drafts(self, refreshed: Sequence[tuple[int, Mention, DraftSpec]],
                         now: datetime) -> None:
         """Write a case's pending reply again for the customer's newest post. A draft a person
-        already changed keeps their text, flagged so they see the customer posted since."""
-        for case_id, m, spec in refreshed:
-            row = self.conn.execute(
-                "SELECT d.id, d.text, d.original_text, d.flags FROM drafts d "
-                "JOIN mentions p ON p.id = d.mention_id WHERE d.case_id = ? "
-                "AND d.status = 'pending' AND d.kind = 'reply' AND p.author_id = ? "
-                "ORDER BY d.id DESC LIMIT 1", (case_id, m.author.id)).fetchone()
-            if row is None:
+        already changed keeps their text, flagged so they see the customer posted since.
+        The reads and the writes go as a statement or two for the page, not one per case (on
+        PostgreSQL, each is a round trip)."""
+        # each case's newest pending reply to that author (VALUES names its columns column1,
+        # column2, ... in both databases), then those drafts
+        probe = ("SELECT v.column1, (SELECT d.id FROM drafts d JOIN mentions p "
+                 "ON p.id = d.mention_id WHERE d.case_id = v.column2 AND d.status = 'pending' "
+                 "AND d.kind = 'reply' AND p.author_id = v.column3 ORDER BY d.id DESC LIMIT 1) "
+                 "FROM (VALUES {rows}) AS v")
+        found: list[tuple[Mention, DraftSpec, Any]] = []
+        for chunk in chunks(refreshed, 100):
+            marks = ", ".join(f"({n}, ?, ?)" for n in range(len(chunk)))
+            latest = [(n, draft_id) for n, draft_id in self.conn.execute(
+                probe.format(rows=marks),
+                [v for case_id, m, _ in chunk for v in (case_id, m.author.id)])
+                if draft_id is not None]
+            ids = sorted({draft_id for _, draft_id in latest})
+            if not ids:
                 continue
+            drafts = {r["id"]: r for r in self.conn.execute(
+                "SELECT id, text, original_text, flags FROM drafts "
+                f"WHERE id IN ({qmarks(len(ids))})", ids)}
+            found += [(chunk[n][1], chunk[n][2], drafts[draft_id])
+                      for n, draft_id in sorted(latest)]
+        flagged: list[tuple[str, int]] = []
+        rewritten: list[tuple[Any, ...]] = []
+        for m, spec, row in found:
             if row["text"] != row["original_text"]:
                 flags = [*json.loads(row["flags"]), "customer posted again since your edit"]
-                self.conn.execute("UPDATE drafts SET flags = ? WHERE id = ?",
-                                  (dumps(list(dict.fromkeys(flags))), row["id"]))
+                flagged.append((dumps(list(dict.fromkeys(flags))), row["id"]))
                 continue
-            self.conn.execute(
+            rewritten.append((m.id, spec.text, spec.text, spec.template, dumps(list(spec.flags)),
+                              dumps(list(spec.candidates)), spec.language, int(spec.by_hand),
+                              row["id"]))
+        if flagged:
+            self.conn.executemany("UPDATE drafts SET flags = ? WHERE id = ?", flagged)
+        if rewritten:
+            self.conn.executemany(
                 "UPDATE drafts SET mention_id = ?, text = ?, original_text = ?, template = ?, "
                 "flags = ?, candidates = ?, language = ?, by_hand = ? WHERE id = ? "
-                "AND status = 'pending'",
-                (m.id, spec.text, spec.text, spec.template, dumps(list(spec.flags)),
-                 dumps(list(spec.candidates)), spec.language, int(spec.by_hand), row["id"]))
+                "AND status = 'pending'", rewritten)
 
     def _redraft_incidents(self, incidents: Sequence[Case],
                            redraft: Callable[[Case, Mention, Mapping[str, Any]], DraftSpec]
@@ -344,23 +370,43 @@ class IngestStore(MentionsStore, NotificationsStore):
                     (spec.text, spec.text, spec.template, dumps(list(spec.flags)),
                      dumps(list(spec.candidates)), spec.language, row["id"]))
 
-    def _unique_wording(self, spec: DraftSpec, platform: str, now: datetime,
-                        taken: set[tuple[str, str]]) -> DraftSpec:
+    def _used_wordings(self, drafts: Sequence[tuple[int, Mention, DraftSpec]],
+                       now: datetime) -> set[tuple[str, str]]:
+        """Which of the page's candidate wordings a reply on the same platform had in the last
+        day: one statement per 100 wordings, not one per wording, so that PostgreSQL answers
+        a page in a round trip or two."""
+        wanted = sorted({(m.platform, text) for _, m, spec in drafts
+                         if len(spec.candidates) >= 2 for text in spec.candidates})
+        since = iso(now - timedelta(hours=24))
+        # `text || ''`, not `text`: SQLite would put the constant into `substr(text, ...)`
+        # and no longer match the index's expression, reading every draft on the platform
+        # (1.6 ms a draft at 5,000 drafts, growing with the store)
+        # VALUES names its columns column1, column2, ... in both databases
+        probe = ("SELECT v.column1 FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM drafts d "
+                 "WHERE d.platform = v.column2 AND substr(d.text, 1, 200) = v.column3 "
+                 "AND d.text || '' = v.column4 AND d.created_at >= ? "
+                 "AND d.status IN ('pending', 'approved', 'posting', 'posted'))")
+        used: set[tuple[str, str]] = set()
+        for chunk in chunks(wanted, 100):
+            params: list[Any] = []
+            for platform, text in chunk:
+                params += [platform, text[:200], text]
+            rows = ", ".join(f"({n}, ?, ?, ?)" for n in range(len(chunk)))
+            used.update(chunk[r[0]] for r in self.conn.execute(probe.format(rows=rows),
+                                                               [*params, since]))
+        return used
+
+    @staticmethod
+    def _unique_wording(spec: DraftSpec, platform: str, taken: set[tuple[str, str]]
+                        ) -> DraftSpec:
         """The draft with, first, a wording no reply on that platform has had in the last day
-        (X refuses duplicate posts, and customers notice copy-paste)."""
+        (X refuses duplicate posts, and customers notice copy-paste). `taken`: the wordings
+        used in that day and by this page's drafts so far."""
         if len(spec.candidates) < 2:
             taken.add((platform, spec.text))
             return spec
-        since = iso(now - timedelta(hours=24))
         for text in spec.candidates:
-            if (platform, text) in taken:
-                continue
-            used = self.conn.execute(
-                "SELECT 1 FROM drafts WHERE platform = ? AND substr(text, 1, 200) = ? "
-                "AND text = ? AND created_at >= ? "
-                "AND status IN ('pending', 'approved', 'posting', 'posted') LIMIT 1",
-                (platform, text[:200], text, since)).fetchone()
-            if used is None:
+            if (platform, text) not in taken:
                 taken.add((platform, text))
                 rest = tuple(c for c in spec.candidates if c != text)
                 return replace(spec, text=text, candidates=(text, *rest))
@@ -377,9 +423,9 @@ class IngestStore(MentionsStore, NotificationsStore):
         cases, sentiment = cases or {}, sentiment or {}
         rows = []
         stamp = iso(now)
-        taken: set[tuple[str, str]] = set()
+        taken = self._used_wordings(drafts, now)
         for case_id, m, spec in drafts:
-            spec = self._unique_wording(spec, m.platform, now, taken)
+            spec = self._unique_wording(spec, m.platform, taken)
             case = cases.get(case_id)
             keys = ((PRIORITY_RANK.get(case.priority.value, 3), iso(case.sla_due_at) or "",
                      case.intent, case.team) if case is not None
