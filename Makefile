@@ -9,7 +9,7 @@ CONFIG ?= config/demo.toml
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint audit soak bench bench-long clean postgres
+.PHONY: demo test test-fast lint audit soak bench bench-long clean postgres
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -41,7 +41,8 @@ $(CHROMIUM):
 
 demo: $(VENV)/.installed
 	$(BIN)/brandbot --config $(CONFIG) check-config
-	@echo "web queue: http://127.0.0.1:8080  (Ctrl-C stops the daemon)"
+	@$(BIN)/brandbot --config $(CONFIG) users first-admin demo
+	@echo "(Ctrl-C stops the daemon)"
 	$(BIN)/brandbot --config $(CONFIG) run
 
 # The store tests run on SQLite and on a real PostgreSQL: started (or installed) if needed.
@@ -49,8 +50,18 @@ demo: $(VENV)/.installed
 postgres:
 	@case "$${BRANDBOT_TEST_STORES:-postgresql}" in *postgresql*) .ci/postgres ;; esac
 
+# In parallel (pytest-xdist): most of the suite waits on daemons, browsers and servers, so more
+# workers than cores pays. Tests sharing a module's fixture stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= 6
 test: $(VENV)/.installed-dev $(CHROMIUM) postgres
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+
+# The inner loop, in under 2 minutes: SQLite only, no browser, daemon, subprocess or crash test
+# (those are marked `slow`, most by tests/conftest.py). `make test` still runs everything.
+FAST_WORKERS ?= 2
+test-fast: $(VENV)/.installed-dev
+	BRANDBOT_TEST_STORES=sqlite $(BIN)/python -m pytest -q -n $(FAST_WORKERS) --dist loadgroup \
+		-m 'not slow and not soak'
 
 # Many more crash seeds and a long run of faults with a memory bound (about half an hour).
 SOAK_SEEDS ?= 200
@@ -68,7 +79,7 @@ lint: $(VENV)/.installed-dev audit
 audit: $(VENV)/.installed-dev
 	$(BIN)/python tools/audit.py
 
-# Every figure but the replicas', in under 10 minutes on a 2-core machine; bench-long
+# Every figure but the replicas', in about 13 minutes on a 2-core machine; bench-long
 # adds the PostgreSQL replicas (their figures land in the same bench/results.json).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run

@@ -580,6 +580,16 @@ def _escalate(case: Case, reasons: Sequence[str], rules: CaseRules) -> None:
             break
 
 
+def escalate_by_hand(case: Case, kind: Escalation | None, *, by: str,
+                     rules: CaseRules) -> Case:
+    """A copy of `case` escalated by a person, as triage escalates one: escalated, urgent (an
+    unanswered case's SLA pulled in), with the kind's team when one is configured."""
+    changed = replace(case)
+    reasons = [f"escalation({kind.value})"] if kind else []
+    _escalate(changed, [*reasons, f"escalated by {by}"], rules)
+    return changed
+
+
 def escalation_kinds(escalation: str | None) -> list[str]:
     """The escalation kinds (safety, legal, security, vulnerable) named in a case's
     escalation reasons."""

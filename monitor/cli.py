@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 from monitor import logs
 from monitor.commands.analyze import main_stream
 from monitor.commands.care import cmd_cases, cmd_customers, cmd_queue
-from monitor.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError
+from monitor.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CannotUseFile, UsageError
 from monitor.commands.operations import (
     cmd_backfill,
     cmd_db,
@@ -45,6 +45,17 @@ from monitor.store import CannotOpen, SchemaTooNew, StoreError
 
 
 def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.platforms import build_platform
+
+    problems = []  # what only an adapter knows (its constructor reads no network)
+    for source in settings.sources:
+        if source.enabled:
+            try:
+                build_platform(source, settings)
+            except ConfigError as exc:
+                problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     for line in summary(settings):
         print(line)
     print("config OK")
@@ -133,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     qreject.add_argument("id", type=int)
     qreject.add_argument("--reason", required=True)
     qreject.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    qundo = queue_sub.add_parser("undo", parents=[common],
+                                 help="take back an approval within [publisher] undo_window")
+    qundo.add_argument("id", type=int)
+    qundo.add_argument("--as", dest="as_user", required=True, metavar="USER")
 
     cases = sub.add_parser("cases", parents=[common], help="customer-service cases")
     cases_sub = cases.add_subparsers(dest="cases_command", required=True, metavar="ACTION")
@@ -150,10 +165,27 @@ def build_parser() -> argparse.ArgumentParser:
                                     help="resolve a case; its follow-up falls due later")
     cresolve.add_argument("id", type=int)
     cresolve.add_argument("--as", dest="as_user", required=True, metavar="USER")
-    cassign = cases_sub.add_parser("assign", parents=[common], help="give a case to a team")
+    creopen = cases_sub.add_parser("reopen", parents=[common], help="open a resolved case again")
+    creopen.add_argument("id", type=int)
+    creopen.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    cassign = cases_sub.add_parser("assign", parents=[common],
+                                   help="give a case to a team, a person, or both")
     cassign.add_argument("id", type=int)
-    cassign.add_argument("--team", required=True)
+    cassign.add_argument("--team")
+    person = cassign.add_mutually_exclusive_group()
+    person.add_argument("--to", metavar="USER", help="the person who takes the case")
+    person.add_argument("--nobody", action="store_true", help="take the case off its person")
     cassign.add_argument("--as", dest="as_user", metavar="USER")
+    cescalate = cases_sub.add_parser("escalate", parents=[common],
+                                     help="escalate a case: urgent, to the kind's team")
+    cescalate.add_argument("id", type=int)
+    cescalate.add_argument("--kind", choices=("safety", "legal", "security", "vulnerable"))
+    cescalate.add_argument("--reason", help="why, for the audit log")
+    cescalate.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    cnote = cases_sub.add_parser("note", parents=[common], help="add an internal note to a case")
+    cnote.add_argument("id", type=int)
+    cnote.add_argument("--text", required=True)
+    cnote.add_argument("--as", dest="as_user", required=True, metavar="USER")
 
     customers = sub.add_parser("customers", parents=[common],
                                help="customers: history across their linked accounts")
@@ -223,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="add a user (password read from stdin)")
     uadd.add_argument("name")
     uadd.add_argument("--role", required=True, choices=[r.value for r in Role])
+    users_sub.add_parser(
+        "first-admin", parents=[common],
+        help="while there is no user yet, add this admin with a random password (printed "
+             "once); `make demo` does this").add_argument("name")
     utoken = users_sub.add_parser("token", parents=[common],
                                   help="create an API token for a user (printed once)")
     utoken.add_argument("name")
@@ -288,6 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         logs.report(f"error: {exc}", event="store_cannot_open" if isinstance(exc, CannotOpen)
                     else "failed")
+        return EXIT_ERROR
+    except CannotUseFile as exc:
+        logs.report(f"error: {exc}", event="failed")
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK

@@ -86,16 +86,19 @@ def _publish_policy(settings: Settings) -> PublishPolicy:
     options = settings.publisher
     return PublishPolicy(max_attempts=options.max_attempts,
                          interval=options.interval.total_seconds(),
-                         reconcile_after=options.reconcile_after.total_seconds())
+                         reconcile_after=options.reconcile_after.total_seconds(),
+                         undo_window=options.undo_window.total_seconds())
 
 
 def _repliers(sources: Sequence[SourceBase], platforms: Mapping[str, Platform]
               ) -> dict[str, Platform]:
     """The adapter each platform's replies go through: its first enabled source's."""
+    from responders.publisher import LISTEN_ONLY
+
     repliers: dict[str, Platform] = {}
     for source in sources:
         platform = platforms[source.key]
-        if platform.platform not in ("replay", "hackernews"):
+        if platform.platform not in LISTEN_ONLY:
             repliers.setdefault(platform.platform, platform)
     return repliers
 
@@ -141,7 +144,7 @@ class Daemon:
     """Every enabled source, the publisher, the case clock and digests; reloadable on SIGHUP."""
 
     def __init__(self, settings: Settings, store: AsyncStore, *,
-                 config_path: Path | None = None) -> None:
+                 config_path: Path | None = None, live: bool = True) -> None:
         from responders.publisher import Publisher
 
         self.settings = settings
@@ -153,7 +156,7 @@ class Daemon:
         self.running: dict[str, _Running] = {}
         self.sources = {s.key: s for s in settings.sources if s.enabled}
         for source in self.sources.values():
-            self.platforms[source.key] = build_platform(source, settings)
+            self.platforms[source.key] = build_platform(source, settings, live=live)
         self.vitals = Vitals()  # for /healthz and /metrics
         self.pipeline = build_pipeline(settings, store,
                                        on_worker_restart=self._analysis_restarted)
@@ -373,7 +376,7 @@ async def run_daemon(settings: Settings, *, once: bool, web: bool,
     store = await AsyncStore(settings.storage_url,
                              busy_timeout=settings.storage.busy_timeout.total_seconds()).open()
     try:
-        daemon = Daemon(settings, store, config_path=config_path)
+        daemon = Daemon(settings, store, config_path=config_path, live=not once)
     except BaseException:
         await store.close()
         raise
@@ -559,7 +562,7 @@ async def backfill(settings: Settings, *, since: timedelta, only: str | None,
     if only is not None and not sources:
         known = ", ".join(s.key for s in settings.sources if s.enabled) or "none"
         raise UsageError(f"--source: no enabled source {only!r} (enabled: {known})")
-    platforms = {s.key: build_platform(s, settings) for s in sources}
+    platforms = {s.key: build_platform(s, settings, live=False) for s in sources}
     store = await AsyncStore(settings.storage_url,
                              busy_timeout=settings.storage.busy_timeout.total_seconds()).open()
     pipeline = build_pipeline(settings, store)

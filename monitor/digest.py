@@ -14,7 +14,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -71,6 +71,20 @@ class Period:
             out.append(hour.strftime("%Y-%m-%dT%H"))
             hour += timedelta(hours=1)
         return out
+
+
+def span_words(start: datetime, end: datetime) -> str:
+    """How long a period is, as a reader says it: "7 days", "day", "36 hours", "90 minutes".
+
+    Its length, not the calendar days it touches: seven days from 07:02 touch eight dates.
+    """
+    seconds = max(0, round((end - start).total_seconds()))
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return unit if n == 1 else f"{n} {unit}s"
+    minutes = max(1, round(seconds / 60))
+    return "minute" if minutes == 1 else f"{minutes} minutes"
 
 
 @dataclass(slots=True)
@@ -283,6 +297,7 @@ def _env() -> jinja2.Environment:
     env.filters["web_link"] = web_link
     env.filters["signed"] = lambda v: "n/a" if v is None else f"{v:+.1f}%"
     env.filters["pct"] = lambda v: "n/a" if v is None else f"{v * 100:.0f}%"
+    env.filters["span"] = lambda p: span_words(parse_iso(p["start"]), parse_iso(p["end"]))
     return env
 
 
@@ -312,33 +327,18 @@ def render_html(digest: Mapping[str, Any]) -> str:
     return _env().get_template("digest.html").render(d=digest, charts=charts(digest))
 
 
+def render_body(digest: Mapping[str, Any]) -> str:
+    """The digest's sections without a page around them (escaped HTML), for the web app."""
+    return _env().get_template("digest_body.html").render(d=digest, charts=charts(digest))
+
+
 def charts(digest: Mapping[str, Any]) -> dict[str, str]:
-    """Charts as `data:image/svg+xml;base64,...` URIs (matplotlib, no external fonts)."""
-    import matplotlib
-
-    matplotlib.use("svg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "path",
-                         "axes.spines.top": False, "axes.spines.right": False})
-    colours = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
-    out = {}
-
-    unit, buckets = bucketed(digest["sentiment"]["by_day"])
-    names = list(buckets)
-    fig, ax = plt.subplots(figsize=(6.4, 2.6))
-    bottom = [0] * len(names)
-    for s in SENTIMENTS:
-        values = [buckets[b][s] for b in names]
-        ax.bar(names, values, bottom=bottom, color=colours[s], label=s)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_title(f"Mentions per {unit}, by sentiment", pad=22)
-    if len(names) > 16:
-        step = -(-len(names) // 12)
-        ax.set_xticks(range(0, len(names), step), [names[i] for i in range(0, len(names), step)])
-    ax.legend(frameon=False, ncols=3, loc="lower left", bbox_to_anchor=(0, 1.08))
-    ax.tick_params(axis="x", labelrotation=45 if len(names) > 10 else 0)
-    out["volume"] = _svg(fig, plt)
+    """Charts as `data:image/svg+xml;base64,...` URIs (matplotlib, no external fonts), and
+    the volume chart's title (its bar: day, week or month) for its alt text."""
+    plt = _pyplot()
+    unit, _ = bucketed(digest["sentiment"]["by_day"])
+    out = {"volume": _svg(volume_figure(digest["sentiment"]["by_day"]), plt),
+           "volume_title": chart_title(unit)}
 
     sov = digest["competitors"]
     fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(sov)))
@@ -353,19 +353,79 @@ def charts(digest: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def bucketed(by_day: Mapping[str, Mapping[str, int]]) -> tuple[str, dict[str, Counter[str]]]:
-    """Daily counts regrouped so a chart has at most a few dozen bars: days, weeks or months."""
-    days = sorted(by_day)
-    if len(days) <= 62:
-        unit, key = "day", (lambda d: d[5:])
-    elif len(days) <= 400:
-        unit = "week"
+def _pyplot() -> Any:
+    import matplotlib
 
-        def key(d: str) -> str:
-            day = datetime.fromisoformat(d)
-            return (day - timedelta(days=day.weekday())).strftime("%m-%d")
-    else:
-        unit, key = "month", (lambda d: d[:7])
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "path",
+                         "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+def volume_figure(by_day: Mapping[str, Mapping[str, int]]) -> Any:
+    """The volume chart: stacked sentiment bars per day, week or month, the title on the left
+    and the legend on the right of one line above the plot (they never overlap)."""
+    from matplotlib.ticker import MaxNLocator
+
+    plt = _pyplot()
+    colours = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
+    unit, buckets = bucketed(by_day)
+    names = list(buckets)
+    fig, ax = plt.subplots(figsize=(6.4, 2.8))
+    bottom = [0] * len(names)
+    for s in SENTIMENTS:
+        values = [buckets[b][s] for b in names]
+        ax.bar(names, values, bottom=bottom, color=colours[s], label=s)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_title(chart_title(unit), loc="left", pad=10)
+    ax.legend(frameon=False, ncols=3, loc="lower right", bbox_to_anchor=(1, 1.0),
+              borderaxespad=0.2, handlelength=1.2, columnspacing=1.0)
+    ax.set_ylim(bottom=0, top=max(max(bottom, default=0), 1) * 1.05)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if unit == "week":
+        ax.set_xlabel("week starting (Monday)", color="#5b6475")
+    if len(names) > 16:
+        step = -(-len(names) // 12)
+        ax.set_xticks(range(0, len(names), step), [names[i] for i in range(0, len(names), step)])
+    ax.tick_params(axis="x", labelrotation=45 if len(names) > 10 else 0)
+    fig.tight_layout()
+    return fig
+
+
+# A chart shows days up to a month, weeks up to half a year, then months: at most 31 bars,
+# and a long period is never squeezed into one.
+MAX_DAY_BARS = 31
+MAX_WEEK_BARS = 27
+
+
+def chart_unit(days: int) -> str:
+    """The bar a chart of this many calendar days uses: "day", "week" or "month"."""
+    if days <= MAX_DAY_BARS:
+        return "day"
+    return "week" if days <= 7 * (MAX_WEEK_BARS - 1) else "month"
+
+
+def chart_title(unit: str) -> str:
+    """The volume chart's title for its bar."""
+    return f"Mentions per {unit}, by sentiment"
+
+
+def bucketed(by_day: Mapping[str, Mapping[str, int]]) -> tuple[str, dict[str, Counter[str]]]:
+    """Daily counts (YYYY-MM-DD keys) regrouped into the chart's bars, oldest first: days
+    labelled MM-DD, weeks by their Monday (MM-DD), or months (YYYY-MM)."""
+    days = sorted(by_day)
+    unit = chart_unit(len(days))
+
+    def key(d: str) -> str:
+        if unit == "day":
+            return d[5:]
+        if unit == "month":
+            return d[:7]
+        day = date.fromisoformat(d)
+        return (day - timedelta(days=day.weekday())).isoformat()[5:]
+
     buckets: dict[str, Counter[str]] = {}
     for day in days:
         buckets.setdefault(key(day), Counter()).update(by_day[day])

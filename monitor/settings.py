@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -26,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from monitor.config_problems import ConfigError, nearest_of, problems_of, raise_cross
 from monitor.models import Escalation, Priority, redact_url
 from monitor.packs import PACK_NAMES, load_pack
 from monitor.sandbox import render_sample
@@ -33,14 +35,6 @@ from monitor.sandbox import render_sample
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _TEMPLATE_CHECK = ImmutableSandboxedEnvironment()
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; `problems` holds one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def parse_duration(value: object) -> timedelta:
@@ -144,6 +138,19 @@ class ReplaySource(SourceBase):
     platform: Literal["replay"]
     path: Path
     page_size: int = Field(default=50, ge=1, le=10_000)
+    # a demo in the present: move every post's time so the newest is minutes old at start
+    shift_to_now: bool = False
+    # the file's last N posts arrive one at a time over pace_over, each dated on arrival
+    pace_last: int = Field(default=0, ge=0, le=10_000)
+    pace_over: Duration = timedelta(minutes=3)
+
+    @field_validator("pace_over")
+    @classmethod
+    def _pace_positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0) or value > timedelta(days=1):
+            raise PydanticCustomError("pace_over", "pace_over must be more than 0s and at "
+                                      "most 1d (e.g. \"3m\")", {})
+        return value
 
 
 class XSource(SourceBase):
@@ -437,6 +444,17 @@ class Publisher(Strict):
     # above every source's timeout (30 s by default): with replicas, a post still in flight
     # on one must not look abandoned to another
     reconcile_after: Duration = timedelta(seconds=45)
+    # an approval can be undone this long; nothing is posted before it has passed
+    undo_window: Duration = timedelta(seconds=10)
+
+    @field_validator("undo_window")
+    @classmethod
+    def _short_undo(cls, value: timedelta) -> timedelta:
+        if value > timedelta(minutes=5):
+            raise PydanticCustomError(
+                "undo_window", "at most 5m: every approved reply waits this long before it "
+                "is posted (use 0s for no undo)", {})
+        return value
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -523,41 +541,17 @@ class Settings(Strict):
     def intent_names(self) -> tuple[str, ...]:
         """Every intent posts can have: the industry pack's, the brand's own, and the three
         every pack has."""
-        return tuple(dict.fromkeys([*load_pack(self.brand.industry).names, *self.intents]))
+        return intent_names(self.brand.industry, self.intents)
 
     @model_validator(mode="after")
     def _known_intents(self) -> Settings:
-        known = self.intent_names()
-        for name, team in self.routing.teams.items():
-            unknown = [i for i in team.intents if i not in known]
-            if unknown:
-                raise PydanticCustomError(
-                    "unknown_intent",
-                    "routing.teams.{team}.intents: unknown intent {unknown} for industry "
-                    "'{industry}' (known: {known}; add one with [intents.NAME])",
-                    {"team": name, "unknown": ", ".join(map(repr, unknown)),
-                     "industry": self.brand.industry, "known": ", ".join(known)})
-        keys = {*known, *(k.value for k in Escalation), "default", "follow_up", "acknowledge"}
-        unknown = sorted(k for k in self.voice.templates if k not in keys)
-        if unknown:
-            raise PydanticCustomError(
-                "unknown_template",
-                "voice.templates: no intent or escalation kind called {unknown} (templates "
-                "are keyed by intent, escalation kind, default, follow_up or acknowledge)",
-                {"unknown": ", ".join(map(repr, unknown))})
+        raise_cross(intent_problems(self.brand.industry, self.intents, routing=self.routing,
+                                     voice=self.voice))
         return self
 
     @model_validator(mode="after")
     def _unique_source_keys(self) -> Settings:
-        seen: set[str] = set()
-        for source in self.sources:
-            if source.key in seen:
-                raise PydanticCustomError(
-                    "duplicate_source",
-                    "two sources are called '{key}'; give each a distinct `name`",
-                    {"key": source.key},
-                )
-            seen.add(source.key)
+        raise_cross(duplicate_sources(list(enumerate(self.sources))))
         return self
 
     @property
@@ -566,40 +560,71 @@ class Settings(Strict):
         return self.storage.url
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic error location into a key path like `sources[0].interval`."""
-    out = ""
-    previous: int | str | None = None
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif isinstance(previous, int) and out.startswith("sources"):
-            # pydantic puts the discriminator tag after the list index; drop it for readers.
-            pass
-        elif part.startswith("function-") or part in {"list[str]", "str"}:
-            pass
-        else:
-            out += f".{part}" if out else str(part)
-        previous = part
-    return out or "(top level)"
+def intent_names(industry: str, intents: Mapping[str, IntentConfig]) -> tuple[str, ...]:
+    """The industry pack's intents and the brand's own `[intents.NAME]`."""
+    return tuple(dict.fromkeys([*load_pack(industry).names, *intents]))
 
 
-def _describe(error: Mapping[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "missing required key"
-    if kind == "union_tag_invalid":
-        return f"unknown platform {error['input'].get('platform')!r}" \
-            if isinstance(error.get("input"), dict) else error["msg"]
-    if kind == "union_tag_not_found":
-        return "missing required key 'platform'"
-    return str(error["msg"]).removeprefix("Value error, ")
+def intent_problems(industry: str, intents: Mapping[str, IntentConfig], *,
+                    routing: Routing | None, voice: Voice | None) -> list[str]:
+    """Teams' intents and voice templates that name no intent there is, one line each."""
+    known = intent_names(industry, intents)
+    problems = []
+    for name, team in (routing.teams.items() if routing is not None else ()):
+        unknown = [i for i in team.intents if i not in known]
+        if unknown:
+            problems.append(
+                f"routing.teams.{name}.intents: unknown intent {', '.join(map(repr, unknown))} "
+                f"for industry '{industry}'{nearest_of(unknown, known)} (known: "
+                f"{', '.join(known)}; add one with [intents.NAME])")
+    keys = {*known, *(k.value for k in Escalation), "default", "follow_up", "acknowledge"}
+    unknown = sorted(k for k in (voice.templates if voice is not None else ()) if k not in keys)
+    if unknown:
+        problems.append(
+            f"voice.templates: no intent or escalation kind called "
+            f"{', '.join(map(repr, unknown))}{nearest_of(unknown, keys)} (templates are keyed "
+            "by intent, escalation kind, default, follow_up or acknowledge)")
+    return problems
 
 
-def _problems(exc: ValidationError) -> list[str]:
-    return [f"{_location(tuple(e['loc']))}: {_describe(e)}" for e in exc.errors()]
+def duplicate_sources(sources: list[tuple[int, SourceBase]]) -> list[str]:
+    """A line for each source whose key (its name, else its platform) an earlier one has."""
+    seen: set[str] = set()
+    problems = []
+    for index, source in sources:
+        if source.key in seen:
+            problems.append(f"sources[{index}]: two sources are called '{source.key}'; give "
+                            "each a distinct `name`")
+        seen.add(source.key)
+    return problems
+
+
+def _section_problems(data: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:
+    """After a failed validation, the checks it could not reach: each source and section is
+    validated alone, and the checks across them (credentials in the environment, intents,
+    duplicate sources) run on those that are valid, so one pass reports every problem."""
+    def valid(tp: Any, value: Any) -> Any:
+        try:
+            return TypeAdapter(tp).validate_python(value)
+        except ValidationError:
+            return None
+
+    raw_sources = data.get("sources")
+    sources: list[tuple[int, SourceBase]] = []
+    for index, raw in enumerate(raw_sources if isinstance(raw_sources, list) else []):
+        source = valid(Source, raw)
+        if source is not None:
+            sources.append((index, source))
+    problems = [*duplicate_sources(sources), *_unset_variables(sources, environ)]
+    brand = data.get("brand")
+    industry = valid(Brand.model_fields["industry"].annotation,
+                     brand.get("industry", "telecom") if isinstance(brand, dict) else "telecom")
+    intents = valid(dict[str, IntentConfig], data.get("intents", {}))
+    if industry is not None and intents is not None:
+        problems += intent_problems(industry, intents,
+                                    routing=valid(Routing, data.get("routing", {})),
+                                    voice=valid(Voice, data.get("voice", {})))
+    return problems
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None,
@@ -632,7 +657,9 @@ def settings_from_dict(data: dict[str, Any], *, base_dir: Path,
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc)) from None
+        problems = problems_of(exc, Settings)
+        raise ConfigError(problems + [p for p in _section_problems(data, environ)
+                                      if p not in problems]) from None
     problems = missing_credentials(settings, environ)
     if problems:
         raise ConfigError(problems)
@@ -648,8 +675,13 @@ def state_directory(environ: Mapping[str, str] = os.environ) -> Path | None:
 
 def missing_credentials(settings: Settings, environ: Mapping[str, str]) -> list[str]:
     """One problem per enabled source whose required credential variable is unset."""
+    return _unset_variables(list(enumerate(settings.sources)), environ)
+
+
+def _unset_variables(sources: list[tuple[int, SourceBase]],
+                     environ: Mapping[str, str]) -> list[str]:
     problems = []
-    for index, source in enumerate(settings.sources):
+    for index, source in sources:
         if not source.enabled:
             continue
         envs = source.secret_envs()
@@ -698,6 +730,11 @@ def summary(settings: Settings) -> list[str]:
                 "public post" if source.access_token_env else
                 "  keywords are not searched (keyword search needs access_token_env): "
                 "hashtags only")
+        if isinstance(source, ReplaySource) and (source.shift_to_now or source.pace_last):
+            lines.append("  " + "; ".join(filter(None, [
+                "times moved so the newest post is minutes old" if source.shift_to_now else "",
+                f"the last {source.pace_last} posts arrive over "
+                f"{int(source.pace_over.total_seconds())}s" if source.pace_last else ""])))
         if isinstance(source, RedditSource):
             lines.append("  new Reddit API access needs Reddit's approval (since November 2025)")
         if isinstance(source, ThreadsSource):

@@ -8,6 +8,10 @@ reply is on the thread. Only a draft we know was not posted is tried again.
 Claims are fenced (the store's docstring): while a post is in flight its publisher shows
 signs of life every `reconcile_after / 3`, so a reconciler on any replica only settles a
 claim whose owner has gone quiet, and only that claim.
+
+An approval waits `undo_window` before anything is posted, so that a person can take it
+back; the store decides what is due. An approved draft whose platform no enabled source
+replies on is never claimed: that is logged once per draft, not once per cycle.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from monitor.platforms.base import (
     Refused,
     Unavailable,
 )
+from monitor.settings import Settings
 from monitor.sleep import Sleeper, interruptible_sleep
 from monitor.store import AsyncStore, Store, StoreUnavailable
 
@@ -47,10 +52,30 @@ class PublishPolicy:
     interval: float = 2.0
     # how often a post in flight shows a sign of life on its claim (None: reconcile_after / 3)
     heartbeat: float | None = None
+    # seconds after an approval during which it can be undone, and nothing is posted
+    undo_window: float = 10.0
+    # how often to look for approved drafts that no source here can post (seconds)
+    stranded_every: float = 60.0
 
     def delay(self, attempts: int) -> float:
         """Exponential backoff with full jitter for the nth attempt."""
         return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1)))
+
+
+# Platforms brandbot listens on but never replies through.
+LISTEN_ONLY = frozenset({"replay", "hackernews"})
+
+
+def replying_platforms(settings: Settings) -> set[str]:
+    """The platforms an enabled source of the config replies on (the daemon's publisher
+    posts through exactly these; see `monitor.daemon._repliers`)."""
+    return {s.platform for s in settings.sources if s.enabled and s.platform not in LISTEN_ONLY}
+
+
+def stranded_reason(platform: str) -> str:
+    """Why an approved draft for `platform` will not be posted, for pages and logs."""
+    return (f"won't be posted: no enabled {platform} source can reply (enable one with "
+            f"credentials, or reply on {platform} by hand)")
 
 
 def idempotency_key(draft: Draft) -> str:
@@ -77,6 +102,8 @@ class Publisher:
         self.sleep = sleep
         self.posted = 0
         self.failed = 0
+        self._stranded: set[int] = set()  # approved drafts already logged as never posted
+        self._stranded_checked: datetime | None = None
 
     async def reconcile(self) -> int:
         """Settle drafts left in `posting`: posted if our reply is there, else retry later."""
@@ -110,8 +137,9 @@ class Publisher:
     async def publish_due(self) -> int:
         """Post every due approved draft once; returns how many were claimed."""
         now = self.clock()
+        window = timedelta(seconds=self.policy.undo_window)
         drafts = await self.store.write(
-            lambda s: s.claim_for_posting(sorted(self.repliers), now=now)
+            lambda s: s.claim_for_posting(sorted(self.repliers), now=now, undo_window=window)
         )
         for draft in drafts:
             await self._post(draft)
@@ -227,11 +255,34 @@ class Publisher:
             draft.id, attempt=draft.attempts, error=reason, next_attempt_at=when, now=now,
             silent_since=silent_since)))
 
+    async def report_stranded(self) -> list[int]:
+        """Log, once each, approved drafts that no source here can post; returns the ids
+        logged now. Looks at most every `stranded_every` seconds."""
+        now = self.clock()
+        last = self._stranded_checked
+        if last is not None and now - last < timedelta(seconds=self.policy.stranded_every):
+            return []
+        self._stranded_checked = now
+        platforms = sorted(self.repliers)
+        found = await self.store.read(lambda s: s.stranded_drafts(platforms))
+        new = [(i, p) for i, p in found if i not in self._stranded]
+        self._stranded = {i for i, _ in found}  # forget drafts decided or posted since
+        by_platform: dict[str, list[int]] = {}
+        for draft_id, platform in new:
+            by_platform.setdefault(platform, []).append(draft_id)
+        for platform, ids in sorted(by_platform.items()):
+            shown = ", ".join(map(str, ids[:20])) + (", ..." if len(ids) > 20 else "")
+            log.warning("approved %s %s %s", "draft" if len(ids) == 1 else "drafts", shown,
+                        stranded_reason(platform),
+                        extra={"event": "post_stranded", "platform": platform, "drafts": ids})
+        return [i for i, _ in new]
+
     async def run_once(self) -> None:
         """One publishing cycle: reconcile the uncertain, then post what is due."""
         await self.reconcile()
         while await self.publish_due():
             pass
+        await self.report_stranded()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until stop is set."""

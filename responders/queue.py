@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.models import Author, Draft, DraftStatus
 from monitor.store import AlreadyDecided, NotFound, Store, StoreError
@@ -89,6 +89,15 @@ def reject(store: Store, draft_id: int, *, user: str, reason: str, now: datetime
         raise RuleBroken("a rejection needs a reason")
     return store.decide_draft(draft_id, approve=False, actor=user, now=now,
                               reason=reason.strip())
+
+
+def undo(store: Store, draft_id: int, *, user: str, now: datetime,
+         window: timedelta) -> Draft:
+    """Take back an approval made less than `window` ago (`[publisher] undo_window`): the
+    draft is pending again, audited. Any approver may undo, not only the one who approved;
+    AlreadyDecided once the window has passed or the publisher has claimed it."""
+    _decider(store, user)
+    return store.undo_approval(draft_id, actor=user, now=now, undo_window=window)
 
 
 def hand_off(store: Store, draft_id: int, *, team: str, user: str, now: datetime) -> Draft:

@@ -100,7 +100,8 @@ def new_store_url(kind: str, folder: Path, name: str, request: pytest.FixtureReq
     if kind == "sqlite":
         return f"sqlite:///{folder / name}.db"
     database = request.getfixturevalue("postgres_database")
-    schema = f"t{next(_schemas)}_{secrets.token_hex(2)}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under `pytest -n`
+    schema = f"t{worker}_{next(_schemas)}_{secrets.token_hex(2)}"
     with _admin(database) as conn:  # type: ignore[attr-defined]
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return f"{database}?options=-csearch_path%3D{schema}"
@@ -156,3 +157,144 @@ async def site(db_url: Callable[..., str]) -> AsyncIterator[object]:
     s = await serve(db_url())
     yield s
     await close(s)
+
+
+# --- speed: the `slow` marker and parallel runs ---------------------------------------------
+# `make test-fast` runs `-m 'not slow'` on SQLite alone: the pure unit tests, for the inner
+# loop. A test is slow when it is marked `@pytest.mark.slow`, or when it reaches — through its
+# own code, the module's functions it calls or its fixtures — a real subprocess (the
+# `brandbot` and `DaemonProcess` helpers, `subprocess`, asyncio's subprocesses) or the
+# browser. Such tests are marked here, so a new one needs no marker of its own.
+#
+# `make test` runs everything in parallel (pytest-xdist, `--dist loadgroup`): tests that share
+# a module- or class-scoped fixture (a served app, a browser, a demo database) stay together
+# on one worker, in order (one group per module and store kind); every other test goes
+# wherever a worker is free. Groups go out first (the largest first), then modules holding
+# slow tests, so that the last minutes are not one long test alone.
+
+_SLOW_FIXTURES = {"browser"}
+_SLOW_NAMES = {"DaemonProcess", "brandbot", "subprocess", "create_subprocess_exec",
+               "create_subprocess_shell", "Popen", "sync_playwright"}
+
+
+def _reaches_slow(func: object, seen: set[int]) -> bool:
+    """Whether `func`'s code (inner functions too) names a subprocess or browser helper,
+    directly or through another function or class of the tests package."""
+    import inspect
+
+    func = inspect.unwrap(func)  # type: ignore[arg-type]
+    code = getattr(func, "__code__", None)
+    if code is None or id(code) in seen:
+        return False
+    seen.add(id(code))
+    namespace = getattr(func, "__globals__", {})
+    codes = [code]
+    while codes:
+        current = codes.pop()
+        codes += [c for c in current.co_consts if inspect.iscode(c)]
+        for name in current.co_names:
+            if name in _SLOW_NAMES:
+                return True
+            target = namespace.get(name)
+            if getattr(target, "__module__", "").startswith("tests."):
+                if inspect.isclass(target):
+                    if any(_reaches_slow(f, seen) for f in vars(target).values()
+                           if inspect.isfunction(f)):
+                        return True
+                elif callable(target) and _reaches_slow(target, seen):
+                    return True
+    return False
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    if item.get_closest_marker("slow"):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    names = set(getattr(item, "fixturenames", ()))
+    if names & _SLOW_FIXTURES:
+        return True
+    seen: set[int] = set()
+    funcs = [getattr(item, "function", None)]
+    if info is not None:
+        funcs += [defs[-1].func for name, defs in info.name2fixturedefs.items()
+                  if defs and name in names]
+    return any(f is not None and _reaches_slow(f, seen) for f in funcs)
+
+
+def _group(item: pytest.Item) -> str | None:
+    """The xdist group of a test sharing a module- or class-scoped fixture: its module and
+    the parameters of those fixtures (so each store kind's group can run on its own)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    shared = [name for name, defs in info.name2fixturedefs.items()
+              if defs and name in item.fixturenames
+              and defs[-1].scope in ("module", "class", "package")]
+    if not shared:
+        return None
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    suffix = "-".join(str(params[name]) for name in sorted(shared) if name in params)
+    return item.module.__name__ + (f"[{suffix}]" if suffix else "")  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    slow_modules = set()
+    groups = {}
+    for item in items:
+        if _is_slow(item):
+            if not item.get_closest_marker("slow"):
+                item.add_marker(pytest.mark.slow)
+            slow_modules.add(item.nodeid.split("::")[0])
+        mark = item.get_closest_marker("xdist_group")
+        group = (mark.args[0] if mark.args else mark.kwargs.get("name")) if mark else _group(item)
+        if group:
+            groups[item.nodeid] = str(group)
+    # a stable sort: modules with slow tests first, each module's order kept
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)
+    folder = getattr(config, "workerinput", {}).get("brandbot_groups")
+    if folder:  # an xdist worker: tell the scheduler (GroupScheduling) the groups
+        import json
+
+        worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
+        (Path(folder) / f"{worker}.json").write_text(json.dumps(groups), encoding="utf-8")
+
+
+# pytest-xdist's own `loadgroup` finds a test's group in a suffix it adds to the test's id,
+# which pytest 9.2 no longer lets it change (pytest-xdist issue 1386): its groups are silently
+# ignored. So `--dist loadgroup` is scheduled here: each worker writes the groups it collected
+# into a folder of this run's, and the scheduler (in the controlling process) reads them.
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    config = node.config  # type: ignore[attr-defined]
+    if not hasattr(config, "_brandbot_groups"):
+        import tempfile
+
+        config._brandbot_groups = tempfile.TemporaryDirectory(prefix="brandbot-groups-")
+        config.add_cleanup(config._brandbot_groups.cleanup)
+    node.workerinput["brandbot_groups"] = config._brandbot_groups.name  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getoption("dist") != "loadgroup":
+        return None
+    import json
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """Whole groups to one worker, in order; every other test on its own."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                folder = Path(config._brandbot_groups.name)  # type: ignore[attr-defined]
+                self.groups = {}
+                for path in sorted(folder.glob("*.json")):
+                    self.groups.update(json.loads(path.read_text(encoding="utf-8")))
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,25 @@ async def drain(platform: Any, cursor: str | None = None, *,
         if not page.has_more:
             return mentions, cursor
     raise AssertionError("listen never ran out of pages")
+
+
+@contextmanager
+def serving(config: Path) -> Iterator[str]:
+    """The real `brandbot serve` on this config, on a free port: its base URL, stopped after."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), "serve",
+         "--host", "127.0.0.1", "--port", "0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        url = next((m.group(1) for line in proc.stdout
+                    if (m := re.search(r"web app on (http://127\.0\.0\.1:\d+)", line))), None)
+        assert url, "brandbot serve did not start"
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def ids(mentions: Iterable[Mention]) -> list[str]:

@@ -10,10 +10,7 @@ downloads a browser.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -30,7 +27,7 @@ from responders.auth import hash_password
 from responders.drafts import Drafter, voice_from_settings
 from tests.conftest import STORES, new_store_url
 from tests.factories import T0, analysed, mention
-from tests.helpers import ROOT, write_config
+from tests.helpers import ROOT, serving, write_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -111,25 +108,8 @@ def served(tmp_path_factory: pytest.TempPathFactory,
     db = new_store_url(request.param, folder, "brandbot", request)
     _seed(db)
     config = write_config(folder, CONFIG + f'\n[storage]\nurl = "{db}"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--config", str(config), "serve",
-         "--host", "127.0.0.1", "--port", "0"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = None
-        for line in proc.stdout:  # the log line naming the bound port
-            found = re.search(r"web app on (http://127\.0\.0\.1:\d+)", line)
-            if found:
-                url = found.group(1)
-                break
-        assert url, "brandbot serve did not start"
+    with serving(config) as url:
         yield url, db
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_a_care_agent_works_the_queue_in_a_browser(served: tuple[str, str],
@@ -299,20 +279,8 @@ def served_by_hand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store.add_user("ann", Role.ADMIN, hash_password(PASSWORD), actor="test", now=T0)
     store.close()
     config = write_config(folder, BY_HAND_CONFIG + f'\n[storage]\nurl = "{db}"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDBOT_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--config", str(config), "serve",
-         "--host", "127.0.0.1", "--port", "0"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert proc.stdout is not None
-        url = next((m.group(1) for line in proc.stdout
-                    if (m := re.search(r"web app on (http://127\.0\.0\.1:\d+)", line))), None)
-        assert url, "brandbot serve did not start"
+    with serving(config) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize("size", [(1440, 960), (390, 844)], ids=["desktop", "phone"])

@@ -40,6 +40,7 @@ x = ["BrightwaveHelp"]
 [publisher]
 reconcile_after = "0s"
 interval = "100ms"
+undo_window = "0s"
 
 [storage]
 url = "{db}"

@@ -40,6 +40,7 @@ x = ["BrightwaveHelp"]
 [publisher]
 reconcile_after = "0s"
 interval = "200ms"
+undo_window = "0s"
 """
 
 
@@ -137,7 +138,8 @@ async def platforms() -> AsyncIterator[list[Platform]]:
 def _config(tmp_path: Path, platforms: list[Platform], url: str) -> Path:
     body = BRAND + f'\n[storage]\nurl = "{url}"\n'
     for p in platforms:
-        body += f'\n[[sources]]\ninterval = "1s"\ntimeout = "2s"\n{p.source(p.fake.base_url)}'
+        # 10s: on a loaded machine (the suite runs in parallel) the fakes may take a while
+        body += f'\n[[sources]]\ninterval = "1s"\ntimeout = "10s"\n{p.source(p.fake.base_url)}'
     path = tmp_path / "brandbot.toml"
     path.write_text(body)
     return path
@@ -297,7 +299,7 @@ async def test_publisher_killed_while_posting_never_double_posts(
         cwd=ROOT, env=full_env, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL)
     try:
-        for _ in range(200):
+        for _ in range(3000):  # up to a minute: the daemon starts, polls, then posts
             await asyncio.sleep(0.02)
             status = db_rows(db, f"SELECT status FROM drafts WHERE id = {draft['id']}")
             if status == [("posting",)] and (len(x.fake.replies) == 1) == landed:

@@ -77,7 +77,7 @@ class Rig:
 
 @asynccontextmanager
 async def rig(db_url: Callable[..., str], *, version: int = 1, filter_collections: bool = True,
-              jetstream_url: str | None = None) -> AsyncIterator[Rig]:
+              jetstream_url: str | None = None, quiet: float = 0.15) -> AsyncIterator[Rig]:
     """The fakes, the adapter (short windows: tests wait for nothing) and a poller."""
     bsky = FakeBluesky()
     jet = FakeJetstream(version=version, bluesky=bsky, filter_collections=filter_collections)
@@ -88,7 +88,8 @@ async def rig(db_url: Callable[..., str], *, version: int = 1, filter_collection
     source = BlueskySource(platform="bluesky", mode="jetstream", base_url=bsky.base_url,
                            jetstream_url=jetstream_url or jet.ws_url,
                            timeout=timedelta(seconds=3))
-    platform = JetstreamPlatform(source, settings.brand, environ=ENV, window=0.3, quiet=0.15)
+    platform = JetstreamPlatform(source, settings.brand, environ=ENV, window=max(0.3, 2 * quiet),
+                                  quiet=quiet)
     store = await AsyncStore(url).open()
     pipeline = build_pipeline(settings, store)
     poller = Poller(key="bluesky", platform=platform, pipeline=pipeline, store=store,
@@ -299,7 +300,7 @@ async def test_when_getprofiles_fails_the_post_is_kept_with_its_did(
 
 
 async def test_hostile_posts_do_not_stop_the_source(db_url: Callable[..., str]) -> None:
-    async with rig(db_url) as r:
+    async with rig(db_url, quiet=1.0) as r:  # the fake takes a while to send these
         await r.poll()
         await r.until_connected()
         r.jet.add_post(None, "a.bsky.social", "acme " + "x" * 900_000)

@@ -347,11 +347,17 @@ def test_check_config_says_what_keyword_search_can_reach(tmp_path: Path) -> None
     config.write_text('[brand]\nname = "Acme"\nkeywords = ["acme"]\n\n' + source
                       + 'access_token_env = "MASTO_TOKEN"\n')
     result = brandbot("--config", str(config), "check-config", cwd=tmp_path)
+    # the token's variable unset: the daemon could not search, and check-config says why
+    assert result.returncode == 2 and "MASTO_TOKEN is not set" in result.stderr, result.stderr
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path,
+                      env={"MASTO_TOKEN": "t"})
     assert result.returncode == 0, result.stderr
     assert ("keyword search finds only posts by accounts that opted into search (indexable), "
             "on instances with full-text search enabled") in result.stdout
-    config.write_text('[brand]\nname = "Acme"\nkeywords = ["acme"]\n\n' + source)
+    config.write_text('[brand]\nname = "Acme"\nkeywords = ["acme"]\n\n' + source
+                      + 'hashtags = ["acme"]\n')
     result = brandbot("--config", str(config), "check-config", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
     assert "keywords are not searched (keyword search needs access_token_env)" in result.stdout
 
 

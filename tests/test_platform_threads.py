@@ -464,6 +464,7 @@ keywords = ["brightwave"]
 [publisher]
 reconcile_after = "{reconcile}"
 interval = "200ms"
+undo_window = "0s"
 
 [storage]
 url = "{db}"

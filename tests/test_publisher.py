@@ -244,7 +244,7 @@ def test_a_stale_publisher_cannot_reset_or_fail_a_claim_that_is_not_its_own(db: 
     store = Store(db)
     try:
         start = T0 + timedelta(hours=1)
-        (first,) = store.claim_for_posting(["x"], now=start)
+        (first,) = store.claim_for_posting(["x"], now=start, undo_window=timedelta(0))
         # a reconciler looks (the claim seems silent), then the owner shows a sign of life
         looked = start + timedelta(minutes=1)
         assert store.touch_claim(1, attempt=first.attempts, now=looked + timedelta(seconds=1))
@@ -255,7 +255,7 @@ def test_a_stale_publisher_cannot_reset_or_fail_a_claim_that_is_not_its_own(db: 
         later = looked + timedelta(minutes=5)
         assert store.mark_retry(1, attempt=first.attempts, error="not there",
                                 next_attempt_at=later, now=later, silent_since=later)
-        (second,) = store.claim_for_posting(["x"], now=later)
+        (second,) = store.claim_for_posting(["x"], now=later, undo_window=timedelta(0))
         assert second.attempts == first.attempts + 1
         # the first owner, late, cannot reset or fail the second claim
         assert not store.mark_retry(1, attempt=first.attempts, error="timeout",

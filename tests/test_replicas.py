@@ -45,6 +45,7 @@ x = ["BrightwaveHelp"]
 
 [publisher]
 interval = "200ms"
+undo_window = "0s"
 # above the platforms' timeout: a slow post on one replica is not "uncertain" to another
 reconcile_after = "20s"
 

@@ -72,7 +72,7 @@ def test_missing_unknown_and_wrong_keys_each_get_a_line(tmp_path: Path) -> None:
     body = BASE_CONFIG.replace('name = "Brightwave"', "") + "\n[web]\nport = 99999\nhots = 1\n"
     problems = _problems(tmp_path, body)
     assert "brand.name: missing required key" in problems
-    assert "web.hots: unknown key" in problems
+    assert "web.hots: unknown key (did you mean `host`?)" in problems
     assert any(p.startswith("web.port:") and "65535" in p for p in problems)
 
 
@@ -177,3 +177,75 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
         if not re.search(rf"(^|\[|\.|#\s*|\s){re.escape(key)}(\s*=|\]|\.|\s)", text, re.M)
     )
     assert undocumented == []
+
+
+def test_check_config_reports_every_problem_in_one_pass(tmp_path: Path) -> None:
+    # a missing credential used to appear only once the other errors were fixed
+    body = BASE_CONFIG.replace("[routing.teams.billing]\nintents = [\"billing\"]",
+                               "[routing.teams.billing]\nintents = [\"biling\"]") + (
+        '\n[[sources]]\nplatform = "x"\nname = "x-main"\n'
+        '\n[[sources]]\nplatform = "replay"\nname = "x-main"\npath = "p.jsonl"\n'
+        'interval = "banana"\n'
+        '\n[[sources]]\nplatform = "replay"\nname = "x-main"\npath = "p.jsonl"\n'
+        '\n[web]\nhots = "0.0.0.0"\n')
+    assert '"biling"' in body
+    config = write_config(tmp_path, body)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = [line.removeprefix("config error: ") for line in result.stderr.splitlines()]
+    assert "sources[1].interval: invalid duration 'banana' (use a number and a unit: 90s, " \
+           "15m, 1h, 7d)" in lines
+    assert "web.hots: unknown key (did you mean `host`?)" in lines
+    assert "sources[0].bearer_token_env: environment variable X_BEARER_TOKEN is not set " \
+           "(source 'x-main' needs it)" in lines
+    assert "sources[2]: two sources are called 'x-main'; give each a distinct `name`" in lines
+    assert any(line.startswith("routing.teams.billing.intents: unknown intent 'biling'")
+               and "(did you mean `billing`?)" in line for line in lines), lines
+    assert len(lines) == 5, lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+@pytest.mark.parametrize(("section", "key", "nearest"), [
+    ("sla", "folow_up", "follow_up"),
+    ("storag", None, "storage"),
+    ("cases", "reopen_windw", "reopen_window"),
+    ("routing.teams.billing", "intens", "intents"),
+    ("escalation.safety", "teem", "team"),
+])
+def test_an_unknown_key_suggests_the_nearest(tmp_path: Path, section: str, key: str | None,
+                                             nearest: str) -> None:
+    body = BASE_CONFIG + (f'\n[{section}]\nx = 1\n' if key is None
+                          else f'\n[{section}]\n{key} = "1"\n')
+    if key is None:  # an unknown section
+        body = BASE_CONFIG + f"\n[{section}]\nurl = \"x\"\n"
+    if section == "routing.teams.billing":
+        body = BASE_CONFIG.replace('intents = ["billing"]', f'{key} = ["billing"]')
+    problems = _problems(tmp_path, body)
+    where = section if key is None else f"{section}.{key}"
+    assert f"{where}: unknown key (did you mean `{nearest}`?)" in problems, problems
+
+
+def test_an_unknown_key_far_from_every_known_one_suggests_nothing(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, BASE_CONFIG + '\n[web]\ncolour = "blue"\n')
+    assert problems == ["web.colour: unknown key"]
+
+
+def test_a_source_an_adapter_refuses_is_reported_by_check_config(tmp_path: Path) -> None:
+    body = BASE_CONFIG.replace('keywords = ["brightwave"]', "keywords = []").replace(
+        'hashtags = ["brightwavedown"]', "hashtags = []")
+    body += '\n[[sources]]\nplatform = "hackernews"\n'
+    config = write_config(tmp_path, body)
+    result = brandbot("--config", str(config), "check-config", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "the brand needs keywords (or hashtags) to search" in result.stderr
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("pace_last = -1", "sources[0].pace_last: "),
+    ('pace_over = "0s"', "sources[0].pace_over: pace_over must be more than 0s"),
+    ("shift_to_now = \"soon\"", "sources[0].shift_to_now: "),
+])
+def test_bad_replay_pacing_is_named(tmp_path: Path, line: str, expected: str) -> None:
+    problems = _problems(tmp_path, BASE_CONFIG + replay_source(Path("p.jsonl")) + line + "\n")
+    assert any(p.startswith(expected) for p in problems), problems

@@ -39,6 +39,7 @@ def _seed(url: str) -> None:
     store.decide_draft(1, approve=True, actor="ann", now=T0, text="Sorry! DM us ^Sam")
     store.decide_draft(2, approve=False, actor="ann", now=T0, reason="spam")
     store.queue_notification(1, "escalated", "Case #1 escalated", now=T0)
+    store.add_case_note(1, author="ann", text="called them <b>\x00</b>", now=T0)
     store.conn.execute("UPDATE cases SET merged_into = 5 WHERE id = 2")  # into a later case
     store.close()
 

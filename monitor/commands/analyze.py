@@ -18,6 +18,7 @@ from itertools import islice
 from typing import TextIO
 
 from monitor.analysis import Analyzer, make_analyzer
+from monitor.commands.common import CannotUseFile
 from monitor.settings import Settings
 
 BATCH = 1_000
@@ -86,7 +87,11 @@ def main_stream(settings: Settings | None, path: str | None) -> None:
     bytes that are not UTF-8 replaced (U+FFFD), so a bad byte costs a character, never the
     run."""
     if path:
-        with open(path, encoding="utf-8", errors="replace") as source:
+        try:
+            source = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+        except OSError as exc:
+            raise CannotUseFile(path, exc, doing="read") from None
+        with source:
             analyze_stream(source, sys.stdout, settings)
     else:
         stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")

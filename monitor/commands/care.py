@@ -9,12 +9,12 @@ from typing import Any
 
 from monitor.cases import BY_HAND, case_facts
 from monitor.commands.common import EXIT_OK, UsageError, open_store, print_table
-from monitor.models import DraftStatus, iso, utcnow
+from monitor.models import Draft, DraftStatus, iso, utcnow
 from monitor.settings import Settings
 from monitor.sla import SlaPolicy
-from monitor.store import Store, StoreError, draft_fields
+from monitor.store import Store, draft_fields
 
-CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team",
+CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team", "assignee",
                "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
                "customer_effort", "kind", "sla_state", "sla_due", "csat", "escalation",
                "escalation_reasons", "action", "reply_by_hand", "replies_posted",
@@ -23,7 +23,7 @@ CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team
 
 def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
     from responders.drafts import voice_from_settings
-    from responders.queue import approve, reject
+    from responders.queue import approve, reject, undo
 
     store = open_store(settings)
     try:
@@ -37,6 +37,11 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
                 print_table(drafts, ("id", "status", "priority", "platform", "author",
                                       "intent", "text"))
             return EXIT_OK
+        if args.queue_command == "undo":
+            window = settings.publisher.undo_window
+            draft = undo(store, args.id, user=args.as_user, now=utcnow(), window=window)
+            print(f"draft {draft.id} is pending again: approval undone by {args.as_user}")
+            return EXIT_OK
         voice = voice_from_settings(settings)
         if args.queue_command == "approve":
             draft = approve(store, args.id, user=args.as_user, voice=voice, now=utcnow(),
@@ -47,10 +52,26 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
             print(f"draft {draft.id} recorded as answered by hand by {draft.decided_by} "
                   f"(brandbot posts nothing: reply on {draft.platform} yourself)")
         else:
-            print(f"draft {draft.id} {draft.status.value} by {draft.decided_by}")
+            print(f"draft {draft.id} {draft.status.value} by {draft.decided_by}"
+                  + _posting_note(draft, settings))
         return EXIT_OK
     finally:
         store.close()
+
+
+def _posting_note(draft: Draft, settings: Settings) -> str:
+    """When an approved draft will be posted, or why it will not be."""
+    from responders.publisher import replying_platforms, stranded_reason
+
+    if draft.status is not DraftStatus.APPROVED:
+        return ""
+    if draft.platform not in replying_platforms(settings):
+        return f"; it {stranded_reason(draft.platform)}"
+    window = settings.publisher.undo_window
+    if not window:
+        return ""
+    return (f"; posted after {window.total_seconds():g}s unless undone "
+            f"(brandbot queue undo {draft.id} --as USER)")
 
 
 def _case_item(row: dict[str, Any], policy: SlaPolicy, now: datetime) -> dict[str, Any]:
@@ -61,14 +82,9 @@ def _case_item(row: dict[str, Any], policy: SlaPolicy, now: datetime) -> dict[st
 
 def _care_user(store: Store, name: str) -> None:
     """Case decisions need a known approver or admin, as draft decisions do."""
-    from responders.auth import can_decide
+    from responders.casework import check_case_worker
 
-    record = store.get_user(name)
-    if record is None:
-        raise StoreError(f"unknown user {name!r}: create one with "
-                         f"`brandbot users add {name} --role approver`")
-    if not can_decide(record["role"]):
-        raise StoreError(f"user {name!r} is a {record['role']} and cannot change cases")
+    check_case_worker(store, name)
 
 
 def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
@@ -86,31 +102,58 @@ def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
                                      "author", "intent", "mention_count", "sla_state",
                                      "sla_due_at", "csat"))
         elif args.cases_command == "show":
-            detail = store.case_detail(args.id)
+            detail = {**store.case_detail(args.id), "notes": store.case_notes(args.id)}
             detail["case"] = {**detail["case"], **policy.of_row(detail["case"], now)}
             if args.json:
                 print(json.dumps(detail, ensure_ascii=False))
             else:
                 _print_case(detail)
-        elif args.cases_command == "resolve":
-            _care_user(store, args.as_user)
-            case = store.resolve_case(args.id, actor=args.as_user, now=now,
-                                      follow_up=settings.sla.follow_up)
-            print(f"case {case.id} resolved by {args.as_user}; follow-up due "
-                  f"{iso(case.follow_up_due_at)}")
         else:
-            known = sorted({settings.routing.default_team, *settings.routing.teams})
-            if args.team not in known:
-                raise UsageError(f"--team: unknown team {args.team!r} (the teams in [routing] "
-                                 f"are {', '.join(known)})")
-            if args.as_user:
-                _care_user(store, args.as_user)
-            case = store.assign_case(args.id, team=args.team, actor=args.as_user or "cli",
-                                     now=now)
-            print(f"case {case.id} assigned to team {case.team}")
+            _change_case(args, settings, store, now)
     finally:
         store.close()
     return EXIT_OK
+
+
+def _change_case(args: argparse.Namespace, settings: Settings, store: Store,
+                 now: datetime) -> None:
+    """`cases resolve|reopen|assign|escalate|note`: one change, as the case page makes it."""
+    from monitor.cases import CaseRules
+    from monitor.models import Escalation
+    from responders import casework
+
+    command, case_id = args.cases_command, args.id
+    if args.as_user:
+        _care_user(store, args.as_user)
+    user = args.as_user or "cli"
+    if command == "resolve":
+        case = casework.resolve(store, case_id, user=user, now=now,
+                                follow_up=settings.sla.follow_up)
+        print(f"case {case.id} resolved by {user}; follow-up due {iso(case.follow_up_due_at)}")
+    elif command == "reopen":
+        case = casework.reopen(store, case_id, user=user, now=now)
+        print(f"case {case.id} reopened by {user}")
+    elif command == "assign":
+        known = sorted({settings.routing.default_team, *settings.routing.teams})
+        if args.team is not None and args.team not in known:
+            raise UsageError(f"--team: unknown team {args.team!r} (the teams in [routing] "
+                             f"are {', '.join(known)})")
+        if args.team is None and args.to is None and not args.nobody:
+            raise UsageError("cases assign: give --team TEAM, --to USER or --nobody")
+        case = casework.assign(store, case_id, user=user, now=now, team=args.team,
+                               assignee=args.to, unassign=args.nobody)
+        print(f"case {case.id} assigned to team {case.team or '-'}"
+              f"{f', person {case.assignee}' if case.assignee else ', no one in person'}")
+    elif command == "escalate":
+        case = casework.escalate(store, case_id, user=user, now=now,
+                                 rules=CaseRules.from_settings(settings),
+                                 kind=Escalation(args.kind) if args.kind else None,
+                                 reason=args.reason or "")
+        print(f"case {case.id} escalated ({case.escalation}); team {case.team or '-'}, "
+              f"priority {case.priority.value}")
+    else:
+        note = casework.add_note(store, case_id, args.text, user=user, now=now)
+        print(f"note {note} added to case {case_id} by {user}")
 
 
 def _print_case(detail: dict[str, Any]) -> None:
@@ -135,6 +178,9 @@ def _print_case(detail: dict[str, Any]) -> None:
     print_table(detail["drafts"], ("id", "kind", "status", "decided_by", "posted_at", "text"))
     print("\naudit")
     print_table(detail["audit"], ("at", "actor", "action", "subject", "after"))
+    if detail.get("notes"):
+        print("\nnotes")
+        print_table(detail["notes"], ("created_at", "author", "text"))
     if detail["notifications"]:
         print("\nnotifications")
         print_table(detail["notifications"], ("reason", "created_at", "sent_at", "attempts",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import logging
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from monitor import logs
-from monitor.commands.common import EXIT_ERROR, EXIT_OK, UsageError, open_store
+from monitor.commands.common import EXIT_ERROR, EXIT_OK, CannotUseFile, UsageError, open_store
 from monitor.daemon import backfill
 from monitor.digest import Period, digest_for, render_html, render_markdown
 from monitor.models import redact_url, utcnow
@@ -51,7 +52,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                  "json": lambda d: json.dumps(d, ensure_ascii=False, indent=2)}
     text = renderers[args.format](document)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CannotUseFile(args.output, exc, doing="write") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if args.send:
@@ -63,26 +67,37 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
-    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output \
-        else sys.stdout  # noqa: SIM115
+    out: TextIO = sys.stdout
     try:
-        rows = store.export_rows(args.what)
-        if args.format == "jsonl":
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        else:
-            writer: csv.DictWriter[str] | None = None
-            for row in rows:
-                if writer is None:
-                    writer = csv.DictWriter(out, fieldnames=list(row))
-                    writer.writeheader()
-                writer.writerow({k: csv_cell(json.dumps(v) if isinstance(v, list) else v)
-                                 for k, v in row.items()})
+        if args.output:
+            out = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        _write_rows(store, args, out)
+        out.flush()
+    except OSError as exc:  # no such folder, a full disk; on stdout, a closed pipe
+        if not args.output:
+            raise
+        raise CannotUseFile(args.output, exc, doing="write") from None
     finally:
         store.close()
-        if args.output:
-            out.close()
+        if out is not sys.stdout:
+            with contextlib.suppress(OSError):  # reported above
+                out.close()
     return EXIT_OK
+
+
+def _write_rows(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    rows = store.export_rows(args.what)
+    if args.format == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    writer: csv.DictWriter[str] | None = None
+    for row in rows:
+        if writer is None:
+            writer = csv.DictWriter(out, fieldnames=list(row))
+            writer.writeheader()
+        writer.writerow({k: csv_cell(json.dumps(v) if isinstance(v, list) else v)
+                         for k, v in row.items()})
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)",
@@ -121,6 +136,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         store.backup(target)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise CannotUseFile(target, exc, doing="write a backup to") from None
     finally:
         store.close()
     print(f"backed up {redact_url(settings.storage_url)} to {target}")

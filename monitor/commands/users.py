@@ -8,6 +8,7 @@ import json
 import sys
 
 from monitor.commands.common import EXIT_OK, UsageError, open_store, print_table
+from monitor.commands.service import LOOPBACK
 from monitor.models import Role, utcnow
 from monitor.settings import Settings
 from monitor.store import Store
@@ -21,6 +22,8 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         return _add_token(args.name, settings, expires=args.expires)
     if command in ("add", "password"):
         return _with_password(args, settings)
+    if command == "first-admin":
+        return _first_admin(args.name, settings)
     store = open_store(settings)
     try:
         return _manage(store, args)
@@ -99,4 +102,29 @@ def _add_token(name: str, settings: Settings, *, expires: object = None) -> int:
     print(f"API token for {name}: send it as `Authorization: Bearer <token>`. It is shown only "
           "now; brandbot keeps a hash." + (f" It expires at {until:%Y-%m-%d %H:%M} UTC."
                                             if until else ""), file=sys.stderr)
+    return EXIT_OK
+
+
+def _first_admin(name: str, settings: Settings) -> int:
+    """While nobody can sign in yet (no user at all), add `name` as an admin with a random
+    password and print how to sign in: the password is shown this once and stored hashed."""
+    import secrets
+
+    from responders.auth import hash_password
+
+    password = secrets.token_urlsafe(12)
+    store = open_store(settings)
+    try:
+        added = store.add_first_user(name, Role.ADMIN, hash_password(password), actor=ACTOR,
+                                     now=utcnow())
+    finally:
+        store.close()
+    host = LOOPBACK.get(settings.web.host, settings.web.host)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.web.port}"
+    if added:
+        print(f"sign in at {url} as {name} with password {password}\n"
+              f"  (an admin made for this first run: the password is shown only now and kept "
+              f"as a hash; change it with `brandbot users password {name}`)")
+    else:
+        print(f"sign in at {url} with a user you added (`brandbot users list` names them)")
     return EXIT_OK

@@ -21,22 +21,29 @@ from monitor.settings import (
 
 
 def build_platform(source: SourceBase, settings: Settings, *,
-                   environ: Mapping[str, str] = os.environ) -> Platform:
-    """The adapter for one configured source; ConfigError if the config cannot work for it."""
+                   environ: Mapping[str, str] = os.environ, live: bool = True) -> Platform:
+    """The adapter for one configured source; ConfigError if the config cannot work for it.
+
+    `live` is false for one cycle (`run --once`) and for `backfill`: a replay source then
+    serves its whole file at once rather than pacing its last posts in."""
     try:
-        return _build(source, settings, environ)
+        return _build(source, settings, environ, live=live)
     except ValueError as exc:
         index = settings.sources.index(source)  # type: ignore[arg-type]
         raise ConfigError([f"sources[{index}] ({source.key}): {exc}"]) from None
 
 
-def _build(source: SourceBase, settings: Settings, environ: Mapping[str, str]) -> Platform:
+def _build(source: SourceBase, settings: Settings, environ: Mapping[str, str], *,
+           live: bool) -> Platform:
     """Construct the adapter (imported lazily: each pulls in its own client library)."""
     brand = settings.brand
     if isinstance(source, ReplaySource):
         from monitor.platforms.replay import ReplayPlatform
 
-        return ReplayPlatform(source.path, page_size=source.page_size)
+        return ReplayPlatform(source.path, page_size=source.page_size,
+                              shift_to_now=source.shift_to_now,
+                              pace_last=source.pace_last if live else 0,
+                              pace_over=source.pace_over)
     if isinstance(source, XSource):
         from monitor.platforms.x import XPlatform
 

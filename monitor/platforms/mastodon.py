@@ -302,9 +302,10 @@ class MastodonPlatform:
         self._token = (environ.get(env) or None) if env else None
         self.query = build_query(brand, hashtags=source.hashtags)
         if not self.query.hashtags and not (self._token and self.query.searches):
+            unset = f" ({env} is not set)" if env and self.query.searches else ""
             raise ValueError(
                 "mastodon source: nothing to listen to; give hashtags, or keywords and "
-                "access_token_env (keyword search needs a token)"
+                f"access_token_env (keyword search needs a token){unset}"
             )
         self.timeout = source.timeout.total_seconds()
         self.idle_timeout = max(self.timeout, 3 * heartbeat)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.models import PLATFORMS, Author, Mention, Page, Rejected, parse_iso
+from monitor.models import PLATFORMS, Author, Mention, Page, Rejected, iso, parse_iso, utcnow
 from monitor.platforms.base import PostedReply, Refused, Unavailable, clean_text
 from monitor.quarantine import raw_rejected
 
@@ -65,18 +66,85 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+# How old the newest post is when the source starts, with `shift_to_now`.
+SHIFT_LEAD = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class _Timeline:
+    """How the file's posts are dated, fixed when the source first reads it: the amount every
+    post moves by, and when each held-back post arrives (by byte offset)."""
+
+    shift: timedelta
+    arrivals: dict[int, datetime]
+    end: int  # lines from here on were appended later: served as written
+
+    def date(self, offset: int) -> datetime | None:
+        """When the post at `offset` arrives, if it is one held back."""
+        return self.arrivals.get(offset)
+
+    def waiting(self, offset: int, now: datetime) -> bool:
+        """Whether the post at `offset` is held back still."""
+        arrives = self.arrivals.get(offset)
+        return arrives is not None and arrives > now
+
+
 class ReplayPlatform:
     """A source that serves a JSONL file page by page; the cursor is a byte offset.
 
     Lines appended to the file later are served on later calls, as new posts would be; a last
     line still being written (no newline, not yet valid JSON) waits for the next call.
+
+    For a demo that lives in the present: `shift_to_now` moves every post's time by one
+    amount (their spacing kept) so that the newest post served at once is `SHIFT_LEAD` old
+    when the source starts; `pace_last` holds the file's last N posts back and lets them
+    arrive one at a time over `pace_over`, each dated the moment it arrives, as live posts.
     """
 
     platform = "replay"
 
-    def __init__(self, path: Path, *, page_size: int = 50) -> None:
+    def __init__(self, path: Path, *, page_size: int = 50, shift_to_now: bool = False,
+                 pace_last: int = 0, pace_over: timedelta = timedelta(minutes=3),
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.path = path
         self.page_size = page_size
+        self.shift_to_now = shift_to_now
+        self.pace_last = pace_last
+        self.pace_over = pace_over
+        self.clock = clock
+        self._timeline: _Timeline | None = None
+
+    def _plan(self) -> _Timeline:
+        """Read the file once, when the source starts, and fix its timeline."""
+        start = self.clock().replace(microsecond=0)
+        posts: list[tuple[int, datetime]] = []  # (offset, created_at) of every good line
+        with self.path.open("rb") as handle:
+            offset = 0
+            for raw in handle:
+                parsed = parse_line(raw.decode("utf-8", "replace"), offset)
+                if parsed.mention is not None:
+                    posts.append((offset, parsed.mention.created_at))
+                elif not raw.endswith(b"\n"):
+                    break  # a partial last line: not part of the file yet
+                offset += len(raw)
+        held = posts[len(posts) - self.pace_last:] if self.pace_last else []
+        step = self.pace_over / max(1, len(held))
+        arrivals = {at: start + step * (i + 1) for i, (at, _) in enumerate(held)}
+        served = posts[:len(posts) - len(held)]
+        shift = timedelta(0)
+        if self.shift_to_now and served:
+            shift = start - SHIFT_LEAD - max(created for _, created in served)
+        return _Timeline(shift=shift, arrivals=arrivals, end=offset)
+
+    def _dated(self, mention: Mention, offset: int, timeline: _Timeline) -> Mention:
+        """The mention as the source serves it, with its time moved or set on arrival."""
+        if offset >= timeline.end:
+            return mention
+        created = timeline.date(offset) or mention.created_at + timeline.shift
+        if created == mention.created_at:
+            return mention
+        return replace(mention, created_at=created,
+                       raw={**mention.raw, "created_at": iso(created)})
 
     async def listen(self, cursor: str | None) -> Page:
         offset = int(cursor) if cursor else 0
@@ -84,10 +152,16 @@ class ReplayPlatform:
         rejected: list[Rejected] = []
         seen: set[str] = set()
         try:
+            if self._timeline is None:
+                self._timeline = self._plan() if self.shift_to_now or self.pace_last \
+                    else _Timeline(timedelta(0), {}, 0)
+            timeline = self._timeline
+            now = self.clock()
             with self.path.open("rb") as handle:
                 handle.seek(offset)
                 taken = 0
-                while taken < self.page_size:
+                # a post held back stops the page until its moment
+                while taken < self.page_size and not timeline.waiting(offset, now):
                     raw = handle.readline()
                     if not raw:
                         break
@@ -95,21 +169,22 @@ class ReplayPlatform:
                     parsed = parse_line(text, offset) if text.strip() else None
                     if not raw.endswith(b"\n") and parsed is not None and parsed.mention is None:
                         break  # a partial last line: leave it for the next call
+                    at = offset
                     offset += len(raw)
                     if parsed is None:
                         continue
                     taken += 1
                     if parsed.mention is not None and parsed.mention.id in seen:
                         # the same id twice in one page: the first stands
-                        problems.append(f"line at byte {offset - len(raw)}: "
+                        problems.append(f"line at byte {at}: "
                                         f"{parsed.mention.id} again in this page; kept the first")
                     elif parsed.mention is not None:
                         seen.add(parsed.mention.id)
-                        mentions.append(parsed.mention)
+                        mentions.append(self._dated(parsed.mention, at, timeline))
                     elif parsed.problem:
                         problems.append(parsed.problem)
                         rejected.append(raw_rejected(parsed.problem, text))
-                has_more = bool(handle.read(1))
+                has_more = not timeline.waiting(offset, now) and bool(handle.read(1))
         except OSError as exc:
             raise Unavailable(f"cannot read {self.path}: {exc.strerror}") from None
         mentions.sort(key=lambda m: m.created_at)

@@ -31,6 +31,19 @@ class AccountsStore(AuditStore):
             )
             self._audit(actor, "user_add", f"user:{name}", None, role.value, None, now)
 
+    def add_first_user(self, name: str, role: Role, password_hash: str, *, actor: str,
+                       now: datetime) -> bool:
+        """Create a user only while there is none at all (True if it was created)."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+                return False
+            conn.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, role.value, password_hash, iso(now)),
+            )
+            self._audit(actor, "user_add", f"user:{name}", None, role.value, None, now)
+            return True
+
     def set_password_hash(self, name: str, password_hash: str, *, actor: str | None,
                           now: datetime) -> None:
         """Replace a user's password hash: a reset (audited, `actor` did it), or a rehash at a
@@ -57,6 +70,12 @@ class AccountsStore(AuditStore):
             "FROM users u ORDER BY u.name"
         )
         return [dict(r) for r in rows]
+
+    def active_users(self) -> list[tuple[str, str]]:
+        """(name, role) of every user who can sign in, by name."""
+        rows = self.conn.execute(
+            "SELECT name, role FROM users WHERE disabled_at IS NULL ORDER BY name")
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     def create_session(self, token_hash: str, *, username: str, csrf_token: str,
                        now: datetime, expires_at: datetime, ip: str | None,

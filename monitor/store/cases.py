@@ -1,9 +1,11 @@
-"""Cases: reading them, resolving and assigning, the SLA watch and follow-up drafts."""
+"""Cases: reading and filtering them; resolving, reopening, assigning to a team or a person,
+escalating by hand; the SLA watch and follow-up drafts."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +23,66 @@ from monitor.store.audit import AuditStore
 from monitor.store.base import EXCERPT, dumps, maybe_time, qmarks
 from monitor.store.errors import NotFound, StoreError
 from monitor.store.mentions import MentionsStore
+
+# The start of a case's latest post, as the cases list shows it.
+LATEST_EXCERPT = 300
+ACTIVE = "('open', 'waiting', 'escalated')"
+# `assignee` for cases assigned to nobody.
+UNASSIGNED = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SlaCut:
+    """Cases in one SLA state at `now`, as monitor.sla reckons it: before our first reply the
+    first-response target applies (the case's `sla_due_at`), after it the resolution target
+    from opening; a case is at risk in the last `at_risk` fraction of its target."""
+
+    state: str  # ok, at_risk, breached or met
+    now: datetime
+    first_response: Mapping[str, timedelta]  # by priority
+    resolution: Mapping[str, timedelta]
+    at_risk: float = 0.2
+
+
+def _sla_clause(cut: SlaCut) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) for the cases in `cut.state`."""
+    if cut.state == "met":
+        return "c.status IN ('resolved', 'closed')", []
+
+    def due_by(margin: float, answered: bool) -> tuple[str, list[Any]]:
+        # the target that applies falls due at or before now + margin * that target
+        parts, params = [], []
+        for priority, first in cut.first_response.items():
+            target = cut.resolution[priority] if answered else first
+            moment = cut.now + target * margin
+            if answered:
+                parts.append("(c.priority = ? AND c.opened_at <= ?)")
+                params += [priority, iso(moment - target)]
+            else:
+                parts.append("(c.priority = ? AND coalesce(c.sla_due_at <= ?, c.opened_at <= ?))")
+                params += [priority, iso(moment), iso(moment - target)]
+        return "(" + " OR ".join(parts) + ")", params
+
+    def within(answered: bool) -> tuple[str, list[Any]]:
+        late, late_params = due_by(0, answered)
+        near, near_params = due_by(cut.at_risk, answered)
+        if cut.state == "breached":
+            return late, late_params
+        if cut.state == "at_risk":
+            return f"({near} AND NOT {late})", [*near_params, *late_params]
+        return f"NOT {near}", near_params
+
+    open_sql, open_params = within(False)
+    answered_sql, answered_params = within(True)
+    return (f"c.status IN {ACTIVE} AND ((c.first_response_at IS NULL AND {open_sql}) OR "
+            f"(c.first_response_at IS NOT NULL AND {answered_sql}))",
+            [*open_params, *answered_params])
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for text containing `text` (lower case; `%`, `_` and `\\` literal)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def case_from_row(row: sqlite3.Row) -> Case:
@@ -81,23 +143,51 @@ class CasesStore(AuditStore, MentionsStore):
         return dict(row)
 
     def list_cases(self, *, status: str | None = None, team: str | None = None,
-                   limit: int = 1000, before_id: int | None = None) -> list[dict[str, Any]]:
-        """Cases with their author handle and pending draft (if any), newest first."""
+                   limit: int = 1000, before_id: int | None = None,
+                   assignee: str | None = None, escalation: str | None = None,
+                   search: str | None = None, sla: SlaCut | None = None
+                   ) -> list[dict[str, Any]]:
+        """Cases with their author handle, latest post and pending draft (if any), newest
+        first; filtered by status, team, `assignee` (UNASSIGNED: nobody), `escalation` (a
+        kind, or "any"), SLA state, and `search` (a case number, or words in the customer's
+        handle or the case's posts)."""
         clauses: list[str] = []
         params: list[Any] = []
-        if status:
-            clauses.append("c.status = ?")
-            params.append(status)
-        if team:
-            clauses.append("c.team = ?")
-            params.append(team)
+        for column, value in (("c.status", status), ("c.team", team)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if assignee == UNASSIGNED:
+            clauses.append("c.assignee IS NULL")
+        elif assignee is not None:
+            clauses.append("c.assignee = ?")
+            params.append(assignee)
+        if escalation == "any":
+            clauses.append("coalesce(c.escalation, '') <> ''")
+        elif escalation:
+            clauses.append("c.escalation LIKE ?")
+            params.append(f"%{escalation}%")
+        if sla is not None:
+            sql, sla_params = _sla_clause(sla)
+            clauses.append(sql)
+            params += sla_params
+        if search:
+            number = search.removeprefix("#")
+            pattern = _like(search)
+            clauses.append(
+                "(c.id = ? OR lower(a.handle) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+                "mentions m WHERE m.case_id = c.id AND lower(m.text) LIKE ? ESCAPE '\\'))")
+            params += [int(number) if number.isdigit() and len(number) < 18 else -1,
+                       pattern, pattern]
         if before_id is not None:
             clauses.append("c.id < ?")
             params.append(before_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.conn.execute(
             "SELECT c.*, a.handle AS author, (SELECT min(d.id) FROM drafts d "
-            "WHERE d.case_id = c.id AND d.status = 'pending') AS pending_draft_id "
+            "WHERE d.case_id = c.id AND d.status = 'pending') AS pending_draft_id, "
+            f"(SELECT substr(m.text, 1, {LATEST_EXCERPT}) FROM mentions m WHERE m.case_id = c.id "
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS latest_text "
             "FROM cases c JOIN authors a ON a.id = c.author_id "
             f"{where} ORDER BY c.id DESC LIMIT ?",
             [*params, limit],
@@ -164,6 +254,73 @@ class CasesStore(AuditStore, MentionsStore):
             self.conn.execute("UPDATE cases SET team = ?, updated_at = ? WHERE id = ?",
                               (team, iso(now), case_id))
             self._audit(actor, "case_assign", f"case:{case_id}", case.team, team, None, now)
+            return self.get_case(case_id)
+
+    def assign_case_to(self, case_id: int, *, assignee: str | None, actor: str,
+                       now: datetime) -> Case:
+        """Give a case to a person (None: to nobody), audited with the old and new assignee.
+        StoreError for an unknown or disabled user, or no change."""
+        with self.transaction() as conn:
+            case = self.get_case(case_id)
+            if assignee is not None:
+                user = conn.execute("SELECT disabled_at FROM users WHERE name = ?",
+                                    (assignee,)).fetchone()
+                if user is None:
+                    raise StoreError(f"no user called {assignee!r} to assign case {case_id} to "
+                                     "(see `brandbot users list`)")
+                if user[0] is not None:
+                    raise StoreError(f"user {assignee!r} is disabled and cannot take cases")
+            if case.assignee == assignee:
+                raise StoreError(f"case {case_id} is already assigned to {assignee}"
+                                 if assignee else f"case {case_id} is assigned to nobody")
+            conn.execute("UPDATE cases SET assignee = ?, updated_at = ? WHERE id = ?",
+                         (assignee, iso(now), case_id))
+            self._audit(actor, "case_assignee", f"case:{case_id}", case.assignee, assignee,
+                        None, now)
+            return self.get_case(case_id)
+
+    def reopen_case(self, case_id: int, *, actor: str, now: datetime) -> Case:
+        """Open a resolved or closed case again (its follow-up is no longer due), audited."""
+        with self.transaction() as conn:
+            case = self.get_case(case_id)
+            if case.merged_into is not None:
+                raise StoreError(f"case {case_id} was merged into incident {case.merged_into}; "
+                                 f"reopen that instead")
+            if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+                raise StoreError(f"case {case_id} is {case.status.value}, not resolved")
+            conn.execute(
+                "UPDATE cases SET status = 'open', resolved_at = NULL, follow_up_due_at = NULL, "
+                "updated_at = ? WHERE id = ?", (iso(now), case_id))
+            self._audit(actor, "case_reopen", f"case:{case_id}", case.status.value,
+                        CaseStatus.OPEN.value, None, now)
+            return self.get_case(case_id)
+
+    def escalate_case(self, case_id: int, *, escalate: Callable[[Case], Case], actor: str,
+                      now: datetime, detail: dict[str, Any] | None = None) -> Case:
+        """Escalate an active case by hand, audited: `escalate` (monitor.cases'
+        `escalate_by_hand`) says what changes. StoreError when the case is not active or
+        nothing would change."""
+        with self.transaction() as conn:
+            case = self.get_case(case_id)
+            if case.merged_into is not None:
+                raise StoreError(f"case {case_id} was merged into incident {case.merged_into}; "
+                                 f"escalate that instead")
+            if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+                raise StoreError(f"case {case_id} is {case.status.value}: reopen it first")
+            changed = escalate(case)
+            before, after = case_values(case), case_values(changed)
+            values = {k: v for k, v in after.items()
+                      if k in ("status", "priority", "sla_due_at", "escalation", "team")
+                      and v != before[k]}
+            if not values:
+                raise StoreError(f"case {case_id} is already escalated for that")
+            values["updated_at"] = iso(now)
+            conn.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in values)} "
+                         "WHERE id = ?", [*values.values(), case_id])
+            self._audit(actor, "case_escalate", f"case:{case_id}", case.escalation,
+                        changed.escalation, {**(detail or {}), "status": case.status.value,
+                                             "priority": changed.priority.value,
+                                             "team": changed.team}, now)
             return self.get_case(case_id)
 
     def cases_to_watch(self, *, now: datetime, due_before: datetime, opened_after: datetime,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.models import (
     Draft,
+    DraftStatus,
     iso,
 )
 from monitor.store.base import qmarks
 from monitor.store.drafts import DraftsStore, draft_from_row, record_answer
+from monitor.store.errors import AlreadyDecided
 
 
 class PublishingStore(DraftsStore):
@@ -22,14 +24,21 @@ class PublishingStore(DraftsStore):
     that is not its own. `posting_started_at` is the claim's last sign of life: its owner
     refreshes it while a post is in flight, and only a claim silent for `reconcile_after`
     is reconciled.
+
+    An approval can be undone for `undo_window` after it is made: until then no publisher
+    claims the draft. The rule is in the SQL of both sides (claim: approved at or before
+    `now - undo_window`; undo: approved after it, never claimed), and both change the row
+    only while it is still `approved`, so an undo racing a claim on any replica leaves either
+    a pending draft or a claimed one, never both.
     """
 
     def claim_for_posting(self, platforms: Sequence[str], *, now: datetime,
-                          limit: int = 10) -> list[Draft]:
+                          undo_window: timedelta, limit: int = 10) -> list[Draft]:
         """Move due, human-approved drafts for these platforms to `posting` and return them.
 
         A draft is only ever claimed when its approval is recorded twice over: `decided_by`
-        on the draft and an approve row in the audit log.
+        on the draft and an approve row in the audit log; and only once its undo window has
+        passed.
         """
         if not platforms:
             return []
@@ -40,20 +49,70 @@ class PublishingStore(DraftsStore):
             rows = conn.execute(
                 f"SELECT d.id FROM drafts d WHERE d.status = 'approved' "
                 f"AND d.platform IN ({qmarks(len(platforms))}) AND d.decided_by IS NOT NULL "
+                "AND d.decided_at <= ? "
                 "AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) "
                 "AND EXISTS (SELECT 1 FROM audit a WHERE a.subject = 'draft:' || d.id "
                 "AND a.action IN ('approve', 'edit_approve') AND a.actor = d.decided_by) "
                 "ORDER BY d.decided_at, d.id LIMIT ?" + lock,
-                [*platforms, iso(now), limit],
+                [*platforms, iso(now - undo_window), iso(now), limit],
             ).fetchall()
-            ids = [r[0] for r in rows]
-            for draft_id in ids:
-                conn.execute(
+            ids = []
+            for (draft_id,) in rows:
+                done = conn.execute(
                     "UPDATE drafts SET status = 'posting', posting_started_at = ?, "
-                    "attempts = attempts + 1 WHERE id = ? AND status = 'approved'",
-                    (iso(now), draft_id),
+                    "attempts = attempts + 1 WHERE id = ? AND status = 'approved' "
+                    "AND decided_at <= ?",
+                    (iso(now), draft_id, iso(now - undo_window)),
                 )
+                if done.rowcount:
+                    ids.append(draft_id)
         return [self.get_draft(i) for i in ids]
+
+    def undo_approval(self, draft_id: int, *, actor: str, now: datetime,
+                      undo_window: timedelta) -> Draft:
+        """Put a draft approved less than `undo_window` ago back in the queue, audited.
+
+        One conditional update: only an approved draft the publisher never claimed, approved
+        after `now - undo_window`. AlreadyDecided (saying why) when it is too late or there
+        is no approval to undo; NotFound for an unknown draft.
+        """
+        with self.transaction() as conn:
+            before = self.get_draft(draft_id)
+            done = conn.execute(
+                "UPDATE drafts SET status = 'pending', decided_by = NULL, decided_at = NULL, "
+                "reason = NULL, error = NULL, next_attempt_at = NULL WHERE id = ? "
+                "AND status = 'approved' AND attempts = 0 AND decided_at > ?",
+                (draft_id, iso(now - undo_window)),
+            )
+            if not done.rowcount:  # read again: a claim may have just committed
+                raise AlreadyDecided(_no_undo(self.get_draft(draft_id), undo_window))
+            self._audit(actor, "undo_approve", f"draft:{draft_id}", None, None,
+                        {"approved_by": before.decided_by,
+                         "approved_at": iso(before.decided_at)}, now)
+            return self.get_draft(draft_id)
+
+    def stranded_drafts(self, platforms: Sequence[str], *, limit: int = 1000
+                        ) -> list[tuple[int, str]]:
+        """Approved drafts (id, platform) that no publisher here will post: their platform is
+        not among `platforms`, the ones an enabled source replies on."""
+        rows = self.conn.execute(
+            "SELECT id, platform FROM drafts WHERE status = 'approved' "
+            + (f"AND platform NOT IN ({qmarks(len(platforms))}) " if platforms else "")
+            + "ORDER BY id LIMIT ?",
+            [*platforms, limit],
+        )
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def stranded_counts(self, platforms: Sequence[str]) -> dict[str, int]:
+        """How many approved drafts wait on each platform not among `platforms` (see
+        `stranded_drafts`)."""
+        rows = self.conn.execute(
+            "SELECT platform, count(*) FROM drafts WHERE status = 'approved' "
+            + (f"AND platform NOT IN ({qmarks(len(platforms))}) " if platforms else "")
+            + "GROUP BY platform ORDER BY platform",
+            list(platforms),
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
 
     def drafts_in_posting(self, platforms: Sequence[str], *, started_before: datetime
                           ) -> list[Draft]:
@@ -130,3 +189,17 @@ class PublishingStore(DraftsStore):
             self._audit("publisher", "post_failed", f"draft:{draft_id}", None, None,
                         {"error": error}, now)
             return True
+
+
+def _no_undo(draft: Draft, window: timedelta) -> str:
+    """Why an approval cannot be undone, for the person who asked."""
+    if draft.status is DraftStatus.APPROVED and draft.attempts:
+        return (f"draft {draft.id} cannot be undone: the publisher has already tried to post "
+                "it")
+    if draft.status is DraftStatus.APPROVED:
+        by = f" by {draft.decided_by}" if draft.decided_by else ""
+        return (f"draft {draft.id} was approved{by} at {iso(draft.decided_at)}: its "
+                f"{window.total_seconds():g}s undo window has passed")
+    if draft.status in (DraftStatus.POSTING, DraftStatus.POSTED):
+        return f"draft {draft.id} is already {draft.status.value}: too late to undo"
+    return f"draft {draft.id} is {draft.status.value}, not approved: there is no approval to undo"

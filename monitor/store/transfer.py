@@ -18,12 +18,12 @@ COPY_TABLES: dict[str, str | None] = {
     "users": "name", "authors": "id", "cases": "id", "mentions": "id", "drafts": "id",
     "cursors": "source", "audit": "id", "sessions": "token_hash", "api_tokens": "token_hash",
     "login_attempts": "id", "draft_viewers": None, "notifications": "id",
-    "saved_replies": "id", "quarantine": "id",
+    "saved_replies": "id", "quarantine": "id", "case_notes": "id",
 }
 
 
 _IDENTITY_TABLES = frozenset({"cases", "drafts", "audit", "login_attempts", "notifications",
-                              "saved_replies", "quarantine"})
+                              "saved_replies", "quarantine", "case_notes"})
 
 
 class TransferStore(StoreBase):

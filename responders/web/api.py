@@ -19,6 +19,8 @@ from monitor.models import CaseStatus, DraftStatus
 from monitor.sla import SlaPolicy
 from monitor.store import AlreadyDecided, NotFound, Store, StoreError, draft_fields
 from responders.queue import NotPermitted, RuleBroken, approve, hand_off, reject
+from responders.web import undo
+from responders.web.case_page import NOBODY, act, case_id_of, cases_view, list_filters
 from responders.web.sessions import json_error
 from responders.web.state import POLICY_KEY, SETTINGS_KEY, VOICE_KEY, identity, now, store, teams
 
@@ -35,10 +37,10 @@ async def _body(request: web.Request) -> dict[str, Any]:
         body = json.loads(raw)
         # a lone surrogate ("\ud800") parses, then cannot be stored: refuse it here
         json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # (a ValueError: first)
+        raise web.HTTPBadRequest(text="the body holds text that is not valid Unicode") from None
     except (ValueError, RecursionError):
         raise web.HTTPBadRequest(text="the body is not JSON") from None
-    except UnicodeEncodeError:
-        raise web.HTTPBadRequest(text="the body holds text that is not valid Unicode") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="the body must be a JSON object")
     return body
@@ -95,8 +97,11 @@ async def get_draft(request: web.Request) -> web.Response:
 Action = Callable[[Store, int, str, datetime], object]
 
 
-async def _act(request: web.Request, action: Action, *, verb: str) -> web.Response:
-    """Run one decision on a draft for the caller, answering with the draft or the refusal."""
+async def _act(request: web.Request, action: Action, *, verb: str,
+               extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+               ) -> web.Response:
+    """Run one decision on a draft for the caller, answering with the draft (and `extra`'s
+    fields) or the refusal."""
     who = identity(request)
     draft_id = int(request.match_info["id"])
     if not who.can_decide:
@@ -108,20 +113,24 @@ async def _act(request: web.Request, action: Action, *, verb: str) -> web.Respon
         return s.draft_row(draft_id)
 
     try:
-        return web.json_response(_draft_json(request, await store(request).write(run)))
+        row = await store(request).write(run)
     except StoreError as exc:
         return _refused(exc)
+    return web.json_response({**_draft_json(request, row), **(extra(row) if extra else {})})
 
 
 async def approve_draft(request: web.Request) -> web.Response:
     """`POST /api/drafts/{id}/approve`, optionally `{"text": "...", "save": true}` (keep the
-    approved wording as a saved reply): 200 with the draft."""
+    approved wording as a saved reply): 200 with the draft, and `undo_until`/`undo_seconds`
+    (when `POST /api/drafts/{id}/undo` can take it back) and `not_posted` (why no source will
+    post it, or null)."""
     body = await _body(request)
     text = _string(body, "text")
     keep = body.get("save") is True
     voice = request.app[VOICE_KEY]
     return await _act(request, lambda s, d, user, at: approve(
-        s, d, user=user, voice=voice, now=at, text=text, save=keep), verb="decide drafts")
+        s, d, user=user, voice=voice, now=at, text=text, save=keep), verb="decide drafts",
+        extra=lambda row: undo.row_fields(request, row))
 
 
 async def reject_draft(request: web.Request) -> web.Response:
@@ -164,10 +173,10 @@ async def queue_state(request: web.Request) -> web.Response:
 
 # The fields of a case in `GET /api/cases` (those of `brandbot cases list --json`).
 CASE_FIELDS = ("id", "kind", "status", "author", "author_id", "platform", "intent", "priority",
-               "team", "opened_at", "first_response_at", "resolved_at", "sla_due_at",
+               "team", "assignee", "opened_at", "first_response_at", "resolved_at", "sla_due_at",
                "sla_state", "sla_due", "mention_count", "customer_effort", "replies_posted",
                "csat", "escalation", "escalation_reasons", "action", "reply_by_hand",
-               "follow_up_due_at", "merged_into", "pending_draft_id")
+               "follow_up_due_at", "merged_into", "pending_draft_id", "latest_text")
 
 
 def _case_json(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +186,9 @@ def _case_json(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_cases(request: web.Request) -> web.Response:
-    """`GET /api/cases?status=open&team=billing&limit=100&before=ID`: newest first."""
+    """`GET /api/cases?status=open&team=billing&limit=100&before=ID`: newest first; also
+    `assignee=USER` (`~none`: nobody), `mine=1`, `sla=ok|at_risk|breached|met`,
+    `escalation=KIND|any` and `q=WORDS`, as on the cases page."""
     status = request.query.get("status")
     if status is not None and status not in [s.value for s in CaseStatus]:
         return json_error(400, f"unknown status {status!r}")
@@ -188,20 +199,46 @@ async def list_cases(request: web.Request) -> web.Response:
                   else None)
     except ValueError:
         return json_error(400, "limit and before are whole numbers")
+    wanted = list_filters(request, cases_view(request.query, teams=[],
+                                              me=identity(request).username))
     rows = await store(request).read(
-        lambda s: s.list_cases(status=status, team=team, limit=limit, before_id=before))
+        lambda s: s.list_cases(status=status, team=team, limit=limit, before_id=before,
+                               **wanted))
     return web.json_response([_case_json(request, r) for r in rows])
 
 
 async def get_case(request: web.Request) -> web.Response:
-    """`GET /api/cases/{id}`: the case, its posts, drafts, audit trail and notifications."""
+    """`GET /api/cases/{id}`: the case, its posts, drafts, audit trail, notifications and
+    internal notes."""
     case_id = int(request.match_info["id"])
     try:
-        detail = await store(request).read(lambda s: s.case_detail(case_id))
+        detail = await store(request).read(
+            lambda s: {**s.case_detail(case_id), "notes": s.case_notes(case_id)})
     except NotFound as exc:
         return json_error(404, str(exc))
     detail["case"] = _case_json(request, detail["case"])
     return web.json_response(detail)
+
+
+async def change_case(request: web.Request) -> web.Response:
+    """`POST /api/cases/{id}/{action}`, the case page's actions: `resolve`, `reopen`,
+    `assign` (`{"team": "billing", "assignee": "bob"}`; `"assignee": null` for nobody),
+    `escalate` (`{"kind": "legal", "reason": "..."}`, both optional), `link`
+    (`{"account": "reddit:dana_k"}`) and `note` (`{"text": "..."}`): 200 with what was done
+    and the case; 409 when the case is not in a state for it (already resolved, say)."""
+    body = await _body(request)
+    fields = {k: v for k, v in body.items() if isinstance(v, str)}
+    if "assignee" in body and body["assignee"] is None:
+        fields["assignee"] = NOBODY
+    try:
+        case_id = case_id_of(request)
+        message = await act(request, case_id, request.match_info["action"], fields)
+        row = await store(request).read(lambda s: s.case_row(case_id))
+    except (NotPermitted, NotFound, RuleBroken) as exc:
+        return _refused(exc)
+    except StoreError as exc:
+        return json_error(409, str(exc))
+    return web.json_response({"message": message, "case": _case_json(request, row)})
 
 
 async def get_customer(request: web.Request) -> web.Response:

@@ -26,7 +26,7 @@ from monitor.settings import Settings
 from monitor.store import AsyncStore, NotFound, Store, StoreUnavailable
 from responders.drafts import voice_from_settings
 from responders.publisher import Publisher
-from responders.web import api, metrics, pages, saved, sessions, users
+from responders.web import api, case_page, metrics, pages, saved, sessions, undo, users
 from responders.web.format import FILTERS
 from responders.web.state import (
     CLOCK_KEY,
@@ -213,11 +213,14 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
         web.post("/logout", sessions.logout),
         web.get("/", pages.queue_page),
         web.post("/queue/bulk", pages.bulk_decide),
+        web.post("/queue/undo", undo.undo_form),
         web.get(draft, pages.draft_page),
         web.post(draft + "/approve", pages.approve_draft),
         web.post(draft + "/reject", pages.reject_draft),
         web.post(draft + "/hand-off", pages.hand_off_draft),
-        web.get("/cases", pages.cases_page),
+        web.get("/cases", case_page.cases_page),
+        web.get(r"/cases/{id:\d+}", case_page.case_page),
+        web.post(r"/cases/{id:\d+}/{action:[a-z]+}", case_page.case_action),
         web.get("/audit", pages.audit_page),
         web.get("/digest", pages.digest_page),
         web.get("/users", users.users_page),
@@ -236,11 +239,13 @@ def make_app(settings: Settings, store: AsyncStore, health: Mapping[str, SourceH
         web.get("/api/drafts", api.list_drafts),
         web.get(api_draft, api.get_draft),
         web.post(api_draft + "/approve", api.approve_draft),
+        web.post(api_draft + "/undo", undo.undo_api),
         web.post(api_draft + "/reject", api.reject_draft),
         web.post(api_draft + "/hand-off", api.hand_off_draft),
         web.post(api_draft + "/viewing", api.viewing),
         web.get("/api/cases", api.list_cases),
         web.get(r"/api/cases/{id:\d+}", api.get_case),
+        web.post(r"/api/cases/{id:\d+}/{action:[a-z]+}", api.change_case),
         web.get("/api/customers/{author_id}", api.get_customer),
         web.static("/static", STATIC),
     ])

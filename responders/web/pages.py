@@ -1,5 +1,6 @@
-"""The HTML pages: queue (with bulk decisions), draft (decide, edit, hand off), cases, audit,
-users. Every page reads through the store's reader threads and writes through its writer."""
+"""The HTML pages: queue (with bulk decisions), draft (decide, edit, hand off), audit, digest
+(cases: case_page.py). Every page reads through the store's reader threads and writes through
+its writer."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
+from markupsafe import Markup
 from pydantic_core import PydanticCustomError
 
-from monitor.digest import Period, digest_for, render_html
-from monitor.models import REPLY_LIMITS, CaseStatus, DraftStatus, Escalation, Priority
+from monitor.digest import Period, digest_for, render_body, span_words
+from monitor.models import REPLY_LIMITS, DraftStatus, Escalation, Priority
 from monitor.settings import parse_duration
 from monitor.sla import SlaPolicy
 from monitor.store import AlreadyDecided, NotFound, QueueFilter, StoreError
 from responders.queue import NotPermitted, RuleBroken, approve, decide_many, hand_off, reject
-from responders.web import params
+from responders.web import params, undo
 from responders.web.sessions import error_page, redirect
 from responders.web.state import (
     POLICY_KEY,
@@ -70,8 +72,10 @@ async def queue_page(request: web.Request) -> web.Response:
     after = params.page_key(request.query.get("after"))
     before = params.page_key(request.query.get("before"))
     size = request.app[POLICY_KEY].page_size
-    page, marks = await store(request).read(
-        lambda s: (s.queue(f, after=after, before=before, limit=size), s.queue_marks()))
+    replying = undo.replying(request)
+    page, marks, stranded = await store(request).read(
+        lambda s: (s.queue(f, after=after, before=before, limit=size), s.queue_marks(),
+                   s.stranded_counts(replying)))
     _with_sla(request, page.rows, prefix="case_")
     query = params.filter_query(f)
     return await render(
@@ -83,7 +87,7 @@ async def queue_page(request: web.Request) -> web.Response:
         prev_url="/?" + urlencode({**params.filter_params(f),
                                    "before": params.format_key(page.prev_key)})
         if page.prev_key else None,
-        marks=marks, limits=REPLY_LIMITS,
+        marks=marks, limits=REPLY_LIMITS, stranded=stranded,
     )
 
 
@@ -118,7 +122,12 @@ async def bulk_decide(request: web.Request) -> web.StreamResponse:
     text = f"{verb} {done} of {len(outcomes)} drafts."
     if failed:
         text += " Not decided: " + " · ".join(failed)
-    await flash(request, "ok" if not failed else "warn", text)
+    extra: dict[str, str] = {}
+    if action == "approve":
+        approved = [o.draft_id for o in outcomes if o.ok]
+        drafts = await store(request).read(lambda s: [s.get_draft(i) for i in approved])
+        extra = undo.approval_flash(request, drafts, back=params.filter_query(f))
+    await flash(request, "ok" if not failed else "warn", text, **extra)
     return redirect(_queue_url(f))
 
 
@@ -172,6 +181,7 @@ async def _draft_view(request: web.Request, draft_id: int, *, status: int = 200,
         ours=_our_posts(data["thread"], request.app[SETTINGS_KEY].brand.all_handles()),
         notes=[f for f in draft["flags"] if not f.startswith(("too_long", "banned_phrase",
                                                                "empty"))],
+        posting=undo.row_fields(request, draft),
     )
 
 
@@ -181,11 +191,12 @@ def _our_posts(thread: list[dict[str, Any]], handles: Any) -> list[dict[str, Any
     return [m for m in thread if str(m["author"]).lower() in own]
 
 
-async def _after_decision(request: web.Request, draft_id: int, message: str) -> web.Response:
+async def _after_decision(request: web.Request, draft_id: int, message: str,
+                          **extra: str) -> web.Response:
     """Flash what happened and move on to the next draft of the same view."""
     f = _filters(request)
     prev_id, next_id = await store(request).read(lambda s: s.queue_neighbours(draft_id, f))
-    await flash(request, "ok", message)
+    await flash(request, "ok", message, **extra)
     following = next_id or prev_id
     return redirect(_draft_url(following, f) if following else _queue_url(f))
 
@@ -220,7 +231,9 @@ async def approve_draft(request: web.Request) -> web.Response:
     if draft.by_hand:
         return await _after_decision(request, draft_id, f"Draft #{draft.id} recorded as "
                                      f"answered by hand on {draft.platform}.")
-    return await _after_decision(request, draft_id, f"Draft #{draft.id} approved.")
+    return await _after_decision(request, draft_id, f"Draft #{draft.id} approved.",
+                                 **undo.approval_flash(request, [draft],
+                                                       back=params.filter_query(_filters(request))))
 
 
 async def reject_draft(request: web.Request) -> web.Response:
@@ -268,27 +281,6 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-async def cases_page(request: web.Request) -> web.Response:
-    """Cases, newest first, by status and team."""
-    wanted = request.query.get("status")
-    status = wanted if wanted in [c.value for c in CaseStatus] else None
-    team = request.query.get("team")
-    team = team if team in teams(request.app[SETTINGS_KEY]) else None
-    before = _int(request.query.get("before"))
-    size = request.app[POLICY_KEY].page_size
-    rows = await store(request).read(
-        lambda s: s.list_cases(status=status, team=team, before_id=before, limit=size + 1))
-    more = len(rows) > size
-    rows = rows[:size]
-    _with_sla(request, rows)
-    keep = {k: v for k, v in (("status", status), ("team", team)) if v}
-    return await render(
-        request, "cases.html", cases=rows, case_status=status, team=team, now=now(request),
-        statuses=[c.value for c in CaseStatus], teams=teams(request.app[SETTINGS_KEY]),
-        next_url="/cases?" + urlencode({**keep, "before": rows[-1]["id"]}) if more else None,
-    )
-
-
 async def audit_page(request: web.Request) -> web.Response:
     """Every recorded action, newest first (admins only)."""
     if not identity(request).is_admin:
@@ -308,16 +300,19 @@ async def audit_page(request: web.Request) -> web.Response:
     )
 
 
-# The digest is a self-contained document with its own inline <style> and data: images
-# (so it also works as an e-mail); it carries no script, and this policy allows none.
-DIGEST_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+# The digest page is the app's page (its stylesheet, charts as data: images) with no script:
+# it carries a lot of post text, and this policy allows none.
+DIGEST_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+DIGEST_PERIODS = (("24h", "Day"), ("7d", "Week"), ("30d", "30 days"), ("90d", "90 days"),
+                  ("365d", "Year"))
 
 
 async def digest_page(request: web.Request) -> web.Response:
     """The brand digest for the last `since` (default 7d), as marketing receives it."""
+    since = request.query.get("since", "7d")
     try:
-        span = parse_duration(request.query.get("since", "7d"))
+        span = parse_duration(since)
     except PydanticCustomError:
         raise web.HTTPBadRequest(text="since: use a duration such as 24h, 7d or 30d") from None
     end = now(request)
@@ -328,6 +323,10 @@ async def digest_page(request: web.Request) -> web.Response:
                                       "goes") from None
     settings = request.app[SETTINGS_KEY]
     document = await store(request).read(lambda s: digest_for(settings, s, period, now=end))
-    html = await asyncio.to_thread(render_html, document)
-    return web.Response(text=html, content_type="text/html",
-                        headers={"Content-Security-Policy": DIGEST_CSP})
+    # HTML the digest's own templates rendered with autoescaping on: post text in it is escaped
+    body = Markup(await asyncio.to_thread(render_body, document))  # noqa: S704
+    response = await render(
+        request, "digest.html", body=body, start=period.start, end=period.end,
+        span=span_words(period.start, period.end), since=since, periods=DIGEST_PERIODS)
+    response.headers["Content-Security-Policy"] = DIGEST_CSP
+    return response

@@ -118,10 +118,11 @@ async def render(request: web.Request, template: str, *, status: int = 200,
     return web.Response(text=html, status=status, content_type="text/html")
 
 
-async def flash(request: web.Request, kind: str, text: str) -> None:
-    """Leave a message for the next page this session renders."""
+async def flash(request: web.Request, kind: str, text: str, **extra: str) -> None:
+    """Leave a message for the next page this session renders (`extra`: what goes with it,
+    such as the drafts an Undo would take back)."""
     who = identity(request)
     if who.session_hash:
         session_hash = who.session_hash
-        await store(request).write(lambda s: s.set_flash(session_hash,
-                                                          {"kind": kind, "text": text}))
+        message = {**extra, "kind": kind, "text": text}
+        await store(request).write(lambda s: s.set_flash(session_hash, message))

@@ -14,6 +14,8 @@
   function typing(event) {
     var t = event.target;
     if (!t || !t.tagName) return false;
+    // a ticked box (a row's tick, the Menu button) takes no letters: the keys still work
+    if (t.tagName === "INPUT" && t.type === "checkbox") return false;
     return t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" ||
       t.tagName === "SELECT";
   }
@@ -46,11 +48,157 @@
   function toast(text, bad) {
     var el = $("toast");
     if (!el) return;
+    clearInterval(undoTimer);  // a newer message ends an offer to undo
+    undoNow = null;
     el.textContent = text;
     el.className = bad ? "toast bad" : "toast";
     el.hidden = false;
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { el.hidden = true; }, bad ? 7000 : 3000);
+  }
+
+  // --- undo an approval, keep unsent edits --------------------------------------------------
+
+  // What `z` takes back now: the Undo of the last approval, while its window lasts.
+  var undoNow = null;
+  var undoTimer = null;
+
+  // A toast with an Undo button for `seconds` (the server's window; it refuses a late one).
+  function offerUndo(text, seconds, run) {
+    var el = $("toast");
+    if (!el) return;
+    clearTimeout(toastTimer);
+    clearInterval(undoTimer);
+    el.textContent = "";
+    el.className = "toast toast-undo";
+    var message = document.createElement("span");
+    message.textContent = text + " ";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small";
+    button.id = "toast-undo";
+    button.textContent = "Undo (z)";
+    var left = document.createElement("span");
+    left.className = "muted small";
+    el.appendChild(message);
+    el.appendChild(button);
+    el.appendChild(left);
+    el.hidden = false;
+    var ends = Date.now() + seconds * 1000;
+    function done() {
+      clearInterval(undoTimer);
+      undoNow = null;
+      el.hidden = true;
+    }
+    function tick() {
+      var remaining = Math.ceil((ends - Date.now()) / 1000);
+      if (remaining <= 0) { done(); return; }
+      left.textContent = " " + remaining + " s";
+    }
+    undoNow = function () { done(); run(); };
+    button.addEventListener("click", function () { if (undoNow) undoNow(); });
+    tick();
+    undoTimer = setInterval(tick, 250);
+  }
+
+  // Undo forms the server rendered (after an approval, and on an approved draft's page):
+  // count their seconds down and hide them when the window is over.
+  function initUndo() {
+    var forms = Array.prototype.slice.call(document.querySelectorAll("form.undo-form[data-seconds]"));
+    forms.forEach(function (form) {
+      var ends = Date.now() + (parseInt(form.getAttribute("data-seconds"), 10) || 0) * 1000;
+      var timer = null;
+      function tick() {
+        var remaining = Math.max(0, Math.ceil((ends - Date.now()) / 1000));
+        form.querySelectorAll(".undo-seconds").forEach(function (el) { el.textContent = String(remaining); });
+        if (remaining > 0) return;
+        clearInterval(timer);
+        form.hidden = true;
+        var bar = form.closest(".undo-bar");
+        if (bar && !bar.querySelector(".undo-note")) bar.hidden = true;
+      }
+      tick();
+      timer = setInterval(tick, 250);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "z" || typing(event) || !plainKey(event)) return;
+      if (undoNow) { event.preventDefault(); undoNow(); return; }
+      var form = forms.filter(function (f) { return !f.hidden; })[0];
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+    });
+  }
+
+  // Unsent edits survive moving between drafts (j/k, links, a reload): each is kept in this
+  // browser per user and draft until it is approved, reset, or the user signs out.
+  var KEPT = "brandbot.edit.";
+  var KEPT_DAYS = 7;
+  function keptKey(id) {
+    var who = $("current-user");
+    return KEPT + (who ? who.textContent : "") + "." + id;
+  }
+  function keptEdit(id) {
+    try {
+      var kept = JSON.parse(localStorage.getItem(keptKey(id)) || "null");
+      return kept && typeof kept.text === "string" ? kept : null;
+    } catch (e) { return null; }
+  }
+  function keepEdit(id, text, base) {
+    try {
+      if (text === base) localStorage.removeItem(keptKey(id));
+      else localStorage.setItem(keptKey(id), JSON.stringify({ text: text, base: base, at: Date.now() }));
+    } catch (e) { /* storage full or off: nothing kept */ }
+  }
+  function dropEdit(id) {
+    try { localStorage.removeItem(keptKey(id)); } catch (e) { /* nothing kept */ }
+  }
+  function forgetEdits(all) {
+    try {
+      var old = Date.now() - KEPT_DAYS * 86400000;
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var key = localStorage.key(i);
+        if (!key || key.indexOf(KEPT) !== 0) continue;
+        var kept = null;
+        try { kept = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+        if (all || !kept || !(kept.at > old)) localStorage.removeItem(key);
+      }
+    } catch (e) { /* storage off */ }
+  }
+  function markKept(r) {
+    if (!keptEdit(r.getAttribute("data-id"))) return;
+    r.classList.add("kept-edit");
+    var state = r.querySelector(".row-state");
+    if (state && !state.textContent) state.textContent = "✎ your unsent edit";
+  }
+
+  function keepEdits() {
+    var reply = $("reply");
+    var info = $("draft-meta");
+    if (!reply || !info) return;
+    var id = info.getAttribute("data-id");
+    var base = reply.defaultValue;
+    if (info.getAttribute("data-pending") !== "yes" || reply.readOnly) {
+      dropEdit(id);  // decided (or not ours to edit): nothing to send any more
+      return;
+    }
+    var kept = keptEdit(id);
+    if (kept && kept.base === base && kept.text !== reply.value) {
+      reply.value = kept.text;
+      reply.dispatchEvent(new Event("input"));
+      if (document.activeElement === reply) reply.setSelectionRange(reply.value.length, reply.value.length);
+      var note = $("kept-edit");
+      if (note) note.hidden = false;
+    } else if (kept && kept.base !== base) {
+      dropEdit(id);  // the draft changed under it
+    }
+    reply.addEventListener("input", function () { keepEdit(id, reply.value, base); });
+    var reset = $("reset-text");
+    if (reset) reset.addEventListener("click", function () {
+      dropEdit(id);
+      var note = $("kept-edit");
+      if (note) note.hidden = true;
+    });
+    var form = $("approve-form");
+    if (form) form.addEventListener("submit", function () { dropEdit(id); });
   }
 
   function lockOnSubmit() {
@@ -120,13 +268,35 @@
       if (!r || r.classList.contains("done")) return;
       if (!canDecide()) { toast("Deciding needs the approver role.", true); return; }
       var id = r.getAttribute("data-id");
+      if (keptEdit(id)) {  // approve what the person wrote, not the text they replaced
+        window.location.assign(r.getAttribute("data-href") + "#edit");
+        return;
+      }
       api("POST", "/api/drafts/" + id + "/approve").then(function (res) {
-        if (res.ok) { mark(r, "Approved"); toast("Draft #" + id + " approved."); nextOpen(); }
+        if (res.ok) { mark(r, "Approved"); approved(r, id, res.data); nextOpen(); }
         else {
           // 409: someone else decided it first, so it is done either way.
           mark(r, res.data.error || "Refused (" + res.status + ")", res.status !== 409);
           toast(res.data.error || "Refused (" + res.status + ")", true);
         }
+      });
+    }
+
+    function approved(r, id, data) {
+      var text = "Draft #" + id + " approved." + (data.not_posted ? " It " + data.not_posted + "." : "");
+      if (!data.undo_seconds) { toast(text, !!data.not_posted); return; }
+      offerUndo(text, data.undo_seconds, function () {
+        api("POST", "/api/drafts/" + id + "/undo").then(function (res) {
+          if (!res.ok) { toast(res.data.error || "Not undone (" + res.status + ")", true); return; }
+          r.classList.remove("done");
+          var box = r.querySelector('input[name="ids"]');
+          if (box) box.disabled = false;
+          var state = r.querySelector(".row-state");
+          if (state) state.textContent = "Back in the queue";
+          select(rows().indexOf(r), true);
+          updateTicked();
+          toast("Approval of draft #" + id + " undone: it is back in the queue.");
+        });
       });
     }
 
@@ -189,6 +359,16 @@
     });
     $("bulk").addEventListener("submit", function (event) {
       var action = event.submitter ? event.submitter.value : "";
+      var kept = rows().filter(function (r) {
+        var box = r.querySelector('input[name="ids"]');
+        return box && box.checked && keptEdit(r.getAttribute("data-id"));
+      });
+      if (action === "approve" && kept.length && !window.confirm(
+          kept.length + " ticked " + (kept.length === 1 ? "draft has" : "drafts have") +
+          " your unsent edit. Approve the text as it stands, without the edit?")) {
+        event.preventDefault();
+        return;
+      }
       if (action === "reject" && !$("bulk-reason").value.trim()) {
         event.preventDefault();
         toast("Give a reason for rejecting the ticked drafts.", true);
@@ -206,7 +386,16 @@
           if (event.target.closest("a, input, button")) return;
           window.location.assign(r.getAttribute("data-href"));
         });
+        // the card's own buttons (narrow windows): the same as the a and r keys on this row
+        r.querySelectorAll("button[data-act]").forEach(function (button) {
+          button.addEventListener("click", function () {
+            select(i, false);
+            if (button.getAttribute("data-act") === "approve") approveRow(r);
+            else openReject(r);
+          });
+        });
       });
+      rows().forEach(markKept);
       updateTicked();
     }
 
@@ -494,8 +683,13 @@
   }
 
   lockOnSubmit();
+  forgetEdits(false);
+  document.querySelectorAll('form[action="/logout"]').forEach(function (form) {
+    form.addEventListener("submit", function () { forgetEdits(true); });
+  });
+  initUndo();
   if (page === "queue") initQueue();
-  else if (page === "draft") initDraft();
+  else if (page === "draft") { initDraft(); keepEdits(); }
   else if (page !== "login" && page !== "error") initOther();
   else if (page === "error" && csrf) initOther();
 })();
