@@ -71,6 +71,19 @@ def test_a_shop_whose_site_is_down_hears_it_as_a_post_to_answer(shop: Analyzer,
 
 
 @pytest.mark.parametrize("text", [
+    "@MarlowCoHelp payroll for 9 staff due out at 1pm. Is it going to fail?",
+    "@MarlowCoHelp the card won't go through at the pharmacy. What do I do",
+    "@MarlowCo 30 mins now. Some of us have delivery drivers at the door.",
+    "@MarlowCoHelp karta nie przechodzi i aplikacja się nie ładuje. Co się dzieje??",
+    "@MarlowCoHelp la tarjeta rechazada y la app no carga",
+])
+def test_a_customer_failing_in_any_words_is_a_symptom_of_an_outage(shop: Analyzer,
+                                                                  text: str) -> None:
+    a = shop.analyze(text)
+    assert a.action is Action.REPLY and a.outage is not None, a.reasons
+
+
+@pytest.mark.parametrize("text", [
     "Marlow & Co is back up, order placed, phew. Thanks!",
     "Not one problem with the Marlow & Co website in years, would recommend",
 ])

@@ -244,6 +244,8 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "else?", Action.REPLY),
     ("Training new hires at Kestrel Bank's Leeds branch today. One asked if we still do "
      "passbooks. We do not.", Action.MONITOR),
+    # during an outage: "same in Cork" is one more customer hit by it
+    ("Same in Cork. Was literally about to pay the Kestrel Bank plumber.", Action.REPLY),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

@@ -176,6 +176,7 @@ _SERVICE_DOWN = re.compile(
     r"problems|trouble)|getting (?:errors?|declined)|won't|errors?)\b"
     r"|\b(?:anyone|anybody|everyone)\s+else\s*\?"
     r"|\bnot just (?:me|you)\b|\bis it (?:just )?me\b|\bsame here\b|\bsomething went wrong\b"
+    r"|\bsame (?:for|with) me\b|^\W*same (?-i:in [A-Z][a-z]+)\b"
     r"|\b(?:error|http)\s*50[0234]\b|\b50[0234]\s+(?:error|bad gateway|service unavailable)\b"
     r"|\b(?:app|site|website|page|checkout)\s*[:=-]\s*50[0234]\b"
     r"|\b(?:won't|wont|will not|isn't|is not|not)\s+(?:load|loading)\b"
@@ -195,7 +196,7 @@ _DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else"
                "same here", "went wrong", "50", "spinning", "declined", "at all", "anywhere",
                "open", "is it me", "fall", "fell", "crash", "white", "blank",
                "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
-               "fora do ar", "fonctionne")
+               "fora do ar", "fonctionne", "same for", "same with", "same in")
 _OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
                        r"50[234]", re.IGNORECASE)
 
@@ -221,7 +222,13 @@ _FAILING = re.compile(
     r"white screen|logged me out|kicked me out|"
     r"nothing works|how long (?:is|will) (?:this|it)|any (?:update|news|eta)|when will (?:it|this|"
     r"you) be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
-    r"funktioniert nicht|ne fonctionne|n[aã]o funciona)\b",
+    r"funktioniert nicht|ne fonctionne|n[aã]o funciona|"
+    # "is it going to fail?", "card won't go through", "30 mins now", and the same in Polish,
+    # Spanish, French, German and Portuguese ("karta nie przechodzi", "no carga")
+    r"fail|(?:won't|will not|wouldn't|isn't|is not|not|doesn't|didn't) (?:going )?go(?:ing)? "
+    r"through|\d+\s*(?:mins?|minutes|hours?|hrs?) now|nie przechodzi|nie [lł]aduje|odrzucon\w*|"
+    r"no carga|no pasa|rechazad\w*|denegad\w*|ne charge pas|ne passe pas|refus[ée]e?s?|"
+    r"l[äa]dt nicht|geht nicht durch|abgelehnt|n[aã]o carrega|n[aã]o passa|recusad\w*)\b",
     re.IGNORECASE)
 # The author speaking of their own matter in Spanish, French, German, Portuguese or Polish.
 _FOREIGN_VOICE = re.compile(
