@@ -118,6 +118,15 @@ def serving(config: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def sign_in(page: Any, base: str, password: str, *, user: str = "ann") -> None:
+    """Sign a Playwright page in at the web app's login form, and wait for the queue."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
 def ids(mentions: Iterable[Mention]) -> list[str]:
     """The native ids of mentions, in order."""
     return [m.native_id for m in mentions]

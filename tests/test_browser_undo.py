@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from monitor.store import Store
-from tests.helpers import serving, write_config
+from tests.helpers import serving, sign_in, write_config
 from tests.test_browser import ARTIFACTS, CONFIG, PASSWORD, _seed
 
 
@@ -51,10 +51,7 @@ def test_an_edit_survives_moving_away_and_an_approval_can_be_undone(
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.clock.install()  # the page's countdowns run when the test says so
 
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "ann")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, base, PASSWORD)
     expect(page.locator("#current-user")).to_have_text("ann")
 
     # Open the first X draft and type in the editor; j and k typed there are text.

@@ -19,7 +19,7 @@ from responders.auth import hash_password
 from responders.drafts import Drafter, voice_from_settings
 from tests.conftest import STORES, new_store_url
 from tests.factories import T0, analysed, mention
-from tests.helpers import ROOT, serving, write_config
+from tests.helpers import ROOT, serving, sign_in, write_config
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "correct horse battery staple"
@@ -73,14 +73,6 @@ def served(tmp_path_factory: pytest.TempPathFactory,
         yield url, db
 
 
-def _sign_in(page: object, base: str) -> None:
-    page.goto(base + "/login")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", "ann")  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url(base + "/")  # type: ignore[attr-defined]
-
-
 def _fits(page: object) -> bool:
     """Nothing spills sideways: the page is no wider than the window."""
     return bool(page.evaluate(  # type: ignore[attr-defined]
@@ -109,7 +101,7 @@ def test_a_case_is_noted_assigned_and_resolved_from_the_browser(
     errors: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _sign_in(page, base)
+    sign_in(page, base, PASSWORD)
 
     # From the queue to the case of dana's post.
     row = page.locator("#queue-rows tr[data-id]", has_text="internet down since 6am")
@@ -180,7 +172,7 @@ def test_the_case_page_works_on_a_phone(served: tuple[str, str], browser: object
                                   has_touch=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    _sign_in(page, base)
+    sign_in(page, base, PASSWORD)
     case_id = _case_of(db, "mallory")["id"]
 
     page.goto(base + "/cases")

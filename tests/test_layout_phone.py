@@ -17,7 +17,7 @@ import pytest
 
 from monitor.models import DraftStatus
 from monitor.store import Store
-from tests.helpers import serving, write_config
+from tests.helpers import serving, sign_in, write_config
 from tests.test_browser import CONFIG, PASSWORD, _seed
 
 PHONE = {"width": 390, "height": 844}
@@ -45,11 +45,7 @@ def signed_in(browser: Any, base: str, viewport: dict[str, int]) -> Any:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "ann")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, base, PASSWORD)
     return page
 
 

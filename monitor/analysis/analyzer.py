@@ -22,6 +22,7 @@ from monitor.analysis.cues import (
     PUT_RIGHT,
     RELIEF,
     SARCASM_MARK,
+    SPEAKS_AS_I,
     STAFF,
     STAKE,
     WAS_ME,
@@ -145,9 +146,8 @@ _FIRST_PERSON_PROBLEM = re.compile(
     r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
     re.IGNORECASE)
 # (a quote opens after a space or a colon, so "haven't ... It's" is no quote)
-# the author, in the first person, still hurt by an outage told about afterwards ("I have 20
-# minutes of edits that never synced")
-_SPEAKS_AS_I = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|we|we've|our)\b", re.IGNORECASE)
+# what an outage told about afterwards still costs the author ("I have 20 minutes of edits that
+# never synced")
 _STILL_HURT = re.compile(r"\b(?:never|lost|missing|gone|charged|still|can't|cannot|won't)\b",
                          re.IGNORECASE)
 _QUOTED = re.compile(r"(?:^|(?<=[\s:]))['‘\"“](?=\S)[^’\"”\n]{12,}?['’\"”](?![A-Za-z])")
@@ -580,7 +580,7 @@ class Analyzer:
                     or self._staff.search(text) is not None
                     or (CASHTAG.search(text) is not None and not question)
                     or (PAST_OUTAGE.search(text) is not None and not first_person
-                        and (_SPEAKS_AS_I.search(text) is None
+                        and (SPEAKS_AS_I.search(text) is None
                              or _STILL_HURT.search(text) is None))))),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
             request=(_REQUEST.search(text) is not None

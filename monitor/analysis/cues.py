@@ -67,12 +67,15 @@ LEGAL_NEWS = re.compile(
     r"investigat\w+|probe|inquiry|enquiry|according to|customers (?:are|have been)|"
     r"(?:has|have) been (?:fined|ordered|told))\b", re.IGNORECASE)
 
+_FIRST_PERSON = r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|(?-i:[Uu]s)|our)\b"
+# The author in the first person, however short the post ("I have 20 minutes of edits").
+SPEAKS_AS_I = re.compile(_FIRST_PERSON, re.IGNORECASE)
 # The author's stake in a problem, however short the post: any first person ("sent me a £180
 # bill"), or a sentence opening on what they did or suffered ("Been waiting 10 days",
 # "Spent £600 on", "Ordered Monday", "Can't pay suppliers").
 STAKE = re.compile(
-    r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|(?-i:[Uu]s)|our)\b"
-    r"|(?:^|[.!?]\s+|\n)\s*(?:been|spent|paid|ordered|bought|waited|waiting|tried|trying|"
+    _FIRST_PERSON
+    + r"|(?:^|[.!?]\s+|\n)\s*(?:been|spent|paid|ordered|bought|waited|waiting|tried|trying|"
     r"called|rang|emailed|got|had|lost|can't|cant|cannot|couldn't|still|booked|returned|sent|"
     r"charged|day \d+|week \d+|\d+(?:st|nd|rd|th)? (?:day|week|time|attempt))\b",
     re.IGNORECASE)

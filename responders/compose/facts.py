@@ -88,7 +88,8 @@ _DMED = re.compile(
     # "explained to 4 different people", a post opening "Called Monday, ..."
     r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|rung|phoned|emailed|e-mailed|"
     r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b|\bi (?:called|rang|"
-    r"phoned|emailed)\b|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed)\b"
+    r"phoned|emailed)\b|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed|messaged|dm'?e?d|"
+    r"wrote to|chatted|pinged|contacted (?:you|your|the|them))\b"
     r"|\bfilled (?:in|out) (?:your|the|their|an?) (?:\w+ ){0,2}form\b"
     # "sent it in through their feedback form", "through the secure upload", "as I said in my
     # message", "gave your fraud team my details", "i've rung twice", "per E-Mail geschickt"
@@ -114,8 +115,6 @@ _DMED = re.compile(
     r"|\b(?:dropped|shot|fired|popped|pinged|sent|slid)\s+(?:you|u|ya|y'?all|your team)\s+"
     r"(?:guys\s+|all\s+)?(?:a\s+|an\s+)?(?:dm|message|msg|note|line|email|e-mail|pm)\b"
     r"|\bslid into (?:your|ur|the) dms?\b|\bpinged (?:you|u|your|the)\b"
-    r"|(?:^|[.!?]\s+|@\w+\s+)(?:messaged|dm'?e?d|wrote to|chatted|pinged|emailed you|"
-    r"contacted (?:you|your|the|them))\b"
     r"|\b(?:sent|talking|chatting|speaking|spoke|explained|gave|been)\b[^.!?\n]{0,40}\bover "
     r"(?:dms?|direct messages?|pms?|chat|whatsapp|messenger|email)\b"
     r"|\b(?:used|been on|was on|spent \w+ on|contacted you (?:on|via|through)) (?:the |your |ur )?"
