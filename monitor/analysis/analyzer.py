@@ -272,11 +272,20 @@ _COMMENTARY = Lexicon([
 ])
 
 
-def _is_news(text: str, *, voice: bool, first_person: bool) -> bool:
+def _is_news(text: str, *, voice: bool, addressed: bool) -> bool:
     """News, markets, jobs or commentary rather than a customer speaking: news words with no
-    customer voice, or several of them (a reporter may write "the bank told me")."""
+    customer voice, or several of them (a reporter may write "the bank told me"). `voice`:
+    whether the whole text speaks for its author."""
     found = _NEWS.find(text)
-    return bool(found) and (not voice or (len(found) >= 2 and not first_person))
+    if not found:
+        return False
+    # a report speaks in others' words: "CEO Helen Marwick: 'We are not closing branches'",
+    # "Our interview on ...": quoted speech and the outlet's own "our" are not a customer
+    reported = _OUTLET.sub(" ", _QUOTED.sub(" ", text))
+    if reported != text:
+        voice = customer_voice(reported, addressed=addressed)
+    first_person = _FIRST_PERSON_PROBLEM.search(reported) is not None
+    return not voice or (len(found) >= 2 and not first_person)
 _SHOUTING = re.compile(r"\b[A-Z]{4,}\b")
 
 
@@ -548,12 +557,6 @@ class Analyzer:
             set_aside += f" ({', '.join(kind.value for kind, _ in found)})"
             found, kinds = [], ()
         well = went_well(text)
-        # a report speaks in others' words: "CEO Helen Marwick: 'We are not closing branches'",
-        # "Our interview on ...": quoted speech and the outlet's own "our" are not a customer
-        reported = _OUTLET.sub(" ", _QUOTED.sub(" ", text))
-        reported_voice = (voice if reported == text
-                          else customer_voice(reported, addressed=addressed))
-        reported_first = _FIRST_PERSON_PROBLEM.search(reported) is not None
         competitor = any(t.startswith("competitor:") for t in matched)
         brand_named = any(not t.startswith("competitor:") for t in matched)
         signals = Signals(
@@ -573,7 +576,7 @@ class Analyzer:
             advice_to_others=advice,
             # ("Ask HN: is it down?" asks about the outage, whatever the news words)
             news=(down is None or "?" not in text) and (
-                _is_news(text, voice=reported_voice, first_person=reported_first)
+                _is_news(text, voice=voice, addressed=addressed)
                 or (not addressed and (
                     _COMMENTARY.search(text) is not None
                     or STAFF.search(text) is not None
