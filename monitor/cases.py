@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from monitor.analysis.cues import already_dmed, put_right
 from monitor.models import (
     ACTIVE_CASE_STATUSES,
     OTHER,
@@ -453,8 +454,12 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         # threat that needs its own case; a customer case is joined by its own customer only,
         # and not with the outage when that case is about another problem of theirs
         if thread_case.kind is CaseKind.INCIDENT:
-            # (a reply there naming another problem of theirs is a case of its own)
-            if not reasons and replying and (
+            # (a reply there naming another problem of theirs is a case of its own, and so is
+            # one after our fix that does not say it is still failing: "yesterday's declined
+            # payments are still pending" is an after-effect to look into, not the outage)
+            over = (thread_case.status is CaseStatus.RESOLVED
+                    and _NOT_OVER.search(mention.text[:4_000]) is None)
+            if not reasons and replying and not over and (
                     symptom or analysis.intent in (thread_case.intent, OTHER, QUESTION)):
                 case = thread_case
         elif thread_case.author_id == author and not _another_problem(thread_case, mention,
@@ -501,6 +506,9 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         state.touched.add(case.id)
     if case.kind is CaseKind.CUSTOMER:
         state.latest[author] = max(case.id, state.latest.get(author, 0))
+        if (case.dmed_at is None and case.author_id == author
+                and already_dmed(mention.text[:4_000])):
+            case.dmed_at = mention.created_at  # no reply on this case asks for a DM again
 
     plan.case_of[mention.id] = case.id
     state.case_of_mention[mention.id] = case.id
@@ -522,17 +530,31 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         elif analysis.needs_case and case.author_id == author:
             # they posted again before we answered: the pending reply is written anew for
             # where things stand now (a chaser, "I've DMed you", an escalation)
-            spec = state.draft(case, mention, analysis)
-            waiting = [i for i, d in enumerate(plan.drafts) if d[0] == case.id]
-            if waiting:  # its draft is in this very page: replace it there
-                plan.drafts[waiting[-1]] = (case.id, mention, spec)
-            else:
-                plan.refreshed.append((case.id, mention, spec))
+            _redraft_pending(state, case, mention, analysis)
+    elif (analysis.action is Action.ACKNOWLEDGE and case.kind is CaseKind.CUSTOMER
+          and case.author_id == author and case.id in state.pending
+          and mention.platform not in rules.by_hand and put_right(mention.text[:4_000])):
+        # "all sorted now, thanks" while our reply still waits: an apology and a request to
+        # DM no longer fit, so it becomes a thank-you for telling us (whatever
+        # `[triage] acknowledge` says: the draft is already in the queue)
+        _redraft_pending(state, case, mention, analysis)
     if symptom and case.kind is CaseKind.CUSTOMER:
         state.outage.append(_OutagePost(mention.id, author, mention.created_at, case.id,
                                         stored=False, counts=down))
         if down and state.open_incident(mention.created_at) is None:
             _maybe_incident(state, mention)
+
+
+def _redraft_pending(state: _Planning, case: Case, mention: Mention,
+                     analysis: Analysis) -> None:
+    """Write a case's pending reply again for this newer post of its customer's."""
+    plan = state.plan
+    spec = state.draft(case, mention, analysis)
+    waiting = [i for i, d in enumerate(plan.drafts) if d[0] == case.id]
+    if waiting:  # its draft is in this very page: replace it there
+        plan.drafts[waiting[-1]] = (case.id, mention, spec)
+    else:
+        plan.refreshed.append((case.id, mention, spec))
 
 
 def _join(case: Case, mention: Mention, analysis: Analysis, rules: CaseRules, *,

@@ -294,6 +294,9 @@ class Case:
     merged_into: int | None = None  # the incident that took over this case's posts
     replies_posted: int = 0  # our replies posted (not follow-ups): first-contact resolution
     csat_at: datetime | None = None
+    # when the customer said they had already messaged us (a DM, their details, a call): no
+    # reply on this case asks them to DM again
+    dmed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.analysis.analyzer import asks, praises
-from monitor.analysis.cues import GRATITUDE
+from monitor.analysis.cues import GRATITUDE, put_right
 from monitor.analysis.sentiment import thanks_for_a_fix
 from monitor.cases import escalation_kinds
 from monitor.models import (
@@ -64,7 +64,10 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
         waited=waited(case.opened_at, mention.created_at) if contacts > 1 else "",
         after_our_reply=after_reply, escalated=case.status is CaseStatus.ESCALATED,
         incident=incident, fixed_at=fixed_at,
+        # they told us earlier on this case that they had messaged us
+        already_dmed=case.dmed_at is not None and case.dmed_at <= mention.created_at,
         acknowledge=analysis.action is Action.ACKNOWLEDGE,
+        put_right=analysis.action is Action.ACKNOWLEDGE and put_right(mention.text[:4_000]),
         asked=asks(mention.text[:4_000]),
         at_risk=_AT_RISK.search(mention.text[:4_000]) is not None,
         thanked=analysis.action is Action.REPLY and not any(
@@ -86,7 +89,9 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
 _ENDED_WELL = re.compile(
     r"\b(?:rang me back|called me back|got back to me|sorted (?:it|me|everything)|set up a|"
     r"within (?:an|the) hour|same day|in minutes|in (?:two|ten|five|\d+) minutes|fixed it|"
-    r"refunded|waived|came through|went (?:above|the extra mile))\b", re.IGNORECASE)
+    r"refunded|waived|came through|went (?:above|the extra mile)|"
+    r"(?:gave|given|sent) me (?:a |an )?(?:\S+ ){0,2}(?:credit|refund|goodwill|gesture|voucher))\b",
+    re.IGNORECASE)
 
 
 # Words that put money or an account at risk, whatever the intent ("my card", "a code").
@@ -98,6 +103,12 @@ _AT_RISK = re.compile(
     r"bloque\w*|blocked my account|froze my account|frozen account|lost (?:my |a )?card|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
     r"verify|verification|identity|id check|"
+    # how an account is got into, and how fraudsters get at it: "2FA codes never arrive",
+    # "face ID stopped working", "card was cloned", "a dodgy text with a link"
+    r"2fa|two[- ]factor|otp|authenticator|memorable (?:word|information)|security questions?|"
+    r"face ?id|fingerprint|passkey|card ?reader|won't let me (?:in|log|sign)|can't get in(?:to)?|"
+    r"cloned|skimm\w*|spoof\w*|smish\w*|vish\w*|(?:dodgy|suspicious|fake|weird) (?:text|link|"
+    r"call|email|e-mail|website|site|number)s?|"
     # the details an account is taken over with
     r"(?:change|changing|update|updating) (?:my|the|our) (?:\w+ )?(?:address|phone number|"
     r"mobile number|email address|email|number|details)|"

@@ -253,6 +253,49 @@ async def test_a_customer_posting_three_times_gets_one_case(care: Care) -> None:
     assert len(await care.drafts(status="pending")) == 1  # one reply waits for a person
 
 
+async def test_a_customer_saying_it_is_sorted_turns_the_waiting_apology_into_thanks(
+        care: Care) -> None:
+    care.post("150", "fern", BILLING, minutes=0)
+    care.post("160", "gus", ROUTER, minutes=0)
+    await care.listen(minutes=1)
+    (before,) = await care.drafts(status="pending", mention_id="x:150")
+    assert "sorry" in before["text"].lower()
+    # in a later page: Fern says it's put right; Gus only thanks us in advance
+    care.post("151", "fern", "@BrightwaveHelp ah ignore me, the second charge has dropped off "
+              "now. All sorted, thanks!", minutes=30, conversation_id="150")
+    care.post("161", "gus", "@BrightwaveHelp thanks in advance, appreciate it!", minutes=30,
+              conversation_id="160")
+    await care.listen(minutes=31)
+
+    fern = (await care.drafts(status="pending", case_id=before["case_id"]))[-1]
+    assert fern["mention_id"] == "x:151"
+    assert "sorry" not in fern["text"].lower() and "dm" not in fern["text"].lower()
+    assert "thank" in fern["text"].lower()
+    # a thank-you in advance leaves the answer to the problem as it was
+    (gus,) = await care.drafts(status="pending", mention_id="x:160")
+    assert "sorry" in gus["text"].lower()
+    assert len(await care.cases()) == 2
+
+
+async def test_a_customer_who_said_they_dmed_is_never_asked_to_dm_again_on_that_case(
+        care: Care) -> None:
+    care.post("170", "hana", BILLING, minutes=0)
+    await care.listen(minutes=1)
+    care.post("171", "hana", "@BrightwaveHelp I've sent you a DM with my account details",
+              minutes=20, conversation_id="170")
+    await care.listen(minutes=21)
+    # pages later, a chaser that says nothing of the DM
+    care.post("172", "hana", "@BrightwaveHelp hello?? 3 hours and nothing. Anyone there?",
+              minutes=200, conversation_id="170")
+    await care.listen(minutes=201)
+
+    (draft,) = await care.drafts(status="pending")
+    assert draft["mention_id"] == "x:172"
+    text = draft["text"].lower()
+    assert "dm us" not in text and "send us a dm" not in text and "message us" not in text
+    assert "no need to" in text or "nothing more to send" in text  # we have what they sent
+
+
 async def test_a_reply_in_the_thread_joins_and_our_reply_is_the_first_response(
         care: Care) -> None:
     care.post("200", "eli", BILLING, minutes=0)

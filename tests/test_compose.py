@@ -51,7 +51,8 @@ def test_every_phrase_file_renders_and_fits_on_x(lang: str) -> None:
                                                       "vulnerable")] + [
         Situation("outage", incident="ongoing"),
         Situation("outage", incident="resolved", fixed_at="08:04"),
-        Situation("praise", acknowledge=True)]
+        Situation("praise", acknowledge=True),
+        Situation("billing", acknowledge=True, put_right=True)]
     for situation, tone, seed in itertools.product(situations, ("friendly", "formal"), "abc"):
         out = _compose(situation, worst, lang=lang, name="Maximilian", seed=seed, tone=tone)
         assert out, (situation, tone)
@@ -135,6 +136,23 @@ def test_a_customer_who_already_messaged_us_is_never_asked_to_dm_again() -> None
         assert not re.search(r"\b(?:DM|message) us\b|send us a DM", text), text
         owned = re.search(r"chase|wait|come back", text, re.I)  # owns the wait first
         assert owned is not None and owned.start() < 40, text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_customer_saying_it_is_sorted_hears_glad_and_thanks_in_their_language(
+        lang: str) -> None:
+    apology = re.compile(r"\b(?:sorry|apolog\w*|lo sentimos|désolés?|leid|desculp\w*|"
+                         r"przepraszamy)\b", re.IGNORECASE)
+    dm = re.compile(r"\b(?:dm|md|mp|direktnachricht)\b", re.IGNORECASE)
+    seen = set()
+    for seed in "abcdef":
+        text = _one(Situation("billing", acknowledge=True, put_right=True), "all sorted, thanks",
+                    lang=lang, seed=seed)
+        assert not apology.search(text) and not dm.search(text), text
+        seen.add(text)
+    # not the praise thank-you: a glad-it's-sorted, in more than one wording
+    praise = {_one(Situation("praise", acknowledge=True), lang=lang, seed=s) for s in "abcdef"}
+    assert len(seen) > 1 and not seen & praise
 
 
 def test_safety_security_legal_and_vulnerable_replies_follow_care_practice() -> None:
@@ -318,6 +336,29 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
                            at_risk=at_risk), text, lang=lang)
     assert re.search(step, reply, re.IGNORECASE), reply
     assert len(reply) <= 280
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("@Brightwave my 2FA codes stopped arriving after I changed phones, can't get into the app",
+     "app"),
+    ("@Brightwave face ID stopped working and now it wants my memorable word, which I forgot",
+     "other"),
+    ("@Brightwave got a dodgy text saying my card is frozen with a link to 'unfreeze' it",
+     "card"),
+    ("@Brightwave my card was cloned at a cash machine in Leeds", "card"),
+])
+def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
+    from responders.drafts import _AT_RISK
+
+    assert _AT_RISK.search(text) is not None, text
+    reply = _one(Situation(intent, at_risk=True), text)
+    assert re.search(r"never share|never ask|keep your password", reply, re.I), reply
+
+
+def test_thanks_for_a_stopped_fraud_keeps_the_reminder_that_we_never_ask_for_codes() -> None:
+    reply = _one(Situation("fraud", acknowledge=True), "@Brightwave fraud team stopped it, "
+                 "thank you!")
+    assert re.search(r"never", reply) and not re.search(r"sorry|apolog", reply, re.I), reply
 
 
 @pytest.mark.parametrize("text", [

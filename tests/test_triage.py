@@ -130,6 +130,8 @@ def test_escalation_kinds_in_several_phrasings(bank: Analyzer, text: str, kind: 
     "just read the FCA report, Kestrel Bank top for complaints lol",
     "going to the ATM at Kestrel Bank then the pub",
     "worth suing Kestrel Bank over a 20p fee? lol no",
+    "Kestrel Bank spending insights just told me I went to Tesco 14 times in March. I feel "
+    "attacked and seen",
 ])
 def test_false_friends_do_not_escalate(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text).escalation == ()
@@ -246,6 +248,26 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "passbooks. We do not.", Action.MONITOR),
     # during an outage: "same in Cork" is one more customer hit by it
     ("Same in Cork. Was literally about to pay the Kestrel Bank plumber.", Action.REPLY),
+    # said to the brand's other customers (a shop's queue, a club's members), not to us; the
+    # same said to us, or a warning that is a fraud report, is answered
+    ("Every Kestrel card is getting declined on our card machine this morning, so if you're a "
+     "Kestrel customer in our queue: it's not us! Cash or another card please", Action.MONITOR),
+    ("Attention all Kestrel Bank members of the allotment society: subs go up to £12 in March, "
+     "our treasurer will send the new standing order details", Action.MONITOR),
+    ("@KestrelBankHelp if you're a Kestrel customer you can't pay at our shop today, what's "
+     "going on?", Action.REPLY),
+    ("Heads up Kestrel customers: my card got cloned at the Tesco cash machine on Main St",
+     Action.REPLY),
+    # satisfied after a complaint put right, with a one-word rhetorical question
+    ("Kestrel Bank gave me a £10 'sorry' credit after their app ate my transfer last month and "
+     "honestly? Fair. That's all I wanted.", Action.ACKNOWLEDGE),
+    ("@KestrelBankHelp the charge has dropped off now, all sorted, thanks!", Action.ACKNOWLEDGE),
+    # an opinion offered as one, not a problem of the author's to answer
+    ("Unpopular opinion: Kestrel Bank closing branches is fine. I haven't set foot in one since "
+     "2019.", Action.MONITOR),
+    ("Why does every Kestrel Bank advert look like a couple who own a sourdough starter. Not a "
+     "criticism. I want to be them.", Action.MONITOR),
+    ("@KestrelBank hot take but your app crashing every time I log in is not a vibe", Action.REPLY),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

@@ -25,6 +25,8 @@ from monitor.analysis.cues import (
     SPEAKS_AS_I,
     STAFF,
     STAKE,
+    TAKE,
+    TO_CUSTOMERS,
     WAS_ME,
     said_outside,
     went_well,
@@ -104,6 +106,11 @@ _EXPLICIT_PRAISE = Lexicon([
     "life saver", "muchas gracias", "merci beaucoup", "vielen dank", "muito obrigad*",
     "dziękuję bardzo", "excelente servicio", "servicio excelente", "service au top",
     "toller service", "ótimo atendimento",
+    # satisfied, in plain words: "honestly? Fair. That's all I wanted", "someone over there
+    # actually reads the forum"
+    "that's all i wanted", "that's all i asked for", "all i wanted was an apology",
+    "can't complain", "cannot complain", "someone over there actually", "actually listened",
+    "actually listens", "actually reads", "actually read the",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([
@@ -235,6 +242,10 @@ _FOREIGN_VOICE = re.compile(
     r"\b(?:mi|mis|yo|tengo|no puedo|me han|je|j'|mon|ma|mes|moi|ich|mein\w*|mir|mich|eu|meu|"
     r"minha|meus|minhas|não consigo|nao consigo|mój|moja|moje|mnie|mam|nie mogę|jestem)\b",
     re.IGNORECASE)
+# A one-word question that asks nothing: "and honestly? Fair.", "who knew?", "right?"
+_RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
+                         r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
+                         r"\s*\?+", re.IGNORECASE)
 # "... Help" at the end of a post: asking for help, in one word.
 _HELP_END = re.compile(r"\b(?:help|help us|help me)\s*[!.?\U0001F64F\s]*$", re.IGNORECASE)
 
@@ -454,7 +465,8 @@ class Analyzer:
         voice = voice or any(kind is Escalation.LEGAL for kind, _ in found)
         kinds = tuple(kind for kind, _ in found)
         stripped = text.strip()
-        question = "?" in stripped or QUESTION_START.match(stripped) is not None
+        question = ("?" in _RHETORICAL.sub("", stripped)
+                    or QUESTION_START.match(stripped) is not None)
         sarcasm = sarcastic(text, complaint_probability=score.probability)
         complaint = complaint or sarcasm is not None
         scored = self.intents.score(text)
@@ -619,6 +631,8 @@ class Analyzer:
             # named beside it, no outage going on)
             # a joke to the timeline ("me: i'll save this month / the app at 11pm: you've spent
             # $212"), with nothing failing and nothing said to us
+            to_customers=TO_CUSTOMERS.search(text) is not None,
+            take=TAKE.search(text) is not None,
             joke=(not addressed and down is None and JOKE.search(text) is not None
                   and _FAILING.search(text) is None and _MALFUNCTION.search(text) is None),
             went_well=(well if well is not None and down is None

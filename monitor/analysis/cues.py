@@ -97,7 +97,10 @@ WENT_WELL = re.compile(
     r"|\bnever (?:fails|let me down|lets me down|once let me down)\b"
     r"|\bwithout (?:a|any) (?:hitch|hiccup|glitch|problem|issue)s?\b"
     r"|\bgot through in (?:\d+|a few|under|less than|about|seconds)\b"
-    r"|\b(?:problem|issue|it all|all) (?:fixed|solved|sorted|resolved)(?=\s*[.!]|\s*$)",
+    r"|\b(?:problem|issue|it all|all) (?:fixed|solved|sorted|resolved)(?=\s*[.!,]|\s*$)"
+    # put right since they posted: "the charge has dropped off", "that did the trick"
+    r"|\b(?:has|have|had|it's|it has) dropped off\b|\b(?:that|this) (?:worked|did the trick)\b"
+    r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b",
     re.IGNORECASE)
 _TURNED = re.compile(r"\b(?:but|except|apart from|other than|until|till|unless|however|though|"
                      r"used to|before the|anymore|any more)\b|\?", re.IGNORECASE)
@@ -126,6 +129,128 @@ def went_well(text: str) -> str | None:
     return None
 
 
+# It works now, in the customer's words, beyond what `cues.PUT_RIGHT` knows: "that worked",
+# "the charge has dropped off", "back to normal", in Spanish, French, German, Portuguese and
+# Polish too.
+_WORKS_NOW = re.compile(
+    r"\b(?:that|it|this|which) (?:worked|did it|did the trick)\b|\bback (?:up|on|online|to "
+    r"normal)\b|\b(?:working|works) again\b|\bdropped off\b|\ball (?:sorted|good|fixed|done)\b|"
+    r"\bgone through\b|\bno longer (?:need|an issue|a problem)\b|"
+    r"\bya (?:funciona|está)|\bresuelto\b|\bça (?:marche|fonctionne)|\bréglé\b|"
+    r"\bfunktioniert (?:wieder|jetzt)|\bgeklappt\b|\berledigt\b|\bjá (?:funciona|está)|"
+    r"\bresolvid[oa]\b|\bjuż działa|\bdziała już|\bzałatwion\w*", re.IGNORECASE)
+
+
+def put_right(text: str) -> bool:
+    """Whether the post says the problem is put right now ("all sorted, thanks")."""
+    return (PUT_RIGHT.search(text) is not None or _WORKS_NOW.search(text) is not None
+            or went_well(text) is not None)
+
+
+# The author says they already reached us: a DM, their details, a call, an email, a form
+# ("I've DMed you", "check your DMs", "sent you everything you asked for", "os escribí por
+# privado"); the planner keeps it on the case and drafts never ask for a DM again.
+_DMED = re.compile(
+    r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?|just|already)\s+(?:already\s+|just\s+)?"
+    r"(?:dm'?e?d|dm'?d|messaged(?!\s+me\b)|sent (?:you|u|a|the|my)(?:\s+\w+){0,3}\s+(?:dm|message|"
+    r"details)|"
+    r"direct messaged|inboxed|pm'?e?d)\b"
+    r"|\b(?:check|see|read|answer|reply to|look at|update on|response to|news on)\s+"
+    r"(?:my|your|the|ur|our)\s+(?:dms?|inbox|messages?|pm|direct message)\b"
+    r"|\b(?:dm'?e?d|dm'?d|messaged|inboxed|pm'?e?d)\s+(?:you|u|ya|your team|you guys)\b"
+    r"|\bsent\s+(?:you\s+|u\s+)?(?:a\s+|my\s+|the\s+)?(?:dm|direct message|pm)\b"
+    r"|\b(?:already|i(?:'ve)?)\s+(?:sent|given|gave)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+"
+    r"(?:details|info|information|account number|order number|booking reference)\b"
+    r"|\b(?:mandei|enviei)\s+(?:uma\s+)?(?:dm|mensagem)|\bj[áa]\s+mandei\b"
+    r"|\b(?:in|sent to|in your)\s+(?:your\s+)?(?:dms?|inbox)\b"
+    r"|\b(?:te envi[ée] (?:un )?(?:md|dm|mensaje)|je vous ai (?:envoy[ée]|écrit) (?:un )?(?:dm|mp|"
+    r"message)|ich habe (?:euch|ihnen|dir) (?:eine )?(?:dm|nachricht) geschickt|"
+    r"(?:enviei|mandei) (?:uma )?(?:dm|mensagem)|wysła(?:łem|łam) (?:wam )?(?:dm|wiadomość))\b"
+    # "DMs sent", "DMed @help", "my DM from Friday", "details are in the DM", "as per my DM",
+    # "replied to your DM", "messaged your help account", "emailed three times"
+    r"|\b(?:dms?|direct messages?|private messages?|pms?)\s+(?:sent|done|already sent)\b"
+    r"|\b(?:dm|pm)(?:'|’)?e?d\b|\bsent\s+(?:you|u|y'?all|ya)\s+(?:a\s+)?(?:dm|direct message|"
+    r"private message|pm|message)\b|\bsent\s+(?:a\s+)?private message\b"
+    r"|\b(?:check|checked|checking|see|seen|read|answer|answered|look at|looked at)\s+"
+    r"(?:your\s+|ur\s+|the\s+)?dms\b"
+    # "no answer to my DM", "my DM being ignored", "the DM team said", "got a DM back",
+    # "sent you everything you asked for", "sent his certificate to you three times"
+    r"|\b(?:to|on|about)\s+my\s+(?:dm|pm|direct message)s?\b"
+    r"|\bmy\s+(?:dm|pm|message)s?\s+(?:being|been|is being|was|were|got|getting)\b"
+    r"|\bthe\s+dm\s+team\b|\b(?:dm|message|reply)\s+back\s+from\b"
+    r"|\bsent\s+(?:you|u)\s+(?:everything|all|it all|the lot|what you asked)"
+    r"|\b(?:i(?:'ve| have)?|already)\s+(?:now\s+|already\s+|just\s+)?sent\s+(?:\w+\s+){1,4}to\s+"
+    r"(?:you|u)\b"
+    r"|\bich habe\s+(?:\w+\s+){0,3}(?:eine\s+)?(?:dm|nachricht)\s+geschickt\b"
+    # "gave all her details on the phone", "sent Dad's death certificate through your secure
+    # messages", "asked me to DM, I did", "per DM alles geschickt", "os mandé todo"
+    r"|\b(?:sent|given|gave)\s+(?:you\s+)?(?:all\s+)?(?:my|the|her|his|their|our)\s+(?:\w+\s+)?"
+    r"(?:details|info|information|documents|paperwork)\b"
+    r"|\bsecure messag\w*|\basked (?:me )?to (?:dm|message)\b[^.!?\n]{0,10}\bi did\b"
+    r"|\bper (?:dm|pn|nachricht)\b[^.!?\n]{0,40}\bgeschickt\b"
+    r"|\b(?:os|te|les|le) mand[ée]\b|\bmand[ée] todo\b|\bpor mensaje privado\b"
+    # reached us another way: "DMing you now", "called your fraud line", "I emailed
+    # complaints@", "filled in your online form twice", "posted it twice", "already uploaded",
+    # "explained to 4 different people", a post opening "Called Monday, ..."
+    r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|rung|phoned|emailed|e-mailed|"
+    r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b|\bi (?:called|rang|"
+    r"phoned|emailed)\b|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed|messaged|dm'?e?d|"
+    r"wrote to|chatted|pinged|contacted (?:you|your|the|them))\b"
+    r"|\bfilled (?:in|out) (?:your|the|their|an?) (?:\w+ ){0,2}form\b"
+    # "sent it in through their feedback form", "through the secure upload", "as I said in my
+    # message", "gave your fraud team my details", "i've rung twice", "per E-Mail geschickt"
+    r"|\b(?:through|via|on|using) (?:your|the|their) (?:\w+ ){0,2}(?:form|upload|portal)\b"
+    r"|\bsecure upload\b|\b(?:said|wrote|explained|told you) in my (?:message|email|e-mail|dm|"
+    r"letter|complaint)\b|\bgave (?:you|them|your (?:\w+ ){0,2}team|the (?:\w+ ){0,2}team) "
+    r"(?:all )?(?:my|the|her|his) (?:\w+ )?details\b|\bi(?:'ve| have) (?:rung|rang)\b"
+    r"|\bper e-?mail\b[^.!?\n]{0,80}\bgeschickt\b|\bunterlagen\b[^.!?\n]{0,40}\bgeschickt\b"
+    r"|\b(?:posted|sent|uploaded|emailed|faxed) (?:it|them|the \w+|my \w+|her \w+|his \w+) "
+    r"(?:twice|three times|again|\d+ times)\b|\balready (?:uploaded|sent|submitted|provided)\b"
+    r"|\bexplained (?:it |this )?to (?:\d+|two|three|four|five|several) (?:different )?"
+    r"(?:people|agents|advisers|advisors)\b"
+    r"|\b(?:replied|responded)\s+to\s+(?:your|the|ur)\s+(?:dm|message)\b"
+    r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
+    r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
+    r"|\bmessaged\s+(?:your|you|the)\b|\balready in touch\b"
+    r"|\b(?:emailed|e-mailed|rang|called|phoned)\s+(?:you\s+|your\s+\w+\s+)?(?:twice|three times|"
+    r"\d+ times|several times|multiple times|already|again)\b"
+    r"|\b(?:gave|given|sent)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+details\b"
+    # "dropped you a DM", "shot you guys a message", "pinged you", "slid into your DMs",
+    # "Messaged on Tuesday", "sent the screenshots over DM", "used the live chat", "raised it
+    # through the in-app chat", "the chat team have my reference", "sent over my details"
+    r"|\b(?:dropped|shot|fired|popped|pinged|sent|slid)\s+(?:you|u|ya|y'?all|your team)\s+"
+    r"(?:guys\s+|all\s+)?(?:a\s+|an\s+)?(?:dm|message|msg|note|line|email|e-mail|pm)\b"
+    r"|\bslid into (?:your|ur|the) dms?\b|\bpinged (?:you|u|your|the)\b"
+    r"|\b(?:sent|talking|chatting|speaking|spoke|explained|gave|been)\b[^.!?\n]{0,40}\bover "
+    r"(?:dms?|direct messages?|pms?|chat|whatsapp|messenger|email)\b"
+    r"|\b(?:used|been on|was on|spent \w+ on|contacted you (?:on|via|through)) (?:the |your |ur )?"
+    r"(?:live |web |in-app |app |online )?chat\b"
+    r"|\b(?:contacted (?:you|your \w+|the \w+)|raised (?:it|this)|reported (?:it|this))\b"
+    r"[^.!?\n]{0,30}\b(?:chat|dms?|messages?|app|email|phone|form|twice|times|already)\b"
+    r"|\b(?:you|your (?:\w+ )?team|the (?:\w+ )?team|they) (?:already )?(?:have|has) (?:all )?"
+    r"(?:my|the) (?:details|reference|info|number|documents|screenshots)\b"
+    r"|\bsent over (?:my|the|all)\b"
+    # the same in Spanish, French, German, Portuguese and Polish: "os escribí por privado",
+    # "os he enviado un mensaje", "déjà envoyé en MP", "habe euch schon geschrieben", "te chamei
+    # no direct", "napisałem do was", "pisałam na priv"
+    r"|\b(?:os|les|te) (?:he |hemos )?(?:escrib[ií](?:mos)?|escrito|enviad[oa]|envi[ée]|"
+    r"enviamos|mand[ée]|mandamos|mandado)\b"
+    r"|\b(?:j'ai |nous avons )?(?:déjà )?(?:envoy[ée]\w*|écrit)\b[^.!?\n]{0,20}\b(?:en mp|en dm|"
+    r"par mp|par message|au service|à votre|au support|en privé)\b"
+    r"|\b(?:habe|haben) (?:euch|ihnen|dir|dem \w+) (?:schon |bereits )?(?:\w+ ){0,3}"
+    r"(?:geschrieben|geschickt|gemailt)\b|\b(?:habe|haben) (?:schon |bereits )?(?:eine )?"
+    r"(?:mail|e-mail|nachricht|dm) (?:geschrieben|geschickt)\b"
+    r"|\b(?:te |vos )?chamei no (?:direct|privado|dm|chat)\b|\bno privado\b"
+    r"|\b(?:na|przez) priv\b|\bnapisa(?:łem|łam|liśmy) (?:do was|wam|na)\b"
+    r"|\bwysła(?:łem|łam|liśmy)\b",
+    re.IGNORECASE)
+
+
+def already_dmed(text: str) -> bool:
+    """Whether the author says they already sent us a direct message or their details."""
+    return _DMED.search(text.replace("’", "'")) is not None
+
+
 SARCASM_MARK = re.compile(r"🙃|🙄|😒|🤡|\bcool cool\b|\blovely\.|\bfascinating\b", re.IGNORECASE)
 # Asking the world what it thinks, not for help: "anyone else think the logo looks like ...",
 # "am I the only one who finds the ads creepy".
@@ -135,6 +260,11 @@ OPINION = re.compile(
     r"watch|watched)\b|\bis it (?:just )?me or (?:is|are|has|have|does|do)\b(?![^.!?\n]{0,50}"
     r"\b(?:down|not working|can't|won't|declin\w*|error|fail\w*|crash\w*|load\w*|broken|slow)\b)",
     re.IGNORECASE)
+
+# An opinion offered to the timeline as such: "Unpopular opinion: ...", "hot take", "not a
+# criticism", "hear me out".
+TAKE = re.compile(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
+                  r"\bnot a (?:criticism|complaint|dig)\b|\bhear me out\b", re.IGNORECASE)
 
 # Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",
 # "proud of my team"), and job ads.
@@ -155,6 +285,14 @@ JOKE = re.compile(
     r"[^\n]{0,200}?\bme:\s|^\W*me (?:opening|checking|looking at|when|after|trying|every time)\b"
     r"|\bi feel (?:personally )?(?:attacked|seen|called out|judged)\b|\bstop judging me\b",
     re.IGNORECASE)
+# Speaking to the brand's other customers, not to the brand: a shop telling its queue, a
+# community warning ("if you're a Finch customer in our queue", "heads up all Finch users",
+# "to any Finch customers").
+TO_CUSTOMERS = re.compile(
+    r"\b(?:if you(?:'re| are)|if (?:any|all) of you (?:are|bank)|heads[- ]up,?|attention,?|"
+    r"to (?:all|any|every|fellow)|calling all|psa,?|(?:any|all|fellow)) (?:a |an |other |"
+    r"fellow |our |my )?(?:[\w'&.-]+ ){1,3}(?:customers?|users?|members?|account holders?|"
+    r"cardholders?)\b", re.IGNORECASE)
 # Investors' talk: a cashtag ("$HRBR down 1.8%").
 CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
 # An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40

@@ -547,6 +547,9 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "threatening to disconnect", "threatened to disconnect", "threatening to close",
         "threatened to close", "zap to", "zapier", "burns a hole", "burns me",
         "cut myself", "cut my arms", "cut my wrists",
+        # the meme, not an assault: "I feel attacked and seen"
+        "feel attacked", "felt attacked", "feeling attacked", "feel so attacked",
+        "personally attacked", "feel personally attacked", "attacked and seen",
     ),
     Escalation.LEGAL: (
         "food court", "court yard", "courtyard", "tennis court", "basketball court", "court side",

@@ -140,6 +140,8 @@ class Signals:
     own_problem: bool = False
     opinion: bool = False  # asks the world what it thinks ("anyone else think the logo ...")
     joke: bool = False  # a joke told to the timeline, nothing failing, nothing said to us
+    to_customers: bool = False  # speaks to the brand's other customers ("if you're a X customer")
+    take: bool = False  # an opinion offered as such ("unpopular opinion:", "not a criticism")
     went_well: str = ""  # words saying it worked or was put right ("nothing's broken")
 
 
@@ -164,6 +166,10 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.MONITOR, "about a competitor"
     if not s.about_brand:
         return Action.MONITOR, "not about the brand"
+    if s.to_customers and not s.addressed and not s.question:
+        return Action.MONITOR, "said to other customers, not to us"
+    if s.take and not s.addressed and not s.request and not s.down:
+        return Action.MONITOR, "an opinion offered to the timeline"
     if s.sarcasm:
         return Action.REPLY, "complaint (sarcasm)"
     if s.down:

@@ -100,6 +100,7 @@ def case_from_row(row: sqlite3.Row) -> Case:
         customer_effort=row["customer_effort"], kind=CaseKind(row["kind"]),
         escalation=row["escalation"], merged_into=row["merged_into"],
         replies_posted=row["replies_posted"], csat_at=maybe_time(row["csat_at"]),
+        dmed_at=maybe_time(row["dmed_at"]),
     )
 
 
@@ -117,6 +118,7 @@ def case_values(case: Case) -> dict[str, Any]:
         # replies_posted is kept by a trigger on drafts, never written from a plan
         "kind": case.kind.value, "escalation": case.escalation,
         "merged_into": case.merged_into, "csat_at": iso(case.csat_at),
+        "dmed_at": iso(case.dmed_at),
     }
 
 

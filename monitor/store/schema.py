@@ -526,6 +526,11 @@ MIGRATIONS: list[Migration] = [
                                OR NEW.mention_id IS DISTINCT FROM OLD.mention_id)
             EXECUTE FUNCTION drafts_search_update();
         """),)),
+    # A customer who said they already messaged us is remembered on the case, so a reply
+    # written for their later chaser ("hello?? anyone?") does not ask them to DM again.
+    Migration("customer already messaged us", ("""
+        ALTER TABLE cases ADD COLUMN dmed_at TEXT;
+        """,)),
 ]
 
 

@@ -78,6 +78,7 @@ class Situation:
     incident: str = ""  # "", "ongoing" or "resolved"
     fixed_at: str = ""  # when the incident was fixed ("08:04")
     acknowledge: bool = False  # praise or thanks: a thank-you, nothing else
+    put_right: bool = False  # they tell us it is sorted now ("all working again, thanks")
     thanked: bool = False  # the post thanks or praises us
     asked: bool = True  # the post asks us something or for something
     at_risk: bool = False  # money or an account may be at risk: add the protect-yourself step
@@ -270,7 +271,12 @@ class Composer:
         greeting = part("greeting") or ["Hi {{ name }},"]
         plan: list[list[str]] = [greeting]
         if s.acknowledge:
-            return [*plan, part("intents", "praise", "say") or part("thanks")], "acknowledge"
+            # "all sorted now, thanks": glad it's sorted, thanks for telling us (a praise
+            # thank-you would read oddly after a complaint); otherwise the thank-you
+            said = (part("sorted") if s.put_right else []) or part("intents", "praise", "say")
+            # thanks for stopping a fraud: the reminder that we never ask for codes stays
+            risk = part("protect") if (s.intent in SECURITY_INTENTS or s.at_risk) else []
+            return [p for p in (*plan, said or part("thanks"), risk) if p], "acknowledge"
         kinds = sorted((k for k in s.escalation if part("escalations", k, "say")),
                        key=lambda k: _URGENCY.get(k, 9))
         kind = kinds[0] if kinds else ""

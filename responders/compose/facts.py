@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from monitor.analysis.cues import already_dmed
 from monitor.analysis.terms import Lexicon
 
 _AMOUNT = re.compile(r"(?<![\w.])([£$€])\s?(\d{1,3}(?:,\d{3})+|\d{1,7})(?:\.(\d{2}))?(?![\d,])"
@@ -44,100 +45,6 @@ _PLACE = re.compile(
 # "Fibre 500", "Pixel 8 Pro").
 _PRODUCT = re.compile(r"\b([A-Z][a-zA-Z]{1,15}(?:\s[A-Z][a-zA-Z]{1,15})?\s\d{1,4}"
                       r"(?:\s?(?:Pro|Plus|Max|Mini|Lite|GB|Mbps|Ultra))?)\b")
-_DMED = re.compile(
-    r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?|just|already)\s+(?:already\s+|just\s+)?"
-    r"(?:dm'?e?d|dm'?d|messaged(?!\s+me\b)|sent (?:you|u|a|the|my)(?:\s+\w+){0,3}\s+(?:dm|message|"
-    r"details)|"
-    r"direct messaged|inboxed|pm'?e?d)\b"
-    r"|\b(?:check|see|read|answer|reply to|look at|update on|response to|news on)\s+"
-    r"(?:my|your|the|ur|our)\s+(?:dms?|inbox|messages?|pm|direct message)\b"
-    r"|\b(?:dm'?e?d|dm'?d|messaged|inboxed|pm'?e?d)\s+(?:you|u|ya|your team|you guys)\b"
-    r"|\bsent\s+(?:you\s+|u\s+)?(?:a\s+|my\s+|the\s+)?(?:dm|direct message|pm)\b"
-    r"|\b(?:already|i(?:'ve)?)\s+(?:sent|given|gave)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+"
-    r"(?:details|info|information|account number|order number|booking reference)\b"
-    r"|\b(?:mandei|enviei)\s+(?:uma\s+)?(?:dm|mensagem)|\bj[áa]\s+mandei\b"
-    r"|\b(?:in|sent to|in your)\s+(?:your\s+)?(?:dms?|inbox)\b"
-    r"|\b(?:te envi[ée] (?:un )?(?:md|dm|mensaje)|je vous ai (?:envoy[ée]|écrit) (?:un )?(?:dm|mp|"
-    r"message)|ich habe (?:euch|ihnen|dir) (?:eine )?(?:dm|nachricht) geschickt|"
-    r"(?:enviei|mandei) (?:uma )?(?:dm|mensagem)|wysła(?:łem|łam) (?:wam )?(?:dm|wiadomość))\b"
-    # "DMs sent", "DMed @help", "my DM from Friday", "details are in the DM", "as per my DM",
-    # "replied to your DM", "messaged your help account", "emailed three times"
-    r"|\b(?:dms?|direct messages?|private messages?|pms?)\s+(?:sent|done|already sent)\b"
-    r"|\b(?:dm|pm)(?:'|’)?e?d\b|\bsent\s+(?:you|u|y'?all|ya)\s+(?:a\s+)?(?:dm|direct message|"
-    r"private message|pm|message)\b|\bsent\s+(?:a\s+)?private message\b"
-    r"|\b(?:check|checked|checking|see|seen|read|answer|answered|look at|looked at)\s+"
-    r"(?:your\s+|ur\s+|the\s+)?dms\b"
-    # "no answer to my DM", "my DM being ignored", "the DM team said", "got a DM back",
-    # "sent you everything you asked for", "sent his certificate to you three times"
-    r"|\b(?:to|on|about)\s+my\s+(?:dm|pm|direct message)s?\b"
-    r"|\bmy\s+(?:dm|pm|message)s?\s+(?:being|been|is being|was|were|got|getting)\b"
-    r"|\bthe\s+dm\s+team\b|\b(?:dm|message|reply)\s+back\s+from\b"
-    r"|\bsent\s+(?:you|u)\s+(?:everything|all|it all|the lot|what you asked)"
-    r"|\b(?:i(?:'ve| have)?|already)\s+(?:now\s+|already\s+|just\s+)?sent\s+(?:\w+\s+){1,4}to\s+"
-    r"(?:you|u)\b"
-    r"|\bich habe\s+(?:\w+\s+){0,3}(?:eine\s+)?(?:dm|nachricht)\s+geschickt\b"
-    # "gave all her details on the phone", "sent Dad's death certificate through your secure
-    # messages", "asked me to DM, I did", "per DM alles geschickt", "os mandé todo"
-    r"|\b(?:sent|given|gave)\s+(?:you\s+)?(?:all\s+)?(?:my|the|her|his|their|our)\s+(?:\w+\s+)?"
-    r"(?:details|info|information|documents|paperwork)\b"
-    r"|\bsecure messag\w*|\basked (?:me )?to (?:dm|message)\b[^.!?\n]{0,10}\bi did\b"
-    r"|\bper (?:dm|pn|nachricht)\b[^.!?\n]{0,40}\bgeschickt\b"
-    r"|\b(?:os|te|les|le) mand[ée]\b|\bmand[ée] todo\b|\bpor mensaje privado\b"
-    # reached us another way: "DMing you now", "called your fraud line", "I emailed
-    # complaints@", "filled in your online form twice", "posted it twice", "already uploaded",
-    # "explained to 4 different people", a post opening "Called Monday, ..."
-    r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|rung|phoned|emailed|e-mailed|"
-    r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b|\bi (?:called|rang|"
-    r"phoned|emailed)\b|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed|messaged|dm'?e?d|"
-    r"wrote to|chatted|pinged|contacted (?:you|your|the|them))\b"
-    r"|\bfilled (?:in|out) (?:your|the|their|an?) (?:\w+ ){0,2}form\b"
-    # "sent it in through their feedback form", "through the secure upload", "as I said in my
-    # message", "gave your fraud team my details", "i've rung twice", "per E-Mail geschickt"
-    r"|\b(?:through|via|on|using) (?:your|the|their) (?:\w+ ){0,2}(?:form|upload|portal)\b"
-    r"|\bsecure upload\b|\b(?:said|wrote|explained|told you) in my (?:message|email|e-mail|dm|"
-    r"letter|complaint)\b|\bgave (?:you|them|your (?:\w+ ){0,2}team|the (?:\w+ ){0,2}team) "
-    r"(?:all )?(?:my|the|her|his) (?:\w+ )?details\b|\bi(?:'ve| have) (?:rung|rang)\b"
-    r"|\bper e-?mail\b[^.!?\n]{0,80}\bgeschickt\b|\bunterlagen\b[^.!?\n]{0,40}\bgeschickt\b"
-    r"|\b(?:posted|sent|uploaded|emailed|faxed) (?:it|them|the \w+|my \w+|her \w+|his \w+) "
-    r"(?:twice|three times|again|\d+ times)\b|\balready (?:uploaded|sent|submitted|provided)\b"
-    r"|\bexplained (?:it |this )?to (?:\d+|two|three|four|five|several) (?:different )?"
-    r"(?:people|agents|advisers|advisors)\b"
-    r"|\b(?:replied|responded)\s+to\s+(?:your|the|ur)\s+(?:dm|message)\b"
-    r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
-    r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
-    r"|\bmessaged\s+(?:your|you|the)\b|\balready in touch\b"
-    r"|\b(?:emailed|e-mailed|rang|called|phoned)\s+(?:you\s+|your\s+\w+\s+)?(?:twice|three times|"
-    r"\d+ times|several times|multiple times|already|again)\b"
-    r"|\b(?:gave|given|sent)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+details\b"
-    # "dropped you a DM", "shot you guys a message", "pinged you", "slid into your DMs",
-    # "Messaged on Tuesday", "sent the screenshots over DM", "used the live chat", "raised it
-    # through the in-app chat", "the chat team have my reference", "sent over my details"
-    r"|\b(?:dropped|shot|fired|popped|pinged|sent|slid)\s+(?:you|u|ya|y'?all|your team)\s+"
-    r"(?:guys\s+|all\s+)?(?:a\s+|an\s+)?(?:dm|message|msg|note|line|email|e-mail|pm)\b"
-    r"|\bslid into (?:your|ur|the) dms?\b|\bpinged (?:you|u|your|the)\b"
-    r"|\b(?:sent|talking|chatting|speaking|spoke|explained|gave|been)\b[^.!?\n]{0,40}\bover "
-    r"(?:dms?|direct messages?|pms?|chat|whatsapp|messenger|email)\b"
-    r"|\b(?:used|been on|was on|spent \w+ on|contacted you (?:on|via|through)) (?:the |your |ur )?"
-    r"(?:live |web |in-app |app |online )?chat\b"
-    r"|\b(?:contacted (?:you|your \w+|the \w+)|raised (?:it|this)|reported (?:it|this))\b"
-    r"[^.!?\n]{0,30}\b(?:chat|dms?|messages?|app|email|phone|form|twice|times|already)\b"
-    r"|\b(?:you|your (?:\w+ )?team|the (?:\w+ )?team|they) (?:already )?(?:have|has) (?:all )?"
-    r"(?:my|the) (?:details|reference|info|number|documents|screenshots)\b"
-    r"|\bsent over (?:my|the|all)\b"
-    # the same in Spanish, French, German, Portuguese and Polish: "os escribí por privado",
-    # "os he enviado un mensaje", "déjà envoyé en MP", "habe euch schon geschrieben", "te chamei
-    # no direct", "napisałem do was", "pisałam na priv"
-    r"|\b(?:os|les|te) (?:he |hemos )?(?:escrib[ií](?:mos)?|escrito|enviad[oa]|envi[ée]|"
-    r"enviamos|mand[ée]|mandamos|mandado)\b"
-    r"|\b(?:j'ai |nous avons )?(?:déjà )?(?:envoy[ée]\w*|écrit)\b[^.!?\n]{0,20}\b(?:en mp|en dm|"
-    r"par mp|par message|au service|à votre|au support|en privé)\b"
-    r"|\b(?:habe|haben) (?:euch|ihnen|dir|dem \w+) (?:schon |bereits )?(?:\w+ ){0,3}"
-    r"(?:geschrieben|geschickt|gemailt)\b|\b(?:habe|haben) (?:schon |bereits )?(?:eine )?"
-    r"(?:mail|e-mail|nachricht|dm) (?:geschrieben|geschickt)\b"
-    r"|\b(?:te |vos )?chamei no (?:direct|privado|dm|chat)\b|\bno privado\b"
-    r"|\b(?:na|przez) priv\b|\bnapisa(?:łem|łam|liśmy) (?:do was|wam|na)\b"
-    r"|\bwysła(?:łem|łam|liśmy)\b",
-    re.IGNORECASE)
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                  "ten")
 
@@ -227,11 +134,6 @@ def find_product(text: str) -> str:
     """A product named with its model number: "Hub 3", "Fibre 500"."""
     match = _PRODUCT.search(text)
     return match.group(1) if match else ""
-
-
-def already_dmed(text: str) -> bool:
-    """Whether the author says they already sent us a direct message or their details."""
-    return _DMED.search(text.replace("’", "'")) is not None
 
 
 def by_direct_message(text: str) -> bool:
