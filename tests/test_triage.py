@@ -258,6 +258,9 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "going on?", Action.REPLY),
     ("Heads up Kestrel customers: my card got cloned at the Tesco cash machine on Main St",
      Action.REPLY),
+    ("if you're a Kestrel customer and your card just declined at Tesco, it's not just you, "
+     "mine too", Action.REPLY),
+    ("All Kestrel Bank customers can't pay right now, my card declined at Boots", Action.REPLY),
     # satisfied after a complaint put right, with a one-word rhetorical question
     ("Kestrel Bank gave me a £10 'sorry' credit after their app ate my transfer last month and "
      "honestly? Fair. That's all I wanted.", Action.ACKNOWLEDGE),

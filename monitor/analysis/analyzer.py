@@ -150,7 +150,8 @@ _ADVICE = re.compile(
     r"reply|pay)|do not (?:ring|call|click|share|give|send|reply|pay))\s+(?:the|them|it|your|"
     r"their|this|that|a|an|him|her|any)\b", re.IGNORECASE)
 _FIRST_PERSON_PROBLEM = re.compile(
-    r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our)\b",
+    r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our|"
+    r"mine (?:too|as well|also|neither)|me too|same (?:here|for me|with me))\b",
     re.IGNORECASE)
 # (a quote opens after a space or a colon, so "haven't ... It's" is no quote)
 # what an outage told about afterwards still costs the author ("I have 20 minutes of edits that

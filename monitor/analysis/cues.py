@@ -289,10 +289,9 @@ JOKE = re.compile(
 # community warning ("if you're a Finch customer in our queue", "heads up all Finch users",
 # "to any Finch customers").
 TO_CUSTOMERS = re.compile(
-    r"\b(?:if you(?:'re| are)|if (?:any|all) of you (?:are|bank)|heads[- ]up,?|attention,?|"
-    r"to (?:all|any|every|fellow)|calling all|psa,?|(?:any|all|fellow)) (?:a |an |other |"
-    r"fellow |our |my )?(?:[\w'&.-]+ ){1,3}(?:customers?|users?|members?|account holders?|"
-    r"cardholders?)\b", re.IGNORECASE)
+    r"\b(?:if you(?:'re| are) (?:a|an|with)|if (?:any|all) of you (?:are|bank with)|attention,?|"
+    r"calling all|to (?:all|any|every) (?:our |my )?(?:fellow )?) (?:[\w'&.-]+ ){0,3}?"
+    r"(?:customers?|users?|members?|account holders?|cardholders?)\b", re.IGNORECASE)
 # Investors' talk: a cashtag ("$HRBR down 1.8%").
 CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
 # An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40

@@ -166,7 +166,7 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.MONITOR, "about a competitor"
     if not s.about_brand:
         return Action.MONITOR, "not about the brand"
-    if s.to_customers and not s.addressed and not s.question:
+    if s.to_customers and not s.addressed and not s.question and not s.down:
         return Action.MONITOR, "said to other customers, not to us"
     if s.take and not s.addressed and not s.request and not s.down:
         return Action.MONITOR, "an opinion offered to the timeline"
