@@ -265,6 +265,13 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("Kestrel Bank gave me a £10 'sorry' credit after their app ate my transfer last month and "
      "honestly? Fair. That's all I wanted.", Action.ACKNOWLEDGE),
     ("@KestrelBankHelp the charge has dropped off now, all sorted, thanks!", Action.ACKNOWLEDGE),
+    # the outage's hashtag from an onlooker saying something else; the hashtag alone, or
+    # asking whether it is down for others, is a customer hit by it
+    ("the #kestrelbankdown replies are pure poetry, someone's offering to settle their Pret "
+     "bill in Nectar points", Action.MONITOR),
+    ("#kestrelbankdown", Action.REPLY),
+    ("is kestrel bank down for anyone else?? nothing loading at all #kestrelbankdown",
+     Action.REPLY),
     # an opinion offered as one, not a problem of the author's to answer
     ("Unpopular opinion: Kestrel Bank closing branches is fine. I haven't set foot in one since "
      "2019.", Action.MONITOR),

@@ -140,7 +140,7 @@ _ADVICE = re.compile(
     r"ring them|call them|contact them|complain to them|get on to them|tell them|ask them|"
     r"i'd (?:ring|call|go|just)|i would (?:ring|call|go|just)|worked for me|did it for me|"
     r"just (?:take|send|escalate|report) it|take it to|escalate (?:it )?to|go to the|"
-    r"don't give up|mate|hun|op|psa|for anyone|if (?:you|your)|write to your|hang up|"
+    r"don't give up|mate|hun|op|psa|for anyone(?! else)|if (?:you|your)|write to your|hang up|"
     r"don't suffer|do not suffer|ask for (?:the|a|it)|raise a (?:formal )?complaint|"
     r"stop blaming)\b"
     # a sentence that tells someone what to do: "Block the buyer.", "Never ring the number in
@@ -430,9 +430,16 @@ class Analyzer:
         lower = text.lower()
         if not any(hint in lower for hint in _DOWN_HINTS):
             return None
-        said = [m.group().strip() for m in _SERVICE_DOWN.finditer(text)]
-        outright = [w for w in said if _OUTRIGHT.search(w) is not None]
-        return (outright or said)[0] if said else None
+        first = _SERVICE_DOWN.search(text)
+        if first is None:
+            return None
+        said = first.group().strip()
+        if _OUTRIGHT.search(said) is not None:
+            return said  # (the usual case: no need to read on for an outright one)
+        for m in _SERVICE_DOWN.finditer(text, first.end()):
+            if _OUTRIGHT.search(m.group()) is not None:
+                return m.group().strip()
+        return said
 
     def sentiment(self, text: str) -> Sentiment:
         """VADER's scores for the text."""
@@ -528,6 +535,14 @@ class Analyzer:
                 not addressed and not first_person and PAST_OUTAGE.search(text) is not None)):
             # "it was their outage, not you" to someone else; "the outage lasted 40 minutes",
             # "was caused by a switch fault": told about, not suffered now
+            down = None
+        elif (down is not None and down.startswith("#") and english and not addressed
+              and not stake
+              and _FAILING.search(text) is None and _MALFUNCTION.search(text) is None
+              and len(re.sub(r"[#@]\S+", "", text).split()) >= 4):
+            # "the #ploverbankdown replies are pure poetry": the outage's hashtag from an
+            # onlooker saying something else, with nothing failing for them (the hashtag
+            # alone is a customer's report)
             down = None
         # advice to someone else: in a reply to another user (however much the author says of
         # their own story), or "you should ..." not said to us

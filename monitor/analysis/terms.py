@@ -29,6 +29,7 @@ class _Tokens:
     spans: tuple[_Span, ...]  # each token, lower-cased, with where it starts and ends
     words: frozenset[str]  # the distinct tokens
     heads: frozenset[str]  # their first three letters
+    at: dict[str, list[int]]  # where each distinct token is (its positions in `spans`)
 
 
 @lru_cache(maxsize=64)
@@ -36,8 +37,11 @@ def _tokens(text: str) -> _Tokens:
     """The text split into tokens. Cached: analysis asks a dozen term lists about one post."""
     spans = tuple((m.group().lower(), m.start(), m.end())
                   for m in _TOKEN.finditer(text.translate(_QUOTES)))
-    words = frozenset(t for t, _, _ in spans)
-    return _Tokens(spans, words, frozenset(w[:3] for w in words))
+    at: dict[str, list[int]] = {}
+    for i, (token, _, _) in enumerate(spans):
+        at.setdefault(token, []).append(i)
+    words = frozenset(at)
+    return _Tokens(spans, words, frozenset(w[:3] for w in words), at)
 
 
 def token_set(text: str) -> frozenset[str]:
@@ -91,6 +95,8 @@ class Lexicon:
         for prefixed in self._prefix.values():
             prefixed.sort(key=lambda e: -len(e[2]))
         self._short = {key: es for key, es in self._prefix.items() if len(key) < 3}
+        self._exact_keys = frozenset(self._exact)
+        self._prefix_keys = frozenset(self._prefix)
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._prefix)
@@ -99,13 +105,24 @@ class Lexicon:
         """(term number, the words of the text it matched, first and last token), in text
         order; at one position the longest term of each label."""
         tokens = _tokens(text)
-        if (tokens.words.isdisjoint(self._exact) and tokens.heads.isdisjoint(self._prefix)
-                and not any(w[:len(k)] == k for k in self._short for w in tokens.words)):
+        exact, prefix, short = self._exact, self._prefix, self._short
+        # only the positions where a term can start are tried (a set intersection finds the
+        # tokens that begin an exact term, the heads that begin a prefix term): most term
+        # lists start at none or one of a post's tokens
+        starts = tokens.words & self._exact_keys
+        heads = tokens.heads & self._prefix_keys
+        if heads or short:
+            starts = starts.union(
+                w for w in tokens.words if w[:3] in heads
+                or (short and (w[:1] in short or w[:2] in short)))
+        if not starts:
             return  # no term can start anywhere in this text
+        at = tokens.at
+        positions = sorted(i for w in starts for i in at[w])
         spans = tokens.spans
         n = len(spans)
-        exact, prefix, short = self._exact, self._prefix, self._short
-        for i, (token, start, _) in enumerate(spans):
+        for i in positions:
+            token, start, _ = spans[i]
             candidates = exact.get(token)
             prefixed = [*prefix.get(token[:3], ()), *short.get(token[:1], ()),
                         *short.get(token[:2], ())] if prefix else None
