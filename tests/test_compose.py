@@ -51,6 +51,7 @@ def test_every_phrase_file_renders_and_fits_on_x(lang: str) -> None:
                                                       "vulnerable")] + [
         Situation("outage", incident="ongoing"),
         Situation("outage", incident="resolved", fixed_at="08:04"),
+        Situation("outage", incident="resolved", fixed_at="08:04", already_dmed=True),
         Situation("praise", acknowledge=True),
         Situation("billing", acknowledge=True, put_right=True)]
     for situation, tone, seed in itertools.product(situations, ("friendly", "formal"), "abc"):
@@ -173,6 +174,18 @@ def test_an_incident_reply_says_it_is_fixed_and_asks_if_they_are_still_affected(
     fixed = _one(Situation("outage", incident="resolved", fixed_at="08:04"))
     assert "08:04" in fixed and "?" in fixed and "08:04" not in ongoing
     assert re.search(r"engineer|working on|on it", ongoing)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_incident_fixed_never_asks_a_customer_who_messaged_us_to_dm(lang: str) -> None:
+    ask = re.compile(r"\b(?:dm|md|mp)\b", re.IGNORECASE)
+    for seed in "abcdef":
+        fixed = _one(Situation("outage", incident="resolved", fixed_at="08:04",
+                               already_dmed=True), lang=lang, seed=seed)
+        assert "08:04" in fixed and not ask.search(fixed), fixed
+    # (to everyone else it still says where to go if they are still affected)
+    assert ask.search(_one(Situation("outage", incident="resolved", fixed_at="08:04"),
+                           lang=lang))
 
 
 def test_locked_out_during_an_outage_still_hears_how_to_stay_safe() -> None:

@@ -319,7 +319,11 @@ class Composer:
             plan.append(handled if dmed else part("escalations", kind, "ask"))
             return [p for p in plan if p], kind
         if s.incident:
-            plan.append(part(f"incident_{s.incident}"))
+            # (fixed, to someone who already messaged us: the "DM us if not" becomes "we have
+            # your message")
+            plan.append((part("incident_resolved_handled")
+                         if given in ("dm", "contacted") and s.incident == "resolved"
+                         else []) or part(f"incident_{s.incident}"))
             # "can't log in" during an outage: fraudsters follow outages, so the protect step
             # stays (not in a reply too long for the platform)
             plan.append(protect if s.at_risk and not compact else [])
