@@ -15,6 +15,7 @@ from typing import Any
 from monitor.analysis.analyzer import asks, praises
 from monitor.analysis.cues import GRATITUDE, put_right
 from monitor.analysis.sentiment import thanks_for_a_fix
+from monitor.analysis.terms import Folded
 from monitor.cases import escalation_kinds
 from monitor.models import (
     PRAISE,
@@ -95,7 +96,7 @@ _ENDED_WELL = re.compile(
 
 
 # Words that put money or an account at risk, whatever the intent ("my card", "a code").
-_AT_RISK = re.compile(
+_AT_RISK = Folded(
     r"\b(?:fraud\w*|scam\w*|stolen|hack\w*|phish\w*|one[- ]time code|passcode|pin|password|"
     r"security code|verification code|suspicious|don't recognise|don't recognize|didn't make|"
     r"not mine|someone (?:used|took|has|got)|unauthori[sz]ed|compromised|locked out|"
@@ -135,7 +136,7 @@ _AT_RISK = re.compile(
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"
     r"golpe|senha|conta bloqueada|roubad\w*|oszust\w*|hasł\w*|zablokowan\w*|logowani\w*|"
-    r"zalogować|skradzion\w*|kradzież\w*)\b", re.IGNORECASE)
+    r"zalogować|skradzion\w*|kradzież\w*)\b")
 
 
 def _clock(at: datetime | None) -> str:

@@ -159,3 +159,28 @@ def test_a_huge_post_is_analysed_on_a_bounded_prefix_and_stored_whole(
         assert stored == text
     finally:
         store.close()
+
+
+def _repository_posts() -> list[str]:
+    root = Path(__file__).resolve().parents[1]
+    files = [*sorted((root / "tests" / "data" / "streams").glob("*/stream.jsonl")),
+             *sorted((root / "tests" / "data" / "packs").glob("*.jsonl")),
+             root / "config" / "samples" / "demo-mentions.jsonl"]
+    return [json.loads(line)["text"] for f in files for line in f.open(encoding="utf-8")]
+
+
+def test_folded_patterns_find_what_the_case_insensitive_ones_find() -> None:
+    import re
+
+    from monitor.analysis.cues import _DMED
+    from monitor.analysis.terms import Folded
+    from responders.drafts import _AT_RISK
+
+    texts = [*_repository_posts(), "I've DMed YOU", "ÉCRIT EN MP déjà", "İstanbul: sent u a DM"]
+    for folded in (_DMED, _AT_RISK):
+        plain = re.compile(folded.pattern, re.IGNORECASE)
+        found = [folded.search(t) is not None for t in texts]
+        assert found == [plain.search(t) is not None for t in texts]
+        assert 20 < sum(found) < len(texts) - 20  # (a test that could tell them apart)
+    with pytest.raises(ValueError, match="lower case"):
+        Folded(r"\bsame in (?-i:[A-Z][a-z]+)")

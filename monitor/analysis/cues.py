@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from monitor.analysis.terms import Folded
+
 # Gratitude in so many words (not "someone is having a lovely time on my card").
 GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
                         r"legends?|heroes|hero|well done|fair play|credit to)\b", re.IGNORECASE)
@@ -150,7 +152,7 @@ def put_right(text: str) -> bool:
 # The author says they already reached us: a DM, their details, a call, an email, a form
 # ("I've DMed you", "check your DMs", "sent you everything you asked for", "os escribí por
 # privado"); the planner keeps it on the case and drafts never ask for a DM again.
-_DMED = re.compile(
+_DMED = Folded(
     r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?|just|already)\s+(?:already\s+|just\s+)?"
     r"(?:dm'?e?d|dm'?d|messaged(?!\s+me\b)|sent (?:you|u|a|the|my)(?:\s+\w+){0,3}\s+(?:dm|message|"
     r"details)|"
@@ -242,8 +244,7 @@ _DMED = re.compile(
     r"(?:mail|e-mail|nachricht|dm) (?:geschrieben|geschickt)\b"
     r"|\b(?:te |vos )?chamei no (?:direct|privado|dm|chat)\b|\bno privado\b"
     r"|\b(?:na|przez) priv\b|\bnapisa(?:łem|łam|liśmy) (?:do was|wam|na)\b"
-    r"|\bwysła(?:łem|łam|liśmy)\b",
-    re.IGNORECASE)
+    r"|\bwysła(?:łem|łam|liśmy)\b")
 
 
 def already_dmed(text: str) -> bool:

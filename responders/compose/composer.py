@@ -58,6 +58,17 @@ def _template(source: str) -> Template:
     files hold a few hundred variants, so each is compiled once per process."""
     return _ENV.from_string(source)
 
+
+def _render(source: str, values: dict[str, Any]) -> str:
+    """A phrase with the facts filled in. Text with no template markup is itself; the rest
+    renders in a context over `values` as they are (Template.render copies them and chains
+    the environment's globals in for every call: 7 us against 2, and a draft renders a dozen
+    phrases). Phrases use variables and filters only, not the globals."""
+    if "{" not in source:
+        return source
+    template = _template(source)
+    return _ENV.concat(template.root_render_func(template.new_context(values, shared=True)))
+
 # the kind whose reply wins when a post has several: danger first, the holding reply last
 _URGENCY = {"safety": 0, "security": 1, "vulnerable": 2, "legal": 3}
 # intents about the safety of an account: their replies carry a protect-yourself step
@@ -228,8 +239,8 @@ class Composer:
             plan, key = self._plan(found, situation, given, compact=compact)
             for k in range(MAX_CANDIDATES * 3):
                 try:
-                    sentences = [_template(variants[(start + k) % len(variants)])
-                                 .render(**values).strip() for variants in plan]
+                    sentences = [_render(variants[(start + k) % len(variants)], values).strip()
+                                 for variants in plan]
                 except TemplateError as exc:
                     flags.append(f"template_error: {exc}")
                     break
@@ -247,7 +258,7 @@ class Composer:
         if not candidates:  # nothing fits: the full reply, which the voice checks flag
             plan, key = self._plan(found, situation, given, compact=True)
             candidates = [values["mention"] + _join(
-                [_template(v[start % len(v)]).render(**values) for v in plan])
+                [_render(v[start % len(v)], values) for v in plan])
                 + (f" {self.sign_off}" if self.sign_off else "")]
         return Composed(tuple(candidates), key, lang, tuple(flags),
                         {k: values[k] for k in ("issue", "amount", "date", "reference", "place",
