@@ -454,14 +454,8 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         # threat that needs its own case; a customer case is joined by its own customer only,
         # and not with the outage when that case is about another problem of theirs
         if thread_case.kind is CaseKind.INCIDENT:
-            # (a reply there naming another problem of theirs is a case of its own, and so is
-            # one well after our fix that does not say it is still failing: "yesterday's
-            # declined payments are showing as pending" is an after-effect, not the outage)
-            over = (thread_case.status is CaseStatus.RESOLVED
-                    and thread_case.resolved_at is not None
-                    and mention.created_at - thread_case.resolved_at > rules.incident_quiet
-                    and _NOT_OVER.search(mention.text[:4_000]) is None)
-            if not reasons and replying and not over and (
+            # (a reply there naming another problem of theirs is a case of its own)
+            if not reasons and replying and (
                     symptom or analysis.intent in (thread_case.intent, OTHER, QUESTION)):
                 case = thread_case
         elif thread_case.author_id == author and not _another_problem(thread_case, mention,

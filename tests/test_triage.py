@@ -270,6 +270,9 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("the #kestrelbankdown replies are pure poetry, someone's offering to settle their Pret "
      "bill in Nectar points", Action.MONITOR),
     ("#kestrelbankdown", Action.REPLY),
+    ("#kestrelbankdown trying to buy lunch at the garage", Action.REPLY),
+    ("Downdetector for Kestrel Bank is a vertical line right now 📈 #kestrelbankdown",
+     Action.MONITOR),
     ("is kestrel bank down for anyone else?? nothing loading at all #kestrelbankdown",
      Action.REPLY),
     # an opinion offered as one, not a problem of the author's to answer

@@ -243,6 +243,9 @@ _FOREIGN_VOICE = re.compile(
     r"\b(?:mi|mis|yo|tengo|no puedo|me han|je|j'|mon|ma|mes|moi|ich|mein\w*|mir|mich|eu|meu|"
     r"minha|meus|minhas|não consigo|nao consigo|mój|moja|moje|mnie|mam|nie mogę|jestem)\b",
     re.IGNORECASE)
+# Talk about what people post, not about the service: "the #xdown replies are pure poetry".
+_ABOUT_THE_TAG = re.compile(r"\b(?:replies|tweets|posts|memes|trending|timeline|jokes|hashtag|"
+                            r"comments|downdetector)\b", re.IGNORECASE)
 # A one-word question that asks nothing: "and honestly? Fair.", "who knew?", "right?"
 _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
@@ -537,12 +540,11 @@ class Analyzer:
             # "was caused by a switch fault": told about, not suffered now
             down = None
         elif (down is not None and down.startswith("#") and english and not addressed
-              and not stake
-              and _FAILING.search(text) is None and _MALFUNCTION.search(text) is None
-              and len(re.sub(r"[#@]\S+", "", text).split()) >= 4):
-            # "the #ploverbankdown replies are pure poetry": the outage's hashtag from an
-            # onlooker saying something else, with nothing failing for them (the hashtag
-            # alone is a customer's report)
+              and not stake and _ABOUT_THE_TAG.search(text) is not None
+              and _FAILING.search(text) is None and _MALFUNCTION.search(text) is None):
+            # "the #ploverbankdown replies are pure poetry": an onlooker talking about what
+            # is said under the outage's hashtag, with nothing failing for them (a customer's
+            # "#ploverbankdown trying to buy lunch" is a report)
             down = None
         # advice to someone else: in a reply to another user (however much the author says of
         # their own story), or "you should ..." not said to us
