@@ -99,6 +99,13 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "Raised it through the in-app chat already", "Déjà envoyé en MP, toujours rien",
     "Habe euch schon geschrieben, keine Antwort", "Te chamei no direct ontem",
     "Napisałem do was wczoraj na priv", "Os he enviado un mensaje privado con mis datos",
+    "I did DM you yesterday, no reply", "details sent via DM", "pls check dm",
+    "I've written to you twice", "spoke to someone on the phone on Monday, still nothing",
+    "I've been emailing for a week", "submitted a complaint online 3 weeks ago",
+    "your agent Sarah has all my info already", "already did that", "message sent!",
+    "done ✅ sent", "just sent them over", "I raised a chargeback in the app last week",
+    "I've sent you 3 DMs", "spent an hour on the phone to you yesterday",
+    "hab euch eine DM geschickt",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)
@@ -111,6 +118,9 @@ def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> 
     "please call me back", "I will call you tomorrow",
     "Wrote a review of the new card", "Contacted my MP about this",
     "I tried the chat but it says unavailable", "¿Os escribo por privado?",
+    "my friend spoke to your team and got a refund, can I?",
+    "the app says message sent but nothing arrives", "I've sent it to the wrong account, help",
+    "how do I raise a complaint?", "I want to make a complaint", "where do I send the form?",
 ])
 def test_asking_how_to_write_to_us_is_not_having_written(text: str) -> None:
     assert not already_dmed(text)
