@@ -445,3 +445,25 @@ def test_a_customer_who_called_emailed_or_used_a_form_is_not_sent_to_dms(text: s
         reply = _one(Situation("billing"), text, seed=seed)
         assert not re.search(r"\b(?:DM|message) us\b|send us a DM|a DM\b|in DM", reply), reply
         assert re.search(r"nothing|no need", reply), reply
+
+
+_PROTECT_STEP = re.compile(
+    r"never share|never ask|freeze|block|change your password|keep your password|congela|"
+    r"bloquea|nunca compart|bloque[zr]|ne partagez|sperr|teile niemals|bloqueie|nunca partilh|"
+    r"nunca compartilh|zablokuj|nie udostępniaj|zmień hasło|never give|keep .{0,20}private|"
+    r"do not share|don't share|jamais|niemals|nunca|nigdy", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_money_or_an_account_at_risk_gets_the_protect_step_on_every_path(lang: str) -> None:
+    situations = [
+        Situation("account", contacts=3, waited="2 days"), Situation("data_privacy"),
+        Situation("fraud"), Situation("account_access", already_dmed=True),
+        Situation("billing", at_risk=True, thanked=True, asked=False),
+        Situation("billing", at_risk=True, thanked=True, escalation=("vulnerable",)),
+        Situation("outage", at_risk=True, incident="ongoing"),
+        Situation("outage", at_risk=True, incident="resolved", fixed_at="08:04"),
+        Situation("card", at_risk=True, escalation=("legal",))]
+    for situation, tone, seed in itertools.product(situations, ("friendly", "formal"), "abc"):
+        reply = _one(situation, "@Brightwave can't log in", lang=lang, seed=seed, tone=tone)
+        assert _PROTECT_STEP.search(reply), (situation, tone, reply)

@@ -73,6 +73,9 @@ def _render(source: str, values: dict[str, Any]) -> str:
 _URGENCY = {"safety": 0, "security": 1, "vulnerable": 2, "legal": 3}
 # intents about the safety of an account: their replies carry a protect-yourself step
 SECURITY_INTENTS = frozenset({"fraud", "account_access", "account", "data_privacy"})
+# intents whose own sentences already give the protect-yourself step ("freeze or block your
+# card in the app", "never share a code"): the step is not said twice
+PROTECTS_ITSELF = frozenset({"fraud", "account_access"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,9 +314,12 @@ class Composer:
             # nothing asked, the thanks is the reply ("mortgage offer came through, thank you")
             plan.append(thanks)
             if not s.asked and not s.incident and not (dmed or s.contacts > 1):
-                plan.append(part("protect") if s.intent in SECURITY_INTENTS else [])
+                plan.append(part("protect") if risky else [])
                 return [p for p in plan if p], "acknowledge"
             if kind == "vulnerable":
+                if risky:  # (in a reply too long for the platform the step outranks thanks)
+                    plan = plan[:1] if compact else plan
+                    plan.append(part("protect"))
                 plan.append(handled if dmed else part("escalations", kind, "ask"))
                 return [p for p in plan if p], kind
             if s.incident or not kind:
@@ -336,9 +342,10 @@ class Composer:
                          if given in ("dm", "contacted") and s.incident == "resolved"
                          else []) or part(f"incident_{s.incident}"))
             # "can't log in" during an outage: fraudsters follow outages, so the protect step
-            # stays (not in a reply too long for the platform)
-            plan.append(protect if s.at_risk and not compact else [])
-            if s.incident == "ongoing":
+            # stays; in a reply too long for the platform it is the "DM us if it's still
+            # down" that goes
+            plan.append(protect)
+            if s.incident == "ongoing" and not (compact and protect):
                 plan.append(handled if dmed else part("incident_ask"))
             return [p for p in plan if p], f"incident_{s.incident}"
         intent = s.intent if part("intents", s.intent, "say") else "other"
@@ -351,7 +358,7 @@ class Composer:
         if not (compact and (s.contacts > 1 or dmed or (protect and s.at_risk))) and not (
                 dmed and intent == "question"):
             plan.append(part("intents", intent, "say"))
-        if dmed or (s.at_risk and s.intent not in SECURITY_INTENTS):
+        if dmed or (risky and s.intent not in PROTECTS_ITSELF):
             plan.append(protect)
         plan.append(handled if dmed else part("intents", intent, "ask"))
         return [p for p in plan if p], intent
