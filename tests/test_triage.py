@@ -281,6 +281,11 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("Why does every Kestrel Bank advert look like a couple who own a sourdough starter. Not a "
      "criticism. I want to be them.", Action.MONITOR),
     ("@KestrelBank hot take but your app crashing every time I log in is not a vibe", Action.REPLY),
+    ("Kestrel vs Norvale for a joint account, which would you pick? Partner and I are merging "
+     "finances and I've been with Kestrel Bank since uni. Anyone had a joint account with "
+     "either?", Action.MONITOR),
+    ("Kestrel Bank hold music appreciation thread: has anyone else been on hold long enough to "
+     "hum the saxophone loop? My partner has asked me to seek help.", Action.MONITOR),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

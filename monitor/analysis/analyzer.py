@@ -251,7 +251,8 @@ _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|se
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
                          r"\s*\?+", re.IGNORECASE)
 # "... Help" at the end of a post: asking for help, in one word.
-_HELP_END = re.compile(r"\b(?:help|help us|help me)\s*[!.?\U0001F64F\s]*$", re.IGNORECASE)
+_HELP_END = re.compile(r"(?<!seek )(?<!get some )(?<!professional )\b(?:help|help us|help me)"
+                       r"\s*[!.?\U0001F64F\s]*$", re.IGNORECASE)
 
 
 def praises(text: str, *, explicit: bool = False) -> bool:

@@ -294,10 +294,14 @@ OPINION = re.compile(
     r"\b(?:down|not working|can't|won't|declin\w*|error|fail\w*|crash\w*|load\w*|broken|slow)\b)",
     re.IGNORECASE)
 
-# An opinion offered to the timeline as such: "Unpopular opinion: ...", "hot take", "not a
-# criticism", "hear me out".
+# An opinion offered to the timeline as such, or asked of it: "Unpopular opinion: ...", "hot
+# take", "not a criticism", "hear me out", "which would you pick?", "appreciation thread".
 TAKE = re.compile(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
-                  r"\bnot a (?:criticism|complaint|dig)\b|\bhear me out\b", re.IGNORECASE)
+                  r"\bnot a (?:criticism|complaint|dig)\b|\bhear me out\b"
+                  # asking the timeline to choose, a thread for the timeline
+                  r"|\bwhich (?:would|should|do|did) (?:you|y'all|you all|people|everyone) "
+                  r"(?:pick|choose|go for|go with|recommend|prefer)\b"
+                  r"|\bappreciation (?:thread|post)\b", re.IGNORECASE)
 
 # Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",
 # "proud of my team"), and job ads.

@@ -168,7 +168,7 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.MONITOR, "not about the brand"
     if s.to_customers and not s.addressed and not s.question and not s.down:
         return Action.MONITOR, "said to other customers, not to us"
-    if s.take and not s.addressed and not s.request and not s.down:
+    if s.take and not s.addressed and not s.down:
         return Action.MONITOR, "an opinion offered to the timeline"
     if s.sarcasm:
         return Action.REPLY, "complaint (sarcasm)"
