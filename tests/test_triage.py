@@ -132,6 +132,11 @@ def test_escalation_kinds_in_several_phrasings(bank: Analyzer, text: str, kind: 
     "worth suing Kestrel Bank over a 20p fee? lol no",
     "Kestrel Bank spending insights just told me I went to Tesco 14 times in March. I feel "
     "attacked and seen",
+    # a joke to the timeline; someone else's scam judged and advised on
+    "My Kestrel Bank savings interest this month was 37p. I'm taking them to court for "
+    "emotional damages 😂",
+    "Scam, 100%. Kestrel Bank doesn't hold payments for 'upgrades' and will never email you "
+    "asking you to send money to receive money. Block the buyer.",
 ])
 def test_false_friends_do_not_escalate(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text).escalation == ()
@@ -284,6 +289,12 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("Kestrel vs Norvale for a joint account, which would you pick? Partner and I are merging "
      "finances and I've been with Kestrel Bank since uni. Anyone had a joint account with "
      "either?", Action.MONITOR),
+    ("Kestrel Bank closing 41 branches in the same year it posts record profits is a choice. It "
+     "lands hardest on older customers. My column today:", Action.MONITOR),
+    ("filing a small claims case against kestrel bank for the £600 in charges you wouldn't "
+     "refund. see you at the county court lol", Action.REPLY),
+    ("PSA: a fake Kestrel Bank text is going round asking for your PIN. It's a scam, don't "
+     "click the link. Nearly got me this morning", Action.REPLY),
     ("Kestrel Bank hold music appreciation thread: has anyone else been on hold long enough to "
      "hum the saxophone loop? My partner has asked me to seek help.", Action.MONITOR),
 ])

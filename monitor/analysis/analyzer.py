@@ -246,6 +246,17 @@ _FOREIGN_VOICE = re.compile(
 # Talk about what people post, not about the service: "the #xdown replies are pure poetry".
 _ABOUT_THE_TAG = re.compile(r"\b(?:replies|tweets|posts|memes|trending|timeline|jokes|hashtag|"
                             r"comments|downdetector)\b", re.IGNORECASE)
+# Someone else's situation judged a scam: "Scam, 100%.", "that's a scam", "classic scam".
+_SCAM_VERDICT = re.compile(r"\b100% (?:a )?scam\b|\bscam,? 100%|\b(?:that's|thats|this is|it's|"
+                           r"its|definitely|def|sounds like|classic|textbook) (?:a )?scam\b",
+                           re.IGNORECASE)
+# A legal step under way, however lightly told: "filing a small claims case", "So I did. Case
+# number came through".
+_STEP_TAKEN = re.compile(r"\b(?:filing|filed|case number|reference number|so i did|claim form|"
+                         r"hearing)\b", re.IGNORECASE)
+# Laughing at it: the post is a joke.
+_LAUGH = re.compile("\U0001F602|\U0001F923|\U0001F480|\\blol\\b|\\blmao\\b|\\blmfao\\b|\\bhaha",
+                    re.IGNORECASE)
 # A one-word question that asks nothing: "and honestly? Fair.", "who knew?", "right?"
 _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
@@ -285,6 +296,9 @@ _COMMENTARY = Lexicon([
     "my team at", "our team at", "i work at", "i work for", "my colleagues at", "on shift",
     "my shift", "our branch team",
     "ask hn", "show hn", "thread on", "design smell", "hot take",
+    # a writer pointing to their own piece: "My column today:", "my piece", "🧵"
+    "my piece", "my column", "my latest column", "my article", "my newsletter", "my blog post",
+    "my podcast", "full piece", "🧵",
 ])
 
 
@@ -580,6 +594,18 @@ class Analyzer:
             # "my late gran always said ...": a hypothetical, a question about cover, a
             # fraud check that was the customer, or a memory, not something happening now
             set_aside = "not happening now"
+        elif (kinds == (Escalation.SECURITY,) and advice and not stake and not addressed
+              and _SCAM_VERDICT.search(text) is not None):
+            # "Scam, 100%. Never ring the number in the text": someone else's scam judged
+            # and advised on, in a reply to them (a warning of a scam going round, or one
+            # that happened to the author, stays a report)
+            set_aside = "advice to someone else"
+        elif (kinds == (Escalation.LEGAL,) and not addressed
+              and _LAUGH.search(text) is not None and OWN_STEP.search(text) is None
+              and _STEP_TAKEN.search(text) is None):
+            # "taking them to court for emotional damages 😂": a joke to the timeline (not
+            # "filing a small claims case ... see you at the county court lol")
+            set_aside = "a joke"
         elif advice and kinds == (Escalation.LEGAL,) and OWN_STEP.search(text) is None:
             # (a warning about a scam aimed at customers stays a report to answer)
             # "go straight to the ombudsman, mate": someone else's step, not this author's
