@@ -88,6 +88,25 @@ def vader_only_posts_per_s(n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+def analysis_only_posts_per_s(n: int) -> float:
+    """Analysis alone (everything `Analyzer.analyze_post` concludes: VADER, the complaint and
+    escalation models, triage, intents) on the same feed's posts, in this process, for the
+    bench brand: the bound the write path works against."""
+    import tempfile as _tempfile
+
+    from monitor.analysis import Post, make_analyzer
+    from monitor.settings import load_settings
+
+    with _tempfile.TemporaryDirectory() as tmp:
+        config, _ = write_config(Path(tmp), "")
+        analyzer = make_analyzer(load_settings(config, environ={}))
+    batch = [Post(text, handle=f"user{i % 997}") for i, text in enumerate(posts(n))]
+    start = time.perf_counter()
+    for post in batch:
+        analyzer.analyze_post(post)
+    return n / (time.perf_counter() - start)
+
+
 # The memory run's feed: a post every 1.2 s puts a million within 14 days, so the store it
 # leaves is the digest's hard case too (the week and the week before it hold every post).
 MEMORY_SPACING = 1.2

@@ -248,10 +248,11 @@ def ingest_group(quick: bool) -> Figures:
     """The daemon over a replay feed, and VADER alone on the same texts, in the same run."""
     n, repeat = (20_000, 2) if quick else (100_000, 3)
     n_pg = 5_000 if quick else 20_000  # PostgreSQL: fewer posts, to fit `make bench`
-    ingest, vader, pg, pg_vader = [], [], [], []
+    ingest, vader, analysis, pg, pg_vader = [], [], [], [], []
     for _ in range(repeat):
         ingest.append(ingest_bench.ingest_posts_per_s(n))
         vader.append(ingest_bench.vader_only_posts_per_s(n))
+        analysis.append(ingest_bench.analysis_only_posts_per_s(min(n, 20_000)))
         pg.append(ingest_bench.ingest_postgres_posts_per_s(n_pg))
         pg_vader.append(ingest_bench.vader_only_posts_per_s(n_pg))
     what = {"posts": n, "how": "brandbot run --once over a replay file (100 posts a page) "
@@ -261,6 +262,9 @@ def ingest_group(quick: bool) -> Figures:
             "vader_only_posts_per_s": _figure(vader, posts=n),
             "ingest_vs_vader": _figure([i / v for i, v in zip(ingest, vader, strict=True)],
                                        posts=n, goal=">= 0.7"),
+            "analysis_only_posts_per_s": _figure(analysis, posts=min(n, 20_000)),
+            "ingest_vs_analysis": _figure(
+                [i / a for i, a in zip(ingest, analysis, strict=True)], posts=n),
             "ingest_postgres_posts_per_s": _figure(pg, **what_pg),
             "ingest_postgres_vs_vader": _figure(
                 [i / v for i, v in zip(pg, pg_vader, strict=True)], posts=n_pg)}
@@ -374,7 +378,8 @@ def replicas_group(quick: bool) -> Figures:
 GROUPS: dict[str, tuple[Callable[[bool], Figures], tuple[str, ...]]] = {
     "analyze": (analyze_group, ("analyze_posts_per_s",)),
     "ingest": (ingest_group, ("ingest_posts_per_s", "vader_only_posts_per_s",
-                              "ingest_vs_vader", "ingest_postgres_posts_per_s",
+                              "ingest_vs_vader", "analysis_only_posts_per_s",
+                              "ingest_vs_analysis", "ingest_postgres_posts_per_s",
                               "ingest_postgres_vs_vader")),
     "web": (web_group, ("queue_page_p50_ms", "queue_search_p50_ms", "approve_p50_ms")),
     "memory": (memory_group, ("rss_mb_after_100k", "rss_mb_after_1m", "rss_growth_1m_vs_100k",
@@ -405,6 +410,10 @@ ABOUT: dict[str, tuple[str, str]] = {
                            "SQLite file: parse, dedupe, analyse, store, case, draft", ""),
     "vader_only_posts_per_s": ("VADER alone on the same texts, same run", ""),
     "ingest_vs_vader": ("ingest rate / VADER-alone rate", ">= 0.7"),
+    "analysis_only_posts_per_s": ("analysis alone (VADER, both models, triage, intents) on "
+                                  "the same texts, in-process, no start-up", ""),
+    "ingest_vs_analysis": ("ingest rate / analysis-alone rate: how close storing, cases and "
+                           "drafts come to the cost of judging a post", ""),
     "ingest_postgres_posts_per_s": ("the same into a new PostgreSQL database (local server), "
                                     "20,000 posts", ""),
     "ingest_postgres_vs_vader": ("PostgreSQL ingest rate / VADER-alone rate on the same "
