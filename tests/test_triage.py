@@ -270,6 +270,9 @@ def test_spam(bank: Analyzer, text: str) -> None:
     ("Kestrel Bank gave me a £10 'sorry' credit after their app ate my transfer last month and "
      "honestly? Fair. That's all I wanted.", Action.ACKNOWLEDGE),
     ("@KestrelBankHelp the charge has dropped off now, all sorted, thanks!", Action.ACKNOWLEDGE),
+    ("Switched my current account to Kestrel Bank this week and honestly it was painless. Big "
+     "fan so far", Action.ACKNOWLEDGE),
+    ("Kestrel Bank's new budgeting screen is chef's kiss 🙌", Action.ACKNOWLEDGE),
     # the outage's hashtag from an onlooker saying something else; the hashtag alone, or
     # asking whether it is down for others, is a customer hit by it
     ("the #kestrelbankdown replies are pure poetry, someone's offering to settle their Pret "

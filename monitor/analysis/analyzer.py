@@ -111,6 +111,8 @@ _EXPLICIT_PRAISE = Lexicon([
     "that's all i wanted", "that's all i asked for", "all i wanted was an apology",
     "can't complain", "cannot complain", "someone over there actually", "actually listened",
     "actually listens", "actually reads", "actually read the",
+    "chef's kiss", "love to see it", "game changer", "game-changer", "so smooth", "seamless",
+    "painless", "hassle free", "hassle-free", "big fan", "respect to", "🙌", "🫶",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([
