@@ -110,6 +110,10 @@ _AT_RISK = Folded(
     r"face ?id|fingerprint|passkey|card ?reader|won't let me (?:in|log|sign)|can't get in(?:to)?|"
     r"cloned|skimm\w*|spoof\w*|smish\w*|vish\w*|(?:dodgy|suspicious|fake|weird) (?:text|link|"
     r"call|email|e-mail|website|site|number)s?|"
+    # can't get into the account, in Spanish, French, German and Portuguese
+    r"no puedo (?:entrar|acceder)|(?:impossible de|je n'arrive pas à) (?:me connecter|accéder)|"
+    r"(?:kann mich nicht|komme nicht) (?:mehr )?(?:anmelden|einloggen|rein)|"
+    r"não consigo (?:entrar|acessar|aceder)|"
     # the details an account is taken over with
     r"(?:change|changing|update|updating) (?:my|the|our) (?:\w+ )?(?:address|phone number|"
     r"mobile number|email address|email|number|details)|"

@@ -369,6 +369,10 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave got a dodgy text saying my card is frozen with a link to 'unfreeze' it",
      "card"),
     ("@Brightwave my card was cloned at a cash machine in Leeds", "card"),
+    ("@Brightwave no puedo entrar en la app desde ayer", "app"),
+    ("@Brightwave impossible de me connecter à mon compte", "other"),
+    ("@Brightwave ich kann mich nicht mehr anmelden", "app"),
+    ("@Brightwave não consigo entrar na conta", "other"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK
