@@ -155,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     clist.add_argument("--status", choices=("open", "waiting", "escalated", "resolved",
                                             "closed"))
     clist.add_argument("--team")
+    who = clist.add_mutually_exclusive_group()
+    who.add_argument("--assignee", metavar="USER", help="the cases assigned to USER")
+    who.add_argument("--unassigned", action="store_true", help="the cases assigned to nobody")
+    clist.add_argument("--escalation", choices=("any", "safety", "legal", "security",
+                                                "vulnerable"),
+                       help="escalated cases (of one kind)")
+    clist.add_argument("--sla", choices=("ok", "at_risk", "breached", "met"),
+                       help="the cases in one SLA state now")
+    clist.add_argument("--search", metavar="WORDS",
+                       help="a case number, or words of the customer's handle or posts")
     clist.add_argument("--json", action="store_true", help="one JSON array on stdout")
     clist.add_argument("--limit", type=int, default=1000)
     cshow = cases_sub.add_parser("show", parents=[common],

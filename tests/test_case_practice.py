@@ -686,6 +686,20 @@ def test_the_cases_commands(ran: Path) -> None:
     assigned = brandbot("--config", config, "cases", "assign", str(pat["id"]), "--team",
                         "network", "--as", "ann")
     assert assigned.returncode == 0, assigned.stderr
+    to_ann = brandbot("--config", config, "cases", "assign", str(pat["id"]), "--to", "ann",
+                      "--as", "ann")
+    assert to_ann.returncode == 0, to_ann.stderr
+
+    def authors(*filters: str) -> list[str]:
+        done = brandbot("--config", config, "cases", "list", *filters, "--json")
+        assert done.returncode == 0, done.stderr
+        return sorted(c["author"] for c in json.loads(done.stdout))
+
+    # the cases page's filters, from the command line
+    assert authors("--assignee", "ann") == ["pat"]
+    assert authors("--unassigned") == ["quin"]
+    assert authors("--search", "rebooting") == ["quin"]  # words of the customer's post
+    assert "pat" in authors("--sla", "breached") and authors("--escalation", "any") == []
     unknown = brandbot("--config", config, "cases", "assign", str(pat["id"]), "--team", "nope")
     assert unknown.returncode == 2 and "unknown team 'nope'" in unknown.stderr
     resolved = brandbot("--config", config, "cases", "resolve", str(pat["id"]), "--as", "ann")
@@ -698,8 +712,9 @@ def test_the_cases_commands(ran: Path) -> None:
                                 "--json").stdout)
     assert shown["case"]["status"] == "resolved" and shown["case"]["team"] == "network"
     assert [m["id"] for m in shown["mentions"]] == ["x:1", "x:2"]
-    assert [a["action"] for a in shown["audit"]] == ["case_assign", "case_resolve"]
-    assert shown["audit"][1]["actor"] == "ann"
+    assert [a["action"] for a in shown["audit"]] == ["case_assign", "case_assignee",
+                                                      "case_resolve"]
+    assert shown["audit"][-1]["actor"] == "ann"
     text = brandbot("--config", config, "cases", "show", str(pat["id"]))
     assert text.returncode == 0 and "case_resolve" in text.stdout
 
