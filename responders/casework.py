@@ -62,9 +62,19 @@ def escalate(store: Store, case_id: int, *, user: str, now: datetime, rules: Cas
              kind: Escalation | None = None, reason: str = "") -> Case:
     """Escalate a case by hand (urgent, to the kind's team if one is configured), with an
     optional reason for the audit log."""
+    handle = store.case_row(case_id).get("author") or "?"
+    why = reason.strip()[:1000]
+
+    def message(case: Case) -> tuple[str, str]:
+        # one notification per case and kind, as triage's escalation notifies once
+        return (f"escalated:{kind.value if kind else 'by_hand'}",
+                f"Case #{case.id} escalated by {user} ({kind.value if kind else 'no kind'}"
+                f"{': ' + why[:200] if why else ''}): @{handle} on {case.platform}, "
+                f"{case.intent}, team {case.team or 'none'}.")
+
     return store.escalate_case(
         case_id, escalate=lambda case: escalate_by_hand(case, kind, by=user, rules=rules),
-        actor=user, now=now, detail={"reason": reason.strip()[:1000]} if reason.strip() else None)
+        actor=user, now=now, detail={"reason": why} if why else None, notify=message)
 
 
 def link_account(store: Store, case_id: int, other: str, *, user: str,

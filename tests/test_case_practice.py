@@ -396,6 +396,38 @@ async def test_a_legal_threat_escalates_and_notifies_once_from_the_daemon(
     assert sent["sent_at"] is not None and sent["attempts"] == 1
 
 
+async def test_a_case_escalated_by_hand_notifies_the_webhook_once_per_kind(
+        tmp_path: Path, webhook: Webhook, db_url: Callable[..., str]) -> None:
+    from monitor.cases import CaseRules
+    from monitor.models import Escalation
+    from monitor.store import StoreError
+    from responders import casework
+
+    async with Care(tmp_path, db_url(), webhook) as care:
+        care.post("520", "lou", ROUTER, minutes=0)
+        await care.listen(minutes=1)
+        (case,) = await care.cases()
+        rules = CaseRules.from_settings(care.settings)
+
+        def escalate(kind: Escalation | None, reason: str = "") -> Any:
+            return lambda s: casework.escalate(s, case["id"], user="ann", now=care.clock(),
+                                               rules=rules, kind=kind, reason=reason)
+
+        await care.write(escalate(Escalation.VULNERABLE, "her husband died last week"))
+        await care.tick(5)
+        (text,) = webhook.texts
+        assert f"Case #{case['id']} escalated by ann (vulnerable" in text and "@lou" in text
+        assert "her husband died" in text
+        await care.tick(10)  # sent once
+        assert len(webhook.received) == 1
+        # another kind is news for whoever watches the channel; the same kind again is refused
+        await care.write(escalate(Escalation.LEGAL))
+        await care.tick(15)
+        assert len(webhook.received) == 2 and "(legal)" in webhook.texts[1]
+        with pytest.raises(StoreError, match="already escalated"):
+            await care.write(escalate(Escalation.LEGAL))
+
+
 def _read(url: str, fn: Any) -> Any:
     store = Store(url)
     try:

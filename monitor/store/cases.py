@@ -298,10 +298,12 @@ class CasesStore(AuditStore, MentionsStore):
             return self.get_case(case_id)
 
     def escalate_case(self, case_id: int, *, escalate: Callable[[Case], Case], actor: str,
-                      now: datetime, detail: dict[str, Any] | None = None) -> Case:
+                      now: datetime, detail: dict[str, Any] | None = None,
+                      notify: Callable[[Case], tuple[str, str]] | None = None) -> Case:
         """Escalate an active case by hand, audited: `escalate` (monitor.cases'
-        `escalate_by_hand`) says what changes. StoreError when the case is not active or
-        nothing would change."""
+        `escalate_by_hand`) says what changes, and `notify` the webhook message for the
+        escalated case (reason, text), queued in the same transaction, once per case and
+        reason. StoreError when the case is not active or nothing would change."""
         with self.transaction() as conn:
             case = self.get_case(case_id)
             if case.merged_into is not None:
@@ -323,6 +325,13 @@ class CasesStore(AuditStore, MentionsStore):
                         changed.escalation, {**(detail or {}), "status": case.status.value,
                                              "priority": changed.priority.value,
                                              "team": changed.team}, now)
+            if notify is not None:
+                reason, text = notify(changed)
+                conn.execute(
+                    "INSERT INTO notifications (case_id, reason, text, created_at, "
+                    "next_attempt_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(case_id, reason) DO NOTHING",
+                    (case_id, reason, text, iso(now), iso(now)))
             return self.get_case(case_id)
 
     def cases_to_watch(self, *, now: datetime, due_before: datetime, opened_after: datetime,
