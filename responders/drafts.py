@@ -107,7 +107,8 @@ _AT_RISK = Folded(
     # how an account is got into, and how fraudsters get at it: "2FA codes never arrive",
     # "face ID stopped working", "card was cloned", "a dodgy text with a link"
     r"2fa|two[- ]factor|otp|authenticator|memorable (?:word|information)|security questions?|"
-    r"face ?id|fingerprint|passkey|card ?reader|won't let me (?:in|log|sign)|can't get in(?:to)?|"
+    r"face ?id|fingerprint|passkey|card ?reader|won't let me (?:in|log|sign)|"
+    r"(?:can't|cannot|can not|couldn't) get in(?:to)?|device (?:is )?not recogni[sz]ed|"
     r"cloned|skimm\w*|spoof\w*|smish\w*|vish\w*|(?:dodgy|suspicious|fake|weird) (?:text|link|"
     r"call|email|e-mail|website|site|number)s?|"
     # can't get into the account, in Spanish, French, German and Portuguese
@@ -133,8 +134,8 @@ _AT_RISK = Folded(
     r"verificaci\w*|vérification|verifizier\w*|weryfikac\w*|verificaç\w*|"
     # money taken or disputed, details asked for: "taken after my phone was robbed", "disputing
     # these ATM withdrawals", "some account wants my card number"
-    r"robbed|(?:was|were|been|got) taken|taken from my|disput\w*\s+(?:these|the|those|a|an|my|"
-    r"two|three|\d+)\s+(?:\w+\s+)?(?:withdrawals?|transactions?|payments?|charges?|debits?)|"
+    r"robbed|(?:was|were|been|got) taken|taken from my|disput\w*\s+(?:\S+\s+){0,3}"
+    r"(?:withdrawals?|transactions?|payments?|charges?|debits?)|"
     r"card number|account number|(?:wants|wanted|asking for|asked for|asked me for) my|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"

@@ -106,6 +106,12 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "done ✅ sent", "just sent them over", "I raised a chargeback in the app last week",
     "I've sent you 3 DMs", "spent an hour on the phone to you yesterday",
     "hab euch eine DM geschickt",
+    "we went to the branch yesterday and opened the fraud case",
+    "I've filled in the fraud affidavit and sent it to the email your fraud team gave",
+    "3 weeks ago I went into the Polokwane branch to stop it",
+    "j'ai déjà appelé deux fois et envoyé un mail",
+    "I've been cut off three times now when they transfer me to home loans",
+    "Complaint against you lodged with the ombudsman this morning",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)
@@ -370,6 +376,8 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
      "card"),
     ("@Brightwave my card was cloned at a cash machine in Leeds", "card"),
     ("@Brightwave no puedo entrar en la app desde ayer", "app"),
+    ("@Brightwave I cannot get into the app since my phone fell in the bath, new phone says "
+     "device not recognised", "app"),
     ("@Brightwave impossible de me connecter à mon compte", "other"),
     ("@Brightwave ich kann mich nicht mehr anmelden", "app"),
     ("@Brightwave não consigo entrar na conta", "other"),

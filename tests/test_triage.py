@@ -155,7 +155,8 @@ def test_escalation_does_not_wait_on_the_complaint_model() -> None:
 @pytest.mark.parametrize(("handle", "name"), [
     ("KestrelBankHeIp_", None), ("Kestre1BankHelp", None), ("kestrelbank_support", None),
     ("KestreIBank0fficial", None), ("helpdesk_uk_4411", "Kestrel Bank Care 24/7"),
-    ("kestrel-bank-help.bsky.social", None),
+    ("kestrel-bank-help.bsky.social", None), ("KestrelBankFraudTeam", "Kestrel Bank Fraud Team"),
+    ("KestrelBank_UK_Rewards", None),
 ])
 def test_impersonators_are_spam(bank: Analyzer, handle: str, name: str | None) -> None:
     a = bank.analyze("@dana_k so sorry about this, DM us on WhatsApp with your card number "
@@ -195,6 +196,13 @@ def test_our_own_posts_are_monitored_not_answered(bank: Analyzer) -> None:
     "@KestrelBank hello dear i am lonely engineer on oil rig, please text me on whatsapp",
     "quit Kestrel Bank to trade forex, now I make £4k a month. DM me 'FREEDOM'",
     "Kestrel Bank gift card generator 2026, unlimited codes, no survey",
+    # money multiplied, a fee-reversing "insider", a comparison link farm
+    "PAYDAY PUMP 🚀 Don't let Kestrel Bank sit on your salary! Put £100 in our USDT pool today, "
+    "get £800 by Monday. Screenshots in bio 💰",
+    "DM me, I work in a Kestrel Bank back office and can reverse interest and fees for a small "
+    "fee. 100% legit, many happy clients.",
+    "Great post! Check which UK bank has lower fees than Kestrel Bank here 👉 "
+    "bankfees-uk.top/compare",
 ])
 def test_spam(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text).action is Action.SPAM
@@ -283,6 +291,26 @@ def test_spam(bank: Analyzer, text: str) -> None:
      Action.MONITOR),
     ("is kestrel bank down for anyone else?? nothing loading at all #kestrelbankdown",
      Action.REPLY),
+    # a dialogue meme, an opinion piece, a tip to other customers, an intern, an outage told
+    # afterwards by someone it no longer hurts
+    ("Kestrel Bank: 'we've noticed unusual activity on your account' Me: buying crisps at 3am "
+     "Kestrel Bank: 'unusual'", Action.MONITOR),
+    ("Opinion: banks keep closing branches and telling us to go digital. Kestrel Bank's app is "
+     "excellent. It's also useless to the pensioner whose branch shut in January.",
+     Action.MONITOR),
+    ("If you bank with Kestrel Bank and haven't turned on the 'confirm payee' thing yet, do it. "
+     "Saved my gran £600 last month.", Action.MONITOR),
+    ("Day 3 of my internship on the Kestrel Bank app team and I've already broken staging once. "
+     "Nobody shouted.", Action.MONITOR),
+    ("Recovered for me. 40 minutes of full outage on a weekday lunchtime is a lot for Kestrel "
+     "Bank though.", Action.MONITOR),
+    # praise in today's words; a "Super." after a failure in German is no praise
+    ("Kestrel Bank waived my late fee before I'd even asked. Who are you and what have you done "
+     "with my bank", Action.ACKNOWLEDGE),
+    ("the Kestrel Bank app designers deserve a raise. Two years and never once had to guess "
+     "which button does what.", Action.ACKNOWLEDGE),
+    ("Seit einer halben Stunde funktioniert meine Karte von der Kestrel Bank nirgends und die "
+     "App lädt nicht. Urlaub und ohne Bargeld. Super.", Action.REPLY),
     # an opinion offered as one, not a problem of the author's to answer
     ("Unpopular opinion: Kestrel Bank closing branches is fine. I haven't set foot in one since "
      "2019.", Action.MONITOR),

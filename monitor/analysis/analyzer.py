@@ -113,6 +113,8 @@ _EXPLICIT_PRAISE = Lexicon([
     "actually listens", "actually reads", "actually read the",
     "chef's kiss", "love to see it", "game changer", "game-changer", "so smooth", "seamless",
     "painless", "hassle free", "hassle-free", "big fan", "respect to", "🙌", "🫶",
+    "deserve a raise", "deserve a pay rise", "deserves a promotion", "i'm not crying",
+    "who are you and what have you done", "is the bomb", "is a bomb", "not today.",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([
@@ -213,7 +215,8 @@ _OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do 
 
 # "it's working again": a post about an outage that is over, not one going on.
 _BACK = re.compile(r"\b(?:working again|works again|back up|back online|back to normal|"
-                   r"(?:is|it's|its|all) (?:fixed|sorted|resolved)|restored)\b", re.IGNORECASE)
+                   r"(?:is|it's|its|all) (?:fixed|sorted|resolved)|restored|recovered for (?:me|us)"
+                   r")\b", re.IGNORECASE)
 # Something of the brand's not working for the author, in any industry: a problem even when
 # no intent of the pack is named ("basket keeps emptying itself when I hit pay").
 _MALFUNCTION = re.compile(
@@ -259,6 +262,13 @@ _STEP_TAKEN = re.compile(r"\b(?:filing|filed|case number|reference number|so i d
 # Laughing at it: the post is a joke.
 _LAUGH = re.compile("\U0001F602|\U0001F923|\U0001F480|\\blol\\b|\\blmao\\b|\\blmfao\\b|\\bhaha",
                     re.IGNORECASE)
+# Something failing, said in Spanish, French, German, Portuguese or Polish ("die App lädt
+# nicht", "la tarjeta no funciona").
+_FOREIGN_FAILING = re.compile(
+    r"\b(?:funktioniert (?:\w+ ){0,4}(?:nicht|nirgends)|l[äa]dt nicht|geht nicht|kaputt|"
+    r"abgelehnt|no funciona|no carga|no pasa|rechazad\w*|ne (?:fonctionne|marche|charge|passe) "
+    r"(?:pas|plus)|refus[ée]e?s?|n[aã]o (?:funciona|carrega|passa)|recusad\w*|nie dzia[lł]a|"
+    r"nie [lł]aduje|nie przechodzi|odrzucon\w*)\b", re.IGNORECASE)
 # A one-word question that asks nothing: "and honestly? Fair.", "who knew?", "right?"
 _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
@@ -541,7 +551,9 @@ class Analyzer:
         praise = ((sentiment.compound > -0.05 or not english or score.probability < 0.2
                    or opens_with_praise)
                   and sarcasm is None
-                  and (explicit or _PRAISE.search(thanked) is not None))
+                  and (explicit or _PRAISE.search(thanked) is not None)
+                  # where VADER cannot read it, a "Super." after a failure is no praise
+                  and (english or _FOREIGN_FAILING.search(thanked) is None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
                        and _REQUEST.search(text) is None)
         leading = _LEADING_HANDLES.match(text)
@@ -602,6 +614,17 @@ class Analyzer:
             # and advised on, in a reply to them (a warning of a scam going round, or one
             # that happened to the author, stays a report)
             set_aside = "advice to someone else"
+        elif (kinds and not addressed and not first_person
+              and set(kinds) <= {Escalation.VULNERABLE, Escalation.LEGAL}
+              and TAKE.search(text) is not None):
+            # "Opinion: ... useless to the pensioner whose branch shut": about others, offered
+            # to the timeline as an opinion
+            set_aside = "an opinion offered as such"
+        elif (kinds and not addressed and Escalation.SAFETY not in kinds
+              and JOKE.search(text) is not None):
+            # a dialogue meme: "Bank: 'we've noticed unusual activity' Me: buying airtime at
+            # 3am Bank: 'unusual'"
+            set_aside = "a joke"
         elif (kinds == (Escalation.LEGAL,) and not addressed
               and _LAUGH.search(text) is not None and OWN_STEP.search(text) is None
               and _STEP_TAKEN.search(text) is None):

@@ -102,7 +102,11 @@ WENT_WELL = re.compile(
     r"|\b(?:problem|issue|it all|all) (?:fixed|solved|sorted|resolved)(?=\s*[.!,]|\s*$)"
     # put right since they posted: "the charge has dropped off", "that did the trick"
     r"|\b(?:has|have|had|it's|it has) dropped off\b|\b(?:that|this) (?:worked|did the trick)\b"
-    r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b",
+    r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b"
+    # put right before it hurt: "waived my late fee before I'd even asked", "blocked it before I
+    # even saw the SMS"
+    r"|\bwaived (?:my|the|a|our) (?:\w+ )?(?:fee|charge|interest|penalty)\b"
+    r"|\b(?:stopped|blocked|caught|flagged|declined) (?:it|the \w+) before\b",
     re.IGNORECASE)
 _TURNED = re.compile(r"\b(?:but|except|apart from|other than|until|till|unless|however|though|"
                      r"used to|before the|anymore|any more)\b|\?", re.IGNORECASE)
@@ -259,11 +263,28 @@ _DMED = Folded(
     r"done)\b|^\W*(?:@\S+\s+)*(?:done\W*)?(?:dm |message |details |info )?sent\W*$"
     r"|\bjust sent (?:it|them|those|these)\b"
     r"|\bi(?:'ve| have)? (?:just )?sent (?:it|them|those|these|that)\b"
-    r"(?! to (?:the|a|my|his|her)\b)"
+    r"(?! to (?:the wrong|a wrong|my|his|her|their|a friend)\b)"
     r"|\bsent (?:you |u )?(?:\d+|two|three|four|five|several|multiple) (?:dms|messages|emails)\b"
     r"|\bspent (?:an hour|hours|ages|\d+ (?:minutes|mins|hours)) on the phone\b"
     r"|\bhab(?:e)? (?:euch|ihnen|dir) (?:schon |bereits )?(?:eine )?(?:dm|nachricht|mail|e-mail) "
     r"geschickt\b"
+    # in person, on paper, on the phone: "went into the Polokwane branch", "opened the fraud case",
+    # "filled in the fraud affidavit", "been cut off three times when they transfer me",
+    # "complaint lodged with the ombud"; and called or emailed already in French, Spanish,
+    # German, Portuguese and Polish
+    r"|\b(?:went|go|been|popped) (?:in)?to (?:the|a|your|my) (?:\w+ )?branch\b"
+    r"|\b(?:visited|at) (?:the|a|your|my) (?:\w+ )?branch (?:yesterday|today|on|last|this)\b"
+    r"|\bopened (?:a|the) (?:\w+ )?(?:case|claim|dispute|ticket)\b"
+    r"|\b(?:filled|signed|sent|submitted) (?:in |out )?(?:the|your|an?|my) (?:\w+ )?"
+    r"(?:affidavit|declaration|claim form|dispute form)\b"
+    r"|\b(?:been |got |keep getting )?(?:cut off|transferred|put on hold) (?:\w+ ){0,3}"
+    r"(?:twice|three times|\d+ times|times now)\b|\bwhen they transfer(?:red)? me\b"
+    r"|\bcomplaint (?:\w+ ){0,5}(?:lodged|logged|filed|submitted)\b"
+    r"|\b(?:j'ai )?(?:déjà )?(?:appelé|téléphoné)\b|\benvoyé un (?:mail|e-mail|courriel)\b"
+    r"|\b(?:ya )?(?:llamé|he llamado)\b|\benvi[ée] un (?:correo|email|e-mail)\b"
+    r"|\b(?:habe|hab) (?:schon |bereits )?(?:\w+ )?angerufen\b"
+    r"|\b(?:já )?liguei\b|\b(?:mandei|enviei) um (?:e-?mail|email)\b"
+    r"|\bdzwoni(?:łem|łam)\b|\bwysła(?:łem|łam) (?:maila|e-?mail)\b"
     # the same in Spanish, French, German, Portuguese and Polish: "os escribí por privado",
     # "os he enviado un mensaje", "déjà envoyé en MP", "habe euch schon geschrieben", "te chamei
     # no direct", "napisałem do was", "pisałam na priv"
@@ -301,7 +322,8 @@ TAKE = re.compile(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
                   # asking the timeline to choose, a thread for the timeline
                   r"|\bwhich (?:would|should|do|did) (?:you|y'all|you all|people|everyone) "
                   r"(?:pick|choose|go for|go with|recommend|prefer)\b"
-                  r"|\bappreciation (?:thread|post)\b", re.IGNORECASE)
+                  r"|\bappreciation (?:thread|post)\b|^\W*opinion:|\bwhich (?:one )?is better\b"
+                  r"|\banyone (?:done|tried) both\b", re.IGNORECASE)
 
 # Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",
 # "proud of my team"), and job ads.
@@ -312,7 +334,9 @@ STAFF = re.compile(
     r"[^.!?\n]{0,30}\btoday\b|\bwork anniversary\b|\bstarted as an?\b|\b(?:proud of|love) "
     r"(?:my|our) team\b|\bmy team (?:today|at)\b|\b(?:job|role|position|vacancy) (?:going|"
     r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b"
-    r"|\btraining (?:the |our |some )?new (?:hires|starters|joiners|staff|recruits|colleagues)\b",
+    r"|\btraining (?:the |our |some )?new (?:hires|starters|joiners|staff|recruits|colleagues)\b"
+    r"|\bday \d+ (?:of|at) my (?:internship|new job|placement|grad scheme|apprenticeship)\b"
+    r"|\bmy (?:internship|placement|apprenticeship) (?:at|on|with)\b",
     re.IGNORECASE)
 # A joke told to the timeline, not to us: a dialogue meme ("me: i'll save money this month /
 # the app at 11pm: you've spent $212"), "me opening the app on a monday like", "I feel attacked"
@@ -326,6 +350,7 @@ JOKE = re.compile(
 # community warning ("if you're a Finch customer in our queue", "heads up all Finch users",
 # "to any Finch customers").
 TO_CUSTOMERS = re.compile(
+    r"\bif you bank with\b|"
     r"\b(?:if you(?:'re| are) (?:a|an|with)|if (?:any|all) of you (?:are|bank with)|attention,?|"
     r"calling all|to (?:all|any|every) (?:our |my )?(?:fellow )?) (?:[\w'&.-]+ ){0,3}?"
     r"(?:customers?|users?|members?|account holders?|cardholders?)\b", re.IGNORECASE)
@@ -338,4 +363,6 @@ PAST_OUTAGE = re.compile(
     r"a|post-?mortem|post mortem|root cause|incident report)\b|\(\s*~?\d+\s*(?:min|mins|minutes|"
     r"hrs?|hours?)\s*\)"
     r"|\bdown for (?:around |about |~|nearly |almost |over )?\d+\s*(?:minutes|mins|hours|hrs)\b"
-    r"|\b~?\d+[- ]?minute (?:outage|disruption)", re.IGNORECASE)
+    r"|\b~?\d+[- ]?minute (?:outage|disruption)"
+    r"|\b\d+\s*(?:minutes|mins|hours|hrs) of (?:\w+ )?(?:outage|downtime|disruption)\b",
+    re.IGNORECASE)

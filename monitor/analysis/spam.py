@@ -51,6 +51,10 @@ _STRONG_SPAM = Lexicon([
     "mystery box", "rt + follow", "rt and follow", "retweet and follow", "rt & follow",
     "copy-trading", "copy trading", "returned to sender", "redelivery fee", "reschedule within",
     "parcel is held", "parcel is on hold", "customs fee", "pay the fee", "unpaid fee",
+    # fees reversed by an "insider", money multiplied: "I work in a bank back office and can
+    # reverse interest and fees for a small fee", "screenshots in bio"
+    "for a small fee", "many happy clients", "happy clients", "bank insider", "screenshots in bio",
+    "proof in bio", "usdt pool", "crypto pool", "investment pool",
     # selling attention, links and accounts
     "real followers", "active followers", "followers in", "grow your followers", "guest post*",
     "quality backlinks", "backlinks for", "backlink service*", "sell backlinks", "do-follow",
@@ -131,7 +135,7 @@ _SOFT_SPAM = Lexicon([
     "cheap", "cheaper", "half price", "% off", "50x", "40x", "12x", "10x", "x100", "legit",
     "100% safe", "pode confiar", "can show proof", "testimonials", "thank me later", "check out my",
     "check my page", "my profile", "my page", "my blog", "in my highlights", "🤑", "📲", "📩",
-    "⭐⭐⭐⭐⭐", "💰", "💸", "📈", "🚀", "🎁", "👉", "➡️",
+    "⭐⭐⭐⭐⭐", "💰", "💸", "📈", "🚀", "🎁", "👉", "➡️", "great post", "nice post",
 ])
 _SHORT_LINK = re.compile(r"\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|cutt\.ly|rb\.gy|is\.gd|"
                          r"forms\.gle|linktr\.ee)/", re.IGNORECASE)
@@ -288,7 +292,7 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
             and not any(w in _fold(h) for h in leading[0].split("@") if h for w in words)):
         score += 1.5
         reasons.append("talks like our support team, to someone else")
-    if _CODE_WORD.search(text) or _INCOME.search(text):
+    if _CODE_WORD.search(text) or _INCOME.search(text) or _MULTIPLIED.search(text):
         score += 2.0
         reasons.append("a code word to send, or an income promised")
     if ("%" in text and ("👇" in text or linked) and _TEASED_RATE.search(text)
@@ -329,6 +333,12 @@ _INCOME = re.compile(r"\b(?:make|making|made|earn|earning|earned|earns|makes)\s+
                      r"(?:[£$€]\s?\d[\d,.]*k?|\d{2,4}\s?%)(?:\s*/\s*|\s+(?:a|per|every|each|"
                      r"this|last)\s+)(?:day|week|month|wk|hour|hr)\b",
                      re.IGNORECASE)
+# money multiplied: "put R1,000 in our pool today, get R8,000 by Monday", "send $200, receive
+# $2,000"
+_MULTIPLIED = re.compile(
+    r"\b(?:put|invest|send|deposit|stake|pay in)\s+(?:in\s+)?(?:[£$€R₦]|rs\.?\s?|usd\s?|zar\s?)"
+    r"\d[\d,.]*k?\b[^.!?\n]{0,60}?\b(?:get|receive|earn|make|withdraw|take home)\s+(?:back\s+)?"
+    r"(?:[£$€R₦]|rs\.?\s?|usd\s?|zar\s?)\d", re.IGNORECASE)
 _SPEAKS_OF_OWN = re.compile(r"\b(?:i|i'm|i've|i was|my|me)\b", re.IGNORECASE)
 # "moving money into THIS 12% product 👇": a rate teased behind a link
 _TEASED_RATE = re.compile(r"(?-i:\b(?:THIS|THESE)\b)[^.!?\n]{0,40}\d{1,3}(?:\.\d+)?\s?%"

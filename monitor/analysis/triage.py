@@ -29,7 +29,9 @@ _SUFFIX_WORDS = ("help", "helps", "helpdesk", "desk", "support", "care", "cares"
                  "info", "global", "verify", "secure", "security", "refund", "refunds",
                  "claim", "claims", "resolution", "live", "chat", "ayuda", "soporte",
                  "oficial", "ofic", "aide", "hilfe", "kundenservice", "atendimento",
-                 "suporte", "pomoc", "wsparcie", "assistance", "sav")
+                 "suporte", "pomoc", "wsparcie", "assistance", "sav", "fraud", "frauds",
+                 "alert", "alerts", "dispute", "disputes", "reward", "rewards", "za", "sa", "au",
+                 "nz", "ie", "ca")
 
 
 def _affixes(fold: bool) -> re.Pattern[str]:
