@@ -231,6 +231,7 @@ _FAILING = re.compile(
     r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
     r"get|pay|use|access|send|make|buy|check ?out)|cannot (?:log|get|pay|use|access|send|make)|"
     r"failed|failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|"
+    r"(?:service |temporarily )?unavailable|bounced|bouncing|"
     r"won't (?:sync|open|connect)|not syncing|unable to|blank|spinner|reconnecting|vanished|"
     r"white screen|logged me out|kicked me out|"
     r"nothing works|how long (?:is|will) (?:this|it)|any (?:update|news|eta)|when will (?:it|this|"
