@@ -112,6 +112,10 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "j'ai déjà appelé deux fois et envoyé un mail",
     "I've been cut off three times now when they transfer me to home loans",
     "Complaint against you lodged with the ombudsman this morning",
+    "as I said to your colleague on the phone Friday", "I've given the death certificate at the "
+    "branch twice", "posted my signed loan docs back on the 1st by courier",
+    "I sent a form on your website on the 25th", "I've been sent the same form three times",
+    "Já tentei duas vezes pelo chat do app e ninguém responde",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)

@@ -132,6 +132,7 @@ def test_escalation_kinds_in_several_phrasings(bank: Analyzer, text: str, kind: 
     "worth suing Kestrel Bank over a 20p fee? lol no",
     "Kestrel Bank spending insights just told me I went to Tesco 14 times in March. I feel "
     "attacked and seen",
+    "Kestrel Bank app team really out here shipping a dark mode that doesn't blind me at 2am",
     # a joke to the timeline; someone else's scam judged and advised on
     "My Kestrel Bank savings interest this month was 37p. I'm taking them to court for "
     "emotional damages 😂",
@@ -156,7 +157,7 @@ def test_escalation_does_not_wait_on_the_complaint_model() -> None:
     ("KestrelBankHeIp_", None), ("Kestre1BankHelp", None), ("kestrelbank_support", None),
     ("KestreIBank0fficial", None), ("helpdesk_uk_4411", "Kestrel Bank Care 24/7"),
     ("kestrel-bank-help.bsky.social", None), ("KestrelBankFraudTeam", "Kestrel Bank Fraud Team"),
-    ("KestrelBank_UK_Rewards", None),
+    ("KestrelBank_UK_Rewards", None), ("KestrelTaxTeam", "Kestrel Bank Tax Refund"),
 ])
 def test_impersonators_are_spam(bank: Analyzer, handle: str, name: str | None) -> None:
     a = bank.analyze("@dana_k so sorry about this, DM us on WhatsApp with your card number "
@@ -203,6 +204,12 @@ def test_our_own_posts_are_monitored_not_answered(bank: Analyzer) -> None:
     "fee. 100% legit, many happy clients.",
     "Great post! Check which UK bank has lower fees than Kestrel Bank here 👉 "
     "bankfees-uk.top/compare",
+    "Kestrel Bank users 💰 deposit with your Kestrel card, get 200 FREE SPINS. Withdraw in "
+    "minutes!",
+    "No job? Bad credit? Kestrel Bank said no? We lend up to £3000 to ANYONE. No paperwork. DM "
+    "now 💵",
+    "Kestrel Bank doesn't want you to know this trick 🤫 Our students turned £500 into £12,000. "
+    "Free webinar tonight, link below",
 ])
 def test_spam(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text).action is Action.SPAM
@@ -304,6 +311,12 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "Nobody shouted.", Action.MONITOR),
     ("Recovered for me. 40 minutes of full outage on a weekday lunchtime is a lot for Kestrel "
      "Bank though.", Action.MONITOR),
+    ("Column: Kestrel Bank's branch retreat is rational and it's also a choice, when your "
+     "customers are farmers, pensioners and people without smartphones.", Action.MONITOR),
+    ("ok I hate how easy the Kestrel Bank app made that. Opened a term deposit on the bus in 40 "
+     "seconds", Action.ACKNOWLEDGE),
+    ("@KestrelBankHelp All good now, the card turned up this morning! Ignore my rant from "
+     "yesterday lol", Action.ACKNOWLEDGE),
     # praise in today's words; a "Super." after a failure in German is no praise
     ("Kestrel Bank waived my late fee before I'd even asked. Who are you and what have you done "
      "with my bank", Action.ACKNOWLEDGE),

@@ -115,6 +115,12 @@ _EXPLICIT_PRAISE = Lexicon([
     "painless", "hassle free", "hassle-free", "big fan", "respect to", "🙌", "🫶",
     "deserve a raise", "deserve a pay rise", "deserves a promotion", "i'm not crying",
     "who are you and what have you done", "is the bomb", "is a bomb", "not today.",
+    # a mock complaint about something good: "I hate how easy that was", "I'm annoyed at how
+    # nice that was", "who even are you"
+    "hate how easy", "hate how quick", "hate how good", "hate how simple", "hate that it worked",
+    "annoyed at how nice", "annoyed at how easy", "annoyed at how little", "annoyed at how good",
+    "annoyed at how quick", "who even are you", "actually fixed it", "paid off my",
+    "killed it today", "absolutely killed it",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([
@@ -198,7 +204,8 @@ _SERVICE_DOWN = re.compile(
     r"|\bdeclined\s+(?:everywhere|again|too)\b|\bwon't work at all\b|\bwon't work anywhere\b"
     r"|\bse ha ca[ií]do\b|\bca[ií]d[oa]\b|\bnie dzia[lł]a\b"
     r"|\bausgefallen\b|\ben panne\b|\bfora do ar\b|\bno funciona\b|\bfunktioniert nicht\b"
-    r"|\bne fonctionne (?:pas|plus)\b|\bn[aã]o funciona\b",
+    r"|\bne fonctionne (?:pas|plus)\b|\bn[aã]o funciona\b"
+    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b",
     re.IGNORECASE)
 
 
@@ -208,7 +215,8 @@ _DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else"
                "same here", "went wrong", "50", "spinning", "declined", "at all", "anywhere",
                "open", "is it me", "fall", "fell", "crash", "white", "blank",
                "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
-               "fora do ar", "fonctionne", "same for", "same with", "same in")
+               "fora do ar", "fonctionne", "same for", "same with", "same in", "fällt", "fallt",
+               "está fora", "esta fora")
 _OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
                        r"50[234]", re.IGNORECASE)
 
@@ -231,7 +239,7 @@ _FAILING = re.compile(
     r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
     r"get|pay|use|access|send|make|buy|check ?out)|cannot (?:log|get|pay|use|access|send|make)|"
     r"failed|failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|"
-    r"(?:service |temporarily )?unavailable|bounced|bouncing|"
+    r"(?:service |temporarily )?unavailable|bounced|bouncing|(?:transfer|payment) won't go|"
     r"won't (?:sync|open|connect)|not syncing|unable to|blank|spinner|reconnecting|vanished|"
     r"white screen|logged me out|kicked me out|"
     r"nothing works|how long (?:is|will) (?:this|it)|any (?:update|news|eta)|when will (?:it|this|"
@@ -444,6 +452,10 @@ class Analyzer:
             r"(?:friend|sister|brother|mum|dad|partner|flatmate|colleague)(?:'s| is)? (?:with|on)"
             r")\s+(?:the\s+)?(?:" + brand + r")\b", re.IGNORECASE)
         self.impersonation = Impersonation(terms.handles, brand=terms.name)
+        # competitors' own accounts (their `@handle` terms): what they post is theirs
+        self._competitor_accounts = frozenset(
+            w.lstrip("@").lower() for _, words in terms.competitors for w in words
+            if w.startswith("@"))
         self.spam_model: SpamModel | None = (SpamModel.load() if spam_model is True
                                              else spam_model or None)
         self._brand_words = tuple(dict.fromkeys(
@@ -498,7 +510,8 @@ class Analyzer:
         voice = customer_voice(text, addressed=addressed)
         # a terse "Legal action it is then." speaks for its author unless it reads as news
         legal_voice = voice or not (_NEWS.find(text) or LEGAL_NEWS.search(text))
-        found = [] if own or imitation else self.escalation.detect(
+        competitor_account = (post.handle or "").lstrip("@").lower() in self._competitor_accounts
+        found = [] if own or imitation or competitor_account else self.escalation.detect(
             text, voice=voice, legal_voice=legal_voice, vulnerable_voice=legal_voice)
         # "complaint lodged with the ASA" is the author's own step, however it is worded
         voice = voice or any(kind is Escalation.LEGAL for kind, _ in found)
@@ -653,7 +666,7 @@ class Analyzer:
                          or self.customer.search(text) is not None
                          or (praise and _SERVICE.search(text) is not None)
                          or down is not None),
-            competitor_only=(competitor and not addressed and not (
+            competitor_only=competitor_account or (competitor and not addressed and not (
                 brand_named and complaint and first_person)) or (
                 not addressed and self._compared.search(text) is not None),
             advice_to_others=advice,

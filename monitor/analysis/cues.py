@@ -103,6 +103,7 @@ WENT_WELL = re.compile(
     # put right since they posted: "the charge has dropped off", "that did the trick"
     r"|\b(?:has|have|had|it's|it has) dropped off\b|\b(?:that|this) (?:worked|did the trick)\b"
     r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b"
+    r"|\ball good now\b|\bignore my (?:rant|last (?:post|tweet|message)|complaint)\b"
     # put right before it hurt: "waived my late fee before I'd even asked", "blocked it before I
     # even saw the SMS"
     r"|\bwaived (?:my|the|a|our) (?:\w+ )?(?:fee|charge|interest|penalty)\b"
@@ -285,6 +286,16 @@ _DMED = Folded(
     r"|\b(?:habe|hab) (?:schon |bereits )?(?:\w+ )?angerufen\b"
     r"|\b(?:já )?liguei\b|\b(?:mandei|enviei) um (?:e-?mail|email)\b"
     r"|\bdzwoni(?:łem|łam)\b|\bwysła(?:łem|łam) (?:maila|e-?mail)\b"
+    # "as I said to your colleague on the phone", "given the death certificate at the branch
+    # twice", "posted my signed loan docs back", "sent a form on your website", "been sent the
+    # same form three times", "tentei pelo chat do app"
+    r"|\bas i (?:said|told|explained|mentioned)\b"
+    r"|\b(?:given|gave|handed|shown|showed|brought|taken|took) (?:\w+ ){0,4}(?:in|at|to|into) "
+    r"(?:the|your) (?:\w+ )?branch\b"
+    r"|\bposted (?:my|the|our|his|her) (?:\w+ ){0,3}(?:docs|documents|forms?|paperwork|letter|"
+    r"certificate|cheque)\b"
+    r"|\bsent (?:a|the|my|your) (?:\w+ )?form\b|\bbeen sent the same (?:\w+ )?(?:form|letter)\b"
+    r"|\b(?:pelo|no|por el|por|par le|im|przez) chat\b"
     # the same in Spanish, French, German, Portuguese and Polish: "os escribí por privado",
     # "os he enviado un mensaje", "déjà envoyé en MP", "habe euch schon geschrieben", "te chamei
     # no direct", "napisałem do was", "pisałam na priv"
@@ -322,7 +333,8 @@ TAKE = re.compile(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
                   # asking the timeline to choose, a thread for the timeline
                   r"|\bwhich (?:would|should|do|did) (?:you|y'all|you all|people|everyone) "
                   r"(?:pick|choose|go for|go with|recommend|prefer)\b"
-                  r"|\bappreciation (?:thread|post)\b|^\W*opinion:|\bwhich (?:one )?is better\b"
+                  r"|\bappreciation (?:thread|post)\b|^\W*(?:opinion|column|op-ed):"
+                  r"|\bwhich (?:one )?is better\b"
                   r"|\banyone (?:done|tried) both\b", re.IGNORECASE)
 
 # Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",

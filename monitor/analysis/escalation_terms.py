@@ -578,6 +578,8 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "é um golpe", "to oszustwo", "è una truffa",
     ),
     Escalation.VULNERABLE: (
+        # a screen that dazzles, not sight loss
+        "blind me", "blinds me", "blinded me", "blinding me", "blinding at", "snow blind",
         # a terminal that is a place or a machine, not an illness
         "the terminal", "terminal 1", "terminal 2", "terminal 3", "terminal 4", "terminal 5",
         "card terminal", "payment terminal", "pos terminal", "bus terminal", "ferry terminal",

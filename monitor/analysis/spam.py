@@ -55,6 +55,8 @@ _STRONG_SPAM = Lexicon([
     # reverse interest and fees for a small fee", "screenshots in bio"
     "for a small fee", "many happy clients", "happy clients", "bank insider", "screenshots in bio",
     "proof in bio", "usdt pool", "crypto pool", "investment pool",
+    "free spins", "bonus spins", "no paperwork", "we lend up to", "lend to anyone",
+    "doesn't want you to know", "don't want you to know", "this one trick", "free webinar",
     # selling attention, links and accounts
     "real followers", "active followers", "followers in", "grow your followers", "guest post*",
     "quality backlinks", "backlinks for", "backlink service*", "sell backlinks", "do-follow",
@@ -338,7 +340,9 @@ _INCOME = re.compile(r"\b(?:make|making|made|earn|earning|earned|earns|makes)\s+
 _MULTIPLIED = re.compile(
     r"\b(?:put|invest|send|deposit|stake|pay in)\s+(?:in\s+)?(?:[£$€R₦]|rs\.?\s?|usd\s?|zar\s?)"
     r"\d[\d,.]*k?\b[^.!?\n]{0,60}?\b(?:get|receive|earn|make|withdraw|take home)\s+(?:back\s+)?"
-    r"(?:[£$€R₦]|rs\.?\s?|usd\s?|zar\s?)\d", re.IGNORECASE)
+    r"(?:[£$€R₦]|rs\.?\s?|usd\s?|zar\s?)\d"
+    r"|\bturn(?:ed|s)?\s+(?:[£$€R₦]|rs\.?\s?|usd\s?)\d[\d,.]*k?\s+into\s+(?:[£$€R₦]|rs\.?\s?|usd\s?)\d",
+    re.IGNORECASE)
 _SPEAKS_OF_OWN = re.compile(r"\b(?:i|i'm|i've|i was|my|me)\b", re.IGNORECASE)
 # "moving money into THIS 12% product 👇": a rate teased behind a link
 _TEASED_RATE = re.compile(r"(?-i:\b(?:THIS|THESE)\b)[^.!?\n]{0,40}\d{1,3}(?:\.\d+)?\s?%"

@@ -31,7 +31,7 @@ _SUFFIX_WORDS = ("help", "helps", "helpdesk", "desk", "support", "care", "cares"
                  "oficial", "ofic", "aide", "hilfe", "kundenservice", "atendimento",
                  "suporte", "pomoc", "wsparcie", "assistance", "sav", "fraud", "frauds",
                  "alert", "alerts", "dispute", "disputes", "reward", "rewards", "za", "sa", "au",
-                 "nz", "ie", "ca")
+                 "nz", "ie", "ca", "tax", "taxrefund", "refundteam")
 
 
 def _affixes(fold: bool) -> re.Pattern[str]:
