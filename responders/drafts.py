@@ -109,6 +109,7 @@ _AT_RISK = Folded(
     r"2fa|two[- ]factor|otp|authenticator|memorable (?:word|information)|security questions?|"
     r"face ?id|fingerprint|passkey|card ?reader|won't let me (?:in|log|sign)|"
     r"(?:can't|cannot|can not|couldn't) get in(?:to)?|device (?:is )?not recogni[sz]ed|"
+    r"(?:logged|signed) in from|log-?in from|(?:leave|left|went out of|came out of) my account|"
     r"cloned|skimm\w*|spoof\w*|smish\w*|vish\w*|(?:dodgy|suspicious|fake|weird) (?:text|link|"
     r"call|email|e-mail|website|site|number)s?|"
     # can't get into the account, in Spanish, French, German and Portuguese

@@ -382,6 +382,7 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave no puedo entrar en la app desde ayer", "app"),
     ("@Brightwave I cannot get into the app since my phone fell in the bath, new phone says "
      "device not recognised", "app"),
+    ("@Brightwave the app says I logged in from Jakarta at 4:12am. I was asleep", "app"),
     ("@Brightwave impossible de me connecter à mon compte", "other"),
     ("@Brightwave ich kann mich nicht mehr anmelden", "app"),
     ("@Brightwave não consigo entrar na conta", "other"),

@@ -317,6 +317,8 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "seconds", Action.ACKNOWLEDGE),
     ("@KestrelBankHelp All good now, the card turned up this morning! Ignore my rant from "
      "yesterday lol", Action.ACKNOWLEDGE),
+    ("@KestrelBankHelp cheers for sorting my card yesterday. Fully expected to be on hold until "
+     "Easter, took eleven minutes. Who even are you", Action.ACKNOWLEDGE),
     # praise in today's words; a "Super." after a failure in German is no praise
     ("Kestrel Bank waived my late fee before I'd even asked. Who are you and what have you done "
      "with my bank", Action.ACKNOWLEDGE),

@@ -40,6 +40,9 @@ _BAD_EVENT = Lexicon([
 ])
 _LATE_KIN = re.compile(r"\b(?:my|our|his|her|their|your)\s+late\s+\w+", re.IGNORECASE)
 _RESOLVED = Lexicon([
+    # (expectations beaten: "fully expected to be on hold until Easter, took eleven minutes")
+    "sorting my", "sorting it", "sorting that", "sorting this", "fully expected",
+    "who even are you",
     "fixed", "sorted", "resolved", "quick", "quickly", "back up", "working again",
     "works again", "appreciate", "helpful", "great service", "so fast", "straight away",
     "sorted it", "refunded", "got it back", "back online", "no problem", "no problems",
