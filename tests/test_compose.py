@@ -116,6 +116,10 @@ def test_facts_are_taken_out_of_the_post_and_card_numbers_are_masked() -> None:
     "branch twice", "posted my signed loan docs back on the 1st by courier",
     "I sent a form on your website on the 25th", "I've been sent the same form three times",
     "Já tentei duas vezes pelo chat do app e ninguém responde",
+    "Please make it stop, I've sent the death certificate twice",
+    "I was told in branch on Saturday I'd get a call", "spoke to someone on chat, they said "
+    "escalate to the branch", "your colleague Dave told me on Friday the hold would be lifted",
+    "I've told you three times already by phone that I want to close my account",
 ])
 def test_a_customer_who_already_wrote_to_us_is_heard_in_any_words(text: str) -> None:
     assert already_dmed(text)

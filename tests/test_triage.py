@@ -50,6 +50,15 @@ def bank() -> Analyzer:
 
 @pytest.mark.parametrize(("text", "kind"), [
     ("@KestrelBankHelp the cash machine outside your Leeds branch is sparking", "safety"),
+    # security told by implication
+    ("@KestrelBankHelp there's a log-in from an iPhone in Sydney on my account history. I have "
+     "an Android and I'm in Mildura", "security"),
+    ("@KestrelBankHelp I'm getting texts with codes for logins I didn't try. Like five today",
+     "security"),
+    ("@KestrelBankHelp your app says my PayID is registered to another bank. I've never had an "
+     "account anywhere else", "security"),
+    ("@KestrelBankHelp me llamaron diciendo que eran de Kestrel y me pidieron el código SMS",
+     "security"),
     ("@KestrelBank card reader you sent me got so hot it melted the plastic on my desk",
      "safety"),
     ("There's smoke coming out of the ATM at Kestrel Bank on High St, someone call them",
@@ -319,6 +328,8 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "yesterday lol", Action.ACKNOWLEDGE),
     ("@KestrelBankHelp cheers for sorting my card yesterday. Fully expected to be on hold until "
      "Easter, took eleven minutes. Who even are you", Action.ACKNOWLEDGE),
+    ("Kestrel Bank, I was fuming at you on Friday. The guy on the phone today fixed it in 5 "
+     "minutes and gave me the fee back. You've redeemed yourselves", Action.ACKNOWLEDGE),
     # praise in today's words; a "Super." after a failure in German is no praise
     ("Kestrel Bank waived my late fee before I'd even asked. Who are you and what have you done "
      "with my bank", Action.ACKNOWLEDGE),

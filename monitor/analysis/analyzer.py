@@ -121,6 +121,10 @@ _EXPLICIT_PRAISE = Lexicon([
     "annoyed at how nice", "annoyed at how easy", "annoyed at how little", "annoyed at how good",
     "annoyed at how quick", "who even are you", "actually fixed it", "paid off my",
     "killed it today", "absolutely killed it",
+    # angry yesterday, won over today: "you've redeemed yourselves", "I take back some of it",
+    # "Fine. Forgiven."
+    "redeemed yourselves", "redeemed yourself", "i take back", "who are you people",
+    "didn't even swear", "before i'd even finished", "hasn't broken on me",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([

@@ -104,6 +104,7 @@ WENT_WELL = re.compile(
     r"|\b(?:has|have|had|it's|it has) dropped off\b|\b(?:that|this) (?:worked|did the trick)\b"
     r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b"
     r"|\ball good now\b|\bignore my (?:rant|last (?:post|tweet|message)|complaint)\b"
+    r"|\bredeemed yourselves?\b|\bi take (?:it all |some of it |it |that )?back\b"
     # put right before it hurt: "waived my late fee before I'd even asked", "blocked it before I
     # even saw the SMS"
     r"|\bwaived (?:my|the|a|our) (?:\w+ )?(?:fee|charge|interest|penalty)\b"
@@ -296,6 +297,17 @@ _DMED = Folded(
     r"certificate|cheque)\b"
     r"|\bsent (?:a|the|my|your) (?:\w+ )?form\b|\bbeen sent the same (?:\w+ )?(?:form|letter)\b"
     r"|\b(?:pelo|no|por el|por|par le|im|przez) chat\b"
+    # "I've sent the death certificate twice", "I was told in branch on Saturday", "told you three
+    # times already by phone", "spoke to someone on chat", "your colleague Dave told me on
+    # Friday", "you fixed it last month"
+    r"|\b(?:sent|posted|emailed|uploaded|given|gave|brought) (?:the|my|his|her|our|their) "
+    r"(?:\w+ ){0,2}(?:certificate|documents?|paperwork|forms?|id|proof|statements?|letter|details) "
+    r"(?:twice|again|already|\d+ times|three times|four times)\b"
+    r"|\b(?:asked|told|said|rang|called|explained|spoke|spoken|been told|was told|were told)\b"
+    r"[^.!?\n]{0,40}\b(?:in (?:the )?branch|on the phone|by phone|over the phone|by letter|"
+    r"by email|on chat|via chat|in person)\b"
+    r"|\byour (?:colleague|agent|advis[oe]r|staff member|team member|rep)\b(?: \w+)? (?:told|said|"
+    r"promised|assured)\b|\byou (?:fixed|sorted) it\b"
     # the same in Spanish, French, German, Portuguese and Polish: "os escribí por privado",
     # "os he enviado un mensaje", "déjà envoyé en MP", "habe euch schon geschrieben", "te chamei
     # no direct", "napisałem do was", "pisałam na priv"

@@ -138,6 +138,16 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "paralegal", "legal aid",
     ),
     Escalation.SECURITY: (
+        # implied: a login or a code the customer did not make, a payee or PayID they do not
+        # know, their card used without their permission, a caller posing as the bank
+        "log-in from", "login from", "logged in from", "signed in from", "logins i didn't",
+        "login i didn't", "codes for logins", "code for a login", "codes i didn't ask for",
+        "registered to another bank", "never had an account anywhere else",
+        "we don't use them", "without my permission", "using my card without",
+        "used my card without",
+        "pretending to be from", "pretending to be you", "claiming to be from",
+        "diciendo que eran", "me pidieron el código", "podając się za", "se faisant passer",
+        "kliknąć link",
         "did not authori*", "didn't authori*", "never authori*", "not me", "not my data",
         "not my account", "someone else's", "somebody else's", "another company's",
         "another family's", "another person's", "another user's", "another passenger's",
