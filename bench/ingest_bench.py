@@ -92,12 +92,10 @@ def analysis_only_posts_per_s(n: int) -> float:
     """Analysis alone (everything `Analyzer.analyze_post` concludes: VADER, the complaint and
     escalation models, triage, intents) on the same feed's posts, in this process, for the
     bench brand: the bound the write path works against."""
-    import tempfile as _tempfile
-
     from monitor.analysis import Post, make_analyzer
     from monitor.settings import load_settings
 
-    with _tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         config, _ = write_config(Path(tmp), "")
         analyzer = make_analyzer(load_settings(config, environ={}))
     batch = [Post(text, handle=f"user{i % 997}") for i, text in enumerate(posts(n))]

@@ -13,6 +13,7 @@ from typing import Any
 
 from monitor.models import OTHER, Case, CaseStatus, Priority, iso, parse_iso
 from monitor.settings import Settings
+from monitor.store.cases import SlaCut
 
 AT_RISK_FRACTION = 0.2  # a case is "at risk" in the last 20% of its target
 
@@ -84,6 +85,13 @@ class SlaPolicy:
     def from_settings(cls, settings: Settings) -> SlaPolicy:
         """The configured targets."""
         return cls(dict(settings.sla.first_response), dict(settings.sla.resolution))
+
+    def cut(self, state: str, now: datetime) -> SlaCut:
+        """The store's filter for the cases in one SLA state now (as `state` reckons it)."""
+        return SlaCut(state=state, now=now,
+                      first_response={str(p): t for p, t in self.first_response.items()},
+                      resolution={str(p): t for p, t in self.resolution.items()},
+                      at_risk=AT_RISK_FRACTION)
 
     def state(self, case: Case, now: datetime) -> tuple[str, datetime | None]:
         """("ok" | "at_risk" | "breached" | "met", due) for the target that applies now."""

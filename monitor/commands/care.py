@@ -11,9 +11,9 @@ from monitor.cases import BY_HAND, case_facts
 from monitor.commands.common import EXIT_OK, UsageError, open_store, print_table
 from monitor.models import Draft, DraftStatus, iso, utcnow
 from monitor.settings import Settings
-from monitor.sla import AT_RISK_FRACTION, SlaPolicy
+from monitor.sla import SlaPolicy
 from monitor.store import Store, draft_fields
-from monitor.store.cases import UNASSIGNED, SlaCut
+from monitor.store.cases import UNASSIGNED
 
 CASE_FIELDS = ("id", "status", "author", "platform", "intent", "priority", "team", "assignee",
                "opened_at", "first_response_at", "resolved_at", "sla_due_at", "mention_count",
@@ -98,7 +98,7 @@ def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
                 status=args.status, team=args.team, limit=args.limit,
                 assignee=UNASSIGNED if args.unassigned else args.assignee,
                 escalation=args.escalation, search=args.search,
-                sla=_sla_cut(settings, args.sla, now) if args.sla else None)
+                sla=policy.cut(args.sla, now) if args.sla else None)
             items = [_case_item(c, policy, now) for c in cases]
             if args.json:
                 print(json.dumps(items, ensure_ascii=False))
@@ -118,15 +118,6 @@ def cmd_cases(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     return EXIT_OK
-
-
-def _sla_cut(settings: Settings, state: str, now: datetime) -> SlaCut:
-    """The cases in one SLA state now, as the cases page filters them."""
-    sla = settings.sla
-    return SlaCut(state=state, now=now,
-                  first_response={str(p): t for p, t in sla.first_response.items()},
-                  resolution={str(p): t for p, t in sla.resolution.items()},
-                  at_risk=AT_RISK_FRACTION)
 
 
 def _change_case(args: argparse.Namespace, settings: Settings, store: Store,

@@ -23,6 +23,7 @@ from monitor.store.audit import AuditStore
 from monitor.store.base import EXCERPT, dumps, maybe_time, qmarks
 from monitor.store.errors import NotFound, StoreError
 from monitor.store.mentions import MentionsStore
+from monitor.store.notifications import NotificationsStore
 
 # The start of a case's latest post, as the cases list shows it.
 LATEST_EXCERPT = 300
@@ -122,7 +123,7 @@ def case_values(case: Case) -> dict[str, Any]:
     }
 
 
-class CasesStore(AuditStore, MentionsStore):
+class CasesStore(AuditStore, MentionsStore, NotificationsStore):
     """Reads and changes cases."""
 
     def get_case(self, case_id: int) -> Case:
@@ -327,11 +328,7 @@ class CasesStore(AuditStore, MentionsStore):
                                              "team": changed.team}, now)
             if notify is not None:
                 reason, text = notify(changed)
-                conn.execute(
-                    "INSERT INTO notifications (case_id, reason, text, created_at, "
-                    "next_attempt_at) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT(case_id, reason) DO NOTHING",
-                    (case_id, reason, text, iso(now), iso(now)))
+                self.queue_notification(case_id, reason, text, now=now)
             return self.get_case(case_id)
 
     def cases_to_watch(self, *, now: datetime, due_before: datetime, opened_after: datetime,

@@ -18,9 +18,9 @@ from aiohttp import web
 
 from monitor.cases import CaseRules, case_facts
 from monitor.models import CaseStatus, Escalation
-from monitor.sla import AT_RISK_FRACTION, SlaPolicy
+from monitor.sla import SlaPolicy
 from monitor.store import NotFound, Store, StoreError
-from monitor.store.cases import UNASSIGNED, SlaCut
+from monitor.store.cases import UNASSIGNED
 from monitor.store.notes import NOTE_LIMIT
 from responders import casework
 from responders.auth import can_decide
@@ -96,20 +96,13 @@ def _with_sla(request: web.Request, rows: list[dict[str, Any]]) -> None:
         row.update(policy.of_row(row, at))
 
 
-def _sla_cut(request: web.Request, state: str) -> SlaCut:
-    sla = request.app[SETTINGS_KEY].sla
-    return SlaCut(state=state, now=now(request),
-                  first_response={str(p): t for p, t in sla.first_response.items()},
-                  resolution={str(p): t for p, t in sla.resolution.items()},
-                  at_risk=AT_RISK_FRACTION)
-
-
 def list_filters(request: web.Request, view: CasesView) -> dict[str, Any]:
     """The store's `list_cases` filters for a view's person, SLA state, escalation and search
     (status and team are passed as they are)."""
     return {"assignee": UNASSIGNED if view.assignee == NOBODY else view.assignee,
             "escalation": view.escalation, "search": view.search,
-            "sla": _sla_cut(request, view.sla) if view.sla else None}
+            "sla": SlaPolicy.from_settings(request.app[SETTINGS_KEY]).cut(view.sla, now(request))
+            if view.sla else None}
 
 
 def _int(value: str | None) -> int | None:
