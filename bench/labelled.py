@@ -19,7 +19,8 @@ HOLDOUT = "banking-holdout"
 # Streams the rules may be tuned on but the models never learn from, so that the models have a
 # second set they have not seen (the first is the holdout, which nothing is tuned on).
 UNSEEN_BY_MODELS = frozenset({"banking-dev-5", "banking-dev-6", "banking-dev-7",
-                              "banking-dev-8", "banking-dev-9", "airline-dev"})
+                              "banking-dev-8", "banking-dev-9", "banking-dev-10",
+                              "airline-dev"})
 
 Pair = tuple[dict[str, Any], dict[str, Any]]
 

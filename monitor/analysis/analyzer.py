@@ -10,6 +10,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.analysis.cues import (
     CASHTAG,
+    DONE_FOR_US,
+    EXPLICIT_PRAISE,
     FOREIGN_NOT_THANKS,
     FOREIGN_PRAISE,
     GRATITUDE,
@@ -19,6 +21,7 @@ from monitor.analysis.cues import (
     OPINION,
     OWN_STEP,
     PAST_OUTAGE,
+    PRAISE_WORDS,
     PUT_RIGHT,
     RELIEF,
     SARCASM_MARK,
@@ -28,6 +31,8 @@ from monitor.analysis.cues import (
     TAKE,
     TO_CUSTOMERS,
     WAS_ME,
+    failed_beside,
+    praise_said,
     said_outside,
     went_well,
 )
@@ -70,61 +75,6 @@ _REQUEST = Lexicon([
     "sort this", "sort it", "any update", "any news", "still waiting", "waiting for",
     "chasing", "reply to", "respond to", "contact me", "look into", "por favor", "ayuda",
     "s'il vous plaît", "svp", "aidez", "bitte", "hilfe", "ajuda", "proszę", "pomocy",
-])
-_PRAISE = Lexicon([
-    "thank*", "thx", "ty", "cheers", "love", "loving", "great", "brilliant", "amazing",
-    "excellent", "awesome", "well done", "kudos", "shout out", "shoutout", "impressed",
-    "best", "fantastic", "superb", "legend*", "hero*", "top marks", "10/10", "five stars",
-    "5 stars", "credit where", "props to", "spot on", "grateful", "appreciate*", "lovely",
-    "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
-    "genial", "génial", "super", "świetn*", "ótimo",
-])
-# Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
-_EXPLICIT_PRAISE = Lexicon([
-    "shout out", "shoutout", "shout-out", "big up", "credit to", "credit where", "massive credit",
-    "huge credit", "thank you to", "thanks to", "massive thanks", "huge thanks", "big thanks",
-    "massive thank you", "huge thank you", "big thank you", "kudos", "props to", "hats off",
-    "well done", "special mention", "can't fault", "cannot fault", "couldn't fault",
-    "above and beyond", "went above", "10/10", "five stars", "5 stars", "worth every penny",
-    "worth. every. penny", "highly recommend", "would recommend", "can recommend",
-    "that's the tweet", "give them a raise", "give her a raise", "give him a raise",
-    "raise please", "pay rise", "nicest", "so helpful", "really helpful", "super helpful",
-    "so kind", "so patient", "no complaints", "genuinely good", "genuinely great",
-    "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
-    "bless whoever", "fair play to", "not bad for a", "not bad at all", "weird flex",
-    "doesn't make me want to", "don't make me want to", "never made me want to",
-    "never makes me want to", "couldn't have done it without", "could not have done it without",
-    "couldn't have done this without",
-    "deserves a medal", "deserve a medal", "deserves a raise", "deserves a pay rise", "goated",
-    "absolute legend*", "absolute hero*", "got me through", "heroes", "meant a lot",
-    "means a lot", "made my day", "muy contenta", "muy contento", "zufrieden mit",
-    "bardzo zadowolon*", "muito satisfeit*", "ravie de", "ravi de",
-    "me encanta", "gracias a", "merci à", "merci a", "danke an", "obrigado a", "obrigada a",
-    "diolch", "gwych", "świetna obsługa", "super freundlich", "no notes", "legend", "unreal",
-    "easiest ever", "made my day", "so easy", "😍", "🥰", "❤️", "🤍", "💚", "💙",
-    "super freundlich*", "sehr freundlich*", "is fire", "so fire", "absolute fire", "lifesaver",
-    "life saver", "muchas gracias", "merci beaucoup", "vielen dank", "muito obrigad*",
-    "dziękuję bardzo", "excelente servicio", "servicio excelente", "service au top",
-    "toller service", "ótimo atendimento",
-    # satisfied, in plain words: "honestly? Fair. That's all I wanted", "someone over there
-    # actually reads the forum"
-    "that's all i wanted", "that's all i asked for", "all i wanted was an apology",
-    "can't complain", "cannot complain", "someone over there actually", "actually listened",
-    "actually listens", "actually reads", "actually read the",
-    "chef's kiss", "love to see it", "game changer", "game-changer", "so smooth", "seamless",
-    "painless", "hassle free", "hassle-free", "big fan", "respect to", "🙌", "🫶",
-    "deserve a raise", "deserve a pay rise", "deserves a promotion", "i'm not crying",
-    "who are you and what have you done", "is the bomb", "is a bomb", "not today.",
-    # a mock complaint about something good: "I hate how easy that was", "I'm annoyed at how
-    # nice that was", "who even are you"
-    "hate how easy", "hate how quick", "hate how good", "hate how simple", "hate that it worked",
-    "annoyed at how nice", "annoyed at how easy", "annoyed at how little", "annoyed at how good",
-    "annoyed at how quick", "who even are you", "actually fixed it", "paid off my",
-    "killed it today", "absolutely killed it",
-    # angry yesterday, won over today: "you've redeemed yourselves", "I take back some of it",
-    # "Fine. Forgiven."
-    "redeemed yourselves", "redeemed yourself", "i take back", "who are you people",
-    "didn't even swear", "before i'd even finished", "hasn't broken on me",
 ])
 # What a customer praises a company for (a namesake's praise has none of it).
 _SERVICE = Lexicon([
@@ -294,8 +244,8 @@ _HELP_END = re.compile(r"(?<!seek )(?<!get some )(?<!professional )\b(?:help|hel
 def praises(text: str, *, explicit: bool = False) -> bool:
     """Whether the post has words of praise or thanks ("brilliant", "thanks"); with
     `explicit`, praise said in so many words ("shout out to", "would recommend")."""
-    return (_EXPLICIT_PRAISE.search(text) is not None
-            or (not explicit and _PRAISE.search(text) is not None))
+    return (EXPLICIT_PRAISE.search(text) is not None
+            or (not explicit and PRAISE_WORDS.search(text) is not None))
 
 
 def asks(text: str) -> bool:
@@ -309,6 +259,7 @@ _ASIDE = re.compile(r"\([^()]{0,80}\)")
 # please".
 _NOT_A_REQUEST = re.compile(
     r"\bfor\s+(?:the\s+)?chasing\b|\b(?:after|worth)\s+(?:the\s+)?(?:chasing|waiting)\b|"
+    r"\b(?:of|without)\s+(?:any\s+)?chasing\b|"
     r"\b(?:didn't|did not|never|without)\s+(?:\w+\s+)?call(?:ing|ed)?\s+me\b|"
     r"\bmore of (?:this|that|these)\W*(?:please|pls|plz)\b|\b(?:keep it up|do more of)\b",
     re.IGNORECASE)
@@ -443,8 +394,10 @@ class Analyzer:
         # staff and jobs: "my brother's worked at Tern Bank for 12 years", "working in Larkspur
         # customer service", "Coralnet is hiring"
         self._staff = re.compile(
+            # (not "the cashier at Tern Bank gave my son a sticker": staff met, not the author)
             r"\b(?:works?|worked|working|employed|been an? [\w-]+|started|retired|job|jobs|"
-            r"manager|cashier|engineer|intern|shift|day \d+ of working)\s+(?:\w+\s+){0,2}?"
+            r"(?<!the )(?<!your )(?<!their )(?:manager|cashier|engineer|intern)|shift|"
+            r"day \d+ of working)\s+(?:\w+\s+){0,2}?"
             r"(?:at|for|in|with)\s+(?:the\s+)?(?:" + brand + r")\b|(?:" + brand + r")(?:'s)?\s+"
             r"(?:is|are)\s+(?:now\s+)?hiring\b|\b(?:day|week|month|year) \d+ of [\w ]{3,40}? at "
             r"(?:" + brand + r")\b|\b(?:manager|engineer|lead|director|dev|developer|pm|"
@@ -556,20 +509,33 @@ class Analyzer:
                 complaint = False
         # "thank god she was standing by me" thanks no one: relief is not praise
         thanked = RELIEF.sub(" ", text) if "hank" in text else text
-        explicit = _EXPLICIT_PRAISE.search(thanked) is not None or (
+        # praise in so many words (a shout-out, thanks to someone, in any language), or in
+        # a shape a list cannot hold ("were lovely to my son", "made my whole day")
+        outright = EXPLICIT_PRAISE.search(thanked) is not None or (
             not english and FOREIGN_PRAISE.search(thanked) is not None
             and FOREIGN_NOT_THANKS.search(thanked) is None)
+        explicit = outright or praise_said(thanked) is not None
         # Praise is not vetoed by VADER where VADER cannot read it: another language (German
         # "die" is not dying), praise the complaint model is sure is no complaint ("fire 🔥",
         # "can't fault"), or praise said outright first ("absolute legends. Lost my wallet in
         # Prague, emergency cash within 4 hours").
         opening = re.split(r"[.!?\n]", thanked.lstrip(), maxsplit=1)[0]
-        opens_with_praise = (explicit and _EXPLICIT_PRAISE.search(opening) is not None
+        opens_with_praise = (explicit and (EXPLICIT_PRAISE.search(opening) is not None
+                                           or praise_said(opening) is not None)
                              and not question)
+        # a story that ends in praise: "Jo rebooked all five of us after Saturday's mess.
+        # Legend." (something done for them, nothing failing, or a warm enough tone)
+        closing = re.split(r"(?<=[.!?\n])\s*", thanked.rstrip(" .!\n"))[-1]
+        closes_with_praise = (english and explicit and not question
+                              and (EXPLICIT_PRAISE.search(closing) is not None
+                                   or praise_said(closing) is not None)
+                              and not failed_beside(text)
+                              and (DONE_FOR_US.search(text) is not None
+                                   or (sentiment.compound >= 0 and score.probability < 0.6)))
         praise = ((sentiment.compound > -0.05 or not english or score.probability < 0.2
-                   or opens_with_praise)
+                   or opens_with_praise or closes_with_praise)
                   and sarcasm is None
-                  and (explicit or _PRAISE.search(thanked) is not None)
+                  and (explicit or PRAISE_WORDS.search(thanked) is not None)
                   # where VADER cannot read it, a "Super." after a failure is no praise
                   and (english or _FOREIGN_FAILING.search(thanked) is None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
@@ -609,7 +575,7 @@ class Analyzer:
             # thanks for something put right ("your fraud team stopped the scam"): nothing
             # dangerous is happening now, so it is acknowledged, not escalated
             set_aside = "thanks, nothing to fix"
-        elif (praise and (explicit or (GRATITUDE.search(thanked) is not None and (
+        elif (praise and (outright or (GRATITUDE.search(thanked) is not None and (
                 sentiment.compound >= 0.2 or score.probability < 0.5)))
               and not question
               and _REQUEST.search(text) is None
@@ -686,7 +652,7 @@ class Analyzer:
                         and (SPEAKS_AS_I.search(text) is None
                              or _STILL_HURT.search(text) is None))))),
             complaint=complaint, sarcasm=sarcasm is not None, question=question,
-            request=(_REQUEST.search(text) is not None
+            request=(_REQUEST.search(_NOT_A_REQUEST.sub(" ", text)) is not None
                      or _HELP_END.search(text[-40:]) is not None),
             praise=praise,
             # warm: praise words and a warm VADER score, or praise said in so many words
@@ -699,6 +665,7 @@ class Analyzer:
                 # outright first
                 or (english and score.probability < 0.15)
                 or (opens_with_praise and score.probability < 0.9)
+                or (closes_with_praise and score.probability < 0.99)
                 # in another language the complaint model and VADER cannot read it
                 or (explicit and lang not in (None, "en") and not question
                     and _REQUEST.search(text) is None)),

@@ -8,8 +8,64 @@ from __future__ import annotations
 
 import re
 
-from monitor.analysis.terms import Folded
+from monitor.analysis.terms import Folded, Lexicon
 
+# Words of praise or thanks (the analyzer's first look for praise).
+PRAISE_WORDS = Lexicon([
+    "thank*", "thx", "ty", "cheers", "love", "loving", "great", "brilliant", "amazing",
+    "excellent", "awesome", "well done", "kudos", "shout out", "shoutout", "impressed",
+    "best", "fantastic", "superb", "legend*", "hero*", "top marks", "10/10", "five stars",
+    "5 stars", "credit where", "props to", "spot on", "grateful", "appreciate*", "lovely",
+    "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
+    "genial", "génial", "super", "świetn*", "ótimo",
+])
+# Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
+EXPLICIT_PRAISE = Lexicon([
+    "shout out", "shoutout", "shout-out", "big up", "credit to", "credit where", "massive credit",
+    "huge credit", "thank you to", "thanks to", "massive thanks", "huge thanks", "big thanks",
+    "massive thank you", "huge thank you", "big thank you", "kudos", "props to", "hats off",
+    "well done", "special mention", "can't fault", "cannot fault", "couldn't fault",
+    "above and beyond", "went above", "10/10", "five stars", "5 stars", "worth every penny",
+    "worth. every. penny", "highly recommend", "would recommend", "can recommend",
+    "that's the tweet", "give them a raise", "give her a raise", "give him a raise",
+    "raise please", "pay rise", "nicest", "so helpful", "really helpful", "super helpful",
+    "so kind", "so patient", "no complaints", "genuinely good", "genuinely great",
+    "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
+    "bless whoever", "fair play to", "not bad for a", "not bad at all", "weird flex",
+    "doesn't make me want to", "don't make me want to", "never made me want to",
+    "never makes me want to", "couldn't have done it without", "could not have done it without",
+    "couldn't have done this without",
+    "deserves a medal", "deserve a medal", "deserves a raise", "deserves a pay rise", "goated",
+    "absolute legend*", "absolute hero*", "got me through", "heroes", "meant a lot",
+    "means a lot", "made my day", "muy contenta", "muy contento", "zufrieden mit",
+    "bardzo zadowolon*", "muito satisfeit*", "ravie de", "ravi de",
+    "me encanta", "gracias a", "merci à", "merci a", "danke an", "obrigado a", "obrigada a",
+    "diolch", "gwych", "świetna obsługa", "super freundlich", "no notes", "legend", "unreal",
+    "easiest ever", "made my day", "so easy", "😍", "🥰", "❤️", "🤍", "💚", "💙",
+    "super freundlich*", "sehr freundlich*", "is fire", "so fire", "absolute fire", "lifesaver",
+    "life saver", "muchas gracias", "merci beaucoup", "vielen dank", "muito obrigad*",
+    "dziękuję bardzo", "excelente servicio", "servicio excelente", "service au top",
+    "toller service", "ótimo atendimento",
+    # satisfied, in plain words: "honestly? Fair. That's all I wanted", "someone over there
+    # actually reads the forum"
+    "that's all i wanted", "that's all i asked for", "all i wanted was an apology",
+    "can't complain", "cannot complain", "someone over there actually", "actually listened",
+    "actually listens", "actually reads", "actually read the",
+    "chef's kiss", "love to see it", "game changer", "game-changer", "so smooth", "seamless",
+    "painless", "hassle free", "hassle-free", "big fan", "respect to", "🙌", "🫶",
+    "deserve a raise", "deserve a pay rise", "deserves a promotion", "i'm not crying",
+    "who are you and what have you done", "is the bomb", "is a bomb", "not today.",
+    # a mock complaint about something good: "I hate how easy that was", "I'm annoyed at how
+    # nice that was", "who even are you"
+    "hate how easy", "hate how quick", "hate how good", "hate how simple", "hate that it worked",
+    "annoyed at how nice", "annoyed at how easy", "annoyed at how little", "annoyed at how good",
+    "annoyed at how quick", "who even are you", "actually fixed it", "paid off my",
+    "killed it today", "absolutely killed it",
+    # angry yesterday, won over today: "you've redeemed yourselves", "I take back some of it",
+    # "Fine. Forgiven."
+    "redeemed yourselves", "redeemed yourself", "i take back", "who are you people",
+    "didn't even swear", "before i'd even finished", "hasn't broken on me",
+])
 # Gratitude in so many words (not "someone is having a lovely time on my card").
 GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
                         r"legends?|heroes|hero|well done|fair play|credit to)\b", re.IGNORECASE)
@@ -21,6 +77,52 @@ FOREIGN_PRAISE = re.compile(
     r"uwielbiam|me encanta|una maravilla|é uma maravilha|maravilhos[oa]|wunderbar|genial|"
     r"génial|perfekt|perfecto|parfait|perfeito|świetn\w*|super(?:be)?|excelente|excellent|"
     r"¡gracias|gracias a|merci à|danke an|grazie a)\b", re.IGNORECASE)
+# Praise in shapes a word list cannot hold: "made my son's whole day", "were lovely to my
+# nervous 6 year old", "proper decent of them to", "didn't even have to argue", "fine, you can
+# stay", "actually useful", "a real relief" (see `praise_said`: not when negated).
+_PRAISE_SAID = re.compile(
+    r"\bmade (?:my|our|his|her|their|the kids'?|the) (?:\w+(?:'s|s'|’s)? )?(?:whole |entire )?"
+    r"(?:day|week|month|year|morning|evening|night|christmas|birthday)\b"
+    r"|\b(?:was|were|is|are|been) (?:so |really |very |super |absolutely |incredibly |just |"
+    r"genuinely |nothing but )?(?:lovely|brilliant|amazing|fantastic|great|wonderful|kind|"
+    r"patient|helpful|excellent|superb|fab|class|ace|gems?|stars?|angels?|a star|a gem|an angel)"
+    r" (?:to|with) (?:me|us|my|our|him|her|them|the kids?|everyone)\b"
+    r"|\b(?:proper |very |really |so |pretty |dead )?(?:decent|good|kind|nice|sound|classy|"
+    r"generous|thoughtful) of (?:you|them|him|her|@\w+|\w+(?: \w+)?) to\b"
+    r"|\b(?:didn't|did not|never|don't|didnt) (?:even )?(?:have|need|had) to (?:argue|chase|fight|"
+    r"beg|push|ask twice|explain twice|wait)\b"
+    r"|\byou can stay\b|\bconsider me (?:won back|a fan|impressed|converted)\b|"
+    r"\b(?:won|win|wins|winning) me (?:back|over)\b|\bi'?ll stay\b|\bi'm staying\b"
+    r"|\b(?:actually|genuinely|legit|surprisingly|properly) (?:useful|nice|decent|good|great|"
+    r"helpful|lovely|brilliant|impressive|painless|excellent)\b(?! (?:if|when|but|until|for once))"
+    r"|\b(?:big|such a|what a|huge|massive|real) relief\b|\breal ones\b"
+    r"|\bgive (?:that|this|the|these|those) (?:\w+ )?(?:man|woman|lady|guy|girl|person|team|crew|"
+    r"agent|teller|chap|lad|lass|people|folks?) (?:a |an )?(?:raise|pay rise|promotion|medal|"
+    r"bonus|award)\b"
+    r"|\b(?:honestly|genuinely|so|very|how) refreshing\b|\brefreshing(?: honestly| tbh| to see)?"
+    r"\s*(?:[.!]|$)|\bgood though\b"
+    # in other languages: "finalmente uma companhia que cumpre", "lo que más me gustó",
+    # "volveré a volar con ellos", "nos ayudó con todo"
+    r"|\bque cumpre\b|\bcumpr(?:e|iu|en|ió) (?:o|lo) (?:que )?promet|\blo que más me gustó\b|"
+    r"\b(?:me|nos) (?:gustó|encantó)\b|\bvolver(?:é|emos) a (?:volar|comprar|elegir|pedir)|"
+    r"\bvoltarei\b|\bvoltaremos\b|\bje reviendrai\b|\bnous reviendrons\b|"
+    r"\b(?:nos|me) ayud(?:ó|aron) con todo\b|\bajudaram(?:-me|-nos)? (?:com|muito|em tudo)|"
+    r"\bgostei muito\b|\bj'ai adoré\b|\bhat (?:mir|uns) (?:sehr )?gefallen\b|"
+    r"\bpodobało (?:mi|nam) się\b",
+    re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|wish|if only)\b[^.!?\n]{0,12}$|"
+                         r"n't\s*(?:\w+\s*)?$", re.IGNORECASE)
+
+
+def praise_said(text: str) -> str | None:
+    """Praise said in one of `_PRAISE_SAID`'s shapes, unless negated before it ("not actually
+    useful") — the matched words, or None."""
+    for m in _PRAISE_SAID.finditer(text):
+        if _NOT_BEFORE.search(text[max(0, m.start() - 24):m.start()]) is None:
+            return m.group(0)
+    return None
+
+
 FOREIGN_NOT_THANKS = re.compile(
     r"\b(?:por nada|pour rien|für nichts|por nada|za nic|per niente|todavía|toujours pas|immer "
     r"noch|ainda não|nadal|ancora)\b", re.IGNORECASE)
@@ -93,7 +195,7 @@ WENT_WELL = re.compile(
     r"\bnothing(?:'s|’s| is| was| has| went| got)? (?:been |is |was )?(?:broken|broke|wrong|"
     r"crashed|failed|lost)\b"
     r"|\b(?:no|zero|not a single|not one) (?:issues|problems|glitch(?:es)?|hiccups?|hitch(?:es)?"
-    r"|bugs|dramas?|faff|fuss)(?=\s*(?:[.!,;:)]|$|(?:at all|whatsoever|so far)\b))"
+    r"|bugs|dramas?|faff|fuss)(?=\s*(?:[.!,;:)]|$|(?:at all|whatsoever|so far|this time)\b))"
     r"|\bworks? (?:every (?:single )?time|perfectly|flawlessly|like a (?:charm|dream)|a treat|"
     r"beautifully|without (?:a hitch|fail))\b|\b(?:it |that |which )?just works\b"
     r"|\bnever (?:fails|let me down|lets me down|once let me down)\b"
@@ -118,9 +220,23 @@ _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|wh
 
 # Something that failed, told beside it: "didn't go out on the 15th. It's been running for 2
 # years without a hitch."
-_FAILED = re.compile(r"\b(?:didn't|did not|hasn't|has not|haven't|have not|wasn't|weren't|won't|"
-                     r"can't|cannot|couldn't|isn't|doesn't|failed|missing|never (?:arrived|came|"
-                     r"went|turned up))\b", re.IGNORECASE)
+_FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to)|hasn't|has not|"
+                     r"haven't|have not|wasn't|weren't|won't|can't|cannot|couldn't|isn't|doesn't|"
+                     r"failed|missing|never (?:arrived|came|went|turned up))\b", re.IGNORECASE)
+
+
+def failed_beside(text: str) -> bool:
+    """Whether the post tells of something that failed ("didn't arrive", "still missing")."""
+    return _FAILED.search(text) is not None
+
+
+# Something the brand did for the customer: "rebooked our whole family", "refunded all 4
+# charges", "let me change my flight for free".
+DONE_FOR_US = re.compile(
+    r"\b(?:rebooked|refunded|reimbursed|repaid|paid (?:me|us|my|our|out|back)|sorted|fixed|"
+    r"replaced|waived|reversed|approved|helped|let (?:me|us)|got (?:me|us)|found (?:me|us|my|our)|"
+    r"upgraded|stayed open|stayed late|talked me through|walked me through|called (?:me|us) back)"
+    r"\b", re.IGNORECASE)
 
 
 def went_well(text: str) -> str | None:

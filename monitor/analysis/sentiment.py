@@ -38,7 +38,19 @@ _BAD_EVENT = Lexicon([
     "no one", "never", "1p", "penalty", "interest", "price rise", "price increase",
     "hike", "useless", "worst", "pending", "in progress", "still", "dies", "every single",
 ])
-_LATE_KIN = re.compile(r"\b(?:my|our|his|her|their|your)\s+late\s+\w+", re.IGNORECASE)
+# Bad-event words that tell of no bad event: "my late husband" (a bereavement), "stayed open
+# late" (a kindness), "for not charging me a fee", "waived the fee" (spared one).
+_NOT_BAD = re.compile(
+    r"\b(?:my|our|his|her|their|your)\s+late\s+\w+"
+    r"|\b(?:stay(?:ed|ing|s)?|open|opening|kept (?:it |the \w+ )?open|work(?:ed|ing)?)\s+"
+    r"(?:\w+\s+){0,3}late\b"
+    r"|\b(?:for not|without|instead of|rather than|didn't|did not|never|no longer|waiv\w+|"
+    r"revers\w+|refund\w*|cancel(?:l)?ed (?:the|my|a)|dropp\w+)\s+(?:\w+\s+){0,3}?"
+    r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)\b",
+    re.IGNORECASE)
+# Thanks for something, the next few words being what: "thanks to @Bank for charging me".
+_THANKS_FOR = re.compile(r"\b(?:thanks?|thank you|cheers|shout ?out)\b[^.!?,;\n]{0,30}?\bfor"
+                         r"((?:\s+[^\s.!?]+){1,3})", re.IGNORECASE)
 _RESOLVED = Lexicon([
     # (expectations beaten: "fully expected to be on hold until Easter, took eleven minutes")
     "sorting my", "sorting it", "sorting that", "sorting this", "fully expected",
@@ -50,7 +62,8 @@ _RESOLVED = Lexicon([
     "works now", "working now", "all good", "released", "picked up", "matched",
     "appreciated", "goodwill", "gesture", "so kind", "really kind", "very kind", "patient",
     "never rushed", "proper service", "obsessed", "heroes", "legend", "legends", "no notes",
-    "bless", "worth it", "without once", "didn't rush", "did not rush",
+    "bless", "worth it", "without once", "didn't rush", "did not rush", "relief", "no fuss",
+    "real ones", "made my day",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
                    "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])
@@ -68,15 +81,21 @@ def thanks_for_a_fix(text: str) -> bool:
 def sarcastic(text: str, *, complaint_probability: float) -> str | None:
     """The cue that makes the post sarcastic praise, or None."""
     phrase = _SARCASM_PHRASES.search(text)
+    if phrase is None and _POSITIVE_OPENER.search(text) is None:
+        return None
+    told = _NOT_BAD.sub(" ", text)
     if phrase and (phrase in ("love that for me", "thanks for nothing", "cheers for nothing",
                               "said no one ever", "said nobody ever", "10/10 would not")
-                   or (_BAD_EVENT.search(text) and not _RESOLVED.search(text))):
+                   or (_BAD_EVENT.search(told) and not _RESOLVED.search(text))):
         return phrase
     opener = _POSITIVE_OPENER.search(text)
     if opener is None:
         return None
-    # "my late husband" is a bereavement, not a delay
-    bad = _BAD_EVENT.search(_LATE_KIN.sub(" ", text) if "late " in text.lower() else text)
+    for m in _THANKS_FOR.finditer(told) if _RESOLVED.search(text) is None else ():
+        # thanks for the bad thing itself: "Big thanks to @Bank for charging me interest"
+        if _BAD_EVENT.search(m.group(1)):
+            return f"{m.group(0).split()[0].lower()} for + {_BAD_EVENT.search(m.group(1))}"
+    bad = _BAD_EVENT.search(told)
     if bad is None or _RESOLVED.search(text):
         return None
     if _SARCASM_MARKS.search(text) or complaint_probability >= 0.35:

@@ -1,0 +1,92 @@
+"""Praise a team acknowledges rather than answers with an apology: praise told in shapes a word
+list cannot hold, praise that closes a story of a problem put right, and thanks for a bad
+thing spared, which is no sarcasm. Each in words of its own, not the labelled streams'."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.models import Action
+from monitor.packs import load_pack
+
+BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
+                  hashtags=("kestrelbank",), handles=("KestrelBank", "KestrelBankHelp"))
+AIRLINE = BrandTerms(name="Skua Air", keywords=("skua air", "skuaair"),
+                     hashtags=("skuaair",), handles=("SkuaAir", "SkuaAirHelp"))
+
+
+@pytest.fixture(scope="module")
+def bank() -> Analyzer:
+    return Analyzer(BANK, pack=load_pack("banking"))
+
+
+@pytest.fixture(scope="module")
+def airline() -> Analyzer:
+    return Analyzer(AIRLINE, pack=load_pack("airline"))
+
+
+@pytest.mark.parametrize("text", [
+    # a kindness that made someone's day
+    "The cashier at Kestrel Bank in Ripon gave my daughter a lollipop and a sticker. Made her "
+    "entire week",
+    # staff who were good to someone
+    "Staff at the Kestrel Bank Harrogate branch were so patient with my dad while he sorted "
+    "his pension",
+    # decent of them, no fight needed
+    "Really good of @KestrelBank to move my repayment date when my hours got cut. Didn't even "
+    "have to push",
+    # grudging, won back
+    "Was about to move my salary elsewhere. Kestrel sorted the mix-up with a phone call. Fine. "
+    "Consider me won back",
+    # plainly useful
+    "kestrel bank's new savings pots are genuinely useful, I've put away £300 without noticing",
+    # Spanish and Portuguese
+    "Lo que más me gustó de Kestrel Bank fue que me atendieron en español. Volveré a la "
+    "sucursal sin miedo.",
+    "Finalmente um banco que cumpre o que promete: o Kestrel Bank abriu a minha conta num dia.",
+])
+def test_praise_in_shapes_beyond_a_word_list_is_acknowledged(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and a.label == "positive", a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # a story of a problem put right, closing on praise
+    "@SkuaAir Priya at the Glasgow desk found us seats on the last flight out after the "
+    "strike chaos. Absolute legend.",
+    "Missed my connection in Oslo, expected a nightmare. @SkuaAirHelp rebooked me before I'd "
+    "even reached the desk. Give that agent a medal",
+    # no fuss this time
+    "After two months of chasing, @SkuaAirHelp paid my delay compensation, no fuss this time. "
+    "Thanks Nadia",
+])
+def test_a_story_that_ends_in_praise_is_acknowledged(airline: Analyzer, text: str) -> None:
+    a = airline.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # thanks for a bad thing spared is no sarcasm
+    "Big thanks to @KestrelBank for not charging me interest when my salary came in a day "
+    "late. Small thing, real relief",
+    "Huge thanks to the Kestrel Bank Selby branch for staying open late so I could pay in the "
+    "takings",
+])
+def test_thanks_for_a_bad_thing_spared_is_not_sarcasm(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and a.label == "positive", a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # still sarcasm: the bad thing happened
+    "Big thanks to @KestrelBank for charging me interest when my salary came in a day late",
+    "Cancelled my flight for the second time this month. @SkuaAir absolute legends",
+    # praise for someone else's conduct is no praise of us when it is a scam being told
+    "@KestrelBankHelp a man who says he's from your fraud team wants me to move my savings to "
+    "a safe account. He's been very patient with me. Is this right?",
+])
+def test_praise_words_around_a_problem_still_get_a_reply(bank: Analyzer, airline: Analyzer,
+                                                         text: str) -> None:
+    a = (airline if "Skua" in text else bank).analyze(text)
+    assert a.action is Action.REPLY, a.reasons
