@@ -31,8 +31,10 @@ from monitor.analysis.cues import (
     TAKE,
     TO_CUSTOMERS,
     WAS_ME,
+    already_dmed,
     failed_beside,
     praise_said,
+    put_right,
     said_outside,
     went_well,
 )
@@ -693,6 +695,8 @@ class Analyzer:
             went_well=(well if well is not None and down is None
                        and _MALFUNCTION.search(text) is None else ""),
             angry=english and sentiment.compound <= -0.3, down=down is not None,
+            contacted=addressed and not own and already_dmed(text),
+            put_right=put_right(text),
         )
         action, rule = decide_action(signals)
         if action is Action.SPAM:

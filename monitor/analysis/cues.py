@@ -262,7 +262,12 @@ _WORKS_NOW = re.compile(
     r"\bgone through\b|\bno longer (?:need|an issue|a problem)\b|"
     r"\bya (?:funciona|está)|\bresuelto\b|\bça (?:marche|fonctionne)|\bréglé\b|"
     r"\bfunktioniert (?:wieder|jetzt)|\bgeklappt\b|\berledigt\b|\bjá (?:funciona|está)|"
-    r"\bresolvid[oa]\b|\bjuż działa|\bdziała już|\bzałatwion\w*", re.IGNORECASE)
+    r"\bresolvid[oa]\b|\bjuż działa|\bdziała już|\bzałatwion\w*"
+    # "resolveram o problema", "lo resolvieron", "ils ont résolu", "haben es gelöst", "war
+    # heute schon da", "finalmente consegui", "rozwiązali"
+    r"|(?<!no )(?<!não )(?<!nao )(?<!lo )\bresolv(?:eram|ieron|ió|eu)\b|(?<!pas )\bont résolu\b|"
+    r"(?<!nicht )(?<!nichts )\bgelöst\b|\bschon da\b|(?<!não )(?<!nao )\bfinalmente consegui\b|"
+    r"(?<!nie )\brozwiązal[iy]\b", re.IGNORECASE)
 
 
 def put_right(text: str) -> bool:
@@ -436,7 +441,38 @@ _DMED = Folded(
     r"(?:mail|e-mail|nachricht|dm) (?:geschrieben|geschickt)\b"
     r"|\b(?:te |vos )?chamei no (?:direct|privado|dm|chat)\b|\bno privado\b"
     r"|\b(?:na|przez) priv\b|\bnapisa(?:łem|łam|liśmy) (?:do was|wam|na)\b"
-    r"|\bwysła(?:łem|łam|liśmy)\b")
+    r"|\bwysła(?:łem|łam|liśmy)\b"
+    # "after we sent you the death certificate", "the letter I mailed you in September", "had
+    # a callback booked", "sent the chat", "left 2 voicemails", "waiting on my dispute",
+    # "reported it at the desk", "the gate agent said", "submitted it 4 times", "sent it 10 min
+    # ago", "mensaje enviado", "ho già scritto", "nessuno risponde alle email"
+    r"|\b(?:we|i)(?:'ve| have)? (?:already )?sent (?:you|u) (?:the|my|his|her|our|their|a|an|all) "
+    r"(?:\w+ ){0,3}(?:certificate|documents?|paperwork|forms?|proof|statements?|letters?|details|"
+    r"screenshots?|photos?|pictures?|receipts?|evidence|reference|number|probate|id|passport|"
+    r"payslips?|bank statements?)\b"
+    r"|\b(?:letter|form|documents?|cheque|email|e-mail|paperwork)s? (?:that )?(?:i|we) "
+    r"(?:mailed|posted|sent|emailed|faxed|gave|handed) (?:to )?(?:you|u|your)\b"
+    r"|\b(?:call ?back|appointment) (?:was |is )?(?:booked|scheduled|arranged|promised)\b"
+    r"|\b(?:booked|requested|was promised|were promised) (?:a |my )?call ?back\b"
+    r"|\bsent (?:the|a|my) (?:chat|message|msg|email|e-mail|dm|form|complaint)\b"
+    r"|\bleft (?:\d+|a|two|three|several|multiple) (?:voice ?mails?|messages)\b"
+    r"|\b(?:waiting (?:on|for)|chasing|update on|status of) my (?:dispute|claim|ticket|case|"
+    r"chargeback|complaint|refund request|report)\b"
+    r"|\b(?:dispute|claim|ticket|case|complaint) (?:is|was|has been) (?:still )?(?:open|opened|"
+    r"under review|pending|in review|logged)\b"
+    r"|\breported (?:it |this |them )?(?:at|to) (?:the|your|a) (?:\w+ )?(?:desk|counter|branch|"
+    r"gate|staff|agent|crew|team)\b"
+    r"|\b(?:the |your )?(?:desk|gate agent|agent|rep|teller|branch|staff|cashier|crew) "
+    r"(?:said|told (?:me|us)|promised)\b"
+    r"|\b(?:submitted|filed|filled in|sent in|resubmitted) (?:it|them|the \w+|my \w+) (?:twice|"
+    r"again|\d+ times|three times|four times|already)\b"
+    r"|(?:^|[,.!?]\s*|@\S+\s+)(?:just |already )?sent (?:it|them|that|those|these)\b"
+    r"(?! to (?:the wrong|a wrong|my|his|her|their|a friend)\b)"
+    r"|^\W*(?:@\S+\s+)*(?:dm |message |details |info |all |both )?sent\s*[.!]"
+    r"|\bmensaje enviado\b|\bmensagem enviada\b|\bmessage envoyé\b|"
+    r"\bnachricht (?:ist )?(?:gesendet|geschickt)\b|\bwiadomość wysłana\b"
+    r"|\bho (?:già )?(?:scritto|chiamato|telefonato|inviato|mandato)\b|\bnessuno risponde\b"
+    r"|\brisponde alle (?:mie )?e-?mail\b")
 
 
 def already_dmed(text: str) -> bool:

@@ -145,6 +145,8 @@ class Signals:
     to_customers: bool = False  # speaks to the brand's other customers ("if you're a X customer")
     take: bool = False  # an opinion offered as such ("unpopular opinion:", "not a criticism")
     went_well: str = ""  # words saying it worked or was put right ("nothing's broken")
+    contacted: bool = False  # to us, saying they have messaged us or given the details
+    put_right: bool = False  # says the problem is put right ("sorted, refunded", "resolveram")
 
 
 def decide_action(s: Signals) -> tuple[Action, str]:
@@ -178,6 +180,11 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "the service is down for them"
     if s.went_well and not s.question and not s.request:
         return Action.ACKNOWLEDGE, f"it went well ('{s.went_well[:40]}')"
+    if s.contacted and not (s.praise and s.strong_praise and s.put_right):
+        # "@BankHelp sent", "DMed. appreciate it", "the reference is in the letter I mailed
+        # you": the case goes on, and the team has a message to read (not "sorted on the
+        # phone today, thanks": that is praise)
+        return Action.REPLY, "they have messaged us or sent the details"
     if s.praise and s.strong_praise and not s.question and not s.request:
         return Action.ACKNOWLEDGE, "praise or thanks"
     if s.joke and not s.question and not s.request:

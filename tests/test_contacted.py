@@ -1,0 +1,70 @@
+"""A customer who says they have already reached us, in any of the ways people say it, is
+never asked to DM again, and a post to us saying only that ("sent", "DMed, cheers") is a step
+on the case that a person answers, not a post to leave alone. In words of its own, not the
+labelled streams'."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis.cues import already_dmed
+from monitor.models import Action
+from monitor.packs import load_pack
+
+BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
+                  hashtags=("kestrelbank",), handles=("KestrelBank", "KestrelBankHelp"))
+
+
+@pytest.fixture(scope="module")
+def bank() -> Analyzer:
+    return Analyzer(BANK, pack=load_pack("banking"))
+
+
+@pytest.mark.parametrize("text", [
+    "It's been 8 weeks since we sent you the grant of probate and Mum's account is still open",
+    "The form I posted to you in March had every detail you asked for",
+    "I was promised a call back by Thursday about the remortgage. Nothing",
+    "Sent the message with my claim number an hour ago, any news?",
+    "Left three voicemails for the mortgage team this week",
+    "Week two of waiting on my chargeback for the sofa that never came",
+    "I reported it to the staff at the Leeds counter on Friday",
+    "The teller told me the card would be posted within 5 days. It's been 12",
+    "Your upload page keeps rejecting the payslip. Resubmitted it three times",
+    "@KestrelBankHelp sent. Please hurry, rent is due",
+    "@KestrelBankHelp mensagem enviada, obrigado",
+    "Ho già scritto due volte al servizio clienti e niente",
+])
+def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
+    assert already_dmed(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I sent it to the wrong account by mistake, can you help me get it back?",
+    "My complaint is that the app logs me out every five minutes",
+    "Desk agents are the best part of flying, honestly",
+    "Não consegui entrar na app hoje",
+])
+def test_what_is_no_contact_with_us_is_not_heard_as_one(text: str) -> None:
+    assert not already_dmed(text)
+
+
+@pytest.mark.parametrize("text", [
+    "@KestrelBankHelp done, it's in your inbox",
+    "@KestrelBankHelp sent!",
+    "@KestrelBankHelp DM'd you the screenshot, ta",
+    "@KestrelBankHelp the account number is on the letter I sent you last month. You have it.",
+])
+def test_a_post_to_us_saying_it_has_been_sent_gets_a_reply(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.REPLY, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "@KestrelBankHelp rang this morning, sorted in ten minutes and the fee refunded. Thanks!",
+    "Obrigada @KestrelBank, resolveram tudo pelo chat em cinco minutos. Assim sim!",
+])
+def test_thanks_for_a_fix_that_came_by_chat_or_phone_is_acknowledged(bank: Analyzer,
+                                                                      text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE, a.reasons
