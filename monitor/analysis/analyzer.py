@@ -15,6 +15,8 @@ from monitor.analysis.cues import (
     FOREIGN_NOT_THANKS,
     FOREIGN_PRAISE,
     GRATITUDE,
+    HANDLE_LIKE,
+    IMITATOR_TOLD,
     JOKE,
     LEGAL_NEWS,
     NOT_NOW,
@@ -45,7 +47,7 @@ from monitor.analysis.sentiment import brand_label, sarcastic
 from monitor.analysis.spam import injected, spam_signals
 from monitor.analysis.spam_model import SpamModel
 from monitor.analysis.terms import BrandTerms, Lexicon
-from monitor.analysis.triage import Impersonation, Signals, decide_action
+from monitor.analysis.triage import Impersonation, Signals, decide_action, skeleton
 from monitor.complaint_model import ComplaintModel
 from monitor.models import (
     OTHER,
@@ -425,6 +427,19 @@ class Analyzer:
         self.threshold = complaint_threshold
         self.high_reach = high_reach
 
+    def _imitator_named(self, text: str) -> str | None:
+        """A handle-like name in the text ("@BankHeIp", "Bank_Help_Desk", "BankAyuda") that
+        imitates the brand's handles and is not one of them, or None."""
+        if IMITATOR_TOLD.search(text) is None:
+            return None
+        for token in HANDLE_LIKE.findall(text):
+            # an altered name (look-alike letters, an official-sounding ending), not just the
+            # brand's own name or a handle of ours the configuration does not list
+            if skeleton(token) != re.sub(r"[\W_]+", "", token.lower()) and (
+                    self.impersonation.check(token, None)):
+                return token
+        return None
+
     @staticmethod
     def _service_down(text: str) -> str | None:
         """The words saying a service is down or failing for many ("is it just me?", "503",
@@ -472,6 +487,13 @@ class Analyzer:
         competitor_account = (post.handle or "").lstrip("@").lower() in self._competitor_accounts
         found = [] if own or imitation or competitor_account else self.escalation.detect(
             text, voice=voice, legal_voice=legal_voice, vulnerable_voice=legal_voice)
+        if not (own or imitation or competitor_account) and not any(
+                kind is Escalation.SECURITY for kind, _ in found):
+            # "someone called CanvasbackBank_Help replied asking for a code", "la cuenta
+            # BankAyuda me pide el código": a customer being approached by an imitator of ours
+            named = self._imitator_named(text)
+            if named:
+                found.append((Escalation.SECURITY, [f"names an account imitating us: {named}"]))
         # "complaint lodged with the ASA" is the author's own step, however it is worded
         voice = voice or any(kind is Escalation.LEGAL for kind, _ in found)
         kinds = tuple(kind for kind, _ in found)

@@ -501,6 +501,20 @@ TAKE = re.compile(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
                   r"|\bwhich (?:one )?is better\b"
                   r"|\banyone (?:done|tried) both\b", re.IGNORECASE)
 
+# What may name an account in a post: an @handle, or a word shaped like one (an underscore, a
+# digit, a capital inside it: "Bank_Help", "Bank24", "BankAyuda"), not a hashtag.
+HANDLE_LIKE = re.compile(r"(?<![\w#@])@\w[\w.]{2,}\w|(?<![\w#@])(?=[\w]*(?:_|\d|[a-z][A-Z]))"
+                          r"[A-Za-z][\w]{4,}")
+# Words that tell of an account approaching the author or being doubted: "some account called",
+# "is that really you?", "asking for my code", "messaging me", "la cuenta ... es de ustedes".
+IMITATOR_TOLD = re.compile(
+    r"\b(?:account|handle|profile|page|someone|somebody|cuenta|conta|compte|konto|perfil)\s+"
+    r"(?:called|named|calling itself)|\bcalled\s+@?\w|\bis (?:that|this|it) (?:really |"
+    r"actually |even )?(?:you|yours|legit|real|genuine|official)\b|\bfake\b|\bimpersonat\w*|"
+    r"\bcapital (?:i|l)\b|\b(?:asking|asked|wants|wanted|pidiendo|pide|pediu|pedindo|demande)\b"
+    r"|\b(?:messag\w*|dm'?e?d|dming|contacted|replied to|texted|emailed) me\b|\breplied\b|"
+    r"\bes de ustedes\b|\bé de vocês\b|\bc'est vous\b|\bseid ihr das\b|\bto wy\b|\bscam\w*",
+    re.IGNORECASE)
 # Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",
 # "proud of my team"), and job ads.
 STAFF = re.compile(

@@ -198,6 +198,10 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "turned out to be a fake", "realised it was a scam", "realized it was a scam",
         "realised it was fake", "realized it was fake", "logged in as me", "signed in as me",
         "pretending to be me", "whose account", "different company's", "stranger's",
+        # it wasn't me, someone used it, in other languages
+        "yo no fui", "no fui yo", "não fui eu", "nao fui eu", "ce n'était pas moi",
+        "das war ich nicht", "to nie ja", "alguien usó", "alguien hizo", "alguém usou",
+        "alguém fez", "quelqu'un a utilisé", "jemand hat mit meiner",
         "did you leak", "you leaked", "been leaked", "got leaked", "was leaked", "were leaked",
         "leaking our", "leaking my", "ransom*", "public github", "public repo",
         "alguém usou", "alguém entrou", "alguém mudou", "não fui eu", "alguien cambió",
@@ -495,6 +499,19 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"a different|a completely different|other (?:people|customers|users|passengers)|"
         r"strangers?)(?:'s|\s+(?:else's|called|person's|customer's|user's|company's|"
         r"passenger's|family's|people's|business's|firm's))",
+        # a skimmer told by its look: "a chunky plastic thing over the card slot, looks glued
+        # on and it wiggles"
+        r"\b(?:card slot|keypad|card reader|pin pad)\b[^.!?\n]{0,80}?\b(?:looks? glued|"
+        r"glued on|loose|wiggl\w*|comes off|came off|sticking out|looks fake|bulky|chunky|"
+        r"stuck on|clipped on|doesn't look right)"
+        r"|\b(?:chunky|bulky|fake|loose|weird|plastic) (?:\w+ )?(?:thing|bit|cover|piece|device|"
+        r"attachment)\b[^.!?\n]{0,30}?\b(?:over|on|around)\s+(?:the\s+)?(?:card slot|keypad|"
+        r"card reader|pin pad|slot)\b",
+        # a charge where the customer has never been: "a $749 charge from a store in Phoenix.
+        # I've never been to Arizona"
+        r"\b(?:charges?|payments?|transactions?|purchases?|debits?|withdrawals?|spent|spend|"
+        r"used|bought)\b[^!?\n]{0,160}?\b(?:never (?:even )?been (?:to|in|near)|never set foot "
+        r"in|never visited|haven't been (?:to|in)|have not been (?:to|in))\b",
     ),
     Escalation.VULNERABLE: (
         # my mum passed; our dad died in March
@@ -695,6 +712,9 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
         (("moved", "ported", "transferred", "switched"),),
         ("at all",),
         (("someone", "somebody", "stranger", "another", "different", "other "),),
+        ("slot", "keypad", "reader", "pin pad"),
+        (("never been", "never even been", "never set foot", "never visited", "haven't been",
+          "have not been"),),
     ),
     Escalation.VULNERABLE: (
         ("passed", "died", "killed", "lost her", "lost his", "lost their"), ("lost my",),

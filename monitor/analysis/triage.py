@@ -87,6 +87,10 @@ class Impersonation:
         self.own = frozenset(h.lower().lstrip("@") for h in handles)
         names = [*self.own, brand] if brand else list(self.own)
         self.skeletons = frozenset(s for s in (skeleton(n) for n in names) if len(s) >= 4)
+        # the brand's first name word ("gannet" of Gannet Air), for "GannetBagsTeam": the
+        # name, a word of our trade, and an official-sounding ending
+        first = skeleton(brand.split()[0]) if brand.split() else ""
+        self.first_word = first if len(first) >= 5 else ""
 
     def check(self, handle: str | None, display_name: str | None) -> str | None:
         """Why this author imitates the brand ("handle 'BrightwaveHeIp_' looks like
@@ -97,6 +101,11 @@ class Impersonation:
             if not name:
                 continue
             shape = skeleton(name)
+            bare = re.sub(r"[\W_]+", "", name.lower().lstrip("@").split("@")[0])
+            if (self.first_word and bare.startswith(self.first_word) and shape != bare
+                    and shape not in self.skeletons and len(shape) <= len(self.first_word) + 8):
+                # the name, at most a short word, and an official ending stripped
+                return f"{what} '{name}' looks like '{self.first_word}' support"
             for target in self.skeletons:
                 if shape == target or (len(target) >= 6 and (
                         _distance(shape, target, 1) <= 1

@@ -1,0 +1,67 @@
+"""Security told by what the customer saw rather than by its name: a skimmer by its look, a
+charge where they have never been, "it wasn't me" in other languages, and an account imitating
+ours named in the post. Three phrasings each, and the false friends. In words of their own,
+not the labelled streams'."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.models import Escalation
+from monitor.packs import load_pack
+
+BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
+                  hashtags=("kestrelbank",), handles=("KestrelBankHelp",))
+
+
+@pytest.fixture(scope="module")
+def bank() -> Analyzer:
+    return Analyzer(BANK, pack=load_pack("banking"))
+
+
+@pytest.mark.parametrize("text", [
+    # a skimmer, by its look
+    "@KestrelBankHelp the cash machine outside Tesco Selby has a bulky grey cover over the "
+    "card slot, is that meant to be there?",
+    "@KestrelBankHelp the keypad on the ATM at your Hull branch lifts up at one corner, looks "
+    "glued on",
+    "@KestrelBankHelp weird plastic bit around the card reader at the Ripon machine. It came "
+    "off in my hand",
+    # a charge where they have never been
+    "@KestrelBankHelp £312 spent at a hotel in Lisbon last night on my debit card. I have "
+    "never even been to Portugal",
+    "@KestrelBankHelp two payments to a taxi firm in Dublin this morning. Never set foot in "
+    "Ireland",
+    "@KestrelBankHelp my card was used in Marseille at 4am and I haven't been to France since "
+    "2019",
+    # it wasn't me, in other languages
+    "@KestrelBankHelp hay un cargo de 90 libras en mi cuenta de una tienda online y no fui yo",
+    "@KestrelBankHelp alguém usou o meu cartão num site de apostas, não fui eu",
+    "@KestrelBankHelp quelqu'un a utilisé ma carte à Londres ce matin",
+    # an account imitating ours, named in the post
+    "@KestrelBankHelp an account called KestrelBank_Refunds says I'm owed £80 and wants my "
+    "card details. Is that you?",
+    "@KestrelBankHelp is @KestreIBankHelp really you? They DMed me asking for the code",
+    "@KestrelBankHelp some profile named KestrelDisputesTeam replied to my tweet asking me to "
+    "ring a number",
+])
+def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation.SECURITY in a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # the brand's own main account, not listed in the configuration, is no imitator
+    "@KestrelBank my account has been frozen for a week and nobody will say why",
+    "@KestrelBank is that really your new logo? Looks like a pigeon",
+    # a slot that hurt someone is safety, not a skimmer
+    "@KestrelBankHelp the night safe slot at the Leeds branch has a sharp edge sticking out, "
+    "cut my hand",
+    # a charge in a place the customer was in
+    "@KestrelBankHelp why was I charged a foreign fee for a coffee in Paris? I was there, but "
+    "your card is meant to be fee-free",
+])
+def test_false_friends_of_security_do_not_escalate_it(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation.SECURITY not in a.escalation, a.reasons
