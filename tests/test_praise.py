@@ -90,3 +90,16 @@ def test_praise_words_around_a_problem_still_get_a_reply(bank: Analyzer, airline
                                                          text: str) -> None:
     a = (airline if "Skua" in text else bank).analyze(text)
     assert a.action is Action.REPLY, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "The crew on SK40 walked my nervous daughter down the aisle to meet the pilots after "
+    "landing, she was beaming. Thank you @SkuaAir",
+    "@SkuaAir the crew on SK12 looked after a poorly passenger in the aisle so calmly, the "
+    "whole cabin noticed. Respect.",
+])
+def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> None:
+    # the escalation model learnt cabin words beside real hazards; in praise with nothing
+    # the lists know as a hazard, it is praise
+    a = airline.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and not a.escalation, a.reasons

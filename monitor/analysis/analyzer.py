@@ -594,6 +594,12 @@ class Analyzer:
             # "@ben it was their outage, not you": answering another customer
             to_others and not stake)
         set_aside = ""
+        if (praise and (explicit or GRATITUDE.search(thanked) is not None) and not question
+                and kinds == (Escalation.SAFETY,)
+                and all(w.startswith("model ") for _, words in found for w in words)):
+            # "your crew handled a medical emergency so calmly. Respect": praise, in which
+            # the model heard only an industry's words (crew, aisle), no hazard the lists know
+            found, kinds = [], ()
         if (thanks_only and found and GRATITUDE.search(thanked) is not None
                 and Escalation.VULNERABLE not in kinds):
             # thanks for something put right ("your fraud team stopped the scam"): nothing

@@ -108,7 +108,10 @@ _PRAISE_SAID = re.compile(
     r"\bvoltarei\b|\bvoltaremos\b|\bje reviendrai\b|\bnous reviendrons\b|"
     r"\b(?:nos|me) ayud(?:ó|aron) con todo\b|\bajudaram(?:-me|-nos)? (?:com|muito|em tudo)|"
     r"\bgostei muito\b|\bj'ai adoré\b|\bhat (?:mir|uns) (?:sehr )?gefallen\b|"
-    r"\bpodobało (?:mi|nam) się\b",
+    r"\bpodobało (?:mi|nam) się\b"
+    # a closing "Respect." / "Massive respect to the crew"
+    r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?respect(?: to (?:them|you|her|"
+    r"him|the \w+|\w+))?\s*[.!\U0001F64F\U0001F44F]*\s*$",
     re.IGNORECASE)
 _NOT_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|wish|if only)\b[^.!?\n]{0,12}$|"
                          r"n't\s*(?:\w+\s*)?$", re.IGNORECASE)
