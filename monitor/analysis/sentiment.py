@@ -46,7 +46,9 @@ _NOT_BAD = re.compile(
     r"(?:\w+\s+){0,3}late\b"
     r"|\b(?:for not|without|instead of|rather than|didn't|did not|never|no longer|waiv\w+|"
     r"revers\w+|refund\w*|cancel(?:l)?ed (?:the|my|a)|dropp\w+)\s+(?:\w+\s+){0,3}?"
-    r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)\b",
+    r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)\b"
+    # "walked her down the aisle", "sat us down with a tea": down as a way, not an outage
+    r"|\bdown (?:the|a|an|to|into|onto|by|with|for|my|our|his|her|their)\b",
     re.IGNORECASE)
 # Thanks for something, the next few words being what: "thanks to @Bank for charging me".
 _THANKS_FOR = re.compile(r"\b(?:thanks?|thank you|cheers|shout ?out)\b[^.!?,;\n]{0,30}?\bfor"
