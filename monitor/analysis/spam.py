@@ -109,6 +109,20 @@ _STRONG_SPAM = Lexicon([
     "nfa", "copy my trades", "my mentor", "mentor @*", "wellness biz", "not mlm", "travel club",
     "holiday club", "free upgrades", "free premium", "unlimited data trick", "free broadband",
     "internet gratis",
+    # gambling bait, money mules, "allowances", survey and "eligibility" phishing, card
+    # buyers, loan bait, claim farms
+    "free chips", "casino chips", "no deposit", "no-deposit", "lock of the week", "locks of the",
+    "instant payout*", "betting tips", "sure bets", "sure bet", "jackpot", "only need your",
+    "solo necesitas", "just need your account", "use your bank account", "rent your account",
+    "gana $*", "gana €*", "ganar dinero", "ganhe r$*", "weekly allowance", "sugar daddy",
+    "sugar mommy", "sugar baby", "allowance of", "zelle tag", "cashapp tag", "cash app tag",
+    "send your $*", "minute survey", "gift card for our", "for our survey", "for a quick survey",
+    "with balances", "regardless of credit", "we say yes", "préstamo rápido",
+    "préstamos rápidos", "empréstimo rápido", "you may qualify",
+    "check eligibility", "check your eligibility", "debt forgiveness", "debt relief program",
+    "federal program", "check if you're affected", "check if you are affected",
+    "see if you're affected", "upload your passport", "upload your id", "we'll do the rest",
+    "we do the rest", "from any airline", "any bag from",
 ])
 # Instructions to a bot hidden in a post: never a customer's question.
 _INJECTION = Lexicon([
@@ -158,15 +172,18 @@ _PSA = re.compile(
     re.IGNORECASE)
 _URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|biz|xyz|io|co|info|top|site|"
                   r"online|click|link|ru|cn|ly|gl|gy|gd|ee|store|win|shop|live|vip|club|icu|"
-                  r"app|me|uk|help|pl|fr|es|de|pt|cc|gg|ai|eu)\b/?", re.IGNORECASE)
+                  r"app|me|uk|help|pl|fr|es|de|pt|cc|gg|ai|eu|us|ca|au|nz|za|ie|in|tk|ml|ws|su|"
+                  r"bet|casino|money|loan|cash)\b/?", re.IGNORECASE)
+_DEFANGED = re.compile(r"\[\.\]|\(\.\)|\[dot\]|\(dot\)", re.IGNORECASE)
 _PHONE = re.compile(r"\+\d[\d ()-]{8,}\d")
 # a link to a made-up official-sounding site: "brand-account-secure.com/login"
 _LOOKALIKE_LINK = re.compile(
     r"\b[\w-]*-(?:secure|verify|verification|login|account|confirm|claim|claims|refund|"
     r"restore|support|help|billing|pay|payment|parcel|delivery|redeliver|bags|rewards|"
     r"compensation|eu261|care|bonus|outlet|sale|deals|promo|codes|discount|vip|giveaway|winner|"
-    r"prize|gift|rewards?|offers?)[\w-]*\.(?:com|co|info|net|org|app|help|online|site|xyz|top|uk|"
-    r"biz|shop|store|win|live|vip|club|icu|link)\b", re.IGNORECASE)
+    r"prize|gift|rewards?|offers?|survey|spin|check|breach|escape|relief|gov|lockz?|bets?|"
+    r"casino|slots?|free|cash|loans?)[\w-]*\.(?:com|co|info|net|org|app|help|online|site|xyz|"
+    r"top|uk|biz|shop|store|win|live|vip|club|icu|link|io|us|me|bet|cc)\b", re.IGNORECASE)
 
 
 # A crypto or stock ticker with hype: "$JETX just did a 40x", "$FNCH about to rip 🚀".
@@ -250,6 +267,9 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
     reasons: list[str] = []
     score = 0.0
     words = tuple(w for w in brand_words if len(w) >= 5)
+    if "[" in text or "(" in text:
+        # a defanged link is still a link: "btc-escape[.]io", "bet-lockz(.)co"
+        text = _DEFANGED.sub(".", text)
     strong = _STRONG_SPAM.find(text)
     if strong:
         score += 2.0 + 0.5 * (len(strong) - 1)
@@ -301,6 +321,9 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
             and _SPEAKS_OF_OWN.search(text) is None):  # not a customer quoting their rate
         score += 2.0
         reasons.append("a rate teased behind a link")
+    if "near me" in lower and _SEO_STUFFING.search(text):
+        score += 2.0
+        reasons.append("search keywords strung together")
     if "+" in text and _PHONE.search(text):
         score += 0.8
         reasons.append("phone number")
@@ -343,6 +366,11 @@ _MULTIPLIED = re.compile(
     r"(?:[£$€R₦]|rs\.?\s?|usd\s?|zar\s?)\d"
     r"|\bturn(?:ed|s)?\s+(?:[£$€R₦]|rs\.?\s?|usd\s?)\d[\d,.]*k?\s+into\s+(?:[£$€R₦]|rs\.?\s?|usd\s?)\d",
     re.IGNORECASE)
+# Search keywords strung together ("... review rates routing number near me hours ... login").
+_SEO_STUFFING = re.compile(
+    r"\bnear me\b[^.!?\n]{0,80}\bnear me\b|\b(?:routing number|swift code|sort code|hours|"
+    r"login|review|reviews|rates)\b[^.!?\n]{0,30}\bnear me\b[^.!?\n]{0,30}\b(?:routing number|"
+    r"hours|login|review|reviews|rates|open now)\b", re.IGNORECASE)
 _SPEAKS_OF_OWN = re.compile(r"\b(?:i|i'm|i've|i was|my|me)\b", re.IGNORECASE)
 # "moving money into THIS 12% product 👇": a rate teased behind a link
 _TEASED_RATE = re.compile(r"(?-i:\b(?:THIS|THESE)\b)[^.!?\n]{0,40}\d{1,3}(?:\.\d+)?\s?%"

@@ -1,0 +1,53 @@
+"""Spam the lists had not met: defanged links, gambling bait, money mules, "allowances",
+survey and eligibility phishing, card buyers, loan bait, claim farms, search-keyword
+stuffing; and what is not spam beside them. In words of their own, not the labelled
+streams'."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.models import Action
+from monitor.packs import load_pack
+
+BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
+                  hashtags=("kestrelbank", "kestreldown"),
+                  handles=("KestrelBank", "KestrelBankHelp"))
+
+
+@pytest.fixture(scope="module")
+def bank() -> Analyzer:
+    return Analyzer(BANK, pack=load_pack("banking"))
+
+
+@pytest.mark.parametrize("text", [
+    "#kestreldown sick of your bank? park it in USDT and sleep easy 🚀 safe-vault[.]io",
+    "🎰 200 free spins + £50 no deposit, use your Kestrel card, instant payouts 🎰 spinz(.)bet",
+    "Make £500 a week from your sofa, all you need is a Kestrel account. Solo necesitas tu "
+    "cuenta 📩",
+    "looking for a kind soul: weekly allowance £400, just send your Kestrel sort code 💕",
+    "Kestrel Bank customers: get a FREE £75 Argos gift card for our 1 minute survey 👉 "
+    "kestrel-survey[.]shop",
+    "Kestrel Bank customers may qualify for £8,000 in debt forgiveness. Check eligibility now: "
+    "relief-gov[.]uk",
+    "kestrel bank near me kestrel bank login kestrel bank sort code near me opening hours",
+    "Buying Kestrel reward cards with balances, instant payout via PayPal 💸 DM",
+])
+def test_bait_the_lists_had_not_met_is_spam(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text, handle="promo_acct_77")
+    assert a.action is Action.SPAM, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # a real way to get a porting code, said to another customer
+    "@dana_k text PAC to 65075 and you'll get it straight away, no need to ring Kestrel",
+    # a newcomer's question in Spanish
+    "¿Se puede abrir una cuenta en Kestrel Bank sin historial de crédito en el Reino Unido?",
+    # a customer quoting the bait to report it
+    "@KestrelBankHelp got a text saying I may qualify for debt forgiveness at "
+    "kestrel-relief[.]com, is this you?",
+])
+def test_what_only_looks_like_bait_is_not_spam(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text, handle="ordinary_person")
+    assert a.action is not Action.SPAM, a.reasons
