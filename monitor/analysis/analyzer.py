@@ -41,6 +41,16 @@ from monitor.analysis.cues import (
     went_well,
 )
 from monitor.analysis.escalation import EscalationRules, customer_voice
+from monitor.analysis.failing import (
+    BACK,
+    DOWN_HINTS,
+    FAILING,
+    FOREIGN_FAILING,
+    FOREIGN_VOICE,
+    MALFUNCTION,
+    OUTRIGHT,
+    SERVICE_DOWN,
+)
 from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
 from monitor.analysis.sentiment import brand_label, sarcastic
@@ -101,6 +111,12 @@ _NEWS = Lexicon([
     "explainer", "what it means", "everything you need to know", "plc", "h1", "h2", "fy",
     "lfl", "like-for-like", "consensus", "guidance", "yield", "cet1", "premarket",
     "pre-market", "tells me", "price target", "analyst*", "ask hn", "show hn",
+    # a report of what others say, a statement, a job ad
+    "passengers report", "customers report", "users report", "customers reported",
+    "passengers reported", "says it is working", "says it's working", "said it was working",
+    "airline says", "bank says", "the company says", "the firm says", "statement:",
+    "recruitment", "open day", "open days", "apply at", "apply via", "now recruiting",
+    "join our team", "positions available", "we are recruiting",
 ])
 _ADVICE = re.compile(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
@@ -137,87 +153,16 @@ _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U
 
 
 
-# A service failing for everyone, whatever the symptom (the pack's outage intent).
-_SERVICE_DOWN = re.compile(
-    r"\b(?:is|are)\s+(?:\w+\s+){0,3}(?:down|offline)\b"
-    # (not a place: "the bank at Athlone is under water down by the boat club")
-    r"(?!\s+(?:by|the|to|near|from|there|here|stream|river|road|street|under)\b)"
-    r"|\bdown\s+(?:for\s+(?:everyone|anyone|me|ages|hours)|again|everywhere)\b"
-    r"|\b(?:site|website|app|checkout|online banking|service|services|network|system|systems|"
-    r"server|servers|payments|card payments|cards)(?:'s|’s)?\s+(?:is\s+|are\s+|has\s+been\s+|"
-    r"have\s+been\s+|still\s+|all\s+)?(?:down|offline|not loading|failing|not working|broken)\b"
-    r"|\b(?:anyone|anybody|everyone)\s+else\b[^.!?\n]{0,40}?\b(?:down|not working|declin\w*|"
-    r"can't|cannot|unable|no (?:signal|service|internet|wifi|connection)|outage|offline|"
-    r"having (?:issues|"
-    r"problems|trouble)|getting (?:errors?|declined)|won't|errors?)\b"
-    r"|\b(?:anyone|anybody|everyone)\s+else\s*\?"
-    r"|\bnot just (?:me|you)\b|\bis it (?:just )?me\b|\bsame here\b|\bsomething went wrong\b"
-    r"|\bsame (?:for|with) me\b|^\W*same (?-i:in [A-Z][a-z]+)\b"
-    r"|\b(?:error|http)\s*50[0234]\b|\b50[0234]\s+(?:error|bad gateway|service unavailable)\b"
-    r"|\b(?:app|site|website|page|checkout)\s*[:=-]\s*50[0234]\b"
-    r"|\b(?:won't|wont|will not|isn't|is not|not)\s+(?:load|loading)\b"
-    r"|\b(?:site|website|app|checkout|system|systems|servers?)\s+(?:has\s+|just\s+)?(?:fallen|falls|fell"
-    r"|crashed|crashing)(?:\s+over)?\b|\b(?:white|blank) (?:page|screen)\b"
-    r"|\bspinning\b|#\w*down\b|\b50[234]\b|\b(?:won't|wont|will not)\s+open\b"
-    r"|\bdeclined\s+(?:everywhere|again|too)\b|\bwon't work at all\b|\bwon't work anywhere\b"
-    r"|\bse ha ca[ií]do\b|\bca[ií]d[oa]\b|\bnie dzia[lł]a\b"
-    r"|\bausgefallen\b|\ben panne\b|\bfora do ar\b|\bno funciona\b|\bfunktioniert nicht\b"
-    r"|\bne fonctionne (?:pas|plus)\b|\bn[aã]o funciona\b"
-    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b",
-    re.IGNORECASE)
-
-
-# Words one of which a post saying a service is down must have (a quick test before the
-# pattern above).
-_DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else", "just me",
-               "same here", "went wrong", "50", "spinning", "declined", "at all", "anywhere",
-               "open", "is it me", "fall", "fell", "crash", "white", "blank",
-               "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
-               "fora do ar", "fonctionne", "same for", "same with", "same in", "fällt", "fallt",
-               "está fora", "esta fora")
-_OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
-                       r"50[234]", re.IGNORECASE)
-
-
-# "it's working again": a post about an outage that is over, not one going on.
-_BACK = re.compile(r"\b(?:working again|works again|back up|back online|back to normal|"
-                   r"(?:is|it's|its|all) (?:fixed|sorted|resolved)|restored|recovered for (?:me|us)"
-                   r")\b", re.IGNORECASE)
-# Something of the brand's not working for the author, in any industry: a problem even when
-# no intent of the pack is named ("basket keeps emptying itself when I hit pay").
-_MALFUNCTION = re.compile(
-    r"\bkeeps?\s+(?:on\s+)?(?:crashing|freezing|failing|declining|erroring|emptying|logging me out|"
-    r"kicking me out|timing out|spinning|crashing|saying|telling me|asking me|rejecting)\b"
-    r"|\b(?:won't|wont|wouldn't|will not) let me\b|\b(?:doesn't|does not|isn't|is not|not) "
-    r"work(?:ing)?\b|\berror (?:message|code)\b|\bglitch\w*|\b(?:froze|frozen|crash(?:es|ed))\b",
-    re.IGNORECASE)
-# A service failing for the author ("declined", "won't load"), or asking when it will be back:
-# during an outage, one of its customers whatever symptom they name.
-_FAILING = re.compile(
-    r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
-    r"get|pay|use|access|send|make|buy|check ?out)|cannot (?:log|get|pay|use|access|send|make)|"
-    r"failed|failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|"
-    r"(?:service |temporarily )?unavailable|bounced|bouncing|(?:transfer|payment) won't go|"
-    r"won't (?:sync|open|connect)|not syncing|unable to|blank|spinner|reconnecting|vanished|"
-    r"white screen|logged me out|kicked me out|"
-    r"nothing works|how long (?:is|will) (?:this|it)|any (?:update|news|eta)|when will (?:it|this|"
-    r"you) be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
-    r"funktioniert nicht|ne fonctionne|n[aã]o funciona|"
-    # "is it going to fail?", "card won't go through", "30 mins now", and the same in Polish,
-    # Spanish, French, German and Portuguese ("karta nie przechodzi", "no carga")
-    r"fail|(?:won't|will not|wouldn't|isn't|is not|not|doesn't|didn't) (?:going )?go(?:ing)? "
-    r"through|\d+\s*(?:mins?|minutes|hours?|hrs?) now|nie przechodzi|nie [lł]aduje|odrzucon\w*|"
-    r"no carga|no pasa|rechazad\w*|denegad\w*|ne charge pas|ne passe pas|refus[ée]e?s?|"
-    r"l[äa]dt nicht|geht nicht durch|abgelehnt|n[aã]o carrega|n[aã]o passa|recusad\w*)\b",
-    re.IGNORECASE)
-# The author speaking of their own matter in Spanish, French, German, Portuguese or Polish.
-_FOREIGN_VOICE = re.compile(
-    r"\b(?:mi|mis|yo|tengo|no puedo|me han|je|j'|mon|ma|mes|moi|ich|mein\w*|mir|mich|eu|meu|"
-    r"minha|meus|minhas|não consigo|nao consigo|mój|moja|moje|mnie|mam|nie mogę|jestem)\b",
-    re.IGNORECASE)
 # Talk about what people post, not about the service: "the #xdown replies are pure poetry".
 _ABOUT_THE_TAG = re.compile(r"\b(?:replies|tweets|posts|memes|trending|timeline|jokes|hashtag|"
                             r"comments|downdetector)\b", re.IGNORECASE)
+# A warning to everyone: "PSA: if your bank's 'fraud team' calls asking for a code, hang up".
+_PSA_OPENING = re.compile(r"^\W*(?:psa|heads up|reminder|public service announcement|friendly "
+                          r"reminder|warning)\b", re.IGNORECASE)
+# Something that happened, told in a warning: "Got an SMS saying ...", "a friend lost their
+# number this way this week" (a report to answer, not only advice).
+_EVENT_TOLD = re.compile(r"\b(?:got|received|lost|stole|stolen|took|taken|happened|this week|"
+                         r"today|yesterday|last night|just now|this morning)\b", re.IGNORECASE)
 # Someone else's situation judged a scam: "Scam, 100%.", "that's a scam", "classic scam".
 _SCAM_VERDICT = re.compile(r"\b100% (?:a )?scam\b|\bscam,? 100%|\b(?:that's|thats|this is|it's|"
                            r"its|definitely|def|sounds like|classic|textbook) (?:a )?scam\b",
@@ -229,13 +174,6 @@ _STEP_TAKEN = re.compile(r"\b(?:filing|filed|case number|reference number|so i d
 # Laughing at it: the post is a joke.
 _LAUGH = re.compile("\U0001F602|\U0001F923|\U0001F480|\\blol\\b|\\blmao\\b|\\blmfao\\b|\\bhaha",
                     re.IGNORECASE)
-# Something failing, said in Spanish, French, German, Portuguese or Polish ("die App lädt
-# nicht", "la tarjeta no funciona").
-_FOREIGN_FAILING = re.compile(
-    r"\b(?:funktioniert (?:\w+ ){0,4}(?:nicht|nirgends)|l[äa]dt nicht|geht nicht|kaputt|"
-    r"abgelehnt|no funciona|no carga|no pasa|rechazad\w*|ne (?:fonctionne|marche|charge|passe) "
-    r"(?:pas|plus)|refus[ée]e?s?|n[aã]o (?:funciona|carrega|passa)|recusad\w*|nie dzia[lł]a|"
-    r"nie [lł]aduje|nie przechodzi|odrzucon\w*)\b", re.IGNORECASE)
 # A one-word question that asks nothing: "and honestly? Fair.", "who knew?", "right?"
 _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
@@ -445,16 +383,16 @@ class Analyzer:
         """The words saying a service is down or failing for many ("is it just me?", "503",
         "se ha caído"), in any pack, else None."""
         lower = text.lower()
-        if not any(hint in lower for hint in _DOWN_HINTS):
+        if not any(hint in lower for hint in DOWN_HINTS):
             return None
-        first = _SERVICE_DOWN.search(text)
+        first = SERVICE_DOWN.search(text)
         if first is None:
             return None
         said = first.group().strip()
-        if _OUTRIGHT.search(said) is not None:
+        if OUTRIGHT.search(said) is not None:
             return said  # (the usual case: no need to read on for an outright one)
-        for m in _SERVICE_DOWN.finditer(text, first.end()):
-            if _OUTRIGHT.search(m.group()) is not None:
+        for m in SERVICE_DOWN.finditer(text, first.end()):
+            if OUTRIGHT.search(m.group()) is not None:
                 return m.group().strip()
         return said
 
@@ -510,7 +448,7 @@ class Analyzer:
             scored = IntentScore(outage, STRONG_INTENT, ("brand is down",))
         elif outage and scored.intent != outage and down is not None and (
                 scored.intent is None or scored.score < STRONG_INTENT * 1.5
-                or _OUTRIGHT.search(down) is not None):
+                or OUTRIGHT.search(down) is not None):
             # "is it just me?", "card declined everywhere", "503", "se ha caído": a service
             # failing for many people, whatever the symptom, is the pack's outage (said
             # outright, "down", "not just me", it wins over any symptom's intent); "is it
@@ -518,7 +456,7 @@ class Analyzer:
             scored = IntentScore(outage, STRONG_INTENT, (f"service down ('{down[:30]}')",))
         if brand_down and down is None:
             down = "brand is down"
-        if down is not None and _BACK.search(text) is not None:
+        if down is not None and BACK.search(text) is not None:
             down = None  # it was down and is back: not an outage going on
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
@@ -528,7 +466,8 @@ class Analyzer:
         if not english:
             # the complaint model and VADER read English (German "die" is "the"): in another
             # language a complaint needs the author speaking of their own matter, or to us
-            first_person = first_person or _FOREIGN_VOICE.search(text) is not None
+            first_person = first_person or FOREIGN_VOICE.search(text) is not None
+            stake = stake or first_person
             if complaint and sarcasm is None and not (addressed or first_person):
                 complaint = False
         # "thank god she was standing by me" thanks no one: relief is not praise
@@ -561,7 +500,7 @@ class Analyzer:
                   and sarcasm is None
                   and (explicit or PRAISE_WORDS.search(thanked) is not None)
                   # where VADER cannot read it, a "Super." after a failure is no praise
-                  and (english or _FOREIGN_FAILING.search(thanked) is None))
+                  and (english or FOREIGN_FAILING.search(thanked) is None))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
                        and _REQUEST.search(text) is None)
         leading = _LEADING_HANDLES.match(text)
@@ -578,7 +517,7 @@ class Analyzer:
             down = None
         elif (down is not None and down.startswith("#") and english and not addressed
               and not stake and _ABOUT_THE_TAG.search(text) is not None
-              and _FAILING.search(text) is None and _MALFUNCTION.search(text) is None):
+              and FAILING.search(text) is None and MALFUNCTION.search(text) is None):
             # "the #ploverbankdown replies are pure poetry": an onlooker talking about what
             # is said under the outage's hashtag, with nothing failing for them (a customer's
             # "#ploverbankdown trying to buy lunch" is a report)
@@ -623,7 +562,8 @@ class Analyzer:
             # fraud check that was the customer, or a memory, not something happening now
             set_aside = "not happening now"
         elif (kinds == (Escalation.SECURITY,) and advice and not stake and not addressed
-              and _SCAM_VERDICT.search(text) is not None):
+              and (_SCAM_VERDICT.search(text) is not None or (
+                  _PSA_OPENING.match(text) and _EVENT_TOLD.search(text) is None))):
             # "Scam, 100%. Never ring the number in the text": someone else's scam judged
             # and advised on, in a reply to them (a warning of a scam going round, or one
             # that happened to the author, stays a report)
@@ -653,6 +593,10 @@ class Analyzer:
             set_aside += f" ({', '.join(kind.value for kind, _ in found)})"
             found, kinds = [], ()
         well = went_well(text)
+        # something not working, in English or (where the English cues cannot read it) in
+        # another language: "zeigt meine Bordkarte nicht an", "fuori uso", "o sistema caiu"
+        malfunction = MALFUNCTION.search(text) is not None or (
+            not english and FOREIGN_FAILING.search(text) is not None)
         competitor = any(t.startswith("competitor:") for t in matched)
         brand_named = any(not t.startswith("competitor:") for t in matched)
         signals = Signals(
@@ -704,11 +648,11 @@ class Analyzer:
             foreign=lang not in (None, "en"),
             first_person=first_person,
             tagged=any(t.startswith("#") for t in matched), voice=voice,
-            problem=scored.intent is not None or _MALFUNCTION.search(text) is not None,
+            problem=scored.intent is not None or malfunction,
             # (not a tip to another customer, not a story that ends well, not a cheerful
             # "engineer coming today, wish me luck")
             own_problem=(stake and not (to_others or to_customer or advice)
-                         and (scored.intent is not None or _MALFUNCTION.search(text) is not None)
+                         and (scored.intent is not None or malfunction)
                          and (sentiment.compound < 0.5 or SARCASM_MARK.search(text) is not None)
                          and PUT_RIGHT.search(text) is None),
             opinion=OPINION.search(text) is not None,
@@ -719,12 +663,12 @@ class Analyzer:
             to_customers=TO_CUSTOMERS.search(text) is not None,
             take=TAKE.search(text) is not None,
             joke=(not addressed and down is None and JOKE.search(text) is not None
-                  and _FAILING.search(text) is None and _MALFUNCTION.search(text) is None),
+                  and FAILING.search(text) is None and MALFUNCTION.search(text) is None),
             went_well=(well if well is not None and down is None
-                       and _MALFUNCTION.search(text) is None else ""),
+                       and MALFUNCTION.search(text) is None else ""),
             angry=english and sentiment.compound <= -0.3, down=down is not None,
             contacted=addressed and not own and already_dmed(text),
-            put_right=put_right(text),
+            put_right=put_right(text), failing=malfunction,
         )
         action, rule = decide_action(signals)
         if action is Action.SPAM:
@@ -778,8 +722,8 @@ class Analyzer:
             if down is not None:
                 outage_words = "down"
                 reasons.append(f"outage(down: '{down[:30]}')")
-            elif (_FAILING.search(text[:4_000]) is not None
-                  or _MALFUNCTION.search(text[:4_000]) is not None):
+            elif (FAILING.search(text[:4_000]) is not None
+                  or MALFUNCTION.search(text[:4_000]) is not None):
                 outage_words = "failing"
         return Analysis(
             sentiment=sentiment, complaint=complaint,

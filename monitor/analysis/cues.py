@@ -208,6 +208,7 @@ WENT_WELL = re.compile(
     # put right since they posted: "the charge has dropped off", "that did the trick"
     r"|\b(?:has|have|had|it's|it has) dropped off\b|\b(?:that|this) (?:worked|did the trick)\b"
     r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b"
+    r"|\b(?:working|works|back up|back) again for (?:me|us)\b"
     r"|\ball good now\b|\bignore my (?:rant|last (?:post|tweet|message)|complaint)\b"
     r"|\bredeemed yourselves?\b|\bi take (?:it all |some of it |it |that )?back\b"
     # put right before it hurt: "waived my late fee before I'd even asked", "blocked it before I
@@ -502,7 +503,9 @@ TAKE = re.compile(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
                   r"(?:pick|choose|go for|go with|recommend|prefer)\b"
                   r"|\bappreciation (?:thread|post)\b|^\W*(?:opinion|column|op-ed):"
                   r"|\bwhich (?:one )?is better\b"
-                  r"|\banyone (?:done|tried) both\b", re.IGNORECASE)
+                  r"|\banyone (?:done|tried) both\b"
+                  # "Skylark vs Gannet Air for Edinburgh to Dublin?"
+                  r"|^\W*[\w&' ]{2,30}\s(?:vs\.?|versus)\s[^.!?\n]{2,60}\?", re.IGNORECASE)
 
 # What may name an account in a post: an @handle, or a word shaped like one (an underscore, a
 # digit, a capital inside it: "Bank_Help", "Bank24", "BankAyuda"), not a hashtag.
@@ -529,7 +532,16 @@ STAFF = re.compile(
     r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b"
     r"|\btraining (?:the |our |some )?new (?:hires|starters|joiners|staff|recruits|colleagues)\b"
     r"|\bday \d+ (?:of|at) my (?:internship|new job|placement|grad scheme|apprenticeship)\b"
-    r"|\bmy (?:internship|placement|apprenticeship) (?:at|on|with)\b",
+    r"|\bmy (?:internship|placement|apprenticeship) (?:at|on|with)\b"
+    # "Gannet Air pilot here", "teller at X here (not speaking for the bank)", "crew chat:",
+    # "been a cabin crew for 6 years and today was my last flight", "working a call center on a
+    # morning like this"
+    r"|\b(?:pilot|teller|cabin crew|crew member|flight attendant|cashier|call cent(?:er|re) "
+    r"agent|agent|advis[oe]r|employee|staff member|engineer)(?: at [\w&' ]{2,30})? here\b"
+    r"|\bnot speaking for (?:the|my) (?:bank|company|employer|airline|firm|shop|store)\b|"
+    r"\bopinions (?:are )?my own\b|\blove this job\b|^\W*crew (?:chat|life|diaries)\b|"
+    r"\bworking (?:a|the|in a|in the) (?:bank )?(?:call cent(?:er|re)|check-in desk)\b|"
+    r"\bbeen an? (?:[\w&']+ ){0,3}(?:cabin crew|pilot|teller|flight attendant|cashier) for\b",
     re.IGNORECASE)
 # A joke told to the timeline, not to us: a dialogue meme ("me: i'll save money this month /
 # the app at 11pm: you've spent $212"), "me opening the app on a monday like", "I feel attacked"
@@ -537,7 +549,9 @@ STAFF = re.compile(
 JOKE = re.compile(
     r"(?:^|[\n.!?]\s*|\s)me:\s[^\n]{0,200}?\b[\w' ]{2,30}:\s|(?:^|[\n.!?]\s*|\s)[\w' ]{2,30}:\s"
     r"[^\n]{0,200}?\bme:\s|^\W*me (?:opening|checking|looking at|when|after|trying|every time)\b"
-    r"|\bi feel (?:personally )?(?:attacked|seen|called out|judged)\b|\bstop judging me\b",
+    r"|\bi feel (?:personally )?(?:attacked|seen|called out|judged)\b|\bstop judging me\b"
+    # a joke that says so: "I can't stop laughing", "I'll see myself out"
+    r"|\b(?:can't|cannot|couldn't) stop laughing\b|\bi'?ll see myself out\b|\bdad joke\b|🥁",
     re.IGNORECASE)
 # Speaking to the brand's other customers, not to the brand: a shop telling its queue, a
 # community warning ("if you're a Finch customer in our queue", "heads up all Finch users",

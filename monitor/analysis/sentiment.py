@@ -37,6 +37,7 @@ _BAD_EVENT = Lexicon([
     "down", "gone", "dead", "not loading", "nothing loading", "fallen over",
     "no one", "never", "1p", "penalty", "interest", "price rise", "price increase",
     "hike", "useless", "worst", "pending", "in progress", "still", "dies", "every single",
+    "closed the", "closing the", "shut the", "shutting the",
 ])
 # Bad-event words that tell of no bad event: "my late husband" (a bereavement), "stayed open
 # late" (a kindness), "for not charging me a fee", "waived the fee" (spared one).

@@ -188,7 +188,9 @@ _LOOKALIKE_LINK = re.compile(
 
 # A crypto or stock ticker with hype: "$JETX just did a 40x", "$FNCH about to rip 🚀".
 _TICKER_HYPE = re.compile(
-    r"(?<![\w$])\$[A-Z]{2,6}\b[^\n]{0,80}?(?:🚀|\brip\b|\bmoon|\b\d+x\b|\bgains?\b|"
+    r"(?<![\w$])\$[A-Z]{2,6}\b[^\n]{0,80}?(?:🚀|\brip\b|\bmoon|"
+    # (not a valuation: "at 9x earnings")
+    r"\b\d+x\b(?! (?:earnings|sales|revenue|book|ebitda|p/?e|forward|trailing))|\bgains?\b|"
     r"\bholders\b|\bloading\b|\bpump|\bcalls print|\bentry\b|\bjoin\b)"
     r"|(?:🚀|\b\d+x\b)[^\n]{0,80}?(?<![\w$])\$[A-Z]{2,6}\b")
 # "BRAND: your account ..." / "[Brand] a new payee ..." — a text message's shape, on social

@@ -156,6 +156,7 @@ class Signals:
     went_well: str = ""  # words saying it worked or was put right ("nothing's broken")
     contacted: bool = False  # to us, saying they have messaged us or given the details
     put_right: bool = False  # says the problem is put right ("sorted, refunded", "resolveram")
+    failing: bool = False  # something of ours not working ("keeps crashing", "o sistema caiu")
 
 
 def decide_action(s: Signals) -> tuple[Action, str]:
@@ -212,7 +213,7 @@ def decide_action(s: Signals) -> tuple[Action, str]:
         return Action.REPLY, "request"
     if s.praise:
         return Action.ACKNOWLEDGE, "praise or thanks"
-    if s.foreign and s.problem and (s.addressed or s.first_person or s.question):
+    if s.foreign and s.problem and (s.addressed or s.first_person or s.question or s.failing):
         return Action.REPLY, "a problem, in another language"
     if s.addressed and (s.negative or s.foreign or s.first_person or s.problem):
         return Action.REPLY, "to us: unhappy, about the author's own matter, or in another language"

@@ -1,0 +1,74 @@
+"""What a care lead leaves alone and what they answer, at the edges the new streams found:
+staff talking about their work, job ads, jokes that say so, a "this vs that?" asked of the
+timeline, a general warning, a valuation multiple, a news report of an outage; and a failure
+told in another language, or only by the error on the screen, which is answered. In words of
+their own, not the labelled streams'."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.analysis import Analyzer, BrandTerms
+from monitor.models import Action
+from monitor.packs import load_pack
+
+BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
+                  hashtags=("kestrelbank", "kestreldown"),
+                  handles=("KestrelBank", "KestrelBankHelp"))
+AIRLINE = BrandTerms(name="Skua Air", keywords=("skua air", "skuaair", "skua"),
+                     hashtags=("skuaair", "skuadown"), handles=("SkuaAir", "SkuaAirHelp"))
+
+
+@pytest.fixture(scope="module")
+def bank() -> Analyzer:
+    return Analyzer(BANK, pack=load_pack("banking"))
+
+
+@pytest.fixture(scope="module")
+def airline() -> Analyzer:
+    return Analyzer(AIRLINE, pack=load_pack("airline"))
+
+
+@pytest.mark.parametrize("text", [
+    # staff talking about their work
+    "Skua Air flight attendant here: to the family in row 3 who brought us chocolates, you "
+    "made a long day",
+    "cashier at Kestrel Bank here (opinions my own): no, I can't waive the fee because you "
+    "asked nicely",
+    "Been a Skua Air pilot for 11 years and today was my last landing. What a ride",
+    # a job ad
+    "Skua Air ground crew recruitment: open days in Aberdeen on 3 May. Apply via the careers "
+    "site",
+    # a joke that says so
+    "my nan just called Skua Air 'the flying shed' at the gate and I cannot stop laughing",
+    # a comparison asked of the timeline
+    "Kestrel Bank vs Norvale for a student account? Norvale gives a railcard but Kestrel has "
+    "the better app",
+    # a general warning, nothing that happened
+    "PSA: if a 'Kestrel Bank' text says your card is frozen, don't tap the link. Open the app "
+    "yourself.",
+    # a valuation multiple is no ticker hype
+    "$KSTL at 7x earnings after the results. Cheap for a bank that size",
+    # a news report of an outage
+    "Skua Air's booking site down across the UK this morning, travellers report failed "
+    "check-ins. The airline says it is working on a fix.",
+])
+def test_what_a_care_lead_leaves_alone(bank: Analyzer, airline: Analyzer, text: str) -> None:
+    a = (airline if "Skua" in text else bank).analyze(text, handle="someone_else")
+    assert a.action is Action.MONITOR, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # a failure in another language, not addressed to us
+    "Die Skua Air App lädt meine Buchung nicht, und am Schalter in Aberdeen geht gar nichts.",
+    "Il sito di Skua Air è fuori uso da stamattina, non riesco a fare il check-in.",
+    "A app da Kestrel Bank não abre desde as 8h, o sistema caiu outra vez.",
+    "No puedo pagar con la tarjeta de Kestrel Bank en ningún sitio, tengo la compra en la caja.",
+    # the error on the screen
+    "Kestrel Bank app: 'Something went wrong. Please try again later.' For the fourth time. "
+    "Bills due today.",
+])
+def test_a_failure_told_in_another_language_or_by_its_error_is_answered(
+        bank: Analyzer, airline: Analyzer, text: str) -> None:
+    a = (airline if "Skua" in text else bank).analyze(text, handle="someone_else")
+    assert a.action is Action.REPLY, a.reasons
