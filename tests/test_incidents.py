@@ -198,3 +198,32 @@ def test_symptoms_during_an_outage_join_it_and_market_talk_and_tips_do_not(
         assert case_of["7"][0] is None and case_of["8"][0] is None  # no case at all
     finally:
         store.close()
+
+
+def test_an_airline_check_in_outage_gathers_its_symptoms_and_not_a_lost_bag_chaser(
+        tmp_path: Path) -> None:
+    # airline has no outage intent: a check-in system failing is heard in what passengers see,
+    # and "any news?" about a bag is another problem, not a symptom
+    brand = {"name": "Skua Air", "industry": "airline", "keywords": ["skua air", "skuaair"],
+             "handles": {"x": ["SkuaAir", "SkuaAirHelp"]}}
+    analyzer = analyzer_for(brand, brand["industry"])
+    texts = ["@SkuaAirHelp is the app down? boarding pass won't load",
+             "@SkuaAir online check-in dead and the app dead too. Flight at 8",
+             "skua air check-in is down at Aberdeen, desks can't print anything",
+             "@SkuaAirHelp the Aberdeen desk says the system shows nothing for my booking",
+             "is skua air down for everyone? app just spins",
+             "@SkuaAirHelp no trips found in the app and the desk can't see me either",
+             "skua air website down too, not just the app",
+             "@SkuaAir is it just me or is check-in down? Dyce queue is huge",
+             "@SkuaAirHelp my bag from Tuesday's SK22 still hasn't turned up. any news?"]
+    posts = [mention(str(i), text, author=f"c{i}", minutes=i * 3)
+             for i, text in enumerate(texts)]
+    store = _run(tmp_path, brand, analyzer, posts)
+    try:
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        case_of = _case_of(store)
+        assert {i for i, (case, _) in case_of.items() if case == incident["id"]} == {
+            "0", "1", "2", "3", "4", "5", "6", "7"}
+        assert case_of["8"][1] == "customer"
+    finally:
+        store.close()

@@ -50,6 +50,7 @@ from monitor.analysis.failing import (
     MALFUNCTION,
     OUTRIGHT,
     SERVICE_DOWN,
+    WHEN_BACK,
 )
 from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
@@ -174,6 +175,8 @@ _STEP_TAKEN = re.compile(r"\b(?:filing|filed|case number|reference number|so i d
 # Laughing at it: the post is a joke.
 _LAUGH = re.compile("\U0001F602|\U0001F923|\U0001F480|\\blol\\b|\\blmao\\b|\\blmfao\\b|\\bhaha",
                     re.IGNORECASE)
+_OUR_ANSWER = re.compile(r"\b(?:got|had|received|get)\s+(?:a\s+)?(?:dm|message|reply|answer|"
+                         r"response)\s+back\s+from\b", re.IGNORECASE)
 # A one-word question that asks nothing: "and honestly? Fair.", "who knew?", "right?"
 _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
@@ -517,7 +520,8 @@ class Analyzer:
             down = None
         elif (down is not None and down.startswith("#") and english and not addressed
               and not stake and _ABOUT_THE_TAG.search(text) is not None
-              and FAILING.search(text) is None and MALFUNCTION.search(text) is None):
+              and FAILING.search(text) is None and WHEN_BACK.search(text) is None
+              and MALFUNCTION.search(text) is None):
             # "the #ploverbankdown replies are pure poetry": an onlooker talking about what
             # is said under the outage's hashtag, with nothing failing for them (a customer's
             # "#ploverbankdown trying to buy lunch" is a report)
@@ -663,11 +667,13 @@ class Analyzer:
             to_customers=TO_CUSTOMERS.search(text) is not None,
             take=TAKE.search(text) is not None,
             joke=(not addressed and down is None and JOKE.search(text) is not None
-                  and FAILING.search(text) is None and MALFUNCTION.search(text) is None),
+                  and FAILING.search(text) is None and WHEN_BACK.search(text) is None
+                  and MALFUNCTION.search(text) is None),
             went_well=(well if well is not None and down is None
                        and MALFUNCTION.search(text) is None else ""),
             angry=english and sentiment.compound <= -0.3, down=down is not None,
-            contacted=addressed and not own and already_dmed(text),
+            # (not "got a DM back from you": that is our message, not theirs to read)
+            contacted=addressed and not own and already_dmed(_OUR_ANSWER.sub(" ", text)),
             put_right=put_right(text), failing=malfunction,
         )
         action, rule = decide_action(signals)
@@ -722,8 +728,9 @@ class Analyzer:
             if down is not None:
                 outage_words = "down"
                 reasons.append(f"outage(down: '{down[:30]}')")
-            elif (FAILING.search(text[:4_000]) is not None
-                  or MALFUNCTION.search(text[:4_000]) is not None):
+            elif (malfunction or FAILING.search(text) is not None or (
+                    intent in (self.pack.outage_intent, OTHER, QUESTION)
+                    and WHEN_BACK.search(text) is not None)):
                 outage_words = "failing"
         return Analysis(
             sentiment=sentiment, complaint=complaint,

@@ -75,8 +75,13 @@ FAILING = re.compile(
     r"(?:service |temporarily )?unavailable|bounced|bouncing|(?:transfer|payment) won't go|"
     r"won't (?:sync|open|connect)|not syncing|unable to|blank|spinner|reconnecting|vanished|"
     r"white screen|logged me out|kicked me out|"
-    r"nothing works|how long (?:is|will) (?:this|it)|any (?:update|news|eta)|when will (?:it|this|"
-    r"you) be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
+    # "check-in dead, app dead", "the system shows nothing", "no trips found", "can't find my
+    # booking", agents "writing on paper"
+    r"(?:app|site|website|check-in|system|systems|online banking|portal|card machine|terminal)"
+    r"(?:'s| is)? dead|shows nothing|no (?:trips|bookings|accounts) found|"
+    r"can't find (?:my|our) (?:booking|account|reservation|trip|payment)|on paper|"
+    r"nothing works|how long (?:is|will) (?:this|it)|when will (?:it|this|you) be (?:back|fixed|"
+    r"sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
     r"funktioniert nicht|ne fonctionne|n[aã]o funciona|"
     # "is it going to fail?", "card won't go through", "30 mins now", and the same in Polish,
     # Spanish, French, German and Portuguese ("karta nie przechodzi", "no carga")
@@ -85,6 +90,10 @@ FAILING = re.compile(
     r"no carga|no pasa|rechazad\w*|denegad\w*|ne charge pas|ne passe pas|refus[ée]e?s?|"
     r"l[äa]dt nicht|geht nicht durch|abgelehnt|n[aã]o carrega|n[aã]o passa|recusad\w*)\b",
     re.IGNORECASE)
+# Asking for news: an outage's symptom only from a customer with no other problem named ("any
+# news?" about a lost bag is not the outage).
+WHEN_BACK = re.compile(
+    r"\bany (?:update|news|eta)\b", re.IGNORECASE)
 # The author speaking of their own matter in Spanish, French, German, Portuguese or Polish.
 FOREIGN_VOICE = re.compile(
     r"\b(?:mi|mis|yo|tengo|no puedo|me han|je|j'|mon|ma|mes|moi|ich|mein\w*|mir|mich|eu|meu|"
