@@ -34,6 +34,10 @@ def bank() -> Analyzer:
     "@KestrelBankHelp sent. Please hurry, rent is due",
     "@KestrelBankHelp mensagem enviada, obrigado",
     "Ho già scritto due volte al servizio clienti e niente",
+    "We were at the Selby branch for an hour and they opened the fraud case for us",
+    "j'ai parlé à quelqu'un au service client hier, dossier ouvert, et toujours rien",
+    "I sent my sort code and the amount in a DM this morning",
+    "Gave the chat bot my account number, then the agent, then the supervisor",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)

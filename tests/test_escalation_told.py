@@ -45,6 +45,13 @@ def bank() -> Analyzer:
     "@KestrelBankHelp is @KestreIBankHelp really you? They DMed me asking for the code",
     "@KestrelBankHelp some profile named KestrelDisputesTeam replied to my tweet asking me to "
     "ring a number",
+    # more told in French and by what happened
+    "@KestrelBankHelp un virement de 300 € est parti de mon compte vers un certain « M. Dubois ». "
+    "Je ne connais pas de M. Dubois.",
+    "@KestrelBankHelp six login codes by text overnight. I haven't tried to sign in since Friday",
+    "@KestrelBankHelp a £640 payment from Manchester on my card. I'm in Cardiff all week",
+    "@KestrelBankHelp there's a Currys order for £900 on my account. Didn't buy a laptop",
+    "@KestrelBankHelp a 'Kestrel Support' account on WhatsApp wants my memorable answer",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
@@ -61,7 +68,26 @@ def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: 
     # a charge in a place the customer was in
     "@KestrelBankHelp why was I charged a foreign fee for a coffee in Paris? I was there, but "
     "your card is meant to be fee-free",
+    "@KestrelBankHelp do I need a code to log in on a new phone? I haven't tried yet",
 ])
 def test_false_friends_of_security_do_not_escalate_it(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
     assert Escalation.SECURITY not in a.escalation, a.reasons
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("@KestrelBankHelp le distributeur de la succursale de Lille a des fils électriques qui "
+     "pendent à hauteur d'enfant", "safety"),
+    ("@KestrelBankHelp en el cajero de la calle Mayor hay cables pelados colgando", "safety"),
+    ("@KestrelBankHelp noted. I'm sending all of this to the Privacy Commissioner as well",
+     "legal"),
+])
+def test_other_kinds_told_in_more_words_escalate(bank: Analyzer, text: str, kind: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation(kind) in a.escalation, a.reasons
+
+
+def test_a_document_that_did_not_need_a_lawyer_is_no_legal_threat(bank: Analyzer) -> None:
+    a = bank.analyze("Kestrel Bank's new loan terms are the first I've read that didn't need a "
+                     "lawyer to decode")
+    assert Escalation.LEGAL not in a.escalation, a.reasons

@@ -45,6 +45,14 @@ def airline() -> Analyzer:
     "Lo que más me gustó de Kestrel Bank fue que me atendieron en español. Volveré a la "
     "sucursal sin miedo.",
     "Finalmente um banco que cumpre o que promete: o Kestrel Bank abriu a minha conta num dia.",
+    # French, German; praise in shapes: a remembered name, a difference made, why did I wait
+    "Bravo à l'agence Kestrel Bank de Lille, compte joint ouvert en une heure. Je recommande.",
+    "Kestrel Bank hat mir die Karte in zwei Tagen ersetzt, ohne Stress. Danke!",
+    "the Kestrel Bank advisor who rang me back even remembered my dog's name from last time",
+    "Kestrel Bank's new round-up savings made a huge difference to my holiday fund",
+    "Moved my salary to Kestrel Bank after 9 years elsewhere. No monthly fee. Why did I wait",
+    # a figure with a decimal point does not end the opening sentence
+    "this Kestrel Bank 4.8% fixed saver is fire ngl, put my bonus straight in",
 ])
 def test_praise_in_shapes_beyond_a_word_list_is_acknowledged(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -33,6 +33,11 @@ def bank() -> Analyzer:
     "relief-gov[.]uk",
     "kestrel bank near me kestrel bank login kestrel bank sort code near me opening hours",
     "Buying Kestrel reward cards with balances, instant payout via PayPal 💸 DM",
+    "Bad credit? Refused by Kestrel Bank? We'll erase your bad history in 30 days. DM us 📈",
+    "Kestrel card accepted 🎰 deposit £10, play with £100 at spinpalace(.)bet",
+    "lonely and generous 💕 I'll cover your rent, just send me your Kestrel online banking "
+    "login so I can deposit",
+    "Kestrel Bank savings rates 2027 compare click here click here click here",
 ])
 def test_bait_the_lists_had_not_met_is_spam(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text, handle="promo_acct_77")
@@ -47,6 +52,8 @@ def test_bait_the_lists_had_not_met_is_spam(bank: Analyzer, text: str) -> None:
     # a customer quoting the bait to report it
     "@KestrelBankHelp got a text saying I may qualify for debt forgiveness at "
     "kestrel-relief[.]com, is this you?",
+    # a customer telling of their card used at a casino
+    "@KestrelBankHelp my card's been cloned, three payments to some online casino overnight",
 ])
 def test_what_only_looks_like_bait_is_not_spam(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text, handle="ordinary_person")

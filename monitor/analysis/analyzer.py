@@ -485,7 +485,7 @@ class Analyzer:
         # "die" is not dying), praise the complaint model is sure is no complaint ("fire 🔥",
         # "can't fault"), or praise said outright first ("absolute legends. Lost my wallet in
         # Prague, emergency cash within 4 hours").
-        opening = re.split(r"[.!?\n]", thanked.lstrip(), maxsplit=1)[0]
+        opening = re.split(r"[.!?](?=\s|$)|\n", thanked.lstrip(), maxsplit=1)[0]
         opens_with_praise = (explicit and (EXPLICIT_PRAISE.search(opening) is not None
                                            or praise_said(opening) is not None)
                              and not question)
@@ -493,11 +493,12 @@ class Analyzer:
         # Legend." (something done for them, nothing failing, or a warm enough tone)
         closing = re.split(r"(?<=[.!?\n])\s*", thanked.rstrip(" .!\n"))[-1]
         closes_with_praise = (english and explicit and not question
-                              and (EXPLICIT_PRAISE.search(closing) is not None
-                                   or praise_said(closing) is not None)
                               and not failed_beside(text)
-                              and (DONE_FOR_US.search(text) is not None
-                                   or (sentiment.compound >= 0 and score.probability < 0.6)))
+                              and (praise_said(closing) is not None
+                                   or (EXPLICIT_PRAISE.search(closing) is not None
+                                       and (DONE_FOR_US.search(text) is not None
+                                            or (sentiment.compound >= 0
+                                                and score.probability < 0.6)))))
         praise = ((sentiment.compound > -0.05 or not english or score.probability < 0.2
                    or opens_with_praise or closes_with_praise)
                   and sarcasm is None

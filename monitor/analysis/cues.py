@@ -65,6 +65,8 @@ EXPLICIT_PRAISE = Lexicon([
     # "Fine. Forgiven."
     "redeemed yourselves", "redeemed yourself", "i take back", "who are you people",
     "didn't even swear", "before i'd even finished", "hasn't broken on me",
+    "genuinely impressed", "really impressed", "very impressed", "so impressed",
+    "seriously impressed",
 ])
 # Gratitude in so many words (not "someone is having a lovely time on my card").
 GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
@@ -109,6 +111,23 @@ _PRAISE_SAID = re.compile(
     r"\b(?:nos|me) ayud(?:ó|aron) con todo\b|\bajudaram(?:-me|-nos)? (?:com|muito|em tudo)|"
     r"\bgostei muito\b|\bj'ai adoré\b|\bhat (?:mir|uns) (?:sehr )?gefallen\b|"
     r"\bpodobało (?:mi|nam) się\b"
+    # "she even remembered my kid's name", "without me having to ask twice", "small thing,
+    # huge difference", "easiest thing I've done all year", "why did I wait", "bookmarking
+    # this moment", "a bank doing that", "I'm calm now"
+    r"|\beven remembered\b|\bwithout (?:me )?having to (?:ask|chase|push|argue|fight|beg)\b|"
+    r"\b(?:made )?(?:a |such a |all the )?(?:huge|big|real|massive|world of) difference\b|"
+    r"\beasiest (?:\w+ ){0,3}(?:i've|i have|i've ever|ever)\b|\bwhy did(?:n't)? i wait\b|"
+    r"\bshould(?:'ve| have) (?:switched|moved|joined|done this) (?:years|ages|sooner|earlier)\b|"
+    r"\b(?:bookmarking|screenshotting|framing) this\b|\bnever thought i'?d (?:say|see)\b|"
+    r"\ba (?:bank|company|airline|shop|provider|telco|business) doing that\b|"
+    r"\bi'?m calm now\b|\brant over\b|\b(?:was|were) (?:so |really |very |just )?(?:lovely|"
+    r"brilliant|amazing|fantastic|wonderful|kind|patient|helpful)\b(?! (?:until|but|except|"
+    r"when|if|at first))"
+    # French, Spanish, Portuguese and German: "bravo à l'équipe", "chapeau à", "je recommande",
+    # "ohne Stress", "sin estrés", "on progresse"
+    r"|\bbravo (?:à|a)\b|\bchapeau (?:à|a|bas)\b|\bje (?:vous |le |la )?recommande\b|"
+    r"\b(?:ohne|sin|sans|sem) (?:stress|estrés|estresse)\b|\bon progresse\b|"
+    r"\brecomiendo\b|\brecomendo\b|\bpolecam\b|\bempfehle\b"
     # a closing "Respect." / "Massive respect to the crew"
     r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?respect(?: to (?:them|you|her|"
     r"him|the \w+|\w+))?\s*[.!\U0001F64F\U0001F44F]*\s*$",
@@ -476,7 +495,20 @@ _DMED = Folded(
     r"|\bmensaje enviado\b|\bmensagem enviada\b|\bmessage envoyé\b|"
     r"\bnachricht (?:ist )?(?:gesendet|geschickt)\b|\bwiadomość wysłana\b"
     r"|\bho (?:già )?(?:scritto|chiamato|telefonato|inviato|mandato)\b|\bnessuno risponde\b"
-    r"|\brisponde alle (?:mie )?e-?mail\b")
+    r"|\brisponde alle (?:mie )?e-?mail\b"
+    # "we were at the Kingston branch for two hours, they filed the fraud claim", "j'ai parlé à
+    # quelqu'un à l'antifraude, dossier ouvert", "sent my member number in a DM", "gave the chat
+    # bot my member number"
+    r"|\bat (?:the|a|your) (?:\w+ ){0,2}branch for (?:an hour|\w+ hours?|ages|\d+)"
+    r"|\b(?:they|you|the branch|the manager|the agent|your agent|the bank) (?:filed|opened|logged|"
+    r"raised|started) (?:the|a|my|our) (?:\w+ )?(?:claim|dispute|case|complaint|ticket|report)\b"
+    r"|\bj'ai parlé (?:à|avec)\b|\bdossier (?:ouvert|créé)\b|\bhe hablado con\b|"
+    r"\bfalei com\b|\brozmawia(?:łem|łam) z\b|\bich habe mit\b[^.!?\n]{0,30}\bgesprochen\b"
+    r"|\bsent (?:\w+ ){1,6}(?:in|via|by|over|through) (?:a |the |your )?(?:dm|pm|direct message|"
+    r"private message|message|email|e-mail|chat)\b"
+    r"|\bgave (?:the|your) (?:\w+ ){0,2}(?:bot|chatbot|agent|advis[oe]r|rep|specialist|person|"
+    r"human|team|teller|manager) (?:all )?(?:my|the|our) (?:\w+ ){0,2}(?:details|number|info|"
+    r"reference|documents)\b")
 
 
 def already_dmed(text: str) -> bool:

@@ -50,6 +50,10 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "sparked", "burning smell", "smell of burning", "smells of burning", "smells burnt",
         "smell burning", "scorch*", "burnt out", "overheat*", "too hot to touch", "melt*",
         "exposed wire*", "exposed cable*", "live wire*", "bare wire*", "loose wire*",
+        "fils électriques", "fils qui pendent", "fils dénudés", "câbles dénudés", "cables pelados",
+        "cable pelado", "cables colgando", "fios expostos", "fios soltos", "fios desencapados",
+        "offene kabel", "freiliegende kabel", "kabel hängen", "odsłonięte przewody",
+        "wiszące kable", "wires hanging out", "wires dangling",
         "wires hanging", "wires sticking out", "gas leak", "smell gas", "smell of gas",
         "smells of gas", "carbon monoxide", "co alarm", "electric shock", "shocked me",
         "gave me a shock", "electrocut*", "explod*", "exploded", "blew up", "injur*", "hurt myself",
@@ -202,6 +206,11 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "yo no fui", "no fui yo", "não fui eu", "nao fui eu", "ce n'était pas moi",
         "das war ich nicht", "to nie ja", "alguien usó", "alguien hizo", "alguém usou",
         "alguém fez", "quelqu'un a utilisé", "jemand hat mit meiner",
+        "je connais pas de", "je ne connais pas de", "je ne reconnais pas", "je reconnais pas",
+        "no reconozco", "não reconheço", "nie rozpoznaję", "erkenne ich nicht",
+        "kenne ich nicht", "me demander le code", "me demande mon code", "demande mon numéro",
+        "me pide el código", "pidiendo el código", "pidiendo mi código", "pediu o código",
+        "pedindo o código", "prosi o kod", "prosił o kod", "nach dem code gefragt",
         "did you leak", "you leaked", "been leaked", "got leaked", "was leaked", "were leaked",
         "leaking our", "leaking my", "ransom*", "public github", "public repo",
         "alguém usou", "alguém entrou", "alguém mudou", "não fui eu", "alguien cambió",
@@ -484,8 +493,9 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"keypad|card reader|slot)",
         # asked for the card number and CVV; a number ported away; someone else's boarding pass
         r"\b(?:asking|asked|asks|wants|wanted|requesting|requested|demanding)\s+(?:me\s+)?"
-        r"(?:for\s+|to\s+(?:send|give|share|confirm|read out)\s+)(?:my|our|the|his|her|their)\s+"
-        r"(?:full\s+|long\s+)?(?:card\s+(?:number|details|no)|cvv|cvc|security code|pin|"
+        r"(?:for\s+|to\s+(?:send|give|share|confirm|read out)\s+)?(?:my|our|the|his|her|their)\s+"
+        r"(?:full\s+|long\s+)?(?:card\s+(?:number|details|no)|cvv|cvc|security code|"
+        r"security answer|memorable (?:word|answer)|pin|"
         r"passcode|password|one[- ]time|otp|2fa|verification code|login|log-in|bank details|"
         r"online banking|seed phrase|recovery phrase)",
         r"\b(?:number|line|sim|esim)(?:'s|\s+has|\s+was|\s+had|\s+is|\s+got)?\s+(?:been\s+)?"
@@ -512,6 +522,17 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"\b(?:charges?|payments?|transactions?|purchases?|debits?|withdrawals?|spent|spend|"
         r"used|bought)\b[^!?\n]{0,160}?\b(?:never (?:even )?been (?:to|in|near)|never set foot "
         r"in|never visited|haven't been (?:to|in)|have not been (?:to|in))\b",
+        # codes arriving for logins the customer never tried
+        r"\b(?:codes?\b[^.!?\n]{0,30}\b(?:texted|sent|arriv\w+|coming|by text|by sms|via text|"
+        r"via sms)|(?:got|getting|received|"
+        r"receiving|had|keep getting)\b[^.!?\n]{0,30}\bcodes?)\b[^!?\n]{0,80}?\b(?:haven't|"
+        r"have not|didn't|did not|never) (?:even )?(?:tried|asked|requested|logged|signed)\b",
+        # a charge from one place while the customer is in another: "a $1,150 charge ... from
+        # Calgary. I'm in Ottawa"; "Didn't buy a TV"
+        r"\b(?:charges?|payments?|purchases?|transactions?|withdrawals?)\b[^!?\n]{0,80}?\bfrom\s+"
+        r"(?-i:[A-Z][a-z]+)[^!?\n]{0,30}?\bi'?m (?:in|at|home in)\s+(?-i:[A-Z][a-z]+)"
+        r"|(?:^|[.!?]\s+)(?:didn't|did not|never) (?:buy|order|book|make|send|authori[sz]e) "
+        r"(?:a|an|any|that|this|those|these|the)\b",
     ),
     Escalation.VULNERABLE: (
         # my mum passed; our dad died in March
@@ -547,7 +568,8 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
 LEGAL_BODIES: tuple[str, ...] = (
     "ombudsman", "ombudsman's", "regulator", "trading standards", "citizens advice", "ico",
     "information commissioner", "data protection authority", "dpc", "cnil", "attorney general",
-    "consumer protection",
+    "consumer protection", "privacy commissioner", "commissaire à la protection de la vie privée",
+    "aepd", "garante privacy",
 )
 
 # False friends, removed from the text before a kind's terms are looked for.
@@ -589,6 +611,10 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "payment to my solicitor", "deposit to my solicitor", "power of attorney", "lasting power",
         "lpa", "worth suing? lol", "court of public opinion", "courting", "'s a solicitor",
         "'s a lawyer", "is a solicitor", "is a lawyer", "'s a barrister",
+        # no legal step: "the first one that didn't need a lawyer to decode"
+        "didn't need a lawyer", "don't need a lawyer", "no need for a lawyer",
+        "without a lawyer", "without needing a lawyer", "need a lawyer to understand",
+        "need a lawyer to decode", "need a lawyer to read",
     ),
     Escalation.SECURITY: (
         "scam of a", "is a scam", "is a total scam", "what a scam", "such a scam",
@@ -706,7 +732,8 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
         ("from", "claiming"),
         (("stuck", "attached", "glued", "fitted", "sitting"), ("slot", "keypad", "reader")),
         (("asking", "asked", "asks", "wants", "wanted", "requesting", "requested", "demanding"),
-         ("card", "cvv", "cvc", "security code", "pin", "passcode", "password", "one-time",
+         ("card", "cvv", "cvc", "security code", "security answer", "memorable", "pin",
+          "passcode", "password", "one-time",
           "one time", "otp", "2fa", "verification", "login", "log-in", "bank details",
           "online banking", "seed", "recovery")),
         (("moved", "ported", "transferred", "switched"),),
@@ -715,6 +742,9 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
         ("slot", "keypad", "reader", "pin pad"),
         (("never been", "never even been", "never set foot", "never visited", "haven't been",
           "have not been"),),
+        ("code",),
+        ("i'm in", "im in", "i'm at", "didn't buy", "didn't order", "didn't book",
+         "didn't make", "didn't send", "did not", "never buy", "never order"),
     ),
     Escalation.VULNERABLE: (
         ("passed", "died", "killed", "lost her", "lost his", "lost their"), ("lost my",),

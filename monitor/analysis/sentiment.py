@@ -20,7 +20,8 @@ _SARCASM_PHRASES = Lexicon([
     "great job", "good job", "nice one", "way to go", "thanks so much for ruining",
     "love how", "love it when", "gotta love", "got to love", "you've got to love",
     "so glad i", "what a treat", "masterclass in", "living the dream", "top notch",
-    "stellar work", "shoutout to", "shout out to", "genius",
+    "stellar work", "shoutout to", "shout out to", "genius", "love paying", "love being charged",
+    "love getting charged", "love having to", "full-circle moment",
 ])
 _SARCASM_MARKS = re.compile(r"🙃|🙄|😒|🤡|👏\s*👏|/s\b|\bsmh\b|\blol\b|😂", re.IGNORECASE)
 _POSITIVE_OPENER = Lexicon([
@@ -88,7 +89,9 @@ def sarcastic(text: str, *, complaint_probability: float) -> str | None:
         return None
     told = _NOT_BAD.sub(" ", text)
     if phrase and (phrase in ("love that for me", "thanks for nothing", "cheers for nothing",
-                              "said no one ever", "said nobody ever", "10/10 would not")
+                              "said no one ever", "said nobody ever", "10/10 would not",
+                              "love paying", "love being charged", "love getting charged",
+                              "love having to")
                    or (_BAD_EVENT.search(told) and not _RESOLVED.search(text))):
         return phrase
     opener = _POSITIVE_OPENER.search(text)

@@ -122,7 +122,9 @@ _STRONG_SPAM = Lexicon([
     "check eligibility", "check your eligibility", "debt forgiveness", "debt relief program",
     "federal program", "check if you're affected", "check if you are affected",
     "see if you're affected", "upload your passport", "upload your id", "we'll do the rest",
-    "we do the rest", "from any airline", "any bag from",
+    "we do the rest", "from any airline", "any bag from", "erase your bad", "erase your credit",
+    "fix your credit", "100% legal", "play with $*", "play with £*",
+    "click here click here", "pay your bills every", "so i can deposit",
 ])
 # Instructions to a bot hidden in a post: never a customer's question.
 _INJECTION = Lexicon([
@@ -323,6 +325,9 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
             and _SPEAKS_OF_OWN.search(text) is None):  # not a customer quoting their rate
         score += 2.0
         reasons.append("a rate teased behind a link")
+    if "send" in lower and _SEND_ME_YOUR.search(text):
+        score += 2.0
+        reasons.append("asks for someone's login or payment handle")
     if "near me" in lower and _SEO_STUFFING.search(text):
         score += 2.0
         reasons.append("search keywords strung together")
@@ -368,6 +373,11 @@ _MULTIPLIED = re.compile(
     r"(?:[£$€R₦]|rs\.?\s?|usd\s?|zar\s?)\d"
     r"|\bturn(?:ed|s)?\s+(?:[£$€R₦]|rs\.?\s?|usd\s?)\d[\d,.]*k?\s+into\s+(?:[£$€R₦]|rs\.?\s?|usd\s?)\d",
     re.IGNORECASE)
+# "just send me your e-Transfer email and online banking login": no customer asks that.
+_SEND_ME_YOUR = re.compile(
+    r"\bsend (?:me|us) your (?:\w+ ){0,3}(?:login|log-in|password|pin|card (?:number|details)|"
+    r"e-?transfer email|zelle|cash ?app|paypal|bank details|account number|sort code|"
+    r"one-time code|otp)\b", re.IGNORECASE)
 # Search keywords strung together ("... review rates routing number near me hours ... login").
 _SEO_STUFFING = re.compile(
     r"\bnear me\b[^.!?\n]{0,80}\bnear me\b|\b(?:routing number|swift code|sort code|hours|"
