@@ -69,6 +69,7 @@ def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: 
     "@KestrelBankHelp why was I charged a foreign fee for a coffee in Paris? I was there, but "
     "your card is meant to be fee-free",
     "@KestrelBankHelp do I need a code to log in on a new phone? I haven't tried yet",
+    "Kestrel Bank rated the friendliest bank in a survey by a website I've never heard of",
 ])
 def test_false_friends_of_security_do_not_escalate_it(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -14,7 +14,8 @@ from monitor.packs import load_pack
 
 BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
                   hashtags=("kestrelbank", "kestreldown"),
-                  handles=("KestrelBank", "KestrelBankHelp"))
+                  handles=("KestrelBank", "KestrelBankHelp"),
+                  competitors=(("Norvale", ("norvale", "@NorvaleBank")),))
 AIRLINE = BrandTerms(name="Skua Air", keywords=("skua air", "skuaair", "skua"),
                      hashtags=("skuaair", "skuadown"), handles=("SkuaAir", "SkuaAirHelp"))
 
@@ -52,6 +53,18 @@ def airline() -> Analyzer:
     # a news report of an outage
     "Skua Air's booking site down across the UK this morning, travellers report failed "
     "check-ins. The airline says it is working on a fix.",
+    # a warning to other customers, a rival's customer gloating, a joke on oneself, staff in
+    # other words and languages, a report that blames
+    "⚠️ Kestrel Bank customers: a fake email saying your card is suspended is going around. "
+    "Kestrel never emails links to verify cards.",
+    "Kestrel down again? Meanwhile at @NorvaleBank my card works fine 😌 #kestreldown",
+    "spent so much on Kestrel's app this month it should come with a warning label (this is a "
+    "me problem)",
+    "I work at a Kestrel Bank branch. No, we can't waive the overdraft fee on the spot. Love, "
+    "your teller",
+    "Je travaille au centre d'appels de Kestrel Bank. Soyez gentils avec nous aujourd'hui 🙏",
+    "Kestrel Bank blames a supplier's update for Monday's card outage, the lender's second this "
+    "year",
 ])
 def test_what_a_care_lead_leaves_alone(bank: Analyzer, airline: Analyzer, text: str) -> None:
     a = (airline if "Skua" in text else bank).analyze(text, handle="someone_else")

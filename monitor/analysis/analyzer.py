@@ -14,6 +14,7 @@ from monitor.analysis.cues import (
     EXPLICIT_PRAISE,
     FOREIGN_NOT_THANKS,
     FOREIGN_PRAISE,
+    GLOAT,
     GRATITUDE,
     HANDLE_LIKE,
     IMITATOR_TOLD,
@@ -117,7 +118,9 @@ _NEWS = Lexicon([
     "passengers reported", "says it is working", "says it's working", "said it was working",
     "airline says", "bank says", "the company says", "the firm says", "statement:",
     "recruitment", "open day", "open days", "apply at", "apply via", "now recruiting",
-    "join our team", "positions available", "we are recruiting",
+    "join our team", "positions available", "we are recruiting", "blames", "blamed on",
+    "the lender", "lender's", "promet", "annonce", "a annoncé", "selon", "communiqué",
+    "anuncia", "anunció", "según", "comunicado", "kündigt", "segundo o", "ogłosił", "według",
 ])
 _ADVICE = re.compile(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
@@ -159,7 +162,8 @@ _ABOUT_THE_TAG = re.compile(r"\b(?:replies|tweets|posts|memes|trending|timeline|
                             r"comments|downdetector)\b", re.IGNORECASE)
 # A warning to everyone: "PSA: if your bank's 'fraud team' calls asking for a code, hang up".
 _PSA_OPENING = re.compile(r"^\W*(?:psa|heads up|reminder|public service announcement|friendly "
-                          r"reminder|warning)\b", re.IGNORECASE)
+                          r"reminder|warning|(?:⚠️\s*)?(?:[\w&'-]+ ){1,3}(?:members|customers|"
+                          r"users|cardholders|account holders)\s*[:,])", re.IGNORECASE)
 # Something that happened, told in a warning: "Got an SMS saying ...", "a friend lost their
 # number this way this week" (a report to answer, not only advice).
 _EVENT_TOLD = re.compile(r"\b(?:got|received|lost|stole|stolen|took|taken|happened|this week|"
@@ -343,7 +347,8 @@ class Analyzer:
             r"\b(?:works?|worked|working|employed|been an? [\w-]+|started|retired|job|jobs|"
             r"(?<!the )(?<!your )(?<!their )(?:manager|cashier|engineer|intern)|shift|"
             r"day \d+ of working)\s+(?:\w+\s+){0,2}?"
-            r"(?:at|for|in|with)\s+(?:the\s+)?(?:" + brand + r")\b|(?:" + brand + r")(?:'s)?\s+"
+            r"(?:at|for|in|with)\s+(?:the\s+|a\s+)?(?:" + brand + r")\b|"
+            r"(?:" + brand + r")(?:'s)?\s+"
             r"(?:is|are)\s+(?:now\s+)?hiring\b|\b(?:day|week|month|year) \d+ of [\w ]{3,40}? at "
             r"(?:" + brand + r")\b|\b(?:manager|engineer|lead|director|dev|developer|pm|"
             r"designer) on the (?:" + brand + r")\b[\w ]{0,30}\bteam\b", re.IGNORECASE)
@@ -566,8 +571,8 @@ class Analyzer:
             # "my late gran always said ...": a hypothetical, a question about cover, a
             # fraud check that was the customer, or a memory, not something happening now
             set_aside = "not happening now"
-        elif (kinds == (Escalation.SECURITY,) and advice and not stake and not addressed
-              and (_SCAM_VERDICT.search(text) is not None or (
+        elif (kinds == (Escalation.SECURITY,) and not stake and not addressed
+              and ((advice and _SCAM_VERDICT.search(text) is not None) or (
                   _PSA_OPENING.match(text) and _EVENT_TOLD.search(text) is None))):
             # "Scam, 100%. Never ring the number in the text": someone else's scam judged
             # and advised on, in a reply to them (a warning of a scam going round, or one
@@ -617,7 +622,9 @@ class Analyzer:
                          or down is not None),
             competitor_only=competitor_account or (competitor and not addressed and not (
                 brand_named and complaint and first_person)) or (
-                not addressed and self._compared.search(text) is not None),
+                not addressed and self._compared.search(text) is not None) or (
+                # "X down again? Over here at @Rival tapping my card like nothing's wrong"
+                competitor and not addressed and GLOAT.search(text) is not None),
             advice_to_others=advice,
             # ("Ask HN: is it down?" asks about the outage, whatever the news words)
             news=(down is None or "?" not in text) and (

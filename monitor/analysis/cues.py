@@ -573,7 +573,13 @@ STAFF = re.compile(
     r"|\bnot speaking for (?:the|my) (?:bank|company|employer|airline|firm|shop|store)\b|"
     r"\bopinions (?:are )?my own\b|\blove this job\b|^\W*crew (?:chat|life|diaries)\b|"
     r"\bworking (?:a|the|in a|in the) (?:bank )?(?:call cent(?:er|re)|check-in desk)\b|"
-    r"\bbeen an? (?:[\w&']+ ){0,3}(?:cabin crew|pilot|teller|flight attendant|cashier) for\b",
+    r"\bbeen an? (?:[\w&']+ ){0,3}(?:cabin crew|pilot|teller|flight attendant|cashier) for\b|"
+    r"\blove, your (?:teller|cashier|agent|banker|crew|pilot)\b|"
+    r"^\W*(?:i )?work (?:at|in) (?:a|the) (?:[\w&']+ ){1,3}(?:branch|store|shop|"
+    r"call cent(?:er|re)|contact cent(?:er|re))\b"
+    # in French, Spanish, Portuguese, German and Polish: "je travaille au centre d'appels de"
+    r"|\bje travaille (?:au|à la|à l'|chez|dans|pour)\b|\btrabajo (?:en|para) (?:el|la|un|una)?\b|"
+    r"\btrabalho (?:no|na|em|para)\b|\bich arbeite (?:bei|im|in der|für)\b|\bpracuję (?:w|dla)\b",
     re.IGNORECASE)
 # A joke told to the timeline, not to us: a dialogue meme ("me: i'll save money this month /
 # the app at 11pm: you've spent $212"), "me opening the app on a monday like", "I feel attacked"
@@ -583,13 +589,23 @@ JOKE = re.compile(
     r"[^\n]{0,200}?\bme:\s|^\W*me (?:opening|checking|looking at|when|after|trying|every time)\b"
     r"|\bi feel (?:personally )?(?:attacked|seen|called out|judged)\b|\bstop judging me\b"
     # a joke that says so: "I can't stop laughing", "I'll see myself out"
-    r"|\b(?:can't|cannot|couldn't) stop laughing\b|\bi'?ll see myself out\b|\bdad joke\b|🥁",
+    r"|\b(?:can't|cannot|couldn't) stop laughing\b|\bi'?ll see myself out\b|\bdad joke\b|🥁"
+    # "(this is a me problem)", "X customers this morning discovering cash exists"
+    r"|\b(?:this is|it's|that's) a me problem\b|\b(?:this morning|today|rn|right now) "
+    r"discovering\b",
     re.IGNORECASE)
+# Gloating from a rival's customer: "over here at @Rival tapping my card like nothing's wrong",
+# "glad I switched", "this is why I left".
+GLOAT = re.compile(
+    r"\b(?:over here (?:at|with|on)|meanwhile (?:at|over at|with|on)|glad i(?:'m| am) (?:with|at|"
+    r"on)|so glad i (?:switched|left|moved)|this is why i (?:left|switched|moved)|laughs in|"
+    r"cries in|smug(?:ly)? (?:at|with|on))\b", re.IGNORECASE)
 # Speaking to the brand's other customers, not to the brand: a shop telling its queue, a
 # community warning ("if you're a Finch customer in our queue", "heads up all Finch users",
 # "to any Finch customers").
 TO_CUSTOMERS = re.compile(
-    r"\bif you bank with\b|"
+    r"\bif you bank with\b|^\W*(?:⚠️\s*)?(?:[\w&'-]+ ){1,3}(?:members|customers|users|"
+    r"cardholders|account holders)\s*:|"
     r"\b(?:if you(?:'re| are) (?:a|an|with)|if (?:any|all) of you (?:are|bank with)|attention,?|"
     r"calling all|to (?:all|any|every) (?:our |my )?(?:fellow )?) (?:[\w'&.-]+ ){0,3}?"
     r"(?:customers?|users?|members?|account holders?|cardholders?)\b", re.IGNORECASE)

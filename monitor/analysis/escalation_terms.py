@@ -206,8 +206,8 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "yo no fui", "no fui yo", "não fui eu", "nao fui eu", "ce n'était pas moi",
         "das war ich nicht", "to nie ja", "alguien usó", "alguien hizo", "alguém usou",
         "alguém fez", "quelqu'un a utilisé", "jemand hat mit meiner",
-        "je connais pas de", "je ne connais pas de", "je ne reconnais pas", "je reconnais pas",
-        "no reconozco", "não reconheço", "nie rozpoznaję", "erkenne ich nicht",
+        "je connais pas de", "je ne connais pas de", "je reconnais pas",
+        "no reconozco", "erkenne ich nicht",
         "kenne ich nicht", "me demander le code", "me demande mon code", "demande mon numéro",
         "me pide el código", "pidiendo el código", "pidiendo mi código", "pediu o código",
         "pedindo o código", "prosi o kod", "prosił o kod", "nach dem code gefragt",
@@ -224,7 +224,8 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "cuenta segura", "conta segura", "compte sécurisé", "sicheres konto", "bezpieczne konto",
         "release fee", "collect his card", "collect her card", "collect my card", "as evidence",
         "blocked me on everything", "tan-nummer*", "zniknęł*", "desaparecieron",
-        "desapareceu", "wpisałam dane", "wpisałem dane", "never heard of", "tapping my card",
+        "desapareceu", "wpisałam dane", "wpisałem dane", "been tapping my card",
+        "someone tapping my card", "someone's tapping my card",
     ),
     Escalation.VULNERABLE: (
         "passed away", "passed last", "died", "death of", "death certificate", "my late",
@@ -522,6 +523,11 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"\b(?:charges?|payments?|transactions?|purchases?|debits?|withdrawals?|spent|spend|"
         r"used|bought)\b[^!?\n]{0,160}?\b(?:never (?:even )?been (?:to|in|near)|never set foot "
         r"in|never visited|haven't been (?:to|in)|have not been (?:to|in))\b",
+        # money to a name the customer never heard of: "a $39.99 debit from a company I've
+        # never heard of"
+        r"\b(?:charges?|payments?|debits?|transactions?|merchant|company|companies|payee)\b"
+        r"[^!?\n]{0,80}?\bnever heard of\b|\bnever heard of\b[^!?\n]{0,80}?\b(?:charg\w*|"
+        r"payments?|debit\w*|taken|came out|took)\b",
         # codes arriving for logins the customer never tried
         r"\b(?:codes?\b[^.!?\n]{0,30}\b(?:texted|sent|arriv\w+|coming|by text|by sms|via text|"
         r"via sms)|(?:got|getting|received|"
@@ -742,6 +748,7 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
         ("slot", "keypad", "reader", "pin pad"),
         (("never been", "never even been", "never set foot", "never visited", "haven't been",
           "have not been"),),
+        ("never heard of",),
         ("code",),
         ("i'm in", "im in", "i'm at", "didn't buy", "didn't order", "didn't book",
          "didn't make", "didn't send", "did not", "never buy", "never order"),
