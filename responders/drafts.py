@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.analysis.analyzer import asks, praises
-from monitor.analysis.cues import GRATITUDE, put_right
+from monitor.analysis.cues import GRATITUDE, praise_said, put_right
 from monitor.analysis.sentiment import thanks_for_a_fix
 from monitor.analysis.terms import Folded
 from monitor.cases import escalation_kinds
@@ -81,9 +81,19 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
             # thanks in so many words, with no complaint ("Thank you, properly.")
             or (GRATITUDE.search(mention.text[:4_000]) is not None
                 and analysis.complaint_probability < 0.5)
+            # praise in one of its shapes ("were lovely to my son"), or thanks that close the
+            # post ("... talked me down from a meltdown last week. Thank you.")
+            or praise_said(mention.text[:4_000]) is not None
+            or (GRATITUDE.search(_closing(mention.text[:4_000])) is not None
+                and not asks(mention.text[:4_000]))
             or ((analysis.sentiment.compound >= 0.2 or analysis.complaint_probability < 0.2)
                 and analysis.complaint_probability < 0.5
                 and _ENDED_WELL.search(mention.text[:4_000]) is not None)))
+
+
+def _closing(text: str) -> str:
+    """The post's last sentence."""
+    return re.split(r"(?<=[.!?\n])\s+", text.strip())[-1]
 
 
 # What we did that put it right, in the customer's words.

@@ -111,3 +111,47 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     # the lists know as a hazard, it is praise
     a = airline.analyze(text)
     assert a.action is Action.ACKNOWLEDGE and not a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # thanks that close a story, praise in a shape: whatever triage made of the post, the
+    # draft thanks and does not apologise
+    "@KestrelBankHelp Priya in your complaints team sat with me for an hour over the mortgage "
+    "letters last week. Thank you.",
+    "@KestrelBankHelp the Leeds branch manager went through my late dad's paperwork and never "
+    "once rushed me. Thanks a million",
+])
+def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
+                                                                text: str) -> None:
+    from monitor.models import Case, CaseStatus, Priority
+    from responders.drafts import situation_of
+    from tests.factories import T0, mention
+
+    post = mention("1", text, author="ailbhe")
+    analysis = bank.analyze(text)
+    case = Case(id=1, author_id="x:ailbhe", platform="x", status=CaseStatus.OPEN,
+                intent=analysis.intent, priority=Priority.NORMAL, opened_at=T0, updated_at=T0)
+    situation = situation_of(case, post, analysis)
+    assert situation.thanked or situation.acknowledge, analysis.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Kestrel Bank sorted a standing order mess in one call. Expected a fight, got a refund.",
+    "Eight years on Kestrel Bank and never had a single problem. The new fees are annoying but "
+    "I'm not moving.",
+    "Kestrel Bank's app has been rock solid since the spring update, even on my ancient phone",
+    "Shout out to Kestrel Bank's student account, no fees at all. Saved me a fortune",
+    "Valeu @KestrelBankHelp, resolveram o meu cartão num dia. Atendimento nota 10",
+    "Muy agradecida con Kestrel Bank, me devolvieron la comisión sin preguntas",
+    "The Kestrel Bank advisor explained the remortgage options twice, no rush at all. What a "
+    "woman.",
+])
+def test_more_shapes_of_praise_are_acknowledged(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE, a.reasons
+
+
+def test_a_one_word_classy_after_a_failure_is_sarcasm(bank: Analyzer) -> None:
+    a = bank.analyze("@KestrelBankHelp my overdraft limit was cut and the letter arrived a week "
+                     "after. Classy.")
+    assert a.action is Action.REPLY, a.reasons

@@ -49,8 +49,14 @@ _NOT_BAD = re.compile(
     r"|\b(?:for not|without|instead of|rather than|didn't|did not|never|no longer|waiv\w+|"
     r"revers\w+|refund\w*|cancel(?:l)?ed (?:the|my|a)|dropp\w+)\s+(?:\w+\s+){0,3}?"
     r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)\b"
+    # "no fees at all", "zero charges", "fee-free": a bad thing absent
+    r"|\b(?:no|zero|without any) (?:\w+ )?(?:fees?|charges?|interest|penalt\w+|delays?)\b|"
+    r"\bfee-free\b"
     # "walked her down the aisle", "sat us down with a tea": down as a way, not an outage
-    r"|\bdown (?:the|a|an|to|into|onto|by|with|for|my|our|his|her|their)\b",
+    r"|\bdown (?:the|a|an|to|into|onto|by|with|for|from|my|our|his|her|their)\b"
+    # care taken, not a failure repeated: "explained the switcher thing twice"
+    r"|\b(?:explained|showed|walked|went through|checked|double[- ]checked|read) (?:\w+ ){0,4}"
+    r"twice\b",
     re.IGNORECASE)
 # Thanks for something, the next few words being what: "thanks to @Bank for charging me".
 _THANKS_FOR = re.compile(r"\b(?:thanks?|thank you|cheers|shout ?out)\b[^.!?,;\n]{0,30}?\bfor"
@@ -67,7 +73,9 @@ _RESOLVED = Lexicon([
     "appreciated", "goodwill", "gesture", "so kind", "really kind", "very kind", "patient",
     "never rushed", "proper service", "obsessed", "heroes", "legend", "legends", "no notes",
     "bless", "worth it", "without once", "didn't rush", "did not rush", "relief", "no fuss",
-    "real ones", "made my day",
+    "real ones", "made my day", "finally behaves", "finally works", "finally working",
+    "finally fixed", "finally sorted", "saved me", "no rush", "approved", "approval",
+    "talked me down", "calmed me down", "what a man", "what a woman",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
                    "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])
