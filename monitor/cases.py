@@ -102,6 +102,8 @@ class CaseRules:
     incident_quiet: timedelta = timedelta(hours=2)
     # the pack's intent whose complaints form incidents (None: the industry has none)
     outage_intent: str | None = "outage"
+    # the pack's intents that are never an outage's symptom (a fee, a lost bag)
+    never_outage: frozenset[str] = frozenset()
     # the team each intent's cases go to by default (the pack's and [intents.NAME] teams)
     intent_teams: Mapping[str, str] = field(default_factory=dict)
     # the team for each escalation kind ([escalation.KIND] team)
@@ -137,6 +139,7 @@ class CaseRules:
             outage_cluster_size=settings.cases.outage_cluster_size,
             outage_cluster_window=settings.cases.outage_cluster_window,
             outage_intent=pack.outage_intent,
+            never_outage=frozenset(pack.never_outage),
             incident_quiet=settings.cases.incident_quiet,
             intent_teams=intent_teams(settings),
             escalation_teams=escalation_teams(settings),
@@ -433,7 +436,8 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     # the service is down for them (the pack's outage, or said in words in any pack), or a
     # symptom of it ("card declined", "how long will this be?")
     down = replying and (analysis.intent == rules.outage_intent or analysis.outage == "down")
-    symptom = down or (replying and analysis.outage is not None)
+    symptom = down or (replying and analysis.outage is not None
+                       and analysis.intent not in rules.never_outage)
     incident = state.open_incident(mention.created_at)
     if incident is None and symptom and not reasons:
         # "still declined for me": the outage we said was fixed is not over for them

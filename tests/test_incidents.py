@@ -227,3 +227,41 @@ def test_an_airline_check_in_outage_gathers_its_symptoms_and_not_a_lost_bag_chas
         assert case_of["8"][1] == "customer"
     finally:
         store.close()
+
+
+def test_an_outage_leaves_out_fees_lost_cards_onlookers_and_whoever_says_it_is_not_that(
+        tmp_path: Path) -> None:
+    brand = {"name": "Kestrel Bank", "industry": "banking", "keywords": ["kestrel bank"],
+             "hashtags": ["kestreldown"], "handles": {"x": ["KestrelBank"]},
+             "competitors": {"Norvale": ["norvale", "@NorvaleBank"]}}
+    analyzer = analyzer_for(brand, brand["industry"])
+    down = ["@KestrelBank is it just me or is the app down?",
+            "@KestrelBank card declined everywhere, not just me",
+            "@KestrelBank app won't load, error 503",
+            "@KestrelBank is Kestrel Bank down? can't pay for anything",
+            "#kestreldown card declined at the till @KestrelBank",
+            "@KestrelBank internet banking's gone completely here in York"]
+    others = [
+        # a fee, however it came about, is a fee complaint
+        "@KestrelBank you charged me a £25 overdraft fee again this month, the third time",
+        # the customer froze their own lost card
+        "@KestrelBank left my card on the bus, froze it in the app straight away. How do I "
+        "get a new one?",
+        # an onlooker's joke and a rival's customer
+        "Kestrel Bank's down so half of Leeds is about to discover cash. Godspeed #kestreldown",
+        "Norvale customer here, card works fine, thoughts and prayers to the Kestrel lot "
+        "#kestreldown",
+        # says it is not the outage
+        "@KestrelBank I know there's an outage, but my mortgage query has been open since "
+        "the 2nd. Still nothing",
+    ]
+    posts = [mention(str(i), text, author=f"c{i}", minutes=i)
+             for i, text in enumerate([*down, *others])]
+    store = _run(tmp_path, brand, analyzer, posts)
+    try:
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        case_of = _case_of(store)
+        assert {i for i, (case, _) in case_of.items() if case == incident["id"]} == {
+            str(i) for i in range(len(down))}
+    finally:
+        store.close()

@@ -20,7 +20,9 @@ from monitor.analysis.cues import (
     IMITATOR_TOLD,
     JOKE,
     LEGAL_NEWS,
+    NOT_A_CUSTOMER,
     NOT_NOW,
+    NOT_THE_OUTAGE,
     OPINION,
     OWN_STEP,
     PAST_OUTAGE,
@@ -448,7 +450,10 @@ class Analyzer:
                     or QUESTION_START.match(stripped) is not None)
         sarcasm = sarcastic(text, complaint_probability=score.probability)
         complaint = complaint or sarcasm is not None
-        scored = self.intents.score(text)
+        # "I know there's an outage, but mine's been going on since the 1st": not the outage
+        scored = self.intents.score(text, exclude=(
+            (self.pack.outage_intent,) if self.pack.outage_intent
+            and NOT_THE_OUTAGE.search(text) is not None else ()))
         brand_down = self._brand_down is not None and self._brand_down.search(text) is not None
         down = self._service_down(text)
         outage = self.pack.outage_intent
@@ -519,8 +524,13 @@ class Analyzer:
         first_not_ours = leading is not None and not self.matcher.is_own(
             leading[0].split("@")[1].strip())
         to_customer = first_not_ours and not first_person
+        # an onlooker's joke, a rival's customer, someone not with us: "X's down so half the
+        # city is about to find out they have families. Godspeed"
+        onlooker = not addressed and (NOT_A_CUSTOMER.search(text) is not None or (
+            not stake and (JOKE.search(text) is not None or GLOAT.search(text) is not None)))
         if down is not None and (to_customer or (
-                not addressed and not first_person and PAST_OUTAGE.search(text) is not None)):
+                not addressed and not first_person and PAST_OUTAGE.search(text) is not None)
+                or onlooker or NOT_THE_OUTAGE.search(text) is not None):
             # "it was their outage, not you" to someone else; "the outage lasted 40 minutes",
             # "was caused by a switch fault": told about, not suffered now
             down = None
@@ -674,7 +684,7 @@ class Analyzer:
             # $212"), with nothing failing and nothing said to us
             to_customers=TO_CUSTOMERS.search(text) is not None,
             take=TAKE.search(text) is not None,
-            joke=(not addressed and down is None and JOKE.search(text) is not None
+            joke=onlooker or (not addressed and down is None and JOKE.search(text) is not None
                   and FAILING.search(text) is None and WHEN_BACK.search(text) is None
                   and MALFUNCTION.search(text) is None),
             went_well=(well if well is not None and down is None
@@ -732,7 +742,7 @@ class Analyzer:
             reasons.append(f"escalation set aside: {set_aside}")
         reasons += priority_reasons
         outage_words = None
-        if action is Action.REPLY:
+        if action is Action.REPLY and NOT_THE_OUTAGE.search(text) is None:
             if down is not None:
                 outage_words = "down"
                 reasons.append(f"outage(down: '{down[:30]}')")

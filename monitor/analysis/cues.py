@@ -609,7 +609,22 @@ JOKE = re.compile(
 GLOAT = re.compile(
     r"\b(?:over here (?:at|with|on)|meanwhile (?:at|over at|with|on)|glad i(?:'m| am) (?:with|at|"
     r"on)|so glad i (?:switched|left|moved)|this is why i (?:left|switched|moved)|laughs in|"
-    r"cries in|smug(?:ly)? (?:at|with|on))\b", re.IGNORECASE)
+    r"cries in|smug(?:ly)? (?:at|with|on)|thoughts and prayers|godspeed)\b", re.IGNORECASE)
+# Someone saying they are not our customer: "Not with Corrib myself but ...", "not a Dunlin
+# customer".
+NOT_A_CUSTOMER = re.compile(
+    r"\bnot (?:with|a customer of|banking with|on|a member of) [\w&' ]{2,30}? myself\b|"
+    r"\bnot (?:a|an) [\w&'-]+ (?:customer|member|user)\b|\bnot even (?:a|an) [\w&'-]+ "
+    r"(?:customer|member|user)\b", re.IGNORECASE)
+# The author says their problem is not the outage: "not the outage:", "I know there's an outage,
+# but mine's been going on since the 1st", "unrelated to this morning's issue".
+NOT_THE_OUTAGE = re.compile(
+    r"\bnot (?:the|about the|related to the|to do with the) (?:outage|issue|problem|app thing)\b|"
+    r"\b(?:nothing to do with|unrelated to|not related to|separate from|apart from) (?:the|this|"
+    r"your|today's|this morning's|whatever's going on)\b[^.!?\n]{0,30}?(?:outage|issue|problem|"
+    r"this morning|going on)|\bi know (?:there'?s|there is|you have|you've got) (?:an|a|the) "
+    r"(?:outage|issue|problem)[^.!?\n]{0,20}?\bbut\b|\bnot related to whatever\b",
+    re.IGNORECASE)
 # Speaking to the brand's other customers, not to the brand: a shop telling its queue, a
 # community warning ("if you're a Finch customer in our queue", "heads up all Finch users",
 # "to any Finch customers").

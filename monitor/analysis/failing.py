@@ -34,7 +34,15 @@ SERVICE_DOWN = re.compile(
     r"|\bse ha ca[ií]do\b|\bca[ií]d[oa]\b|\bnie dzia[lł]a\b"
     r"|\bausgefallen\b|\ben panne\b|\bfora do ar\b|\bno funciona\b|\bfunktioniert nicht\b"
     r"|\bne fonctionne (?:pas|plus)\b|\bn[aã]o funciona\b"
-    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b",
+    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b"
+    # "internet's gone completely", "wifi has gone", "app and card both gone here", "went off
+    # 20 min ago", "aware of a problem in your area", "is this the big outage"
+    r"|\b(?:internet|wifi|wi-fi|broadband|signal|data|app|service|network|banking)(?:'s| has| "
+    r"have| is| are)? (?:\w+ ){0,3}(?:gone|dead|out|off)\b(?! (?:to|for|of|with|from|on|the))"
+    r"|\b(?:went|gone) off (?:\d+|an|a few|about|just|this)\b|\baware of (?:a|an|the) "
+    r"(?:problem|issue|fault|outage) in (?:your|my|the|our) area\b|\bthe big outage\b|"
+    r"\bis (?:this|it) the outage\b|\bnie ma internetu\b|\bno hay (?:internet|señal|red)\b|"
+    r"\bpas d'internet\b|\bkein internet\b|\bsem internet\b|\bsin internet\b",
     re.IGNORECASE)
 
 
@@ -45,7 +53,8 @@ DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else",
                "open", "is it me", "fall", "fell", "crash", "white", "blank",
                "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
                "fora do ar", "fonctionne", "same for", "same with", "same in", "fällt", "fallt",
-               "está fora", "esta fora")
+               "está fora", "esta fora", "gone", "dead", "went off", "gone off", "aware of",
+               "big outage", "the outage", "internetu", "internet")
 OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
                        r"50[234]", re.IGNORECASE)
 
@@ -60,7 +69,9 @@ MALFUNCTION = re.compile(
     r"\bkeeps?\s+(?:on\s+)?(?:crashing|freezing|failing|declining|erroring|emptying|logging me out|"
     r"kicking me out|timing out|spinning|crashing|saying|telling me|asking me|rejecting)\b"
     r"|\b(?:won't|wont|wouldn't|will not) let me\b|\b(?:doesn't|does not|isn't|is not|not) "
-    r"work(?:ing)?\b|\berror (?:message|code)\b|\bglitch\w*|\b(?:froze|frozen|crash(?:es|ed))\b"
+    r"work(?:ing)?\b|\berror (?:message|code)\b|\bglitch\w*|\b(?:crash(?:es|ed))\b|"
+    # (not the customer freezing their own card: "froze it in the app first thing")
+    r"\bfroze\b(?! (?:it|my|the card|the account|them))|(?<!i )(?<!i've )(?<!card )\bfrozen\b"
     # the error a screen shows: "'We're unable to process your request at this time.'"
     r"|\bunable to process\b|\bsomething went wrong\b|\bplease try again later\b|"
     r"\bservice (?:is )?(?:temporarily )?unavailable\b|\btechnical difficult(?:y|ies)\b|"
@@ -80,8 +91,8 @@ FAILING = re.compile(
     r"(?:app|site|website|check-in|system|systems|online banking|portal|card machine|terminal)"
     r"(?:'s| is)? dead|shows nothing|no (?:trips|bookings|accounts) found|"
     r"can't find (?:my|our) (?:booking|account|reservation|trip|payment)|on paper|"
-    r"nothing works|how long (?:is|will) (?:this|it)|when will (?:it|this|you) be (?:back|fixed|"
-    r"sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
+    r"nothing works|how long (?:is|will) (?:this|it)|how long(?=\s*\?)|when will (?:it|this|you) "
+    r"be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
     r"funktioniert nicht|ne fonctionne|n[aã]o funciona|"
     # "is it going to fail?", "card won't go through", "30 mins now", and the same in Polish,
     # Spanish, French, German and Portuguese ("karta nie przechodzi", "no carga")

@@ -51,6 +51,9 @@ class Pack:
     regulators: tuple[str, ...] = ()
     # words that show a post is about being a customer (for posts that only match a keyword)
     customer_terms: tuple[str, ...] = ()
+    # intents that are a customer's own problem, never a symptom of an outage ("an unpaid item
+    # fee because a direct debit bounced" during an app outage is a fee complaint)
+    never_outage: tuple[str, ...] = ()
     description: str = ""
 
     @property
@@ -93,4 +96,5 @@ def load_pack(name: str) -> Pack:
         outage_intent=doc.get("outage_intent"),
         regulators=tuple(doc.get("regulators", ())),
         customer_terms=tuple(doc.get("customer_terms", ())),
+        never_outage=tuple(doc.get("never_outage", ())),
     )
