@@ -13,7 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from monitor.analysis.analyzer import asks, praises
-from monitor.analysis.cues import GRATITUDE, praise_said, put_right
+from monitor.analysis.cues import (
+    FOREIGN_NOT_THANKS,
+    FOREIGN_PRAISE,
+    GRATITUDE,
+    failed_beside,
+    praise_said,
+    put_right,
+)
 from monitor.analysis.sentiment import thanks_for_a_fix
 from monitor.analysis.terms import Folded
 from monitor.cases import escalation_kinds
@@ -84,6 +91,13 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
             # praise in one of its shapes ("were lovely to my son"), or thanks that close the
             # post ("... talked me down from a meltdown last week. Thank you.")
             or praise_said(mention.text[:4_000]) is not None
+            # thanks said outright in another language ("obrigada pela ajuda de ontem")
+            or (analysis.lang not in (None, "en")
+                and FOREIGN_PRAISE.search(mention.text[:4_000]) is not None
+                and FOREIGN_NOT_THANKS.search(mention.text[:4_000]) is None)
+            # warm words with nothing failing: whatever made it a reply, no apology
+            or (analysis.sentiment.compound >= 0.5 and analysis.outage is None
+                and not failed_beside(mention.text[:4_000]))
             or (GRATITUDE.search(_closing(mention.text[:4_000])) is not None
                 and not asks(mention.text[:4_000]))
             or ((analysis.sentiment.compound >= 0.2 or analysis.complaint_probability < 0.2)

@@ -120,6 +120,8 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "letters last week. Thank you.",
     "@KestrelBankHelp the Leeds branch manager went through my late dad's paperwork and never "
     "once rushed me. Thanks a million",
+    # thanks said in Portuguese, for help that came by chat
+    "@KestrelBankHelp obrigada pela ajuda no chat ontem, a transferência chegou certinha 🙏",
 ])
 def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
                                                                 text: str) -> None:
@@ -145,6 +147,8 @@ def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
     "Muy agradecida con Kestrel Bank, me devolvieron la comisión sin preguntas",
     "The Kestrel Bank advisor explained the remortgage options twice, no rush at all. What a "
     "woman.",
+    "last week I said I'd close my Kestrel account. Today they refunded the charge and rang "
+    "to apologise. Fine. Forgiven.",
 ])
 def test_more_shapes_of_praise_are_acknowledged(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -133,7 +133,8 @@ _PRAISE_SAID = re.compile(
     r"nightmare|war|long wait|runaround)\b|\bclassy (?:to the end|move|touch|as ever|as always)\b|"
     r"\bclass act\b|\bwhat a (?:man|woman|"
     r"lad|legend|star|team|gent|gem)\b|\bi'?m not (?:moving|leaving|going anywhere|switching)\b"
-    r"|\bthanks a million\b|\b(?:valeu|nota (?:10|dez)|muy agradecid[oa]|muito agradecid[oa]|"
+    r"|\bthanks a million\b|\b(?:all is|you're|you are|you're all) forgiven\b|"
+    r"(?:^|[.!]\s*)forgiven\b|\b(?:valeu|nota (?:10|dez)|muy agradecid[oa]|muito agradecid[oa]|"
     r"me trat(?:a|ou|aram) (?:muito )?bem|me trataron (?:muy )?bien|(?:muito )?mais fácil do que|"
     r"va volando)\b"
     # a closing "Respect." / "Massive respect to the crew"
@@ -300,7 +301,10 @@ _WORKS_NOW = re.compile(
     # heute schon da", "finalmente consegui", "rozwiązali"
     r"|(?<!no )(?<!não )(?<!nao )(?<!lo )\bresolv(?:eram|ieron|ió|eu)\b|(?<!pas )\bont résolu\b|"
     r"(?<!nicht )(?<!nichts )\bgelöst\b|\bschon da\b|(?<!não )(?<!nao )\bfinalmente consegui\b|"
-    r"(?<!nie )\brozwiązal[iy]\b", re.IGNORECASE)
+    r"(?<!nie )\brozwiązal[iy]\b"
+    # it arrived: "a transferência chegou", "llegó", "est arrivé", "ist angekommen", "dotarł"
+    r"|(?<!não )(?<!nao )\bchegou\b|(?<!no )\bllegó\b|(?<!pas )\best arrivée?\b|"
+    r"(?<!nicht )\bangekommen\b|(?<!nie )\bdotarł[ao]?\b", re.IGNORECASE)
 
 
 def put_right(text: str) -> bool:
