@@ -126,6 +126,10 @@ _AT_RISK = Folded(
     r"not mine|someone (?:used|took|has|got)|unauthori[sz]ed|compromised|locked out|"
     r"new device|sim swap\w*|fake (?:text|call|email|site|account)|met online|romance|"
     r"bloque\w*|blocked my account|froze my account|frozen account|lost (?:my |a )?card|"
+    # an account locked or held: "the locked account", "the hold on my account", "account on
+    # hold"; and card testing: "a €0.01 payment to 'VRFY*SERVICE'"
+    r"locked account|account (?:is |was |got |has been )?(?:locked|held|on hold|frozen|blocked)|"
+    r"hold on (?:my|the|our) account|(?:[£$€]\s?0[.,]01|0[.,]01\s?(?:€|eur|usd|gbp))|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
     r"verify|verification|identity|id check|"
     # how an account is got into, and how fraudsters get at it: "2FA codes never arrive",

@@ -488,3 +488,20 @@ def test_money_or_an_account_at_risk_gets_the_protect_step_on_every_path(lang: s
     for situation, tone, seed in itertools.product(situations, ("friendly", "formal"), "abc"):
         reply = _one(situation, "@Brightwave can't log in", lang=lang, seed=seed, tone=tone)
         assert _PROTECT_STEP.search(reply), (situation, tone, reply)
+
+
+@pytest.mark.parametrize("text", [
+    "@Brightwave I was told on Saturday the hold on my account would be lifted. Still held",
+    "@Brightwave DMed you about the locked account two days ago, can't pay my bills",
+])
+def test_an_account_locked_or_held_brings_the_protect_step(text: str) -> None:
+    from monitor.models import Case, CaseStatus, Priority
+    from responders.drafts import situation_of
+    from tests.factories import analysis
+
+    case = Case(id=1, author_id="x:dan", platform="x", status=CaseStatus.OPEN,
+                intent="customer_service", priority=Priority.NORMAL, opened_at=T0,
+                updated_at=T0)
+    situation = situation_of(case, mention("1", text, author="dan"),
+                             analysis(intent="customer_service"))
+    assert situation.at_risk, text

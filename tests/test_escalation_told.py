@@ -52,6 +52,12 @@ def bank() -> Analyzer:
     "@KestrelBankHelp a £640 payment from Manchester on my card. I'm in Cardiff all week",
     "@KestrelBankHelp there's a Currys order for £900 on my account. Didn't buy a laptop",
     "@KestrelBankHelp a 'Kestrel Support' account on WhatsApp wants my memorable answer",
+    # card testing, and a suspicious payment reported in Polish and Spanish
+    "@KestrelBankHelp a £0.01 charge from 'AUTH*CHECK' then £310 pending at a shop in Riga. "
+    "Is that what I think it is?",
+    "@KestrelBankHelp zgłosiłam w oddziale podejrzaną transakcję na 200 funtów, nikt nie "
+    "oddzwonił",
+    "@KestrelBankHelp tengo una transacción sospechosa de 150 libras en mi cuenta",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
@@ -70,6 +76,8 @@ def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: 
     "your card is meant to be fee-free",
     "@KestrelBankHelp do I need a code to log in on a new phone? I haven't tried yet",
     "Kestrel Bank rated the friendliest bank in a survey by a website I've never heard of",
+    # a small amount that is no card testing
+    "@KestrelBankHelp why does my savings pot show £0.01 interest for the whole month?",
 ])
 def test_false_friends_of_security_do_not_escalate_it(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
@@ -92,3 +100,10 @@ def test_a_document_that_did_not_need_a_lawyer_is_no_legal_threat(bank: Analyzer
     a = bank.analyze("Kestrel Bank's new loan terms are the first I've read that didn't need a "
                      "lawyer to decode")
     assert Escalation.LEGAL not in a.escalation, a.reasons
+
+
+def test_smoke_signals_are_a_figure_of_speech(bank: Analyzer) -> None:
+    a = bank.analyze("@KestrelBankHelp sent my details twice about the payment I didn't make. "
+                     "Do I need to send smoke signals?")
+    assert Escalation.SAFETY not in a.escalation and Escalation.SECURITY in a.escalation, (
+        a.reasons)

@@ -208,7 +208,10 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "alguém fez", "quelqu'un a utilisé", "jemand hat mit meiner",
         "je connais pas de", "je ne connais pas de", "je reconnais pas",
         "no reconozco", "erkenne ich nicht",
-        "kenne ich nicht", "me demander le code", "me demande mon code", "demande mon numéro",
+        "kenne ich nicht", "podejrzaną transakcj*", "podejrzanej transakcji",
+        "transacción sospechosa", "transação suspeita", "transaction suspecte",
+        "verdächtige abbuchung", "verdächtige transaktion", "suspicious transaction*",
+        "me demander le code", "me demande mon code", "demande mon numéro",
         "me pide el código", "pidiendo el código", "pidiendo mi código", "pediu o código",
         "pedindo o código", "prosi o kod", "prosił o kod", "nach dem code gefragt",
         "did you leak", "you leaked", "been leaked", "got leaked", "was leaked", "were leaked",
@@ -528,6 +531,10 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"\b(?:charges?|payments?|debits?|transactions?|merchant|company|companies|payee)\b"
         r"[^!?\n]{0,80}?\bnever heard of\b|\bnever heard of\b[^!?\n]{0,80}?\b(?:charg\w*|"
         r"payments?|debit\w*|taken|came out|took)\b",
+        # card testing and penny deposits: "a €0.01 payment to 'VRFY*SERVICE' and then €240
+        # pending", "a $0.01 deposit with a weird message in the reference"
+        r"(?:[£$€]\s?0[.,]01|0[.,]01\s?(?:€|eur|usd|gbp)|\b(?:1p|one penny|one cent|1 cent))\b"
+        r"[^.!?\n]{0,40}?\b(?:payments?|charges?|transactions?|deposits?|debits?)\b",
         # codes arriving for logins the customer never tried
         r"\b(?:codes?\b[^.!?\n]{0,30}\b(?:texted|sent|arriv\w+|coming|by text|by sms|via text|"
         r"via sms)|(?:got|getting|received|"
@@ -599,7 +606,8 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "share price collapsed", "shares collapsed", "smoke alarm", "smoke alarms",
         "smoke detector", "smoke detectors", "threatening letter*", "threatening email*",
         "threatening to cut", "threatened to cut", "threatening to cancel", "threatened to cancel",
-        "threatening to disconnect", "threatened to disconnect", "threatening to close",
+        "smoke signal*", "send smoke", "threatening to disconnect", "threatened to disconnect",
+        "threatening to close",
         "threatened to close", "zap to", "zapier", "burns a hole", "burns me",
         "cut myself", "cut my arms", "cut my wrists",
         # the meme, not an assault: "I feel attacked and seen"
@@ -749,6 +757,7 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
         (("never been", "never even been", "never set foot", "never visited", "haven't been",
           "have not been"),),
         ("never heard of",),
+        ("0.01", "0,01", "1p", "one penny", "one cent", "1 cent"),
         ("code",),
         ("i'm in", "im in", "i'm at", "didn't buy", "didn't order", "didn't book",
          "didn't make", "didn't send", "did not", "never buy", "never order"),
