@@ -50,9 +50,11 @@ from monitor.analysis.failing import (
     FAILING,
     FOREIGN_FAILING,
     FOREIGN_VOICE,
+    GONE_HINTS,
     MALFUNCTION,
     OUTRIGHT,
     SERVICE_DOWN,
+    SERVICE_GONE,
     WHEN_BACK,
 )
 from monitor.analysis.intents import IntentScore, IntentScorer
@@ -393,11 +395,12 @@ class Analyzer:
         """The words saying a service is down or failing for many ("is it just me?", "503",
         "se ha caído"), in any pack, else None."""
         lower = text.lower()
-        if not any(hint in lower for hint in DOWN_HINTS):
-            return None
-        first = SERVICE_DOWN.search(text)
+        first = (SERVICE_DOWN.search(text) if any(hint in lower for hint in DOWN_HINTS)
+                 else None)
         if first is None:
-            return None
+            gone = (SERVICE_GONE.search(text) if any(hint in lower for hint in GONE_HINTS)
+                    else None)
+            return gone.group().strip() if gone is not None else None
         said = first.group().strip()
         if OUTRIGHT.search(said) is not None:
             return said  # (the usual case: no need to read on for an outright one)
@@ -451,9 +454,9 @@ class Analyzer:
         sarcasm = sarcastic(text, complaint_probability=score.probability)
         complaint = complaint or sarcasm is not None
         # "I know there's an outage, but mine's been going on since the 1st": not the outage
+        not_the_outage = NOT_THE_OUTAGE.search(text) is not None
         scored = self.intents.score(text, exclude=(
-            (self.pack.outage_intent,) if self.pack.outage_intent
-            and NOT_THE_OUTAGE.search(text) is not None else ()))
+            (self.pack.outage_intent,) if self.pack.outage_intent and not_the_outage else ()))
         brand_down = self._brand_down is not None and self._brand_down.search(text) is not None
         down = self._service_down(text)
         outage = self.pack.outage_intent
@@ -530,7 +533,7 @@ class Analyzer:
             not stake and (JOKE.search(text) is not None or GLOAT.search(text) is not None)))
         if down is not None and (to_customer or (
                 not addressed and not first_person and PAST_OUTAGE.search(text) is not None)
-                or onlooker or NOT_THE_OUTAGE.search(text) is not None):
+                or onlooker or not_the_outage):
             # "it was their outage, not you" to someone else; "the outage lasted 40 minutes",
             # "was caused by a switch fault": told about, not suffered now
             down = None
@@ -613,6 +616,8 @@ class Analyzer:
             set_aside += f" ({', '.join(kind.value for kind, _ in found)})"
             found, kinds = [], ()
         well = went_well(text)
+        contacted = (addressed and not own and (not complaint or praise)
+                     and already_dmed(_OUR_ANSWER.sub(" ", text)))
         # something not working, in English or (where the English cues cannot read it) in
         # another language: "zeigt meine Bordkarte nicht an", "fuori uso", "o sistema caiu"
         malfunction = MALFUNCTION.search(text) is not None or (
@@ -690,9 +695,10 @@ class Analyzer:
             went_well=(well if well is not None and down is None
                        and MALFUNCTION.search(text) is None else ""),
             angry=english and sentiment.compound <= -0.3, down=down is not None,
-            # (not "got a DM back from you": that is our message, not theirs to read)
-            contacted=addressed and not own and already_dmed(_OUR_ANSWER.sub(" ", text)),
-            put_right=put_right(text), failing=malfunction,
+            # (not "got a DM back from you": that is our message, not theirs to read; only
+            # looked for where it can change the verdict: a complaint to us is answered anyway)
+            contacted=contacted,
+            put_right=contacted and put_right(text), failing=malfunction,
         )
         action, rule = decide_action(signals)
         if action is Action.SPAM:
@@ -742,7 +748,7 @@ class Analyzer:
             reasons.append(f"escalation set aside: {set_aside}")
         reasons += priority_reasons
         outage_words = None
-        if action is Action.REPLY and NOT_THE_OUTAGE.search(text) is None:
+        if action is Action.REPLY and not not_the_outage:
             if down is not None:
                 outage_words = "down"
                 reasons.append(f"outage(down: '{down[:30]}')")

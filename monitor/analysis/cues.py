@@ -82,7 +82,7 @@ FOREIGN_PRAISE = re.compile(
 # Praise in shapes a word list cannot hold: "made my son's whole day", "were lovely to my
 # nervous 6 year old", "proper decent of them to", "didn't even have to argue", "fine, you can
 # stay", "actually useful", "a real relief" (see `praise_said`: not when negated).
-_PRAISE_SAID = re.compile(
+_PRAISE_SAID = Folded(
     r"\bmade (?:my|our|his|her|their|the kids'?|the) (?:\w+(?:'s|s'|’s)? )?(?:whole |entire )?"
     r"(?:day|week|month|year|morning|evening|night|christmas|birthday)\b"
     r"|\b(?:was|were|is|are|been) (?:so |really |very |super |absolutely |incredibly |just |"
@@ -139,8 +139,7 @@ _PRAISE_SAID = re.compile(
     r"va volando)\b"
     # a closing "Respect." / "Massive respect to the crew"
     r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?respect(?: to (?:them|you|her|"
-    r"him|the \w+|\w+))?\s*[.!\U0001F64F\U0001F44F]*\s*$",
-    re.IGNORECASE)
+    r"him|the \w+|\w+))?\s*[.!🙏👏]*\s*$")
 _NOT_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|wish|if only)\b[^.!?\n]{0,12}$|"
                          r"n't\s*(?:\w+\s*)?$", re.IGNORECASE)
 
@@ -149,7 +148,7 @@ def praise_said(text: str) -> str | None:
     """Praise said in one of `_PRAISE_SAID`'s shapes, unless negated before it ("not actually
     useful") — the matched words, or None."""
     for m in _PRAISE_SAID.finditer(text):
-        if _NOT_BEFORE.search(text[max(0, m.start() - 24):m.start()]) is None:
+        if _NOT_BEFORE.search(m.string[max(0, m.start() - 24):m.start()]) is None:
             return m.group(0)
     return None
 
@@ -290,7 +289,7 @@ def went_well(text: str) -> str | None:
 # It works now, in the customer's words, beyond what `cues.PUT_RIGHT` knows: "that worked",
 # "the charge has dropped off", "back to normal", in Spanish, French, German, Portuguese and
 # Polish too.
-_WORKS_NOW = re.compile(
+_WORKS_NOW = Folded(
     r"\b(?:that|it|this|which) (?:worked|did it|did the trick)\b|\bback (?:up|on|online|to "
     r"normal)\b|\b(?:working|works) again\b|\bdropped off\b|\ball (?:sorted|good|fixed|done)\b|"
     r"\bgone through\b|\bno longer (?:need|an issue|a problem)\b|"
@@ -299,12 +298,13 @@ _WORKS_NOW = re.compile(
     r"\bresolvid[oa]\b|\bjuż działa|\bdziała już|\bzałatwion\w*"
     # "resolveram o problema", "lo resolvieron", "ils ont résolu", "haben es gelöst", "war
     # heute schon da", "finalmente consegui", "rozwiązali"
-    r"|(?<!no )(?<!não )(?<!nao )(?<!lo )\bresolv(?:eram|ieron|ió|eu)\b|(?<!pas )\bont résolu\b|"
-    r"(?<!nicht )(?<!nichts )\bgelöst\b|\bschon da\b|(?<!não )(?<!nao )\bfinalmente consegui\b|"
-    r"(?<!nie )\brozwiązal[iy]\b"
+    r"|\bresolv(?:eram|ieron|ió|eu)\b(?<!no resolveram)(?<!não resolveram)(?<!no resolvieron)"
+    r"(?<!não resolveu)(?<!no resolvió)|\bont résolu\b(?<!pas résolu)|\bgelöst\b(?<!nicht gelöst)"
+    r"|\bschon da\b|\bfinalmente consegui\b|\brozwiązal[iy]\b(?<!nie rozwiązali)"
+    r"(?<!nie rozwiązaly)"
     # it arrived: "a transferência chegou", "llegó", "est arrivé", "ist angekommen", "dotarł"
-    r"|(?<!não )(?<!nao )\bchegou\b|(?<!no )\bllegó\b|(?<!pas )\best arrivée?\b|"
-    r"(?<!nicht )\bangekommen\b|(?<!nie )\bdotarł[ao]?\b", re.IGNORECASE)
+    r"|\bchegou\b(?<!não chegou)(?<!nao chegou)|\bllegó\b(?<!no llegó)|\best arrivée?\b|"
+    r"\bangekommen\b(?<!nicht angekommen)|\bdotarł[ao]?\b(?<!nie dotarł)")
 
 
 def put_right(text: str) -> bool:
@@ -503,8 +503,8 @@ _DMED = Folded(
     r"(?:said|told (?:me|us)|promised)\b"
     r"|\b(?:submitted|filed|filled in|sent in|resubmitted) (?:it|them|the \w+|my \w+) (?:twice|"
     r"again|\d+ times|three times|four times|already)\b"
-    r"|(?:^|[,.!?]\s*|@\S+\s+)(?:just |already )?sent (?:it|them|that|those|these)\b"
-    r"(?! to (?:the wrong|a wrong|my|his|her|their|a friend)\b)"
+    r"|\b(?:just |already )?sent (?:it|them|that|those|these)\b"
+    r"(?! (?:to (?:the wrong|a wrong|my|his|her|their|a friend)|back|off to)\b)"
     r"|^\W*(?:@\S+\s+)*(?:dm |message |details |info |all |both )?sent\s*[.!]"
     r"|\bmensaje enviado\b|\bmensagem enviada\b|\bmessage envoyé\b|"
     r"\bnachricht (?:ist )?(?:gesendet|geschickt)\b|\bwiadomość wysłana\b"
@@ -525,8 +525,32 @@ _DMED = Folded(
     r"reference|documents)\b")
 
 
+# Words one of which every phrasing of `_DMED` holds: a post with none of them is not looked
+# at (the phrasings are many, and most posts say nothing of having reached us).
+_DMED_HINTS = (
+    "dm", "pm", "messag", "sent", "mail", "call", "rang", "rung", "phon", "wrote", "writ",
+    "chat", "form", "inbox", "told", "said", "spoke", "spoken", "talk", "branch", "desk",
+    "agent", "rep", "teller", "staff", "crew", "detail", "info", "gave", "given", "submit",
+    "filed", "filled", "lodg", "rais", "open", "report", "visit", "post", "upload", "letter",
+    "voicemail", "dispute", "claim", "ticket", "case", "complain", "mensa", "nachricht",
+    "wiadomo", "mand", "envi", "envoy", "escrib", "écrit", "appel", "llam", "ligu", "chame",
+    "dzwoni",
+    "wysła", "napisa", "priv", "geschickt", "geschrieben", "angerufen", "gemailt", "scritto",
+    "chiamato", "telefon", "inviato", "rispond", "parlé", "dossier", "hablado", "falei",
+    "rozmawia", "gesprochen", "as i ", "already", "done", "did ", "per ", "secure", "affidavit",
+    "declaration", "transfer", "hold", "cut off", "explain", "pinged", "dropped", "shot",
+    "fired", "popped", "slid", "contact", "in touch", "have my", "has my", "has all", "have all",
+    "sent over", "asked", "colleague", "fixed it", "sorted it", "went", "been", "at the",
+    "booked", "promised", "left", "waiting", "chasing", "update", "status", "they ", "the bank",
+    "the manager", "you ", "resubmit", "unterlagen", "brought", "taken", "took", "shown",
+    "showed", "handed")
+
+
 def already_dmed(text: str) -> bool:
     """Whether the author says they already sent us a direct message or their details."""
+    lower = text.lower()
+    if not any(hint in lower for hint in _DMED_HINTS):
+        return False
     return _DMED.search(text.replace("’", "'")) is not None
 
 
@@ -559,17 +583,16 @@ HANDLE_LIKE = re.compile(r"(?<![\w#@])@\w[\w.]{2,}\w|(?<![\w#@])(?=[\w]*(?:_|\d|
                           r"[A-Za-z][\w]{4,}")
 # Words that tell of an account approaching the author or being doubted: "some account called",
 # "is that really you?", "asking for my code", "messaging me", "la cuenta ... es de ustedes".
-IMITATOR_TOLD = re.compile(
+IMITATOR_TOLD = Folded(
     r"\b(?:account|handle|profile|page|someone|somebody|cuenta|conta|compte|konto|perfil)\s+"
     r"(?:called|named|calling itself)|\bcalled\s+@?\w|\bis (?:that|this|it) (?:really |"
     r"actually |even )?(?:you|yours|legit|real|genuine|official)\b|\bfake\b|\bimpersonat\w*|"
     r"\bcapital (?:i|l)\b|\b(?:asking|asked|wants|wanted|pidiendo|pide|pediu|pedindo|demande)\b"
     r"|\b(?:messag\w*|dm'?e?d|dming|contacted|replied to|texted|emailed) me\b|\breplied\b|"
-    r"\bes de ustedes\b|\bé de vocês\b|\bc'est vous\b|\bseid ihr das\b|\bto wy\b|\bscam\w*",
-    re.IGNORECASE)
+    r"\bes de ustedes\b|\bé de vocês\b|\bc'est vous\b|\bseid ihr das\b|\bto wy\b|\bscam\w*")
 # Staff speaking of their work ("first week as a backend engineer at", "12 years at X today",
 # "proud of my team"), and job ads.
-STAFF = re.compile(
+STAFF = Folded(
     r"\bfirst (?:day|week|month|shift)(?: done)?\s+(?:as|at)\b|\b(?:first|last|my|another) "
     r"(?:day|week|month|shift|year)(?: done)? (?:on|in|with) the (?:\w+ ){1,2}team at\b|"
     r"\b\d+\s+years?\s+(?:at|with)\s+"
@@ -593,12 +616,11 @@ STAFF = re.compile(
     r"call cent(?:er|re)|contact cent(?:er|re))\b"
     # in French, Spanish, Portuguese, German and Polish: "je travaille au centre d'appels de"
     r"|\bje travaille (?:au|à la|à l'|chez|dans|pour)\b|\btrabajo (?:en|para) (?:el|la|un|una)?\b|"
-    r"\btrabalho (?:no|na|em|para)\b|\bich arbeite (?:bei|im|in der|für)\b|\bpracuję (?:w|dla)\b",
-    re.IGNORECASE)
+    r"\btrabalho (?:no|na|em|para)\b|\bich arbeite (?:bei|im|in der|für)\b|\bpracuję (?:w|dla)\b")
 # A joke told to the timeline, not to us: a dialogue meme ("me: i'll save money this month /
 # the app at 11pm: you've spent $212"), "me opening the app on a monday like", "I feel attacked"
 # (see the analyzer: not when something is failing or it is said to us).
-JOKE = re.compile(
+JOKE = Folded(
     r"(?:^|[\n.!?]\s*|\s)me:\s[^\n]{0,200}?\b[\w' ]{2,30}:\s|(?:^|[\n.!?]\s*|\s)[\w' ]{2,30}:\s"
     r"[^\n]{0,200}?\bme:\s|^\W*me (?:opening|checking|looking at|when|after|trying|every time)\b"
     r"|\bi feel (?:personally )?(?:attacked|seen|called out|judged)\b|\bstop judging me\b"
@@ -606,38 +628,36 @@ JOKE = re.compile(
     r"|\b(?:can't|cannot|couldn't) stop laughing\b|\bi'?ll see myself out\b|\bdad joke\b|🥁"
     # "(this is a me problem)", "X customers this morning discovering cash exists"
     r"|\b(?:this is|it's|that's) a me problem\b|\b(?:this morning|today|rn|right now) "
-    r"discovering\b",
-    re.IGNORECASE)
+    r"discovering\b")
 # Gloating from a rival's customer: "over here at @Rival tapping my card like nothing's wrong",
 # "glad I switched", "this is why I left".
-GLOAT = re.compile(
+GLOAT = Folded(
     r"\b(?:over here (?:at|with|on)|meanwhile (?:at|over at|with|on)|glad i(?:'m| am) (?:with|at|"
     r"on)|so glad i (?:switched|left|moved)|this is why i (?:left|switched|moved)|laughs in|"
-    r"cries in|smug(?:ly)? (?:at|with|on)|thoughts and prayers|godspeed)\b", re.IGNORECASE)
+    r"cries in|smug(?:ly)? (?:at|with|on)|thoughts and prayers|godspeed)\b")
 # Someone saying they are not our customer: "Not with Corrib myself but ...", "not a Dunlin
 # customer".
-NOT_A_CUSTOMER = re.compile(
+NOT_A_CUSTOMER = Folded(
     r"\bnot (?:with|a customer of|banking with|on|a member of) [\w&' ]{2,30}? myself\b|"
     r"\bnot (?:a|an) [\w&'-]+ (?:customer|member|user)\b|\bnot even (?:a|an) [\w&'-]+ "
-    r"(?:customer|member|user)\b", re.IGNORECASE)
+    r"(?:customer|member|user)\b")
 # The author says their problem is not the outage: "not the outage:", "I know there's an outage,
 # but mine's been going on since the 1st", "unrelated to this morning's issue".
-NOT_THE_OUTAGE = re.compile(
+NOT_THE_OUTAGE = Folded(
     r"\bnot (?:the|about the|related to the|to do with the) (?:outage|issue|problem|app thing)\b|"
     r"\b(?:nothing to do with|unrelated to|not related to|separate from|apart from) (?:the|this|"
     r"your|today's|this morning's|whatever's going on)\b[^.!?\n]{0,30}?(?:outage|issue|problem|"
     r"this morning|going on)|\bi know (?:there'?s|there is|you have|you've got) (?:an|a|the) "
-    r"(?:outage|issue|problem)[^.!?\n]{0,20}?\bbut\b|\bnot related to whatever\b",
-    re.IGNORECASE)
+    r"(?:outage|issue|problem)[^.!?\n]{0,20}?\bbut\b|\bnot related to whatever\b")
 # Speaking to the brand's other customers, not to the brand: a shop telling its queue, a
 # community warning ("if you're a Finch customer in our queue", "heads up all Finch users",
 # "to any Finch customers").
-TO_CUSTOMERS = re.compile(
+TO_CUSTOMERS = Folded(
     r"\bif you bank with\b|^\W*(?:⚠️\s*)?(?:[\w&'-]+ ){1,3}(?:members|customers|users|"
     r"cardholders|account holders)\s*:|"
     r"\b(?:if you(?:'re| are) (?:a|an|with)|if (?:any|all) of you (?:are|bank with)|attention,?|"
     r"calling all|to (?:all|any|every) (?:our |my )?(?:fellow )?) (?:[\w'&.-]+ ){0,3}?"
-    r"(?:customers?|users?|members?|account holders?|cardholders?)\b", re.IGNORECASE)
+    r"(?:customers?|users?|members?|account holders?|cardholders?)\b")
 # Investors' talk: a cashtag ("$HRBR down 1.8%").
 CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
 # An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from monitor.analysis.terms import Folded
+
 # A service failing for everyone, whatever the symptom (the pack's outage intent).
 SERVICE_DOWN = re.compile(
     r"\b(?:is|are)\s+(?:\w+\s+){0,3}(?:down|offline)\b"
@@ -34,16 +36,20 @@ SERVICE_DOWN = re.compile(
     r"|\bse ha ca[ií]do\b|\bca[ií]d[oa]\b|\bnie dzia[lł]a\b"
     r"|\bausgefallen\b|\ben panne\b|\bfora do ar\b|\bno funciona\b|\bfunktioniert nicht\b"
     r"|\bne fonctionne (?:pas|plus)\b|\bn[aã]o funciona\b"
-    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b"
-    # "internet's gone completely", "wifi has gone", "app and card both gone here", "went off
-    # 20 min ago", "aware of a problem in your area", "is this the big outage"
-    r"|\b(?:internet|wifi|wi-fi|broadband|signal|data|app|service|network|banking)(?:'s| has| "
-    r"have| is| are)? (?:\w+ ){0,3}(?:gone|dead|out|off)\b(?! (?:to|for|of|with|from|on|the))"
+    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b",
+    re.IGNORECASE)
+# The same, said as gone or dead: "internet's gone completely", "wifi has gone", "app and card
+# both gone here", "went off 20 min ago", "aware of a problem in your area", "is this the big
+# outage" (looked for apart, only where one of `GONE_HINTS` is in the post).
+SERVICE_GONE = Folded(
+    r"\b(?:internet|wifi|wi-fi|broadband|signal|data|app|service|network|banking)(?:'s| has| "
+    r"have| is| are)? (?:\w+ ){0,3}(?:gone|dead|out|off)\b(?!:| (?:to|for|of|with|from|on|the|"
+    r"now|today))"
     r"|\b(?:went|gone) off (?:\d+|an|a few|about|just|this)\b|\baware of (?:a|an|the) "
     r"(?:problem|issue|fault|outage) in (?:your|my|the|our) area\b|\bthe big outage\b|"
     r"\bis (?:this|it) the outage\b|\bnie ma internetu\b|\bno hay (?:internet|señal|red)\b|"
-    r"\bpas d'internet\b|\bkein internet\b|\bsem internet\b|\bsin internet\b",
-    re.IGNORECASE)
+    r"\bpas d'internet\b|\bkein internet\b|\bsem internet\b|\bsin internet\b")
+GONE_HINTS = ("gone", "dead", " out", "went off", "aware of", "outage", "internet")
 
 
 # Words one of which a post saying a service is down must have (a quick test before the
@@ -53,8 +59,7 @@ DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else",
                "open", "is it me", "fall", "fell", "crash", "white", "blank",
                "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
                "fora do ar", "fonctionne", "same for", "same with", "same in", "fällt", "fallt",
-               "está fora", "esta fora", "gone", "dead", "went off", "gone off", "aware of",
-               "big outage", "the outage", "internetu", "internet")
+               "está fora", "esta fora")
 OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
                        r"50[234]", re.IGNORECASE)
 
@@ -65,18 +70,18 @@ BACK = re.compile(r"\b(?:working again|works again|back up|back online|back to n
                    r")\b", re.IGNORECASE)
 # Something of the brand's not working for the author, in any industry: a problem even when
 # no intent of the pack is named ("basket keeps emptying itself when I hit pay").
-MALFUNCTION = re.compile(
+MALFUNCTION = Folded(
     r"\bkeeps?\s+(?:on\s+)?(?:crashing|freezing|failing|declining|erroring|emptying|logging me out|"
     r"kicking me out|timing out|spinning|crashing|saying|telling me|asking me|rejecting)\b"
     r"|\b(?:won't|wont|wouldn't|will not) let me\b|\b(?:doesn't|does not|isn't|is not|not) "
     r"work(?:ing)?\b|\berror (?:message|code)\b|\bglitch\w*|\b(?:crash(?:es|ed))\b|"
     # (not the customer freezing their own card: "froze it in the app first thing")
-    r"\bfroze\b(?! (?:it|my|the card|the account|them))|(?<!i )(?<!i've )(?<!card )\bfrozen\b"
+    r"\bfroze\b(?! (?:it|my|the card|the account|them))|\bfrozen\b(?<!i frozen)"
+    r"(?<!i've frozen)(?<!card frozen)"
     # the error a screen shows: "'We're unable to process your request at this time.'"
     r"|\bunable to process\b|\bsomething went wrong\b|\bplease try again later\b|"
     r"\bservice (?:is )?(?:temporarily )?unavailable\b|\btechnical difficult(?:y|ies)\b|"
-    r"\bjust (?:spins|keeps loading|hangs)\b",
-    re.IGNORECASE)
+    r"\bjust (?:spins|keeps loading|hangs)\b")
 # A service failing for the author ("declined", "won't load"), or asking when it will be back:
 # during an outage, one of its customers whatever symptom they name.
 FAILING = re.compile(
@@ -106,16 +111,15 @@ FAILING = re.compile(
 WHEN_BACK = re.compile(
     r"\bany (?:update|news|eta)\b", re.IGNORECASE)
 # The author speaking of their own matter in Spanish, French, German, Portuguese or Polish.
-FOREIGN_VOICE = re.compile(
+FOREIGN_VOICE = Folded(
     r"\b(?:mi|mis|yo|tengo|no puedo|me han|je|j'|mon|ma|mes|moi|ich|mein\w*|mir|mich|eu|meu|"
     r"minha|meus|minhas|não consigo|nao consigo|mój|moja|moje|mnie|mam|nie mogę|jestem|"
     # Italian and Dutch
     r"mio|mia|miei|mie|sono|siamo|abbiamo|non riesco|non posso|mi hanno|ci hanno|ik|mijn|"
-    r"wij|ons|onze)\b",
-    re.IGNORECASE)
+    r"wij|ons|onze)\b")
 # Something failing, said in Spanish, French, German, Portuguese or Polish ("die App lädt
 # nicht", "la tarjeta no funciona").
-FOREIGN_FAILING = re.compile(
+FOREIGN_FAILING = Folded(
     r"\b(?:funktioniert (?:\w+ ){0,4}(?:nicht|nirgends)|l[äa]dt nicht|geht nicht|kaputt|"
     r"abgelehnt|no funciona|no carga|no pasa|rechazad\w*|ne (?:fonctionne|marche|charge|passe) "
     r"(?:pas|plus)|refus[ée]e?s?|n[aã]o (?:funciona|carrega|passa)|recusad\w*|nie dzia[lł]a|"
@@ -127,4 +131,4 @@ FOREIGN_FAILING = re.compile(
     r"fuori uso|non funziona|non va|non si apre|non carica|"
     r"no (?:puedo|me deja) (?:entrar|pagar|acceder|iniciar)|no (?:abre|entra)|"
     r"est(?:á|a) ca[ií]d[oa]|en panne|ne s'ouvre pas|impossible de (?:me connecter|payer|"
-    r"retirer)|werkt niet|doet het niet|ligt eruit|storing)\b", re.IGNORECASE)
+    r"retirer)|werkt niet|doet het niet|ligt eruit|storing)\b")
