@@ -38,6 +38,11 @@ def bank() -> Analyzer:
     "j'ai parlé à quelqu'un au service client hier, dossier ouvert, et toujours rien",
     "I sent my sort code and the amount in a DM this morning",
     "Gave the chat bot my account number, then the agent, then the supervisor",
+    "@KestrelBankHelp sent: my name, postcode and the reference from Monday",
+    "@KestrelBankHelp statement sent privately, it's still showing someone else's account",
+    "The engineer said a new router would be posted. That was nine days ago",
+    "still nothing on my complaint since Tuesday, and it's the third time I've asked",
+    "Every phone call gives me a different date for the refund",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)

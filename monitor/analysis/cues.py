@@ -505,7 +505,15 @@ _DMED = Folded(
     r"again|\d+ times|three times|four times|already)\b"
     r"|\b(?:just |already )?sent (?:it|them|that|those|these)\b"
     r"(?! (?:to (?:the wrong|a wrong|my|his|her|their|a friend)|back|off to)\b)"
-    r"|^\W*(?:@\S+\s+)*(?:dm |message |details |info |all |both )?sent\s*[.!]"
+    r"|^\W*(?:@\S+\s+)*(?:dm |message |details |info |all |both )?sent\s*[.!:]"
+    # "screenshot sent privately", "the shop said", "still nothing on my complaint", "every
+    # phone call gives me a new date", "'your complaint has been escalated'"
+    r"|\bsent (?:privately|in private|by dm|over dm|via dm|in a dm)\b"
+    r"|\b(?:the |your )?(?:shop|store|engineer|advis[oe]r|technician|installer) (?:said|told "
+    r"(?:me|us)|promised)\b"
+    r"|\b(?:still nothing|no update|no reply|no answer|no response|heard nothing|nothing back) "
+    r"(?:on|about|to|from) my (?:complaint|ticket|case|claim|dispute|query|email|message|dm)\b"
+    r"|\bevery (?:phone )?call\b|\bcomplaint (?:has been |was |is )?escalated\b"
     r"|\bmensaje enviado\b|\bmensagem enviada\b|\bmessage envoyé\b|"
     r"\bnachricht (?:ist )?(?:gesendet|geschickt)\b|\bwiadomość wysłana\b"
     r"|\bho (?:già )?(?:scritto|chiamato|telefonato|inviato|mandato)\b|\bnessuno risponde\b"
@@ -533,6 +541,8 @@ _DMED_HINTS = (
     "agent", "rep", "teller", "staff", "crew", "detail", "info", "gave", "given", "submit",
     "filed", "filled", "lodg", "rais", "open", "report", "visit", "post", "upload", "letter",
     "voicemail", "dispute", "claim", "ticket", "case", "complain", "mensa", "nachricht",
+    "shop", "store", "engineer", "advis", "technician", "installer", "nothing", "no update",
+    "no reply", "no answer", "no response",
     "wiadomo", "mand", "envi", "envoy", "escrib", "écrit", "appel", "llam", "ligu", "chame",
     "dzwoni",
     "wysła", "napisa", "priv", "geschickt", "geschrieben", "angerufen", "gemailt", "scritto",
