@@ -43,6 +43,8 @@ def bank() -> Analyzer:
     "The engineer said a new router would be posted. That was nine days ago",
     "still nothing on my complaint since Tuesday, and it's the third time I've asked",
     "Every phone call gives me a different date for the refund",
+    "Put a complaint in at the Kendal branch yesterday and they've given me a reference number",
+    "já enviei o formulário duas vezes e nada",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)

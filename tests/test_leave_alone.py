@@ -65,6 +65,7 @@ def airline() -> Analyzer:
     "Je travaille au centre d'appels de Kestrel Bank. Soyez gentils avec nous aujourd'hui 🙏",
     "Kestrel Bank blames a supplier's update for Monday's card outage, the lender's second this "
     "year",
+    "Everyone moaning about #kestreldown while my Norvale card just paid for lunch no bother 😎",
 ])
 def test_what_a_care_lead_leaves_alone(bank: Analyzer, airline: Analyzer, text: str) -> None:
     a = (airline if "Skua" in text else bank).analyze(text, handle="someone_else")

@@ -149,6 +149,13 @@ def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
     "woman.",
     "last week I said I'd close my Kestrel account. Today they refunded the charge and rang "
     "to apologise. Fine. Forgiven.",
+    "OK, I was wrong about Kestrel Bank. Grumbled about the new app for weeks but the savings "
+    "screen is actually clear.",
+    "Kestrel Bank sent my nan a card for her 95th. Very nice of them.",
+    "Kestrel Bank refunded the £40 for the mix-up before I'd complained. Didn't even ask for it. "
+    "Fair dos.",
+    "The Kestrel Bank manager in Kendal stayed half an hour past closing so my dad could sign. "
+    "That's the sort of thing you remember.",
 ])
 def test_more_shapes_of_praise_are_acknowledged(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

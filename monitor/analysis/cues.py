@@ -90,7 +90,7 @@ _PRAISE_SAID = Folded(
     r"patient|helpful|excellent|superb|fab|class|ace|gems?|stars?|angels?|a star|a gem|an angel)"
     r" (?:to|with) (?:me|us|my|our|him|her|them|the kids?|everyone)\b"
     r"|\b(?:proper |very |really |so |pretty |dead )?(?:decent|good|kind|nice|sound|classy|"
-    r"generous|thoughtful) of (?:you|them|him|her|@\w+|\w+(?: \w+)?) to\b"
+    r"generous|thoughtful) of (?:you|them|him|her|@\w+|\w+(?: \w+)?)(?: to\b|\s*[.!]|\s*$)"
     r"|\b(?:didn't|did not|never|don't|didnt) (?:even )?(?:have|need|had) to (?:argue|chase|fight|"
     r"beg|push|ask twice|explain twice|wait)\b"
     r"|\byou can stay\b|\bconsider me (?:won back|a fan|impressed|converted)\b|"
@@ -137,6 +137,13 @@ _PRAISE_SAID = Folded(
     r"(?:^|[.!]\s*)forgiven\b|\b(?:valeu|nota (?:10|dez)|muy agradecid[oa]|muito agradecid[oa]|"
     r"me trat(?:a|ou|aram) (?:muito )?bem|me trataron (?:muy )?bien|(?:muito )?mais fácil do que|"
     r"va volando)\b"
+    # "I was wrong about them", "actually clear", "didn't even ask for it", "fair dos", "the
+    # sort of thing you remember", "stayed twenty minutes past closing"
+    r"|\bi was wrong about\b|\b(?:actually|genuinely|surprisingly) (?:clear|usable|readable|"
+    r"fast|quick|easy|simple|fine)\b|\b(?:didn't|did not) (?:even )?ask for it\b|"
+    r"\bwithout (?:me )?(?:even )?asking\b|\bfair dos\b|\b(?:the|that) sort of thing you "
+    r"remember\b|\bthat's how (?:it's|you) do(?:ne| it)\b|\bstayed (?:\w+ ){0,3}(?:past|after) "
+    r"(?:closing|hours)\b"
     # a closing "Respect." / "Massive respect to the crew"
     r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?respect(?: to (?:them|you|her|"
     r"him|the \w+|\w+))?\s*[.!🙏👏]*\s*$")
@@ -253,7 +260,8 @@ _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|wh
 
 # Something that failed, told beside it: "didn't go out on the 15th. It's been running for 2
 # years without a hitch."
-_FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to)|hasn't|has not|"
+_FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to|"
+                     r" (?:even )?ask for it)|hasn't|has not|"
                      r"haven't|have not|wasn't|weren't|won't|can't|cannot|couldn't|isn't|doesn't|"
                      r"failed|missing|never (?:arrived|came|went|turned up))\b", re.IGNORECASE)
 
@@ -268,7 +276,8 @@ def failed_beside(text: str) -> bool:
 DONE_FOR_US = re.compile(
     r"\b(?:rebooked|refunded|reimbursed|repaid|paid (?:me|us|my|our|out|back)|sorted|fixed|"
     r"replaced|waived|reversed|approved|helped|let (?:me|us)|got (?:me|us)|found (?:me|us|my|our)|"
-    r"upgraded|stayed open|stayed late|talked me through|walked me through|called (?:me|us) back)"
+    r"upgraded|stayed open|stayed late|stayed (?:\w+ ){0,3}(?:past|after) (?:closing|hours)|"
+    r"talked me through|walked me through|called (?:me|us) back|paid me)"
     r"\b", re.IGNORECASE)
 
 
@@ -514,6 +523,9 @@ _DMED = Folded(
     r"|\b(?:still nothing|no update|no reply|no answer|no response|heard nothing|nothing back) "
     r"(?:on|about|to|from) my (?:complaint|ticket|case|claim|dispute|query|email|message|dm)\b"
     r"|\bevery (?:phone )?call\b|\bcomplaint (?:has been |was |is )?escalated\b"
+    r"|\b(?:put|got) (?:a|my|the) (?:complaint|claim|dispute) in\b|\b(?:they've|they have|"
+    r"you've|you have|they|you) (?:given|gave) me (?:a|the) (?:reference|ref|case number|"
+    r"ticket|complaint number)\b|\bjá enviei\b|\bya (?:envié|mandé)\b|\bdéjà envoyé\b"
     r"|\bmensaje enviado\b|\bmensagem enviada\b|\bmessage envoyé\b|"
     r"\bnachricht (?:ist )?(?:gesendet|geschickt)\b|\bwiadomość wysłana\b"
     r"|\bho (?:già )?(?:scritto|chiamato|telefonato|inviato|mandato)\b|\bnessuno risponde\b"
@@ -542,7 +554,8 @@ _DMED_HINTS = (
     "filed", "filled", "lodg", "rais", "open", "report", "visit", "post", "upload", "letter",
     "voicemail", "dispute", "claim", "ticket", "case", "complain", "mensa", "nachricht",
     "shop", "store", "engineer", "advis", "technician", "installer", "nothing", "no update",
-    "no reply", "no answer", "no response",
+    "no reply", "no answer", "no response", "put a", "put my", "got a", "given me", "gave me",
+    "enviei", "envié", "mandé", "envoyé",
     "wiadomo", "mand", "envi", "envoy", "escrib", "écrit", "appel", "llam", "ligu", "chame",
     "dzwoni",
     "wysła", "napisa", "priv", "geschickt", "geschrieben", "angerufen", "gemailt", "scritto",
@@ -644,7 +657,10 @@ JOKE = Folded(
 GLOAT = Folded(
     r"\b(?:over here (?:at|with|on)|meanwhile (?:at|over at|with|on)|glad i(?:'m| am) (?:with|at|"
     r"on)|so glad i (?:switched|left|moved)|this is why i (?:left|switched|moved)|laughs in|"
-    r"cries in|smug(?:ly)? (?:at|with|on)|thoughts and prayers|godspeed)\b")
+    r"cries in|smug(?:ly)? (?:at|with|on)|thoughts and prayers|godspeed)\b"
+    r"|\bwhile my [\w&' ]{2,25}? (?:card|app|bank|account) (?:just |still )?(?:works?|worked|"
+    r"paid|pays|went through)\b|\bno bother\b|\b(?:works?|working) (?:just )?fine (?:here|for "
+    r"me)\b")
 # Someone saying they are not our customer: "Not with Corrib myself but ...", "not a Dunlin
 # customer".
 NOT_A_CUSTOMER = Folded(
