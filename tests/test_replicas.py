@@ -395,7 +395,12 @@ async def test_replicas_started_apart_share_the_sources(
             fresh.add(f"{p.name}:{native}")
         await second.until(lambda: fresh <= {r[0] for r in sql(url, "SELECT id FROM mentions")},
                            limit=90, what="new posts on every source")
-        assert _holders(url) == balanced  # nothing moved back and forth meanwhile
+        # nothing moved back and forth meanwhile: every source is held by the replica that held
+        # it (on a loaded machine a renewal can come after the lease lapsed, for a moment, with
+        # the same holder: wait for it rather than read the lapse as a move)
+        await second.until(lambda: set(_holders(url)) >= set(balanced), limit=3 * LEASE_TTL,
+                           what="every lease renewed")
+        assert {s: h for s, h in _holders(url).items() if s in balanced} == balanced
     finally:
         codes = await asyncio.gather(*(asyncio.to_thread(r.stop) for r in replicas))
     assert codes == [0] * len(replicas), [r.output()[-2000:] for r in replicas]
