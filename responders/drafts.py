@@ -130,6 +130,13 @@ _AT_RISK = Folded(
     # hold"; and card testing: "a €0.01 payment to 'VRFY*SERVICE'"
     r"locked account|account (?:is |was |got |has been )?(?:locked|held|on hold|frozen|blocked)|"
     r"hold on (?:my|the|our) account|(?:[£$€]\s?0[.,]01|0[.,]01\s?(?:€|eur|usd|gbp))|"
+    # contact details changed, the way into an account: "change-of-address form", "my new
+    # phone number", "cambiar mi número de teléfono", "mudança de morada"
+    r"change[- ]of[- ]address|change (?:my |the |our )?(?:address|phone number|mobile number|"
+    r"number|email)|(?:my |the )?new (?:phone |mobile )?number|cambiar (?:mi |el )?(?:número|"
+    r"teléfono|dirección|correo)|número nuevo|mudança de morada|alterar (?:a |o )?(?:morada|"
+    r"número|email)|changement d'adresse|changer (?:mon |d')(?:adresse|numéro)|zmian\w* adresu|"
+    r"adresse ändern|adressänderung|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
     r"verify|verification|identity|id check|"
     # how an account is got into, and how fraudsters get at it: "2FA codes never arrive",

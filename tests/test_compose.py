@@ -493,6 +493,11 @@ def test_money_or_an_account_at_risk_gets_the_protect_step_on_every_path(lang: s
 @pytest.mark.parametrize("text", [
     "@Brightwave I was told on Saturday the hold on my account would be lifted. Still held",
     "@Brightwave DMed you about the locked account two days ago, can't pay my bills",
+    # contact details changed: the way into an account
+    "@Brightwave I filled in the change of address form in March and letters still go to my "
+    "old flat",
+    "@Brightwave ¿por qué tengo que ir a la oficina para cambiar mi número de teléfono?",
+    "@Brightwave já pedi duas vezes a mudança de morada e nada",
 ])
 def test_an_account_locked_or_held_brings_the_protect_step(text: str) -> None:
     from monitor.models import Case, CaseStatus, Priority
