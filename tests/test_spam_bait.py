@@ -58,3 +58,15 @@ def test_bait_the_lists_had_not_met_is_spam(bank: Analyzer, text: str) -> None:
 def test_what_only_looks_like_bait_is_not_spam(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text, handle="ordinary_person")
     assert a.action is not Action.SPAM, a.reasons
+
+
+@pytest.mark.parametrize(("handle", "spam"), [
+    ("KestrelFans_UK", False),  # a fan account: the name and a place
+    ("kestrel_lover_88", False),
+    ("KestrelRefundsTeam", True),  # the name and an official-sounding ending
+    ("KestrelApoio", True),
+])
+def test_a_handle_built_on_our_name_is_an_imitator_only_with_an_official_ending(
+        bank: Analyzer, handle: str, spam: bool) -> None:
+    a = bank.analyze("Kestrel Bank's new savings pot is great, 4% easy access", handle=handle)
+    assert (a.action is Action.SPAM) is spam, a.reasons

@@ -34,6 +34,14 @@ _SUFFIX_WORDS = ("help", "helps", "helpdesk", "desk", "support", "care", "cares"
                  "nz", "ie", "ca", "tax", "taxrefund", "refundteam")
 
 
+# The endings that make a handle sound like the brand's own service, not a fan's or a place's.
+_OFFICIAL_ENDING = re.compile(
+    r"(?:help|helpdesk|support|care|cares|team|official|service|services|desk|refunds?|claims?|"
+    r"verify|secure|security|fraud|alerts?|assist\w*|resolution|disputes?|rewards?|ayuda|"
+    r"soporte|oficial|aide|hilfe|kundenservice|atendimento|suporte|apoio|ajuda|pomoc|wsparcie|"
+    r"sav|info|contact|verification)$")
+
+
 def _affixes(fold: bool) -> re.Pattern[str]:
     def shape(word: str) -> str:
         return re.escape(word.translate(_CONFUSABLE) if fold else word)
@@ -103,8 +111,10 @@ class Impersonation:
             shape = skeleton(name)
             bare = re.sub(r"[\W_]+", "", name.lower().lstrip("@").split("@")[0])
             if (self.first_word and bare.startswith(self.first_word) and shape != bare
-                    and shape not in self.skeletons and len(shape) <= len(self.first_word) + 8):
-                # the name, at most a short word, and an official ending stripped
+                    and shape not in self.skeletons and len(shape) <= len(self.first_word) + 8
+                    and _OFFICIAL_ENDING.search(bare) is not None):
+                # the name, at most a short word, and an official ending ("GannetBagsTeam"; not
+                # a fan account's "KestrelFansUK")
                 return f"{what} '{name}' looks like '{self.first_word}' support"
             for target in self.skeletons:
                 if shape == target or (len(target) >= 6 and (
