@@ -67,6 +67,8 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
             fixed_at = _clock(case.resolved_at)
         else:
             incident = "ongoing"
+    head = mention.text[:4_000]  # what analysis read of the post
+    asked = asks(head)
     return Situation(
         intent=case.intent, escalation=kinds, contacts=contacts,
         waited=waited(case.opened_at, mention.created_at) if contacts > 1 else "",
@@ -75,34 +77,34 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
         # they told us earlier on this case that they had messaged us
         already_dmed=case.dmed_at is not None and case.dmed_at <= mention.created_at,
         acknowledge=analysis.action is Action.ACKNOWLEDGE,
-        put_right=analysis.action is Action.ACKNOWLEDGE and put_right(mention.text[:4_000]),
-        asked=asks(mention.text[:4_000]),
-        at_risk=_AT_RISK.search(mention.text[:4_000]) is not None,
+        put_right=analysis.action is Action.ACKNOWLEDGE and put_right(head),
+        asked=asked,
+        at_risk=_AT_RISK.search(head) is not None,
         thanked=analysis.action is Action.REPLY and not any(
             r.startswith("sarcasm(") for r in analysis.reasons) and (
-            analysis.label == "positive" or praises(mention.text[:4_000], explicit=True)
-            or thanks_for_a_fix(mention.text[:4_000])
-            or (analysis.sentiment.compound >= 0.3 and praises(mention.text[:4_000]))
+            analysis.label == "positive" or praises(head, explicit=True)
+            or thanks_for_a_fix(head)
+            or (analysis.sentiment.compound >= 0.3 and praises(head))
             # a story that ends well, told warmly: "the money worries team rang me back within
             # an hour and set up a payment plan"
             # thanks in so many words, with no complaint ("Thank you, properly.")
-            or (GRATITUDE.search(mention.text[:4_000]) is not None
+            or (GRATITUDE.search(head) is not None
                 and analysis.complaint_probability < 0.5)
             # praise in one of its shapes ("were lovely to my son"), or thanks that close the
             # post ("... talked me down from a meltdown last week. Thank you.")
-            or praise_said(mention.text[:4_000]) is not None
+            or praise_said(head) is not None
             # thanks said outright in another language ("obrigada pela ajuda de ontem")
             or (analysis.lang not in (None, "en")
-                and FOREIGN_PRAISE.search(mention.text[:4_000]) is not None
-                and FOREIGN_NOT_THANKS.search(mention.text[:4_000]) is None)
+                and FOREIGN_PRAISE.search(head) is not None
+                and FOREIGN_NOT_THANKS.search(head) is None)
             # warm words with nothing failing: whatever made it a reply, no apology
             or (analysis.sentiment.compound >= 0.5 and analysis.outage is None
-                and not failed_beside(mention.text[:4_000]))
-            or (GRATITUDE.search(_closing(mention.text[:4_000])) is not None
-                and not asks(mention.text[:4_000]))
+                and not failed_beside(head))
+            or (GRATITUDE.search(_closing(head)) is not None
+                and not asked)
             or ((analysis.sentiment.compound >= 0.2 or analysis.complaint_probability < 0.2)
                 and analysis.complaint_probability < 0.5
-                and _ENDED_WELL.search(mention.text[:4_000]) is not None)))
+                and _ENDED_WELL.search(head) is not None)))
 
 
 def _closing(text: str) -> str:
