@@ -74,7 +74,11 @@ def served(tmp_path_factory: pytest.TempPathFactory,
 
 
 def _fits(page: object) -> bool:
-    """Nothing spills sideways: the page is no wider than the window."""
+    """Nothing spills sideways: the page is no wider than the window.
+
+    Measured once the page has loaded: after a form's redirect the flash can be in the DOM
+    before the stylesheet is, and an unstyled page is as wide as its longest word."""
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
     return bool(page.evaluate(  # type: ignore[attr-defined]
         "document.documentElement.scrollWidth <= innerWidth"))
 
