@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.analysis import Analyzer
+from monitor.packs import load_pack
 from monitor.reloads import process_alive
 
 _real_connect = socket.socket.connect
@@ -119,6 +121,22 @@ def db_url(store_kind: str, tmp_path: Path,
             made[name] = new_store_url(store_kind, tmp_path, name, request)
         return made[name]
     return make
+
+
+@pytest.fixture(scope="session")
+def bank() -> Analyzer:
+    """The analyser of Kestrel Bank (tests/brands.py) with the banking pack."""
+    from tests.brands import KESTREL
+
+    return Analyzer(KESTREL, pack=load_pack("banking"))
+
+
+@pytest.fixture(scope="session")
+def airline() -> Analyzer:
+    """The analyser of Skua Air (tests/brands.py) with the airline pack."""
+    from tests.brands import SKUA
+
+    return Analyzer(SKUA, pack=load_pack("airline"))
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,18 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis import Analyzer
 from monitor.analysis.cues import already_dmed
 from monitor.models import Action
-from monitor.packs import load_pack
-
-BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
-                  hashtags=("kestrelbank",), handles=("KestrelBank", "KestrelBankHelp"))
-
-
-@pytest.fixture(scope="module")
-def bank() -> Analyzer:
-    return Analyzer(BANK, pack=load_pack("banking"))
 
 
 @pytest.mark.parametrize("text", [

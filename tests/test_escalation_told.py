@@ -7,17 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis import Analyzer
 from monitor.models import Escalation
-from monitor.packs import load_pack
-
-BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
-                  hashtags=("kestrelbank",), handles=("KestrelBankHelp",))
-
-
-@pytest.fixture(scope="module")
-def bank() -> Analyzer:
-    return Analyzer(BANK, pack=load_pack("banking"))
 
 
 @pytest.mark.parametrize("text", [

@@ -56,6 +56,22 @@ def _case_of(store: Store) -> dict[str, tuple[int | None, str | None]]:
         "SELECT id, case_id FROM mentions")}
 
 
+def _one_incident(tmp_path: Path, brand: dict[str, Any], texts: list[str], *,
+                  every: int = 3) -> tuple[set[str], dict[str, tuple[int | None, str | None]]]:
+    """Posts `texts` (ids "0", "1", ... by customers c0, c1, ..., `every` minutes apart)
+    through the brand's own pack: the ids on the one incident they open, and each post's case
+    and its kind."""
+    posts = [mention(str(i), text, author=f"c{i}", minutes=i * every)
+             for i, text in enumerate(texts)]
+    store = _run(tmp_path, brand, analyzer_for(brand, brand["industry"]), posts)
+    try:
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        case_of = _case_of(store)
+    finally:
+        store.close()
+    return {i for i, (case, _) in case_of.items() if case == incident["id"]}, case_of
+
+
 @pytest.mark.parametrize("text", [
     "marlowco down? 👀",
     "marlowco.com is just a white page for me now. is it me or them",
@@ -177,7 +193,6 @@ def test_symptoms_during_an_outage_join_it_and_market_talk_and_tips_do_not(
     # an app outage at a software company: its customers name only what they see
     brand = {"name": "Quillstack", "industry": "software",
              "keywords": ["quillstack", "$qstk"], "handles": {"x": ["QuillstackHQ"]}}
-    analyzer = analyzer_for(brand, brand["industry"])
     texts = ["is quillstack down? getting 502 on the app",
              "quillstack down for everyone? 503 from the EU",
              "@QuillstackHQ can't log in, 'Something went wrong' on every attempt",
@@ -187,17 +202,9 @@ def test_symptoms_during_an_outage_join_it_and_market_talk_and_tips_do_not(
              "quillstack is down for me too, 503 on every page",
              "$QSTK down 1.8% this morning as the market digests the news",
              "@ben_desk it was Quillstack's outage, not you. your local copy is fine"]
-    posts = [mention(str(i), text, author=f"c{i}", minutes=i * 3)
-             for i, text in enumerate(texts)]
-    store = _run(tmp_path, brand, analyzer, posts)
-    try:
-        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
-        case_of = _case_of(store)
-        assert {i for i, (case, _) in case_of.items() if case == incident["id"]} == {
-            "0", "1", "2", "3", "4", "5", "6"}
-        assert case_of["7"][0] is None and case_of["8"][0] is None  # no case at all
-    finally:
-        store.close()
+    members, case_of = _one_incident(tmp_path, brand, texts)
+    assert members == {"0", "1", "2", "3", "4", "5", "6"}
+    assert case_of["7"][0] is None and case_of["8"][0] is None  # no case at all
 
 
 def test_an_airline_check_in_outage_gathers_its_symptoms_and_not_a_lost_bag_chaser(
@@ -206,7 +213,6 @@ def test_an_airline_check_in_outage_gathers_its_symptoms_and_not_a_lost_bag_chas
     # and "any news?" about a bag is another problem, not a symptom
     brand = {"name": "Skua Air", "industry": "airline", "keywords": ["skua air", "skuaair"],
              "handles": {"x": ["SkuaAir", "SkuaAirHelp"]}}
-    analyzer = analyzer_for(brand, brand["industry"])
     texts = ["@SkuaAirHelp is the app down? boarding pass won't load",
              "@SkuaAir online check-in dead and the app dead too. Flight at 8",
              "skua air check-in is down at Aberdeen, desks can't print anything",
@@ -216,17 +222,9 @@ def test_an_airline_check_in_outage_gathers_its_symptoms_and_not_a_lost_bag_chas
              "skua air website down too, not just the app",
              "@SkuaAir is it just me or is check-in down? Dyce queue is huge",
              "@SkuaAirHelp my bag from Tuesday's SK22 still hasn't turned up. any news?"]
-    posts = [mention(str(i), text, author=f"c{i}", minutes=i * 3)
-             for i, text in enumerate(texts)]
-    store = _run(tmp_path, brand, analyzer, posts)
-    try:
-        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
-        case_of = _case_of(store)
-        assert {i for i, (case, _) in case_of.items() if case == incident["id"]} == {
-            "0", "1", "2", "3", "4", "5", "6", "7"}
-        assert case_of["8"][1] == "customer"
-    finally:
-        store.close()
+    members, case_of = _one_incident(tmp_path, brand, texts)
+    assert members == {"0", "1", "2", "3", "4", "5", "6", "7"}
+    assert case_of["8"][1] == "customer"
 
 
 def test_an_outage_leaves_out_fees_lost_cards_onlookers_and_whoever_says_it_is_not_that(
@@ -234,7 +232,6 @@ def test_an_outage_leaves_out_fees_lost_cards_onlookers_and_whoever_says_it_is_n
     brand = {"name": "Kestrel Bank", "industry": "banking", "keywords": ["kestrel bank"],
              "hashtags": ["kestreldown"], "handles": {"x": ["KestrelBank"]},
              "competitors": {"Norvale": ["norvale", "@NorvaleBank"]}}
-    analyzer = analyzer_for(brand, brand["industry"])
     down = ["@KestrelBank is it just me or is the app down?",
             "@KestrelBank card declined everywhere, not just me",
             "@KestrelBank app won't load, error 503",
@@ -255,13 +252,5 @@ def test_an_outage_leaves_out_fees_lost_cards_onlookers_and_whoever_says_it_is_n
         "@KestrelBank I know there's an outage, but my mortgage query has been open since "
         "the 2nd. Still nothing",
     ]
-    posts = [mention(str(i), text, author=f"c{i}", minutes=i)
-             for i, text in enumerate([*down, *others])]
-    store = _run(tmp_path, brand, analyzer, posts)
-    try:
-        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
-        case_of = _case_of(store)
-        assert {i for i, (case, _) in case_of.items() if case == incident["id"]} == {
-            str(i) for i in range(len(down))}
-    finally:
-        store.close()
+    members, _ = _one_incident(tmp_path, brand, [*down, *others], every=1)
+    assert members == {str(i) for i in range(len(down))}

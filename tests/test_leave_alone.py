@@ -8,26 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis import Analyzer
 from monitor.models import Action
-from monitor.packs import load_pack
-
-BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
-                  hashtags=("kestrelbank", "kestreldown"),
-                  handles=("KestrelBank", "KestrelBankHelp"),
-                  competitors=(("Norvale", ("norvale", "@NorvaleBank")),))
-AIRLINE = BrandTerms(name="Skua Air", keywords=("skua air", "skuaair", "skua"),
-                     hashtags=("skuaair", "skuadown"), handles=("SkuaAir", "SkuaAirHelp"))
-
-
-@pytest.fixture(scope="module")
-def bank() -> Analyzer:
-    return Analyzer(BANK, pack=load_pack("banking"))
-
-
-@pytest.fixture(scope="module")
-def airline() -> Analyzer:
-    return Analyzer(AIRLINE, pack=load_pack("airline"))
 
 
 @pytest.mark.parametrize("text", [

@@ -7,18 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.analysis import Analyzer, BrandTerms
+from monitor.analysis import Analyzer
 from monitor.models import Action
-from monitor.packs import load_pack
-
-BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
-                  hashtags=("kestrelbank", "kestreldown"),
-                  handles=("KestrelBank", "KestrelBankHelp"))
-
-
-@pytest.fixture(scope="module")
-def bank() -> Analyzer:
-    return Analyzer(BANK, pack=load_pack("banking"))
 
 
 @pytest.mark.parametrize("text", [

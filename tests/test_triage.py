@@ -34,18 +34,6 @@ from monitor.store import Store
 from tests.factories import T0, mention
 from tests.helpers import brandbot
 
-BANK = BrandTerms(name="Kestrel Bank", keywords=("kestrel bank", "kestrel"),
-                  hashtags=("kestrelbank",), handles=("KestrelBank", "KestrelBankHelp"),
-                  competitors=(("Norvale", ("norvale",)),))
-
-
-@pytest.fixture(scope="module")
-def bank() -> Analyzer:
-    from monitor.packs import load_pack
-
-    return Analyzer(BANK, pack=load_pack("banking"))
-
-
 # --- escalation: three phrasings each, and the false friends -----------------------------------
 
 @pytest.mark.parametrize(("text", "kind"), [
