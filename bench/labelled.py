@@ -20,7 +20,8 @@ HOLDOUT = "banking-holdout"
 # second set they have not seen (the first is the holdout, which nothing is tuned on).
 UNSEEN_BY_MODELS = frozenset({"banking-dev-5", "banking-dev-6", "banking-dev-7",
                               "banking-dev-8", "banking-dev-9", "banking-dev-10",
-                              "banking-dev-11", "banking-dev-12", "airline-dev",
+                              "banking-dev-11", "banking-dev-12", "banking-dev-13",
+                              "banking-dev-14", "banking-dev-15", "airline-dev", "airline-dev-2",
                               "telecom-dev"})
 
 Pair = tuple[dict[str, Any], dict[str, Any]]
