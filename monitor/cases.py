@@ -34,6 +34,7 @@ from monitor.models import (
     Sentiment,
 )
 from monitor.packs import load_pack
+from monitor.ratings import parse_rating
 from monitor.settings import Settings
 from monitor.store import CaseContext, Plan
 
@@ -62,7 +63,8 @@ _STATUS = re.compile(
     r"\b(?:aware|investigating|working on|looking into|some customers|issue|problem|disruption|"
     r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
 # A customer saying the outage is not over after all ("still declined", "your tweet is lying").
-_NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working)\b",
+_NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"
+                       r"todav[ií]a|sigue|immer noch|noch immer|ainda|nadal|wciąż|znowu)\b",
                        re.IGNORECASE)
 
 
@@ -300,13 +302,14 @@ class _Planning:
         return incident if at - incident.updated_at <= self.rules.incident_quiet else None
 
     def fixed_incident(self, at: datetime) -> Case | None:
-        """The incident our accounts said was fixed less than a cluster window ago."""
+        """The incident our accounts said was fixed less than `incident_quiet` ago (a
+        customer still failing then is one of its customers: "your post says it's fixed??")."""
         incident = self.current(self.incident_id)
         if (incident is None or incident.status is not CaseStatus.RESOLVED
                 or incident.resolved_at is None):
             return None
         return (incident if timedelta(0) <= at - incident.resolved_at
-                <= self.rules.outage_cluster_window else None)
+                <= self.rules.incident_quiet else None)
 
 
 def _redrafter(drafter: Drafter, rules: CaseRules
@@ -430,8 +433,13 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         return
 
     author = mention.author.id
-    reasons = escalation_reasons(analysis, followers=mention.author.followers,
-                                 high_reach=rules.escalate_followers)
+    every_reason = escalation_reasons(analysis, followers=mention.author.followers,
+                                      high_reach=rules.escalate_followers)
+    # what keeps a post out of an incident, on a case of its own: a threat, a fraud, a risk to
+    # people, a loud voice; a vulnerable customer hit by the outage is one of its customers
+    # (the escalation and its notice stay with the post)
+    reasons = [r for r in every_reason
+               if r != "escalation(vulnerable)" and not r.startswith("vulnerable:")]
     replying = analysis.action is Action.REPLY
     # the service is down for them (the pack's outage, or said in words in any pack), or a
     # symptom of it ("card declined", "how long will this be?")
@@ -515,9 +523,13 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if mention.conversation_id:
         state.case_of_conversation.setdefault((mention.platform, mention.conversation_id),
                                               case.id)
-    if reasons and analysis.needs_case and case.kind is CaseKind.CUSTOMER:
-        _escalate(case, reasons, rules)
-        state.notify(case.id, "escalated", escalation_text(case, mention, reasons))
+    if every_reason and analysis.needs_case and case.kind is CaseKind.CUSTOMER:
+        _escalate(case, every_reason, rules)
+        state.notify(case.id, "escalated", escalation_text(case, mention, every_reason))
+    elif every_reason and case.kind is CaseKind.INCIDENT:
+        # a vulnerable customer among the incident's: the team hears of each one
+        state.notify(case.id, f"vulnerable {author}",
+                     escalation_text(case, mention, every_reason))
     if (wanted and (case.status in ACTIVE_CASE_STATUSES or case.kind is CaseKind.INCIDENT)
             and mention.platform not in rules.by_hand):  # no reply API: answered by hand
         if case.kind is CaseKind.INCIDENT:
@@ -729,32 +741,7 @@ def _move(state: _Planning, post: _OutagePost, source: Case, incident: Case) -> 
     post.case_id = incident.id
 
 
-# --- ratings, escalation, outage clusters: pure rules used by the planner and the service ---
-
-
-_RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-_RATING = re.compile(
-    r"(?<![\d.,£$€])\b([1-5])\s*(?:/\s*5|out of (?:5|five)|stars?|\*)?(?![\d.,:%])"
-    r"(?!\s*(?:min|minute|hour|hr|day|week|month|year|time|x|gb|mb|mbps|am|pm)s?\b)",
-    re.IGNORECASE,
-)
-_RATING_WORD = re.compile(r"\b(one|two|three|four|five)\s*(?:/\s*5|out of (?:5|five)|stars?)",
-                          re.IGNORECASE)
-
-
-def parse_rating(text: str) -> int | None:
-    """A 1-5 satisfaction rating in a customer's reply ("5", "4/5", "3 stars", "★★★★"), if any.
-
-    Numbers that are clearly something else (times, money, speeds) are not ratings; a reply
-    with two different candidate numbers is ambiguous and gives None.
-    """
-    stars = text.count("★") or text.count("⭐")
-    if 1 <= stars <= 5:
-        return stars
-    body = re.sub(r"@\S+", " ", text)
-    found = {int(m[1]) for m in _RATING.finditer(body)}
-    found |= {_RATING_WORDS[m[1].lower()] for m in _RATING_WORD.finditer(body)}
-    return found.pop() if len(found) == 1 else None
+# --- escalation, outage clusters: pure rules used by the planner and the service ---
 
 
 def escalation_reasons(

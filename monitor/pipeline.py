@@ -160,7 +160,8 @@ class Pipeline:
             result = await self.store.write(
                 lambda s: s.ingest(source, page.next_cursor, prepared.analysed, self.planner,
                                    now=now, advance_cursor=advance_cursor,
-                                   cluster_window=window, rejected=rejected))
+                                   cluster_window=window, fixed_window=self.rules.incident_quiet,
+                                   rejected=rejected))
         except StoreUnavailable:
             raise
         except Exception:  # noqa: BLE001 - a poison item: store the page post by post
@@ -186,7 +187,7 @@ class Pipeline:
                 one = await self.store.write(
                     lambda s, item=item: s.ingest(  # type: ignore[misc]
                         source, None, [item], self.planner, now=now, advance_cursor=False,
-                        cluster_window=window))
+                        cluster_window=window, fixed_window=self.rules.incident_quiet))
             except StoreUnavailable:
                 raise
             except Exception as exc:  # noqa: BLE001 - this is the poison item
@@ -200,7 +201,8 @@ class Pipeline:
         page = prepared.page
         await self.store.write(lambda s: s.ingest(
             source, page.next_cursor, [], self.planner, now=now,
-            advance_cursor=advance_cursor, cluster_window=window, rejected=held))
+            advance_cursor=advance_cursor, cluster_window=window,
+            fixed_window=self.rules.incident_quiet, rejected=held))
         return IngestResult(received=len(page.mentions), stored=stored, cases_opened=cases,
                             drafts_created=drafts, quarantined=len(held))
 

@@ -12,11 +12,11 @@ from monitor.cases import (
     CaseRules,
     escalation_reasons,
     outage_cluster,
-    parse_rating,
     plan_page,
     route,
 )
 from monitor.models import Case, CaseStatus, DraftSpec, Priority
+from monitor.ratings import parse_rating
 from monitor.settings import Settings
 from monitor.sla import sla_state
 from monitor.store import Store

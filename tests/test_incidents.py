@@ -254,3 +254,38 @@ def test_an_outage_leaves_out_fees_lost_cards_onlookers_and_whoever_says_it_is_n
     ]
     members, _ = _one_incident(tmp_path, brand, [*down, *others], every=1)
     assert members == {str(i) for i in range(len(down))}
+
+
+def test_a_customer_still_failing_an_hour_after_the_fix_and_a_vulnerable_one_join_it(
+        tmp_path: Path, bank: Analyzer) -> None:
+    down = [mention(str(i), text, author=f"c{i}", minutes=i) for i, text in enumerate([
+        "@KestrelBank is the app down? won't open",
+        "@KestrelBank card declined everywhere, is it just me",
+        "@KestrelBank online banking is down, can't pay anything",
+        "@KestrelBank is Kestrel Bank down? app just spins",
+        "@KestrelBank app down here too, error 503"])]
+    # a customer the lists call vulnerable, hit by the outage: one of its customers
+    frail = mention("5", "@KestrelBank my dad is 88 and stuck at the pharmacy, his card won't "
+                    "work and he can't pay for his tablets", author="dora", minutes=7)
+    fixed = mention("s2", "All fixed: the app, online banking and card payments are working "
+                    "again.", author="KestrelBank", minutes=20)
+    late = mention("6", "@KestrelBank your post says it's fixed but the app still won't open "
+                   "for me", author="eli", minutes=75)
+    french = mention("7", "@KestrelBank l'appli ne marche toujours pas chez moi, c'est réglé ?",
+                     author="fabien", minutes=90)
+    # hours later a new failure is not the fixed outage's
+    later = mention("8", "@KestrelBank card declined again at the garage", author="gus",
+                    minutes=20 + 3 * 60)
+    store = _run(tmp_path, BANK, bank, [*down, frail, fixed, late, french, later])
+    try:
+        case_of = _case_of(store)
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert {k for k, (case, _) in case_of.items() if case == incident["id"]} >= {
+            "0", "1", "2", "3", "4", "5", "s2", "6", "7"}
+        assert case_of["8"][0] != incident["id"]
+        # the team hears of the vulnerable customer on the incident by name
+        texts = [r[0] for r in store.conn.execute(
+            "SELECT text FROM notifications WHERE case_id = ?", (incident["id"],))]
+        assert any("dora" in t and "vulnerable" in t for t in texts), texts
+    finally:
+        store.close()

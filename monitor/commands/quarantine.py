@@ -78,7 +78,8 @@ async def _retry_one(store: AsyncStore, pipeline: Pipeline, item: int) -> bool:
         try:
             await store.write(lambda s: s.ingest(
                 row["source"], None, prepared.analysed, pipeline.planner, now=now,
-                advance_cursor=False, cluster_window=pipeline.rules.outage_cluster_window))
+                advance_cursor=False, cluster_window=pipeline.rules.outage_cluster_window,
+                fixed_window=pipeline.rules.incident_quiet))
         except StoreUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - still poison

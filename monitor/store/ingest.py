@@ -117,6 +117,7 @@ class IngestStore(MentionsStore, NotificationsStore):
         now: datetime,
         advance_cursor: bool = True,
         cluster_window: timedelta = timedelta(minutes=30),
+        fixed_window: timedelta = timedelta(hours=2),
         rejected: Sequence[Rejected] = (),
     ) -> IngestResult:
         """Store a page of mentions, their cases and drafts, and the source's cursor, atomically.
@@ -124,7 +125,9 @@ class IngestStore(MentionsStore, NotificationsStore):
         A mention already stored is skipped (however often it is fetched), so replaying a page
         after a crash repeats nothing. The cursor moves in the same transaction as the data it
         covers, so a crash between pages loses nothing either. `cluster_window` is how far
-        back the planner needs to see outage complaints (`[cases] outage_cluster_window`).
+        back the planner needs to see outage complaints (`[cases] outage_cluster_window`),
+        `fixed_window` how long a fixed incident still takes customers failing after the fix
+        (`[cases] incident_quiet`).
         `rejected` items of the page are held in the quarantine in the same transaction.
         """
         # the same post twice in one page: the first one counts (as a later fetch would skip
@@ -137,7 +140,8 @@ class IngestStore(MentionsStore, NotificationsStore):
             known = self.known_mention_ids(i.mention.id for i in unique)
             new = [i for i in unique if i.mention.id not in known]
             context = self._case_practice_context(
-                new, self._case_context(new), cluster_window=cluster_window) if new else None
+                new, self._case_context(new), cluster_window=cluster_window,
+                fixed_window=fixed_window) if new else None
             plan = planner(new, context) if context is not None else Plan()
             self._write_authors(new, now)
             # One statement per page, not per case: on PostgreSQL each is a round trip, and
@@ -442,7 +446,8 @@ class IngestStore(MentionsStore, NotificationsStore):
         )
 
     def _case_practice_context(self, new: Sequence[AnalysedMention], base: CaseContext, *,
-                               cluster_window: timedelta) -> CaseContext:
+                               cluster_window: timedelta,
+                               fixed_window: timedelta) -> CaseContext:
         """Add what case practice needs to the planner's context: the authors' cases by their
         posts too (an incident holds other authors' posts), recent outage complaints, the open
         incident, and the cases merged into it."""
@@ -470,12 +475,12 @@ class IngestStore(MentionsStore, NotificationsStore):
                 (iso(min(times) - cluster_window), iso(max(times))),
             )
         )
-        # the incident that is open, or was fixed within the window ("still down for me")
+        # the incident that is open, or was fixed lately ("your post says it's fixed??")
         row = conn.execute(
             "SELECT id FROM cases WHERE kind = 'incident' "
             "AND (status IN ('open', 'waiting', 'escalated') "
             "OR (status = 'resolved' AND resolved_at >= ?)) ORDER BY id DESC LIMIT 1",
-            (iso(min(times) - cluster_window),),
+            (iso(min(times) - max(cluster_window, fixed_window)),),
         ).fetchone()
         incident_id = row[0] if row else None
         cases = dict(base.cases)
