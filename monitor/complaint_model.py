@@ -647,9 +647,9 @@ def read_dataset(path: str) -> tuple[list[str], list[int]]:
 
 def vader_sentiments(texts: Sequence[str]) -> list[VaderScores]:
     """Score texts with VADER (imported lazily: only the command line needs it)."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    from monitor.analysis.sentiment import vader
 
-    analyzer = SentimentIntensityAnalyzer()
+    analyzer = vader()
     return [VaderScores.from_dict(analyzer.polarity_scores(t)) for t in texts]
 
 

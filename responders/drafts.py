@@ -130,7 +130,8 @@ _AT_RISK = Folded(
     r"bloque\w*|blocked my account|froze my account|frozen account|lost (?:my |a )?card|"
     # an account locked or held: "the locked account", "the hold on my account", "account on
     # hold"; and card testing: "a €0.01 payment to 'VRFY*SERVICE'"
-    r"locked account|account (?:is |was |got |has been )?(?:locked|held|on hold|frozen|blocked)|"
+    r"locked account|(?:account|a/c|acct) (?:is |was |got |has been |have been |been |is being )?"
+    r"(?:locked|held|on hold|frozen|blocked|restricted|suspended)|"
     r"hold on (?:my|the|our) account|(?:[£$€]\s?0[.,]01|0[.,]01\s?(?:€|eur|usd|gbp))|"
     # contact details changed, the way into an account: "change-of-address form", "my new
     # phone number", "cambiar mi número de teléfono", "mudança de morada"
@@ -138,9 +139,11 @@ _AT_RISK = Folded(
     r"number|email)|(?:my |the )?new (?:phone |mobile )?number|cambiar (?:mi |el )?(?:número|"
     r"teléfono|dirección|correo)|número nuevo|mudança de morada|alterar (?:a |o )?(?:morada|"
     r"número|email)|changement d'adresse|changer (?:mon |d')(?:adresse|numéro)|zmian\w* adresu|"
-    r"adresse ändern|adressänderung|"
+    r"adresse ändern|adressänderung|telefonnummer|handynummer|gesperrt|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
-    r"verify|verification|identity|id check|"
+    r"verify|verification|identity|id check|kyc|aadhaar|pan card|bvn|nin|ssn|national id|"
+    r"id card|hardware token|token|almost clicked|nearly clicked|is this fake|fake,? right|"
+    r"blocked me|"
     # how an account is got into, and how fraudsters get at it: "2FA codes never arrive",
     # "face ID stopped working", "card was cloned", "a dodgy text with a link"
     r"2fa|two[- ]factor|otp|authenticator|memorable (?:word|information)|security questions?|"

@@ -390,6 +390,11 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave impossible de me connecter à mon compte", "other"),
     ("@Brightwave ich kann mich nicht mehr anmelden", "app"),
     ("@Brightwave não consigo entrar na conta", "other"),
+    # an account frozen or restricted, however it is said; the identity checks that open one
+    ("@Brightwave why has my a/c been frozen?? can't pay the nursery", "payments"),
+    ("@Brightwave my account been restricted since Monday, nobody explains why", "other"),
+    ("@Brightwave the KYC update keeps failing at the selfie step", "app"),
+    ("@Brightwave Mein Konto ist seit gestern gesperrt", "other"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK
@@ -424,6 +429,20 @@ def test_thanks_with_a_question_still_gets_the_next_step() -> None:
     text = "@Brightwave thanks for sorting the card! Can you tell me when the new PIN arrives?"
     reply = _one(Situation("card", thanked=True, asked=asks(text)), text)
     assert re.search(r"thank", reply, re.IGNORECASE) and re.search(r"\bDM\b", reply), reply
+
+
+@pytest.mark.parametrize("text", [
+    "@Brightwave day 4, still no call back on SR55120934. Is anyone there?",
+    "@Brightwave this is my third complaint about the same engineer no-show",
+])
+def test_a_service_request_number_or_a_third_complaint_is_not_sent_to_dms(text: str) -> None:
+    from monitor.analysis.cues import already_dmed
+    from responders.compose.facts import find_reference
+
+    dmed = already_dmed(text)
+    assert dmed or find_reference(text), text
+    reply = _one(Situation("customer_service", contacts=2), text)
+    assert not re.search(r"\b(?:DM|message) us\b|send us a DM", reply, re.IGNORECASE), reply
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "de"])

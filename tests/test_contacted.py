@@ -36,6 +36,8 @@ from monitor.models import Action
     "Every phone call gives me a different date for the refund",
     "Put a complaint in at the Kendal branch yesterday and they've given me a reference number",
     "já enviei o formulário duas vezes e nada",
+    "This is my fourth complaint about the same missing transfer",
+    "I've complained twice already about the branch closing early",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)

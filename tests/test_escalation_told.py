@@ -49,6 +49,17 @@ from monitor.models import Escalation
     "@KestrelBankHelp zgłosiłam w oddziale podejrzaną transakcję na 200 funtów, nikt nie "
     "oddzwonił",
     "@KestrelBankHelp tengo una transacción sospechosa de 150 libras en mi cuenta",
+    # a scam message pasted as it came, with its link
+    "@KestrelBankHelp my neighbour received this text: 'KESTREL: your card is suspended, "
+    "verify within 2 hrs at kestrel-cardcheck[.]co'",
+    "@KestrelBankHelp got an email saying I've won a Kestrel loyalty prize, claim at "
+    "kestrel-rewards.top. Surely not?",
+    # doubted, or nearly fallen for
+    "@KestrelBankHelp a message says my Kestrel points expire tonight. This is fake right?",
+    "@KestrelBankHelp my mum nearly clicked a Kestrel 'security update' link in her inbox",
+    # a seller who took the money and vanished
+    "@KestrelBankHelp I paid a seller £260 by bank transfer for concert tickets and she blocked "
+    "me straight after. Can you get it back?",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -28,6 +28,17 @@ from monitor.models import Action
     "lonely and generous 💕 I'll cover your rent, just send me your Kestrel online banking "
     "login so I can deposit",
     "Kestrel Bank savings rates 2027 compare click here click here click here",
+    # an offer made good in minutes, with a way to take it up
+    "Kestrel turned your overdraft down? 😂 We approve in 10 minutes, no payslips. Inbox now",
+    "Get a Kestrel-compatible prepaid card in 3 mins, no ID needed. DM me 📩",
+    # a masked local number beside the bait; a pump group; returns by the month; betting
+    "URGENT CASH 💰 no guarantor, paid into your Kestrel account same day. WhatsApp 0791 ### "
+    "####",
+    "Kestrel Bank shares to double by Friday 🚀 my VIP group tells you when. £20 to join",
+    "40% monthly returns, pay in by Kestrel transfer, paid out every Monday. Limited slots",
+    "#kestreldown again? use code SPIN20 on our betting site for a £20 free bet while you wait",
+    # phishing with a link and an alarm about your account
+    "Kestrel Bank: your account will be suspended today. Verify now at kestrel-secure-id[.]in",
 ])
 def test_bait_the_lists_had_not_met_is_spam(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text, handle="promo_acct_77")
@@ -42,6 +53,8 @@ def test_bait_the_lists_had_not_met_is_spam(bank: Analyzer, text: str) -> None:
     # a customer quoting the bait to report it
     "@KestrelBankHelp got a text saying I may qualify for debt forgiveness at "
     "kestrel-relief[.]com, is this you?",
+    # a customer who waited, asking to be called
+    "@KestrelBankHelp I couldn't get through in 45 minutes on the phone, call me now please",
     # a customer telling of their card used at a casino
     "@KestrelBankHelp my card's been cloned, three payments to some online casino overnight",
 ])

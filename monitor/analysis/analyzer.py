@@ -6,8 +6,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from monitor.analysis.cues import (
     CASHTAG,
     DONE_FOR_US,
@@ -53,16 +51,17 @@ from monitor.analysis.failing import (
     GONE_HINTS,
     MALFUNCTION,
     OUTRIGHT,
+    SAME_IN_PLACE,
     SERVICE_DOWN,
     SERVICE_GONE,
     WHEN_BACK,
 )
 from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
-from monitor.analysis.sentiment import brand_label, sarcastic
+from monitor.analysis.sentiment import brand_label, sarcastic, vader
 from monitor.analysis.spam import injected, spam_signals
 from monitor.analysis.spam_model import SpamModel
-from monitor.analysis.terms import BrandTerms, Lexicon
+from monitor.analysis.terms import BrandTerms, Folded, Lexicon
 from monitor.analysis.triage import Impersonation, Signals, decide_action, skeleton
 from monitor.complaint_model import ComplaintModel
 from monitor.models import (
@@ -117,6 +116,7 @@ _NEWS = Lexicon([
     "explainer", "what it means", "everything you need to know", "plc", "h1", "h2", "fy",
     "lfl", "like-for-like", "consensus", "guidance", "yield", "cet1", "premarket",
     "pre-market", "tells me", "price target", "analyst*", "ask hn", "show hn",
+    "not investment advice", "not financial advice", "x book", "bank cites", "cites",
     # a report of what others say, a statement, a job ad
     "passengers report", "customers report", "users report", "customers reported",
     "passengers reported", "says it is working", "says it's working", "said it was working",
@@ -126,7 +126,7 @@ _NEWS = Lexicon([
     "the lender", "lender's", "promet", "annonce", "a annoncé", "selon", "communiqué",
     "anuncia", "anunció", "según", "comunicado", "kündigt", "segundo o", "ogłosił", "według",
 ])
-_ADVICE = re.compile(
+_ADVICE = Folded(
     r"\b(?:you should|you need to|you could|you can|you'll|you will|just (?:ring|call|phone|"
     r"email|message|dm|ask|go|switch|complain|chat)|try (?:ringing|calling|the|their|them)|"
     r"ring them|call them|contact them|complain to them|get on to them|tell them|ask them|"
@@ -140,7 +140,7 @@ _ADVICE = re.compile(
     r"|(?:^|[.!?]\s+)(?:block|ask|call|ring|phone|report|contact|tell|avoid|ignore|delete|"
     r"never (?:ring|call|click|share|give|send|reply)|don't (?:ring|call|click|share|give|send|"
     r"reply|pay)|do not (?:ring|call|click|share|give|send|reply|pay))\s+(?:the|them|it|your|"
-    r"their|this|that|a|an|him|her|any)\b", re.IGNORECASE)
+    r"their|this|that|a|an|him|her|any)\b")
 _FIRST_PERSON_PROBLEM = re.compile(
     r"\b(?:my|i've been|i have been|i'm|i am|i can't|i cant|i paid|i was|i got|we've|our|"
     r"mine (?:too|as well|also|neither)|me too|same (?:here|for me|with me))\b",
@@ -372,7 +372,7 @@ class Analyzer:
         self._brand_words = tuple(dict.fromkeys(
             re.sub(r"[\W_]+", "", w.lower().split("@")[0])
             for w in (terms.name, *terms.name.split(), *terms.keywords, *terms.handles) if w))
-        self.vader = SentimentIntensityAnalyzer()
+        self.vader = vader()
         self.model = model or ComplaintModel.load()
         self.threshold = complaint_threshold
         self.high_reach = high_reach
@@ -395,8 +395,8 @@ class Analyzer:
         """The words saying a service is down or failing for many ("is it just me?", "503",
         "se ha caído"), in any pack, else None."""
         lower = text.lower()
-        first = (SERVICE_DOWN.search(text) if any(hint in lower for hint in DOWN_HINTS)
-                 else None)
+        first = ((SAME_IN_PLACE.search(text) or SERVICE_DOWN.search(text))
+                 if any(hint in lower for hint in DOWN_HINTS) else None)
         if first is None:
             gone = (SERVICE_GONE.search(text) if any(hint in lower for hint in GONE_HINTS)
                     else None)

@@ -70,7 +70,11 @@ EXPLICIT_PRAISE = Lexicon([
 ])
 # Gratitude in so many words (not "someone is having a lovely time on my card").
 GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
-                        r"legends?|heroes|hero|well done|fair play|credit to)\b", re.IGNORECASE)
+                        r"legends?|heroes|hero|well done|fair play|credit to|"
+                        # thanks in Hindi and Urdu, Swahili, Yoruba, Hausa and Igbo, said in
+                        # English posts
+                        r"shukriya|dhanyavaad|dhanyavad|asante|nagode|daalu|e se gan)\b",
+                        re.IGNORECASE)
 # Thanks and praise said outright in another language ("Danke @Bank, die Abbuchung wurde
 # erstattet", "Adoro o app"), unless it is thanks for nothing.
 FOREIGN_PRAISE = re.compile(
@@ -103,6 +107,13 @@ _PRAISE_SAID = Folded(
     r"bonus|award)\b"
     r"|\b(?:honestly|genuinely|so|very|how) refreshing\b|\brefreshing(?: honestly| tbh| to see)?"
     r"\s*(?:[.!]|$)|\bgood though\b"
+    # expectations beaten, told as such: "didn't know banks still did that", "did not expect
+    # that.", "never thought I'd say this", "small things matter", "rare these days"
+    r"|\b(?:didn't|did not|never) (?:know|think|realise|realize) (?:\w+ ){0,2}still (?:did|do|"
+    r"does) (?:that|this)\b|\b(?:didn't|did not|never) expect(?:ed)? (?:that|this|it)\s*(?:[.!]|$)"
+    r"|\bnever thought i'?d (?:say|be saying)\b|\bsmall (?:win|wins|things (?:like this )?"
+    r"matter)\b|\brare these days\b|\bwhat have you done with my\b|\byou (?:have|'ve got|got) "
+    r"a gem\b"
     # in other languages: "finalmente uma companhia que cumpre", "lo que más me gustó",
     # "volveré a volar con ellos", "nos ayudó con todo"
     r"|\bque cumpre\b|\bcumpr(?:e|iu|en|ió) (?:o|lo) (?:que )?promet|\blo que más me gustó\b|"
@@ -246,6 +257,10 @@ WENT_WELL = re.compile(
     r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b"
     r"|\b(?:working|works|back up|back) again for (?:me|us)\b"
     r"|\ball good now\b|\bignore my (?:rant|last (?:post|tweet|message)|complaint)\b"
+    # "ok it's working.", "transfers going through now", "crisis averted"
+    r"|\b(?:it's|its|it is|everything's|everything is|app's|app is) working(?: now| fine)?"
+    r"(?=\s*(?:[.!,]|$))|\b(?:transfers?|payments?|cards?|it|everything|money) (?:is |are )?"
+    r"going through (?:now|again|fine)\b|\bcrisis averted\b"
     r"|\bredeemed yourselves?\b|\bi take (?:it all |some of it |it |that )?back\b"
     # put right before it hurt: "waived my late fee before I'd even asked", "blocked it before I
     # even saw the SMS"
@@ -261,7 +276,8 @@ _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|wh
 # Something that failed, told beside it: "didn't go out on the 15th. It's been running for 2
 # years without a hitch."
 _FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to|"
-                     r" (?:even )?ask for it)|hasn't|has not|"
+                     r" (?:even )?ask for it| (?:know|expect|think|realise|realize)\b)|hasn't|"
+                     r"has not|"
                      r"haven't|have not|wasn't|weren't|won't|can't|cannot|couldn't|isn't|doesn't|"
                      r"failed|missing|never (?:arrived|came|went|turned up))\b", re.IGNORECASE)
 
@@ -301,7 +317,8 @@ def went_well(text: str) -> str | None:
 _WORKS_NOW = Folded(
     r"\b(?:that|it|this|which) (?:worked|did it|did the trick)\b|\bback (?:up|on|online|to "
     r"normal)\b|\b(?:working|works) again\b|\bdropped off\b|\ball (?:sorted|good|fixed|done)\b|"
-    r"\bgone through\b|\bno longer (?:need|an issue|a problem)\b|"
+    r"\bgone through\b|\bgoing through (?:now|again)\b|\bcrisis averted\b|"
+    r"\bno longer (?:need|an issue|a problem)\b|"
     r"\bya (?:funciona|está)|\bresuelto\b|\bça (?:marche|fonctionne)|\bréglé\b|"
     r"\bfunktioniert (?:wieder|jetzt)|\bgeklappt\b|\berledigt\b|\bjá (?:funciona|está)|"
     r"\bresolvid[oa]\b|\bjuż działa|\bdziała już|\bzałatwion\w*"
@@ -387,6 +404,10 @@ _DMED = Folded(
     r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
     r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
     r"|\bmessaged\s+(?:your|you|the)\b|\balready in touch\b"
+    # "this is my THIRD complaint", "complained twice already"
+    r"|\b(?:my|the)\s+(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+th)\s+(?:complaint|"
+    r"email|e-mail|message|call|letter)\b|\bcomplained\s+(?:twice|three times|\d+ times|"
+    r"several times|already)\b"
     r"|\b(?:emailed|e-mailed|rang|called|phoned)\s+(?:you\s+|your\s+\w+\s+)?(?:twice|three times|"
     r"\d+ times|several times|multiple times|already|again)\b"
     r"|\b(?:gave|given|sent)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+details\b"
@@ -589,16 +610,16 @@ OPINION = re.compile(
 
 # An opinion offered to the timeline as such, or asked of it: "Unpopular opinion: ...", "hot
 # take", "not a criticism", "hear me out", "which would you pick?", "appreciation thread".
-TAKE = re.compile(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
-                  r"\bnot a (?:criticism|complaint|dig)\b|\bhear me out\b"
-                  # asking the timeline to choose, a thread for the timeline
-                  r"|\bwhich (?:would|should|do|did) (?:you|y'all|you all|people|everyone) "
-                  r"(?:pick|choose|go for|go with|recommend|prefer)\b"
-                  r"|\bappreciation (?:thread|post)\b|^\W*(?:opinion|column|op-ed):"
-                  r"|\bwhich (?:one )?is better\b"
-                  r"|\banyone (?:done|tried) both\b"
-                  # "Skylark vs Gannet Air for Edinburgh to Dublin?"
-                  r"|^\W*[\w&' ]{2,30}\s(?:vs\.?|versus)\s[^.!?\n]{2,60}\?", re.IGNORECASE)
+TAKE = Folded(r"\b(?:unpopular|controversial|hot|spicy) (?:opinion|take)\b|"
+              r"\bnot a (?:criticism|complaint|dig)\b|\bhear me out\b"
+              # asking the timeline to choose, a thread for the timeline
+              r"|\bwhich (?:would|should|do|did) (?:you|y'all|you all|people|everyone) "
+              r"(?:pick|choose|go for|go with|recommend|prefer)\b"
+              r"|\bappreciation (?:thread|post)\b|^\W*(?:opinion|column|op-ed):"
+              r"|\bwhich (?:one )?is better\b"
+              r"|\banyone (?:done|tried) both\b"
+              # "Skylark vs Gannet Air for Edinburgh to Dublin?"
+              r"|^\W*[\w&' ]{2,30}\s(?:vs\.?|versus)\s[^.!?\n]{2,60}\?")
 
 # What may name an account in a post: an @handle, or a word shaped like one (an underscore, a
 # digit, a capital inside it: "Bank_Help", "Bank24", "BankAyuda"), not a hashtag.
@@ -688,11 +709,11 @@ TO_CUSTOMERS = Folded(
 CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
 # An outage told about after the event: "lasted 40 minutes", "was caused by", "down for ~40
 # minutes this morning".
-PAST_OUTAGE = re.compile(
+PAST_OUTAGE = Folded(
     r"\b(?:lasted|suffered (?:a|an)|blamed (?:a|an|the|it on|on)|(?:was|were) caused by|caused by "
     r"a|post-?mortem|post mortem|root cause|incident report)\b|\(\s*~?\d+\s*(?:min|mins|minutes|"
     r"hrs?|hours?)\s*\)"
     r"|\bdown for (?:around |about |~|nearly |almost |over )?\d+\s*(?:minutes|mins|hours|hrs)\b"
-    r"|\b~?\d+[- ]?minute (?:outage|disruption)"
-    r"|\b\d+\s*(?:minutes|mins|hours|hrs) of (?:\w+ )?(?:outage|downtime|disruption)\b",
-    re.IGNORECASE)
+    r"|\b~?\d+[- ]?minute (?:outage|disruption)|\b(?:hour|day|minute)-long (?:outage|disruption)"
+    r"|\bsuffer(?:s|ed)? (?:a |an )?(?:[\w-]+ ){0,3}(?:outage|disruption|glitch)"
+    r"|\b\d+\s*(?:minutes|mins|hours|hrs) of (?:\w+ )?(?:outage|downtime|disruption)\b")

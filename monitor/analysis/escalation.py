@@ -96,6 +96,15 @@ class EscalationRules:
         # by substring.
         every = {w for kind in Escalation for groups, _ in self.context[kind]
                  for g in groups for w in g}
+        # each kind's phrasings by the words of their first group: only those whose first
+        # group is present are looked at (of a hundred or so, a post wakes a few)
+        self.woken: dict[Escalation, dict[str, list[int]]] = {}
+        for kind in Escalation:
+            index: dict[str, list[int]] = {}
+            for number, (groups, _) in enumerate(self.context[kind]):
+                for w in groups[0] if groups else ():
+                    index.setdefault(w, []).append(number)
+            self.woken[kind] = index
         self.by_head: dict[str, list[str]] = {}
         for word in sorted(w for w in every if w.isalpha()):
             self.by_head.setdefault(word[:3], []).append(word)
@@ -159,7 +168,10 @@ class EscalationRules:
     def _in_context(self, kind: Escalation, text: str, present: frozenset[str]) -> list[str]:
         """The first phrasing in context of this kind in the text, outside its false friends."""
         excluded: list[tuple[int, int]] | None = None
-        for groups, pattern in self.context[kind] if present else ():
+        index = self.woken[kind]
+        woken = sorted({n for w in present for n in index.get(w, ())})
+        phrasings = self.context[kind]
+        for groups, pattern in (phrasings[n] for n in woken):
             if any(group.isdisjoint(present) for group in groups):
                 continue
             match = pattern.search(text)

@@ -195,7 +195,10 @@ DEFAULT_TERMS: dict[Escalation, tuple[str, ...]] = {
         "been had", "conned", "ripped off by a fake", "fake ad", "thinking it was you",
         "thought it was you", "thought it was from you", "thinking it was from you",
         "what i thought was", "clicked the link", "clicked on the link", "clicked a link",
-        "clicked the text", "clicked it", "breach email", "the breach", "your breach",
+        "clicked the text", "clicked it", "almost clicked", "nearly clicked",
+        "almost fell for", "nearly fell for", "is this fake", "this is fake right", "fake, right",
+        "he blocked me", "he has blocked me", "she blocked me", "she has blocked me",
+        "vendor blocked", "vendor has blocked", "breach email", "the breach", "your breach",
         "after the breach", "quoting my", "read my details back", "cleared out my",
         # a scam seen too late; data in the open; someone else's account in mine
         "turned out to be a scam", "turned out it was a scam", "turned out to be fake",
@@ -414,6 +417,13 @@ CONTEXT: dict[Escalation, tuple[str, ...]] = {
         r"|\b(?:caller|guy|man|woman|someone|somebody|bloke)\b[^.!?\n]{0,40}?\b(?:saying|said|"
         r"claiming|claimed)\s+(?:he's|she's|they're|he is|she is|they are)\s+(?:from|with)\b",
         r"\b(?:from|by|called|calling itself)\s+[\"“]\w",
+        # a message pasted as received, urging something, with its link: "got this SMS today:
+        # 'your a/c will be blocked, update PAN: sarus-kyc[.]in'"
+        r"\b(?:got|received|getting|receiving|forwarded)\s+(?:\w+\s+){0,3}(?:sms|texts?|"
+        r"messages?|emails?|whatsapps?|mails?)\b(?=[^\n]{0,240}?\b(?:block\w*|suspend\w*|"
+        r"expir\w*|verify|update|kyc|reward\w*|prize|click|bonus|locked|deactivat\w*)\b)"
+        r"[^\n]{0,240}?(?:\[\.\]|\(\.\)|https?://|www\.|\b[a-z0-9-]+\.(?:top|xyz|info|link|"
+        r"site|online|click|live|in|ng|ke|co|com|net)\b)",
         # money, points or miles gone
         r"\b(?:transferred|wired|moved|sent|withdrawn)\s+out\s+of\s+(?:my|our)\b",
         r"\b(?:points|miles|avios|balance|savings|credit|vouchers?)\s+(?:\w+\s+){0,3}(?:wiped|"
@@ -723,8 +733,11 @@ TRIGGERS: dict[Escalation, tuple[Triggers, ...]] = {
                 "do that", "redeemed", "transferred", "bought", "purchased", "paid for",
                 "signed up", "subscribed")), ("is this", "is it", "is that"),
         ("said", "saying", "claimed", "claiming"),
-        ('"', "“"), ("out of",), ("wiped", "vanished", "disappeared", "drained", "emptied",
-                                 "gone"),
+        ('"', "“"),
+        (("sms", "text", "message", "email", "whatsapp", "mail"),
+         ("[.]", "(.)", "http", "www.", ".top", ".xyz", ".info", ".link", ".site", ".online",
+          ".click", ".live", ".in", ".ng", ".ke", ".co", ".com", ".net")),
+        ("out of",), ("wiped", "vanished", "disappeared", "drained", "emptied", "gone"),
         ("changed", "switched off", "turned off", "disabled", "removed", "reset"), ("new ",),
         ("my ex", "our ex", "ex-", "stalker", "abuser"), ("hiding", "refuge"),
         (_NEG + ("i've never", "we've never"), _MONEY_WORDS),

@@ -11,7 +11,7 @@ import re
 from monitor.analysis.terms import Folded
 
 # A service failing for everyone, whatever the symptom (the pack's outage intent).
-SERVICE_DOWN = re.compile(
+SERVICE_DOWN = Folded(
     r"\b(?:is|are)\s+(?:\w+\s+){0,3}(?:down|offline)\b"
     # (not a place: "the bank at Athlone is under water down by the boat club")
     r"(?!\s+(?:by|the|to|near|from|there|here|stream|river|road|street|under)\b)"
@@ -24,8 +24,14 @@ SERVICE_DOWN = re.compile(
     r"having (?:issues|"
     r"problems|trouble)|getting (?:errors?|declined)|won't|errors?)\b"
     r"|\b(?:anyone|anybody|everyone)\s+else\s*\?"
+    # "anyone else getting 'Transaction could not be processed' right now?", "tell me it's on
+    # your side", the error page's words: "Service temporarily unavailable"
+    r"|\b(?:anyone|anybody|everyone)\s+else\b[^.!?\n]{0,100}?\b(?:right now|at the moment|"
+    r"just now)\s*\?|\b(?:anyone|anybody|everyone)\s+else\s+getting\s*[\"“'«]"
+    r"|\b(?:is it|it's|its|it is|is this|problem|issue|fault)\s+(?:on\s+)?(?:your|ur) "
+    r"(?:side|end)\b|\bservice (?:temporarily )?unavailable\b"
     r"|\bnot just (?:me|you)\b|\bis it (?:just )?me\b|\bsame here\b|\bsomething went wrong\b"
-    r"|\bsame (?:for|with) me\b|^\W*same (?-i:in [A-Z][a-z]+)\b"
+    r"|\bsame (?:for|with) me\b"
     r"|\b(?:error|http)\s*50[0234]\b|\b50[0234]\s+(?:error|bad gateway|service unavailable)\b"
     r"|\b(?:app|site|website|page|checkout)\s*[:=-]\s*50[0234]\b"
     r"|\b(?:won't|wont|will not|isn't|is not|not)\s+(?:load|loading)\b"
@@ -36,8 +42,10 @@ SERVICE_DOWN = re.compile(
     r"|\bse ha ca[ií]do\b|\bca[ií]d[oa]\b|\bnie dzia[lł]a\b"
     r"|\bausgefallen\b|\ben panne\b|\bfora do ar\b|\bno funciona\b|\bfunktioniert nicht\b"
     r"|\bne fonctionne (?:pas|plus)\b|\bn[aã]o funciona\b"
-    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b",
-    re.IGNORECASE)
+    r"|\bf[äa]llt (?:\w+ ){0,2}aus\b|\b(?:ainda )?est[áa] fora\b")
+# "Same in Cork.": the place told with its capital (apart from SERVICE_DOWN, which reads
+# lower-cased text).
+SAME_IN_PLACE = re.compile(r"^\W*(?i:same) in [A-Z][a-z]+\b")
 # The same, said as gone or dead: "internet's gone completely", "wifi has gone", "app and card
 # both gone here", "went off 20 min ago", "aware of a problem in your area", "is this the big
 # outage" (looked for apart, only where one of `GONE_HINTS` is in the post).
@@ -59,7 +67,8 @@ DOWN_HINTS = ("down", "offline", "working", "broken", "load", "failing", "else",
                "open", "is it me", "fall", "fell", "crash", "white", "blank",
                "caíd", "caid", "funciona", "dział", "dzial", "ausgefallen", "panne",
                "fora do ar", "fonctionne", "same for", "same with", "same in", "fällt", "fallt",
-               "está fora", "esta fora")
+               "está fora", "esta fora", "right now", "at the moment", "just now", "your side",
+               "your end", "ur side", "ur end", "unavailable")
 OUTRIGHT = re.compile(r"down|offline|just me|everywhere|ca[ií]d|panne|fora do ar|ausgefallen|"
                        r"50[234]", re.IGNORECASE)
 
@@ -84,9 +93,10 @@ MALFUNCTION = Folded(
     r"\bjust (?:spins|keeps loading|hangs)\b")
 # A service failing for the author ("declined", "won't load"), or asking when it will be back:
 # during an outage, one of its customers whatever symptom they name.
-FAILING = re.compile(
+FAILING = Folded(
     r"\b(?:declin\w*|not working|won't work|wont work|doesn't work|isn't working|can't (?:log|"
     r"get|pay|use|access|send|make|buy|check ?out)|cannot (?:log|get|pay|use|access|send|make)|"
+    r"(?:couldn't|could not) (?:log|pay|use|access|send|buy|check ?out)|something (?:breaks|broke)|"
     r"failed|failing|error\w*|down|won't load|not loading|spinning|crash\w*|50[0234]|"
     r"(?:service |temporarily )?unavailable|bounced|bouncing|(?:transfer|payment) won't go|"
     r"won't (?:sync|open|connect)|not syncing|unable to|blank|spinner|reconnecting|vanished|"
@@ -98,14 +108,14 @@ FAILING = re.compile(
     r"can't find (?:my|our) (?:booking|account|reservation|trip|payment)|on paper|"
     r"nothing works|how long (?:is|will) (?:this|it)|how long(?=\s*\?)|when will (?:it|this|you) "
     r"be (?:back|fixed|sorted)|back up yet|fixed yet|no funciona|nie dzia[lł]a|"
-    r"funktioniert nicht|ne fonctionne|n[aã]o funciona|"
+    r"funktioniert nicht|ne fonctionne|ne marche (?:toujours |encore )?(?:pas|plus)|"
+    r"n[aã]o funciona|"
     # "is it going to fail?", "card won't go through", "30 mins now", and the same in Polish,
     # Spanish, French, German and Portuguese ("karta nie przechodzi", "no carga")
     r"fail|(?:won't|will not|wouldn't|isn't|is not|not|doesn't|didn't) (?:going )?go(?:ing)? "
     r"through|\d+\s*(?:mins?|minutes|hours?|hrs?) now|nie przechodzi|nie [lł]aduje|odrzucon\w*|"
     r"no carga|no pasa|rechazad\w*|denegad\w*|ne charge pas|ne passe pas|refus[ée]e?s?|"
-    r"l[äa]dt nicht|geht nicht durch|abgelehnt|n[aã]o carrega|n[aã]o passa|recusad\w*)\b",
-    re.IGNORECASE)
+    r"l[äa]dt nicht|geht nicht durch|abgelehnt|n[aã]o carrega|n[aã]o passa|recusad\w*)\b")
 # Asking for news: an outage's symptom only from a customer with no other problem named ("any
 # news?" about a lost bag is not the outage).
 WHEN_BACK = re.compile(
@@ -122,7 +132,8 @@ FOREIGN_VOICE = Folded(
 FOREIGN_FAILING = Folded(
     r"\b(?:funktioniert (?:\w+ ){0,4}(?:nicht|nirgends)|l[äa]dt nicht|geht nicht|kaputt|"
     r"abgelehnt|no funciona|no carga|no pasa|rechazad\w*|ne (?:fonctionne|marche|charge|passe) "
-    r"(?:pas|plus)|refus[ée]e?s?|n[aã]o (?:funciona|carrega|passa)|recusad\w*|nie dzia[lł]a|"
+    r"(?:toujours |encore )?(?:pas|plus)|refus[ée]e?s?|n[aã]o (?:funciona|carrega|passa)|"
+    r"recusad\w*|nie dzia[lł]a|"
     r"nie [lł]aduje|nie przechodzi|odrzucon\w*"
     # "zeigt ... nicht an", "geht gar nichts", "o sistema caiu", "não abre", "fuori uso",
     # "no puedo entrar", "en panne", "está caído"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
 from monitor.analysis.terms import Lexicon
 from monitor.models import Action
 
@@ -76,13 +78,50 @@ _RESOLVED = Lexicon([
     "real ones", "made my day", "finally behaves", "finally works", "finally working",
     "finally fixed", "finally sorted", "saved me", "no rush", "approved", "approval",
     "talked me down", "calmed me down", "what a man", "what a woman",
+    # expectations beaten, told as such: "never thought I'd say this but", "didn't expect
+    # that", "rare these days", "without me having to chase"
+    "never thought i'd say", "never thought i would say", "didn't expect that",
+    "did not expect that", "rare these days", "without me having to chase",
+    "without having to chase", "small win", "patiently", "a gem",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
-                   "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch"])
+                   "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch", "shukriya",
+                   "dhanyavaad", "dhanyavad", "asante", "nagode", "daalu"])
 _FIXED = Lexicon(["fixed", "sorted", "resolved", "landed", "arrived", "came through", "refunded",
                   "works now", "working now", "working again", "works again", "back up",
                   "back online", "done", "cancelled", "released", "got it back", "all good",
                   "arreglado", "résolu", "erledigt", "resolvido", "załatwione"])
+
+
+# What emoji mean on social media, where VADER reads their names: 🔥 is "fire" to it
+# (negative) and praise to the people who post it ("the new app is 🔥🔥🔥"); a thumbs up, a
+# heart and a grateful 🙏 are names it has no feeling for. Each is read as a word VADER
+# knows (🔥 as nothing: it is also what a customer whose charger caught fire posts).
+SOCIAL_EMOJI = {"🔥": "", "👍": "good", "❤": "love", "🫶": "love",
+                "💙": "love", "💚": "love", "💜": "love", "🧡": "love", "💛": "love",
+                "🙏": "grateful", "🙌": "yay", "🥳": "yay"}
+
+
+# Thanks said in English posts in the words of other languages (Hindi and Urdu, Swahili,
+# Hausa, Igbo), as warm to VADER as its own "thanks".
+LOAN_THANKS = {"shukriya": 1.9, "dhanyavaad": 1.9, "dhanyavad": 1.9, "asante": 1.9,
+               "nagode": 1.9, "daalu": 1.9}
+
+
+def vader() -> SentimentIntensityAnalyzer:
+    """VADER, with emoji read as social media means them (`SOCIAL_EMOJI`) and thanks in
+    loan words (`LOAN_THANKS`); the one the analyser and the complaint model's training both
+    use."""
+    analyzer = SentimentIntensityAnalyzer()
+    # (VADER reads one character at a time: "👍🏾" is 👍 and its tone, "❤️" is ❤ and a
+    # variation selector)
+    analyzer.emojis.update(SOCIAL_EMOJI)
+    analyzer.lexicon.update(LOAN_THANKS)
+    return analyzer
+
+
+# Emoji people add to mean what they say: never a sarcastic author's mark (🙃, 🙄, 👏👏).
+_SINCERE = re.compile(r"[😄😊🥰😍🙂☺🤗🙏❤💙💚💜🧡💛🫶]")
 
 
 def thanks_for_a_fix(text: str) -> bool:
@@ -96,15 +135,18 @@ def sarcastic(text: str, *, complaint_probability: float) -> str | None:
     if phrase is None and _POSITIVE_OPENER.search(text) is None:
         return None
     told = _NOT_BAD.sub(" ", text)
+    sincere = _SINCERE.search(text) is not None and _SARCASM_MARKS.search(text) is None
     if phrase and (phrase in ("love that for me", "thanks for nothing", "cheers for nothing",
                               "said no one ever", "said nobody ever", "10/10 would not",
                               "love paying", "love being charged", "love getting charged",
                               "love having to")
-                   or (_BAD_EVENT.search(told) and not _RESOLVED.search(text))):
+                   or (_BAD_EVENT.search(told) and not _RESOLVED.search(text)
+                       and not sincere)):
         return phrase
     opener = _POSITIVE_OPENER.search(text)
-    if opener is None:
-        return None
+    if opener is None or (_SINCERE.search(text) is not None
+                          and _SARCASM_MARKS.search(text) is None):
+        return None  # (a warm emoji beside the praise: meant, "twice 😄")
     for m in _THANKS_FOR.finditer(told) if _RESOLVED.search(text) is None else ():
         # thanks for the bad thing itself: "Big thanks to @Bank for charging me interest"
         if _BAD_EVENT.search(m.group(1)):

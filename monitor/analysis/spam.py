@@ -125,6 +125,10 @@ _STRONG_SPAM = Lexicon([
     "we do the rest", "from any airline", "any bag from", "erase your bad", "erase your credit",
     "fix your credit", "100% legal", "play with $*", "play with £*",
     "click here click here", "pay your bills every", "so i can deposit",
+    # betting promos, pump groups, loan-shark and job-fee bait, miracle men
+    "free bet", "free bets", "betting site", "premium group", "vip group", "no collateral",
+    "no guarantor", "no interview", "monthly returns", "weekly returns", "daily returns",
+    "we fix all", "we approve in", "100% result", "100% results", "solves all", "baba ji",
 ])
 # Instructions to a bot hidden in a post: never a customer's question.
 _INJECTION = Lexicon([
@@ -178,6 +182,19 @@ _URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|biz|xyz|io|co|info|
                   r"bet|casino|money|loan|cash)\b/?", re.IGNORECASE)
 _DEFANGED = re.compile(r"\[\.\]|\(\.\)|\[dot\]|\(dot\)", re.IGNORECASE)
 _PHONE = re.compile(r"\+\d[\d ()-]{8,}\d")
+# A local number, or one masked in a screenshot's text: "0903 ### ####", "97170 xxxxx".
+_LOCAL_PHONE = re.compile(r"\b0\d{3}[ -]?(?:\d{3}|#{3}|x{3})[ -]?(?:\d{4}|#{4}|x{4})\b|"
+                          r"\b\d{4,5}[ -]?(?:x{4,6}|#{4,6})(?!\w)", re.IGNORECASE)
+# An offer made good in minutes, the way an advert words it ("Get ₦50k in 5 minutes", "We
+# approve in 3 minutes", "a virtual card in 2 mins"), with a way to take it up.
+_QUICK_OFFER = re.compile(
+    r"\b(?:get(?! through)|gets|we (?:approve|fix|offer|give|pay|sell|buy|recover|unlock|sort)|"
+    r"recruiting|"
+    r"hiring)\b[^.!?\n]{0,60}?\bin (?:\d+|a few|under \d+) ?(?:mins?|minutes|hrs?|hours)\b",
+    re.IGNORECASE)
+_CALL_TO_ACT = re.compile(r"\b(?:dm|inbox|whatsapp|call|text|message)(?: us| me)? (?:now|today|"
+                          r"asap)\b|\bdm me\b|\b(?:whatsapp|call|text) (?:\+?\d|0\d)",
+                          re.IGNORECASE)
 # a link to a made-up official-sounding site: "brand-account-secure.com/login"
 _LOOKALIKE_LINK = re.compile(
     r"\b[\w-]*-(?:secure|verify|verification|login|account|confirm|claim|claims|refund|"
@@ -202,7 +219,8 @@ _LINK_ACTION = re.compile(
     r"\b(?:verify|confirm|reconfirm|claim|pay|update|restore|unlock|install|download|"
     r"qualify|enter|visit|tap|click|log ?in|sign ?in|get paid)\b[^\n]{0,80}?"
     r"(?:https?://|www\.|\b[\w-]+\.(?:com|net|org|co|uk|info|help|online|site|xyz|top|win|"
-    r"shop|store|link|click|app|ai|me|ly|gd|pl|fr|es|de|pt|cc|gg|live|vip)\b)",
+    r"shop|store|link|click|app|ai|me|ly|gd|pl|fr|es|de|pt|cc|gg|live|vip|in|ng|ke|za|au|nz|"
+    r"ca|ie|us|eu|io|ru|cn|tk|ml|icu|club|biz|bet|loan|cash|money)\b)",
     re.IGNORECASE)
 # Phishing's alarm in the second person, with a way to contact the sender: "your account has
 # been flagged for suspicious activity, DM us now", "lost money to a broker? message us".
@@ -313,6 +331,10 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
             and _OWN_MATTER.search(text) is None):
         score += 1.5
         reasons.append("alarm about your account, and a way to contact them")
+    elif (linked and "your" in lower and _ALARM.search(text)
+          and _OWN_MATTER.search(text) is None):
+        score += 1.0
+        reasons.append("alarm about your account, and a link")
     leading = _LEADING_HANDLES.match(text) if text.lstrip().startswith("@") else None
     if (leading is not None and _SUPPORT_VOICE.search(text)
             and not any(w in _fold(h) for h in leading[0].split("@") if h for w in words)):
@@ -331,9 +353,14 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
     if "near me" in lower and _SEO_STUFFING.search(text):
         score += 2.0
         reasons.append("search keywords strung together")
-    if "+" in text and _PHONE.search(text):
+    if ("+" in text and _PHONE.search(text)) or ((strong or soft)
+                                                 and _LOCAL_PHONE.search(text) is not None):
         score += 0.8
         reasons.append("phone number")
+    if (_QUICK_OFFER.search(text) is not None and _CALL_TO_ACT.search(text) is not None
+            and _OWN_PROBLEM.search(text) is None):
+        score += 2.0
+        reasons.append("an offer made good in minutes, and a way to take it up")
     tags = (max(len(re.findall(r"(?<!\w)#\w", text)), len(re.findall(r"(?<!\w)@\w", text)))
             if text.count("#") >= 6 or text.count("@") >= 6 else 0)
     if tags >= 6:
@@ -383,6 +410,9 @@ _SEO_STUFFING = re.compile(
     r"\bnear me\b[^.!?\n]{0,80}\bnear me\b|\b(?:routing number|swift code|sort code|hours|"
     r"login|review|reviews|rates)\b[^.!?\n]{0,30}\bnear me\b[^.!?\n]{0,30}\b(?:routing number|"
     r"hours|login|review|reviews|rates|open now)\b", re.IGNORECASE)
+# The author's own trouble: an advert never has it ("my transfer", "I can't").
+_OWN_PROBLEM = re.compile(r"\b(?:my|i|i'm|i've|i'd)\b",
+                          re.IGNORECASE)
 _SPEAKS_OF_OWN = re.compile(r"\b(?:i|i'm|i've|i was|my|me)\b", re.IGNORECASE)
 # "moving money into THIS 12% product 👇": a rate teased behind a link
 _TEASED_RATE = re.compile(r"(?-i:\b(?:THIS|THESE)\b)[^.!?\n]{0,40}\d{1,3}(?:\.\d+)?\s?%"

@@ -34,7 +34,9 @@ _REFERENCE = re.compile(
     r"\b(?:order|booking|ref(?:erence)?|case|ticket|claim|complaint|tracking|pnr|confirmation)"
     r"(?:\s+(?:no\.?|number|num|#|ref|code))?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{4,19})\b"
     r"|(?<![\w#])#([0-9]{4,12})\b"
-    r"|\b([A-Z]{2,4}-\d{4,12})\b",
+    r"|\b([A-Z]{2,4}-\d{4,12})\b"
+    # a service request or complaint number written as letters and digits: "SR88410273"
+    r"|\b((?-i:[A-Z]{2,4}\d{6,12}))\b",
     re.IGNORECASE)
 _LONG_DIGITS = re.compile(r"^\d[\d -]{7,}\d$")
 _PLACE = re.compile(
