@@ -82,8 +82,12 @@ _INFO_QUESTION = re.compile(
 
 def normalize(text: str) -> str:
     """Lower-case a post and replace handles, URLs, numbers and elongations by stable tokens."""
-    text = _URL.sub(" url ", html.unescape(text))
-    text = _HANDLE.sub("@user", text).lower().translate(_APOSTROPHES)
+    text = html.unescape(text)
+    if "/" in text or "www." in text:  # (every link the pattern knows has one)
+        text = _URL.sub(" url ", text)
+    if "@" in text:
+        text = _HANDLE.sub("@user", text)
+    text = text.lower().translate(_APOSTROPHES)
     text = _NUMBER.sub("0", text)
     text = _ELONGATED.sub(r"\1\1", text)
     return _REPEATED_PUNCT.sub(r"\1\1", text)

@@ -51,7 +51,11 @@ def features(text: str) -> tuple[str, ...]:
     """The post's features: words (and their first five letters), and pairs of words.
     Handles, links and numbers are folded so that no brand or figure is learnt. (Cached: the
     escalation and spam models read the same post's features one after the other.)"""
-    text = _URL.sub(" url ", _HANDLE.sub(" handle ", text[:2000].lower().replace("\u2019", "'")))
+    text = text[:2000].lower().replace("\u2019", "'")
+    if "@" in text or "#" in text:
+        text = _HANDLE.sub(" handle ", text)
+    if "." in text or "http" in text:  # (every link the pattern knows has one or the other)
+        text = _URL.sub(" url ", text)
     words = ["0" if w.isdigit() else w for w in _TOKEN.findall(text)]
     out: set[str] = set()
     for w in words:
