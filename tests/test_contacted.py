@@ -37,6 +37,10 @@ from monitor.models import Action
     "Put a complaint in at the Kendal branch yesterday and they've given me a reference number",
     "já enviei o formulário duas vezes e nada",
     "This is my fourth complaint about the same missing transfer",
+    "@KestrelBankHelp all done, check DM",
+    "Sent you a chat message this morning and the bot keeps looping me back to the FAQ",
+    "@KestrelBankHelp you told me to DM you, did that, still nothing",
+    "No answer on the remortgage. I even phoned on Friday and was told to wait",
     "I've complained twice already about the branch closing early",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:

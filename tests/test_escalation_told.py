@@ -109,3 +109,10 @@ def test_smoke_signals_are_a_figure_of_speech(bank: Analyzer) -> None:
                      "Do I need to send smoke signals?")
     assert Escalation.SAFETY not in a.escalation and Escalation.SECURITY in a.escalation, (
         a.reasons)
+
+
+def test_falling_for_a_scam_is_no_fall(bank: Analyzer) -> None:
+    a = bank.analyze("@KestrelBankHelp an account called KestreIHelp asked my gran for her card "
+                     "number. She nearly fell for it")
+    assert Escalation.SECURITY in a.escalation and Escalation.SAFETY not in a.escalation, (
+        a.reasons)

@@ -361,10 +361,10 @@ _DMED = Folded(
     # "DMs sent", "DMed @help", "my DM from Friday", "details are in the DM", "as per my DM",
     # "replied to your DM", "messaged your help account", "emailed three times"
     r"|\b(?:dms?|direct messages?|private messages?|pms?)\s+(?:sent|done|already sent)\b"
-    r"|\b(?:dm|pm)(?:'|’)?e?d\b|\bsent\s+(?:you|u|y'?all|ya)\s+(?:a\s+)?(?:dm|direct message|"
-    r"private message|pm|message)\b|\bsent\s+(?:a\s+)?private message\b"
+    r"|\b(?:dm|pm)(?:'|’)?e?d\b|\bsent\s+(?:you|u|y'?all|ya)\s+(?:a\s+)?(?:chat\s+)?(?:dm|"
+    r"direct message|private message|pm|message|chat)\b|\bsent\s+(?:a\s+)?private message\b"
     r"|\b(?:check|checked|checking|see|seen|read|answer|answered|look at|looked at)\s+"
-    r"(?:your\s+|ur\s+|the\s+)?dms\b"
+    r"(?:your\s+|ur\s+|the\s+)?dms?\b"
     # "no answer to my DM", "my DM being ignored", "the DM team said", "got a DM back",
     # "sent you everything you asked for", "sent his certificate to you three times"
     r"|\b(?:to|on|about)\s+my\s+(?:dm|pm|direct message)s?\b"
@@ -385,8 +385,9 @@ _DMED = Folded(
     # complaints@", "filled in your online form twice", "posted it twice", "already uploaded",
     # "explained to 4 different people", a post opening "Called Monday, ..."
     r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|rung|phoned|emailed|e-mailed|"
-    r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b|\bi (?:called|rang|"
-    r"phoned|emailed)\b|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed|messaged|dm'?e?d|"
+    r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b"
+    r"|\bi (?:even |also |already |just )?(?:called|rang|phoned|emailed)\b"
+    r"|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed|messaged|dm'?e?d|"
     r"wrote to|chatted|pinged|contacted (?:you|your|the|them))\b"
     r"|\bfilled (?:in|out) (?:your|the|their|an?) (?:\w+ ){0,2}form\b"
     # "sent it in through their feedback form", "through the secure upload", "as I said in my
@@ -404,7 +405,9 @@ _DMED = Folded(
     r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
     r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
     r"|\bmessaged\s+(?:your|you|the)\b|\balready in touch\b"
-    # "this is my THIRD complaint", "complained twice already"
+    # "you said DM you, did that", "this is my THIRD complaint", "complained twice already"
+    r"|\b(?:said|told (?:me|us)) (?:to )?(?:dm|message) (?:you|u)\b[^.!?\n]{0,20}\b(?:did that|did "
+    r"it|done that|i did|done)\b"
     r"|\b(?:my|the)\s+(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+th)\s+(?:complaint|"
     r"email|e-mail|message|call|letter)\b|\bcomplained\s+(?:twice|three times|\d+ times|"
     r"several times|already)\b"

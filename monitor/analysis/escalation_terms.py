@@ -608,6 +608,7 @@ DEFAULT_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "firewall", "fire tv", "fire stick", "firestick", "kindle fire", "cut off", "cut my losses",
         "cut my contract", "cut my bill", "cut my hair", "price cut", "cut the price",
         "slipped my mind", "slipped through", "tripped up", "poison chalice",
+        "fell for", "fall for", "falling for", "almost fell for", "nearly fell for",
         "poisoned chalice", "attacked by ads", "trapped in a contract",
         "trapped in this contract", "trapped in my contract", "feel trapped",
         "evacuate the premises of my patience", "shocked me how", "shocked me that",
