@@ -56,6 +56,16 @@ def _case_of(store: Store) -> dict[str, tuple[int | None, str | None]]:
         "SELECT id, case_id FROM mentions")}
 
 
+def _five_down() -> list[Mention]:
+    """Five Kestrel Bank customers (c0 to c4) saying it is down, a minute apart: an incident."""
+    return [mention(str(i), text, author=f"c{i}", minutes=i) for i, text in enumerate([
+        "@KestrelBank is it just me or is the app down?",
+        "@KestrelBank card declined everywhere, not just me",
+        "@KestrelBank app won't load, error 503",
+        "@KestrelBank is Kestrel Bank down? can't pay for anything",
+        "#kestrelbankdown card declined at the till @KestrelBank"])]
+
+
 def _one_incident(tmp_path: Path, brand: dict[str, Any], texts: list[str], *,
                   every: int = 3) -> tuple[set[str], dict[str, tuple[int | None, str | None]]]:
     """Posts `texts` (ids "0", "1", ... by customers c0, c1, ..., `every` minutes apart)
@@ -154,12 +164,7 @@ def test_an_outage_takes_a_customer_whose_older_case_is_about_something_else(
 
 def test_our_posts_about_the_outage_join_it_and_a_customer_still_failing_after_the_fix_is_answered(
         tmp_path: Path, bank: Analyzer) -> None:
-    down = [mention(str(i), text, author=f"c{i}", minutes=i) for i, text in enumerate([
-        "@KestrelBank is it just me or is the app down?",
-        "@KestrelBank card declined everywhere, not just me",
-        "@KestrelBank app won't load, error 503",
-        "@KestrelBank is Kestrel Bank down? can't pay for anything",
-        "#kestrelbankdown card declined at the till @KestrelBank"])]
+    down = _five_down()
     status = mention("s1", "We know some customers can't use their cards right now. We're "
                      "working on it.", author="KestrelBank", minutes=8)
     fixed = mention("s2", "Card payments and the app are working again. Sorry for the "
@@ -258,12 +263,7 @@ def test_an_outage_leaves_out_fees_lost_cards_onlookers_and_whoever_says_it_is_n
 
 def test_a_customer_still_failing_an_hour_after_the_fix_and_a_vulnerable_one_join_it(
         tmp_path: Path, bank: Analyzer) -> None:
-    down = [mention(str(i), text, author=f"c{i}", minutes=i) for i, text in enumerate([
-        "@KestrelBank is the app down? won't open",
-        "@KestrelBank card declined everywhere, is it just me",
-        "@KestrelBank online banking is down, can't pay anything",
-        "@KestrelBank is Kestrel Bank down? app just spins",
-        "@KestrelBank app down here too, error 503"])]
+    down = _five_down()
     # a customer the lists call vulnerable, hit by the outage: one of its customers
     frail = mention("5", "@KestrelBank my dad is 88 and stuck at the pharmacy, his card won't "
                     "work and he can't pay for his tablets", author="dora", minutes=7)
