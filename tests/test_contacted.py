@@ -41,6 +41,11 @@ from monitor.models import Action
     "Sent you a chat message this morning and the bot keeps looping me back to the FAQ",
     "@KestrelBankHelp you told me to DM you, did that, still nothing",
     "No answer on the remortgage. I even phoned on Friday and was told to wait",
+    "I've been 35 minutes on the phone to report my card lost",
+    "Second time I've asked in the chat why my ISA transfer is stuck",
+    "Tried to call 3 times this morning and got cut off each time",
+    "Claim opened on Monday, still no money back",
+    "Threatened to complain and suddenly I got a callback",
     "I've complained twice already about the branch closing early",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:

@@ -57,6 +57,18 @@ from monitor.models import Escalation
     # doubted, or nearly fallen for
     "@KestrelBankHelp a message says my Kestrel points expire tonight. This is fake right?",
     "@KestrelBankHelp my mum nearly clicked a Kestrel 'security update' link in her inbox",
+    # a card descriptor copied from the statement, a card that never left them, codes not
+    # asked for, a link pressed, a new device, details changed by someone else, a cheque
+    # washed, in English and other languages
+    "@KestrelBankHelp what is 'BRF *ZENOLUX LTD' taking £64.20 from my account at 3am?",
+    "@KestrelBankHelp apparently I paid for petrol in Dundee. My card was in my wallet in York",
+    "@KestrelBankHelp getting verification codes by text and I'm not trying to log in",
+    "@KestrelBankHelp j'ai reçu trois codes par SMS sans rien avoir demandé",
+    "@KestrelBankHelp I pressed the link in that text about my account before I realised",
+    "@KestrelBankHelp a app diz novo dispositivo ligado: Samsung, Porto. Eu tenho iPhone",
+    "@KestrelBankHelp got an email saying my phone number changed. Eu não alterei nada",
+    "@KestrelBankHelp the cheque I posted to my builder was stolen and washed, check washing "
+    "they call it, cashed for £2,900",
     # a seller who took the money and vanished
     "@KestrelBankHelp I paid a seller £260 by bank transfer for concert tickets and she blocked "
     "me straight after. Can you get it back?",
@@ -78,6 +90,8 @@ def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: 
     "your card is meant to be fee-free",
     "@KestrelBankHelp do I need a code to log in on a new phone? I haven't tried yet",
     "Kestrel Bank rated the friendliest bank in a survey by a website I've never heard of",
+    # an operator's code with a star is no card descriptor
+    "@KestrelBankHelp what's the USSD *737# code to check my balance from a basic phone?",
     # a small amount that is no card testing
     "@KestrelBankHelp why does my savings pot show £0.01 interest for the whole month?",
 ])

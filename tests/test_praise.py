@@ -161,6 +161,9 @@ def test_a_one_word_classy_after_a_failure_is_sarcasm(bank: Analyzer) -> None:
     # praise beside a bad-event word, with a warm emoji: meant
     "Shout out to the Kestrel Bank Thirsk branch for explaining the ISA rules to my gran, "
     "patiently, three times 😊",
+    # kind about a mistake that was the customer's own
+    "I accused Kestrel Bank of losing my transfer. I'd typed the wrong account. They were "
+    "very nice about it",
     # working again, said without "again"
     "@KestrelBankHelp ok it's working. rent paid. crisis averted",
     "@KestrelBankHelp payments going through now 👍",
@@ -196,3 +199,11 @@ def test_emoji_and_loan_words_mean_what_they_mean_on_social_media(bank: Analyzer
 def test_sarcasm_with_its_marks_is_still_a_complaint(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
     assert a.action is Action.REPLY and a.label == "negative", a.reasons
+
+
+def test_praise_said_as_a_counterfactual_is_heard_as_praise() -> None:
+    # the words are a complaint's, so the post may still get a reply; its draft thanks them
+    from monitor.analysis.cues import praise_said
+
+    assert praise_said("@KestrelBankHelp worst bank in Yorkshire... is what I would say if "
+                       "you hadn't just sorted my card in five minutes") is not None

@@ -111,6 +111,8 @@ _PRAISE_SAID = Folded(
     # that.", "never thought I'd say this", "small things matter", "rare these days"
     r"|\b(?:didn't|did not|never) (?:know|think|realise|realize) (?:\w+ ){0,2}still (?:did|do|"
     r"does) (?:that|this)\b|\b(?:didn't|did not|never) expect(?:ed)? (?:that|this|it)\s*(?:[.!]|$)"
+    r"|\b(?:was|were) (?:so |really |very |super |incredibly |genuinely )?(?:nice|lovely|kind|"
+    r"decent|good|sound|gracious) about it\b|\bis what i (?:would|'d) say if\b"
     r"|\bnever thought i'?d (?:say|be saying)\b|\bsmall (?:win|wins|things (?:like this )?"
     r"matter)\b|\brare these days\b|\bwhat have you done with my\b|\byou (?:have|'ve got|got) "
     r"a gem\b"
@@ -405,6 +407,14 @@ _DMED = Folded(
     r"|\b(?:my|the)\s+(?:dm|direct message|pm)s?\s+(?:from|on|since|of|is|are|still|has|have|"
     r"sent)\b|\bin\s+(?:the|my|your|ur)\s+dms?\b|\bper my (?:dm|message|email)\b"
     r"|\bmessaged\s+(?:your|you|the)\b|\balready in touch\b"
+    # "been 40 mins on the phone", "third time I've asked in the chat", "tried to ring 4
+    # times", "claim opened", "suddenly I get a callback"
+    r"|\b(?:been|spent|waited|waiting|sat)\s+(?:\d+|an?|two|three|ages)\s*(?:mins?|minutes|"
+    r"hours?|hrs?)\s+on (?:the )?(?:phone|hold|line|chat)\b"
+    r"|\b(?:asked|told|messaged|written|wrote) (?:you |them )?in (?:the |your )?(?:chat|dms?)\b"
+    r"|\b(?:tried|trying) to (?:ring|call|phone|get through)\b[^.!?\n]{0,30}\b(?:\d+|two|three|"
+    r"four|five|several) times\b|\b(?:claim|case|dispute|complaint|ticket) (?:was |is |has been "
+    r"|got )?(?:opened|raised|filed|logged|lodged)\b|\b(?:got|get|had) a call ?back\b"
     # "you said DM you, did that", "this is my THIRD complaint", "complained twice already"
     r"|\b(?:said|told (?:me|us)) (?:to )?(?:dm|message) (?:you|u)\b[^.!?\n]{0,20}\b(?:did that|did "
     r"it|done that|i did|done)\b"
@@ -581,7 +591,7 @@ _DMED_HINTS = (
     "no reply", "no answer", "no response", "put a", "put my", "got a", "given me", "gave me",
     "enviei", "envié", "mandé", "envoyé",
     "wiadomo", "mand", "envi", "envoy", "escrib", "écrit", "appel", "llam", "ligu", "chame",
-    "dzwoni",
+    "dzwoni", "ring",
     "wysła", "napisa", "priv", "geschickt", "geschrieben", "angerufen", "gemailt", "scritto",
     "chiamato", "telefon", "inviato", "rispond", "parlé", "dossier", "hablado", "falei",
     "rozmawia", "gesprochen", "as i ", "already", "done", "did ", "per ", "secure", "affidavit",

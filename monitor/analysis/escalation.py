@@ -29,6 +29,7 @@ from monitor.analysis.escalation_terms import (
     TRIGGERS,
     Triggers,
 )
+from monitor.analysis.escalation_told import TOLD, TOLD_CONTEXT
 from monitor.analysis.terms import Lexicon, token_set
 from monitor.models import Escalation
 
@@ -73,7 +74,7 @@ class EscalationRules:
         terms: list[tuple[str, str]] = []
         excludes: list[tuple[str, str]] = []
         for kind in Escalation:
-            words = [*DEFAULT_TERMS[kind], *extra_terms.get(kind.value, ())]
+            words = [*DEFAULT_TERMS[kind], *TOLD.get(kind, ()), *extra_terms.get(kind.value, ())]
             terms += [(t, kind.value) for t in words]
             if kind is Escalation.LEGAL:  # bodies need the customer's voice (see LEGAL_BODIES)
                 terms += [(t, _BODY) for t in (*LEGAL_BODIES, *regulators)]
@@ -88,8 +89,9 @@ class EscalationRules:
         # each phrasing with the words that let it be tried, and one scan per kind for all
         # of those words
         self.context = {kind: [(_groups(triggers), re.compile(p, re.IGNORECASE))
-                               for triggers, p in zip(TRIGGERS[kind], CONTEXT[kind],
-                                                      strict=True)]
+                               for triggers, p in [
+                                   *zip(TRIGGERS[kind], CONTEXT[kind], strict=True),
+                                   *((t, p) for p, t in TOLD_CONTEXT.get(kind, ()))]]
                         for kind in Escalation}
         # Trigger words: letters only are found as the start of a token (by the token's first
         # letters, from the split the term lists already made); the rest (phrases, "n't")

@@ -82,7 +82,10 @@ _RESOLVED = Lexicon([
     # that", "rare these days", "without me having to chase"
     "never thought i'd say", "never thought i would say", "didn't expect that",
     "did not expect that", "rare these days", "without me having to chase",
-    "without having to chase", "small win", "patiently", "a gem",
+    "without having to chase", "small win", "patiently", "a gem", "sorting the", "sorted the",
+    "walked me through", "talked me through", "would complain again", "is what i would say",
+    # the customer's own mistake, owned: "I owe them an apology", "turns out I'd sent it"
+    "i owe", "my mistake", "my bad", "turns out i'd", "turns out i had", "i accused",
 ])
 _THANKS = Lexicon(["thank*", "thanks", "thx", "ty", "cheers", "ta", "grateful", "appreciate*",
                    "gracias", "merci", "danke", "obrigad*", "dziękuj*", "diolch", "shukriya",
