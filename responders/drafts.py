@@ -102,9 +102,17 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
                 and not failed_beside(head))
             or (GRATITUDE.search(_closing(head)) is not None
                 and not asked)
+            # thanks closing a post in another language ("... en 10 minutos. ¡Gracias!")
+            or (analysis.lang not in (None, "en") and not asked
+                and _THANKS_LAST.search(head) is not None
+                and FOREIGN_NOT_THANKS.search(head) is None)
             or ((analysis.sentiment.compound >= 0.2 or analysis.complaint_probability < 0.2)
                 and analysis.complaint_probability < 0.5
                 and _ENDED_WELL.search(head) is not None)))
+
+
+_THANKS_LAST = re.compile(r"\b(?:gracias|merci|danke|obrigad[oa]|dziękuj\w*|dzięki)\W*$",
+                         re.IGNORECASE)
 
 
 def _closing(text: str) -> str:
@@ -139,7 +147,8 @@ _AT_RISK = Folded(
     r"number|email)|(?:my |the )?new (?:phone |mobile )?number|cambiar (?:mi |el )?(?:número|"
     r"teléfono|dirección|correo)|número nuevo|mudança de morada|alterar (?:a |o )?(?:morada|"
     r"número|email)|changement d'adresse|changer (?:mon |d')(?:adresse|numéro)|zmian\w* adresu|"
-    r"adresse ändern|adressänderung|telefonnummer|handynummer|gesperrt|"
+    r"adresse ändern|adressänderung|telefonnummer|handynummer|gesperrt|zablokowa\w*|"
+    r"logged me out|locked me out|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
     r"verify|verification|identity|id check|kyc|aadhaar|pan card|bvn|nin|ssn|national id|"
     r"id card|hardware token|token|almost clicked|nearly clicked|is this fake|fake,? right|"

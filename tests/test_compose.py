@@ -395,6 +395,8 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave my account been restricted since Monday, nobody explains why", "other"),
     ("@Brightwave the KYC update keeps failing at the selfie step", "app"),
     ("@Brightwave Mein Konto ist seit gestern gesperrt", "other"),
+    ("@Brightwave zablokowaliście mi konto i nikt nie odpisuje", "other"),
+    ("@Brightwave the update logged me out and now it wants ID I don't have", "app"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK

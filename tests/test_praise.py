@@ -106,6 +106,11 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "once rushed me. Thanks a million",
     # thanks said in Portuguese, for help that came by chat
     "@KestrelBankHelp obrigada pela ajuda no chat ontem, a transferência chegou certinha 🙏",
+    # thanks closing a post in Spanish; a "positive story" told as such
+    "Tres años en Leeds y Kestrel Bank nunca me ha dado un problema. Tarjeta nueva en dos "
+    "días. ¡Gracias!",
+    "Positive story about Kestrel Bank for once: I lost my job in May, told them, and they "
+    "paused my loan payments the same week",
 ])
 def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
                                                                 text: str) -> None:
@@ -192,6 +197,9 @@ def test_emoji_and_loan_words_mean_what_they_mean_on_social_media(bank: Analyzer
 
 
 @pytest.mark.parametrize("text", [
+    # thanks for being shut out of the account
+    "thanks @KestrelBank for the new 'secure' login that locked me out. can't get at my own "
+    "money",
     # sarcasm stays sarcasm with its own marks, whatever else is beside it
     "Shout out to @KestrelBank for charging me twice for the same coffee 🙃",
     "Love that Kestrel Bank's app logged me out three times today 🙄",

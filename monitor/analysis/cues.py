@@ -113,6 +113,7 @@ _PRAISE_SAID = Folded(
     r"does) (?:that|this)\b|\b(?:didn't|did not|never) expect(?:ed)? (?:that|this|it)\s*(?:[.!]|$)"
     r"|\b(?:was|were) (?:so |really |very |super |incredibly |genuinely )?(?:nice|lovely|kind|"
     r"decent|good|sound|gracious) about it\b|\bis what i (?:would|'d) say if\b"
+    r"|^\W*(?:a )?(?:positive|good news|happy) (?:story|experience|review)\b"
     r"|\bnever thought i'?d (?:say|be saying)\b|\bsmall (?:win|wins|things (?:like this )?"
     r"matter)\b|\brare these days\b|\bwhat have you done with my\b|\byou (?:have|'ve got|got) "
     r"a gem\b"

@@ -41,6 +41,9 @@ _BAD_EVENT = Lexicon([
     "no one", "never", "1p", "penalty", "interest", "price rise", "price increase",
     "hike", "useless", "worst", "pending", "in progress", "still", "dies", "every single",
     "closed the", "closing the", "shut the", "shutting the",
+    # shut out of the account: "logged me out", "can't get at my own money"
+    "logged me out", "locked me out", "kicked me out", "can't get at", "cant get at",
+    "can't access", "cant access", "no access",
 ])
 # Bad-event words that tell of no bad event: "my late husband" (a bereavement), "stayed open
 # late" (a kindness), "for not charging me a fee", "waived the fee" (spared one).
