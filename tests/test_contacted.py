@@ -46,6 +46,11 @@ from monitor.models import Action
     "Tried to call 3 times this morning and got cut off each time",
     "Claim opened on Monday, still no money back",
     "Threatened to complain and suddenly I got a callback",
+    "@KestrelBankHelp calling you now from my work phone",
+    "My solicitor has written to Kestrel Bank twice about the account",
+    "Just following up on my email from Tuesday about the mortgage redemption figure",
+    "une heure d'attente ce matin, 50 minutes d'attente hier",
+    "Fourth time asking: when will the card arrive?",
     "I've complained twice already about the branch closing early",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:

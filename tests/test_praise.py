@@ -106,6 +106,11 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "once rushed me. Thanks a million",
     # thanks said in Portuguese, for help that came by chat
     "@KestrelBankHelp obrigada pela ajuda no chat ontem, a transferência chegou certinha 🙏",
+    # a kindness not asked for, an early arrival, a memory made, coming back
+    "The Skua Air crew heard it was our honeymoon and brought us a dessert without us even "
+    "asking 🥹",
+    "Skua Air landed 20 min early into Sumburgh and the bags were already out. Witchcraft",
+    "the Skua Air pilot let my son sit in the cockpit after landing. core memory for him",
     # thanks closing a post in Spanish; a "positive story" told as such
     "Tres años en Leeds y Kestrel Bank nunca me ha dado un problema. Tarjeta nueva en dos "
     "días. ¡Gracias!",
@@ -113,13 +118,14 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "paused my loan payments the same week",
 ])
 def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
+                                                                airline: Analyzer,
                                                                 text: str) -> None:
     from monitor.models import Case, CaseStatus, Priority
     from responders.drafts import situation_of
     from tests.factories import T0, mention
 
     post = mention("1", text, author="ailbhe")
-    analysis = bank.analyze(text)
+    analysis = (airline if "Skua" in text else bank).analyze(text)
     case = Case(id=1, author_id="x:ailbhe", platform="x", status=CaseStatus.OPEN,
                 intent=analysis.intent, priority=Priority.NORMAL, opened_at=T0, updated_at=T0)
     situation = situation_of(case, post, analysis)

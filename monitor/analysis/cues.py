@@ -111,6 +111,12 @@ _PRAISE_SAID = Folded(
     # that.", "never thought I'd say this", "small things matter", "rare these days"
     r"|\b(?:didn't|did not|never) (?:know|think|realise|realize) (?:\w+ ){0,2}still (?:did|do|"
     r"does) (?:that|this)\b|\b(?:didn't|did not|never) expect(?:ed)? (?:that|this|it)\s*(?:[.!]|$)"
+    # a kindness not asked for, an early arrival, a memory made: "without us even asking",
+    # "landed 25 min early", "core memory unlocked", "we'll be back", "que experiência!"
+    r"|\bwithout (?:us|me) even asking\b|\bdidn't even (?:have to )?ask\b"
+    r"|\b(?:landed|arrived|got in) (?:\d+ ?min(?:ute)?s? |an hour )?early\b|\bcore memory\b"
+    r"|\b(?:we'll|we will|i'll|i will) (?:definitely )?be back\b|\beasily bought\b"
+    r"|\b(?:que|what an?) (?:experiência|experiencia|experience)\s*!|\bchegamos antes\b"
     r"|\b(?:was|were) (?:so |really |very |super |incredibly |genuinely )?(?:nice|lovely|kind|"
     r"decent|good|sound|gracious) about it\b|\bis what i (?:would|'d) say if\b"
     r"|^\W*(?:a )?(?:positive|good news|happy) (?:story|experience|review)\b"
@@ -416,6 +422,13 @@ _DMED = Folded(
     r"|\b(?:tried|trying) to (?:ring|call|phone|get through)\b[^.!?\n]{0,30}\b(?:\d+|two|three|"
     r"four|five|several) times\b|\b(?:claim|case|dispute|complaint|ticket) (?:was |is |has been "
     r"|got )?(?:opened|raised|filed|logged|lodged)\b|\b(?:got|get|had) a call ?back\b"
+    # "calling now", "my lawyer has written to you", "following up on my message from
+    # Friday", "45 minutes on hold", "third time asking"
+    r"|\bcalling (?:you |your \w+ )?now\b|\b(?:has|have|had) written to\b"
+    r"|\b(?:following up on|follow up on|chasing) my (?:message|email|call|dm|complaint|request)"
+    r"\b|\bmy (?:message|email) (?:from|on|of|last)\b|\b\d+\s*(?:mins?|minutes|hours?|hrs?)\s+"
+    r"(?:on hold|d'attente|de espera|in der warteschleife|na linha)\b"
+    r"|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time (?:asking|i've asked|i have asked)\b"
     # "you said DM you, did that", "this is my THIRD complaint", "complained twice already"
     r"|\b(?:said|told (?:me|us)) (?:to )?(?:dm|message) (?:you|u)\b[^.!?\n]{0,20}\b(?:did that|did "
     r"it|done that|i did|done)\b"
@@ -592,7 +605,8 @@ _DMED_HINTS = (
     "no reply", "no answer", "no response", "put a", "put my", "got a", "given me", "gave me",
     "enviei", "envié", "mandé", "envoyé",
     "wiadomo", "mand", "envi", "envoy", "escrib", "écrit", "appel", "llam", "ligu", "chame",
-    "dzwoni", "ring",
+    "dzwoni", "ring", "asking", "attente", "espera", "warteschleife", "on hold", "follow",
+    "written", "calling",
     "wysła", "napisa", "priv", "geschickt", "geschrieben", "angerufen", "gemailt", "scritto",
     "chiamato", "telefon", "inviato", "rispond", "parlé", "dossier", "hablado", "falei",
     "rozmawia", "gesprochen", "as i ", "already", "done", "did ", "per ", "secure", "affidavit",

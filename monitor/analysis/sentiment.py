@@ -105,7 +105,7 @@ _FIXED = Lexicon(["fixed", "sorted", "resolved", "landed", "arrived", "came thro
 # knows (🔥 as nothing: it is also what a customer whose charger caught fire posts).
 SOCIAL_EMOJI = {"🔥": "", "👍": "good", "❤": "love", "🫶": "love",
                 "💙": "love", "💚": "love", "💜": "love", "🧡": "love", "💛": "love",
-                "🙏": "grateful", "🙌": "yay", "🥳": "yay"}
+                "🙏": "grateful", "🙌": "yay", "🥳": "yay", "🥹": "love"}
 
 
 # Thanks said in English posts in the words of other languages (Hindi and Urdu, Swahili,
@@ -127,7 +127,7 @@ def vader() -> SentimentIntensityAnalyzer:
 
 
 # Emoji people add to mean what they say: never a sarcastic author's mark (🙃, 🙄, 👏👏).
-_SINCERE = re.compile(r"[😄😊🥰😍🙂☺🤗🙏❤💙💚💜🧡💛🫶]")
+_SINCERE = re.compile(r"[😄😊🥰😍🙂☺🤗🙏❤💙💚💜🧡💛🫶🥹]")
 
 
 def thanks_for_a_fix(text: str) -> bool:
