@@ -149,6 +149,10 @@ _AT_RISK = Folded(
     r"número|email)|changement d'adresse|changer (?:mon |d')(?:adresse|numéro)|zmian\w* adresu|"
     r"adresse ändern|adressänderung|telefonnummer|handynummer|gesperrt|zablokowa\w*|"
     r"logged me out|locked me out|"
+    # an account frozen, closed or gone dormant, whoever did it: "froze everything", "closed
+    # my mam's savings account", "reactivate my dormant account"
+    r"(?:froze|frozen|closed|restricted|suspended) (?:[\w'’]+ ){0,3}(?:account|accounts|"
+    r"everything)|dormant account|reactivat\w*|"
     r"card (?:was |is |got )?(?:lost|missing|taken)|wallet|login|log in|sign in|account access|"
     r"verify|verification|identity|id check|kyc|aadhaar|pan card|bvn|nin|ssn|national id|"
     r"id card|hardware token|token|almost clicked|nearly clicked|is this fake|fake,? right|"

@@ -397,6 +397,11 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave Mein Konto ist seit gestern gesperrt", "other"),
     ("@Brightwave zablokowaliście mi konto i nikt nie odpisuje", "other"),
     ("@Brightwave the update logged me out and now it wants ID I don't have", "app"),
+    # the account frozen, closed or dormant, whoever did it
+    ("@Brightwave since Dad died the bank has frozen everything, even Mum's own wages",
+     "closure"),
+    ("@Brightwave you closed my gran's old savings account without telling her", "other"),
+    ("@Brightwave can I reactivate a dormant account from abroad?", "question"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK
