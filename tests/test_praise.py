@@ -37,6 +37,20 @@ from monitor.models import Action
     "Moved my salary to Kestrel Bank after 9 years elsewhere. No monthly fee. Why did I wait",
     # a figure with a decimal point does not end the opening sentence
     "this Kestrel Bank 4.8% fixed saver is fire ngl, put my bonus straight in",
+    # expectations beaten, told as such
+    "Kestrel Bank's mortgage adviser rang me to say my fixed rate ends next month and booked "
+    "the switch for me. Didn't know banks still did that",
+    "Never thought I'd say this but the Kestrel Bank app is nicer than my budgeting app now",
+    "Small win: Kestrel Bank dropped the late fee after one polite email. Did not expect that.",
+    # praise beside a bad-event word, with a warm emoji: meant
+    "Shout out to the Kestrel Bank Thirsk branch for explaining the ISA rules to my gran, "
+    "patiently, three times 😊",
+    # kind about a mistake that was the customer's own
+    "I accused Kestrel Bank of losing my transfer. I'd typed the wrong account. They were "
+    "very nice about it",
+    # working again, said without "again"
+    "@KestrelBankHelp ok it's working. rent paid. crisis averted",
+    "@KestrelBankHelp payments going through now 👍",
 ])
 def test_praise_in_shapes_beyond_a_word_list_is_acknowledged(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
@@ -163,28 +177,6 @@ def test_a_one_word_classy_after_a_failure_is_sarcasm(bank: Analyzer) -> None:
     assert a.action is Action.REPLY, a.reasons
 
 
-@pytest.mark.parametrize("text", [
-    # expectations beaten, told as such
-    "Kestrel Bank's mortgage adviser rang me to say my fixed rate ends next month and booked "
-    "the switch for me. Didn't know banks still did that",
-    "Never thought I'd say this but the Kestrel Bank app is nicer than my budgeting app now",
-    "Small win: Kestrel Bank dropped the late fee after one polite email. Did not expect that.",
-    # praise beside a bad-event word, with a warm emoji: meant
-    "Shout out to the Kestrel Bank Thirsk branch for explaining the ISA rules to my gran, "
-    "patiently, three times 😊",
-    # kind about a mistake that was the customer's own
-    "I accused Kestrel Bank of losing my transfer. I'd typed the wrong account. They were "
-    "very nice about it",
-    # working again, said without "again"
-    "@KestrelBankHelp ok it's working. rent paid. crisis averted",
-    "@KestrelBankHelp payments going through now 👍",
-])
-def test_praise_told_by_expectations_emoji_or_working_now_is_acknowledged(
-        bank: Analyzer, text: str) -> None:
-    a = bank.analyze(text)
-    assert a.action is Action.ACKNOWLEDGE and a.label == "positive", a.reasons
-
-
 @pytest.mark.parametrize(("text", "feeling"), [
     # 🔥 is praise to the people who post it, a thumbs up and a heart are warm
     ("Kestrel Bank's new savings screen 🔥🔥", "not negative"),
@@ -196,8 +188,8 @@ def test_praise_told_by_expectations_emoji_or_working_now_is_acknowledged(
     # and a fire is still a fire: nothing about the emoji makes it good news
     ("@KestrelBankHelp the cash machine on Bridge St is smoking 🔥🔥", "not positive"),
 ])
-def test_emoji_and_loan_words_mean_what_they_mean_on_social_media(bank: Analyzer, text: str,
-                                                   feeling: str) -> None:
+def test_emoji_and_loan_words_mean_what_they_mean_on_social_media(
+        bank: Analyzer, text: str, feeling: str) -> None:
     label = bank.analyze(text).label
     assert label != feeling.split()[-1] if feeling.startswith("not") else label == feeling
 
@@ -210,7 +202,7 @@ def test_emoji_and_loan_words_mean_what_they_mean_on_social_media(bank: Analyzer
     "Shout out to @KestrelBank for charging me twice for the same coffee 🙃",
     "Love that Kestrel Bank's app logged me out three times today 🙄",
 ])
-def test_sarcasm_with_its_marks_is_still_a_complaint(bank: Analyzer, text: str) -> None:
+def test_sarcasm_is_a_complaint_whatever_praise_is_beside_it(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
     assert a.action is Action.REPLY and a.label == "negative", a.reasons
 

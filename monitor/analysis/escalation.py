@@ -91,7 +91,7 @@ class EscalationRules:
         self.context = {kind: [(_groups(triggers), re.compile(p, re.IGNORECASE))
                                for triggers, p in [
                                    *zip(TRIGGERS[kind], CONTEXT[kind], strict=True),
-                                   *((t, p) for p, t in TOLD_CONTEXT.get(kind, ()))]]
+                                   *TOLD_CONTEXT.get(kind, ())]]
                         for kind in Escalation}
         # Trigger words: letters only are found as the start of a token (by the token's first
         # letters, from the split the term lists already made); the rest (phrases, "n't")

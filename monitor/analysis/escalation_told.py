@@ -41,11 +41,11 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
 }
 
 
-# Phrasings in context, each with its trigger words (as `escalation_terms.CONTEXT` and
-# `TRIGGERS`): a card descriptor quoted from a statement ("'SQ *GLOWHAUS LLC'", "PAYPAL
+# Phrasings in context, each after its trigger words (as `escalation_terms.TRIGGERS` and
+# `CONTEXT`, paired): a card descriptor quoted from a statement ("'SQ *GLOWHAUS LLC'", "PAYPAL
 # *KWIKDIGI"), which people copy out when they do not know it.
-TOLD_CONTEXT: dict[Escalation, tuple[tuple[str, tuple[str, ...]], ...]] = {
+TOLD_CONTEXT: dict[Escalation, tuple[tuple[tuple[str, ...], str], ...]] = {
     Escalation.SECURITY: (
-        (r"(?-i:\b[A-Z]{2,10}\s?\*\s?[A-Z][A-Z0-9.'&-]{2,})", ("*",)),
+        (("*",), r"(?-i:\b[A-Z]{2,10}\s?\*\s?[A-Z][A-Z0-9.'&-]{2,})"),
     ),
 }

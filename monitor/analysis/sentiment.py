@@ -150,8 +150,7 @@ def sarcastic(text: str, *, complaint_probability: float) -> str | None:
                        and not sincere)):
         return phrase
     opener = _POSITIVE_OPENER.search(text)
-    if opener is None or (_SINCERE.search(text) is not None
-                          and _SARCASM_MARKS.search(text) is None):
+    if opener is None or sincere:
         return None  # (a warm emoji beside the praise: meant, "twice 😄")
     for m in _THANKS_FOR.finditer(told) if _RESOLVED.search(text) is None else ():
         # thanks for the bad thing itself: "Big thanks to @Bank for charging me interest"

@@ -410,9 +410,9 @@ _SEO_STUFFING = re.compile(
     r"\bnear me\b[^.!?\n]{0,80}\bnear me\b|\b(?:routing number|swift code|sort code|hours|"
     r"login|review|reviews|rates)\b[^.!?\n]{0,30}\bnear me\b[^.!?\n]{0,30}\b(?:routing number|"
     r"hours|login|review|reviews|rates|open now)\b", re.IGNORECASE)
-# The author's own trouble: an advert never has it ("my transfer", "I can't").
-_OWN_PROBLEM = re.compile(r"\b(?:my|i|i'm|i've|i'd)\b",
-                          re.IGNORECASE)
+# The author's own trouble: an advert never has it ("my transfer", "I can't"). Unlike
+# `_OWN_MATTER` and `_SPEAKS_OF_OWN`, not "me": adverts end "DM me".
+_OWN_PROBLEM = re.compile(r"\b(?:my|i|i'm|i've|i'd)\b", re.IGNORECASE)
 _SPEAKS_OF_OWN = re.compile(r"\b(?:i|i'm|i've|i was|my|me)\b", re.IGNORECASE)
 # "moving money into THIS 12% product 👇": a rate teased behind a link
 _TEASED_RATE = re.compile(r"(?-i:\b(?:THIS|THESE)\b)[^.!?\n]{0,40}\d{1,3}(?:\.\d+)?\s?%"
