@@ -129,6 +129,7 @@ class LeaseKeeper:
         # After taking a source nobody below their share took, give nothing away while these
         # same replicas are alive (one of them does not take its share).
         self._keep_while: frozenset[str] | None = None
+        self._live: frozenset[str] = frozenset()  # the live replicas at the last renewal
 
     def set_sources(self, sources: list[str]) -> None:
         """Lease these sources from now on (a reload added or removed some); leases on the
@@ -212,6 +213,15 @@ class LeaseKeeper:
                           *(name for name in beating if not exited(name, self.holder))})
         balanced = [s for s in self.sources if s != CLOCK_LEASE]
         share = fair_share(len(balanced), len(live))
+        if live != self._live:
+            joined, quiet = sorted(live - self._live - {self.holder}), sorted(self._live - live)
+            if joined or quiet:
+                log.info("replicas alive: %d (joined: %s; gone quiet: %s); a share is %d "
+                         "sources", len(live), ", ".join(joined) or "none",
+                         ", ".join(quiet) or "none", share,
+                         extra={"event": "replicas_changed", "replica": self.holder,
+                                "joined": joined, "quiet": quiet, "share": share})
+            self._live = live
         mine = [s for s in balanced if s in self.held]
         free = [s for s in balanced
                 if s not in self.held and owners.get(s, self.holder) == self.holder]

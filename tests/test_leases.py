@@ -249,3 +249,19 @@ async def test_a_source_is_handed_over_after_its_page_in_hand_is_stored(
     assert await store.read(lambda s: s.get_cursor("y")) == "past-page-7"  # b resumes here
     stop.set()
     await asyncio.wait_for(task, 5)
+
+
+async def test_a_replica_says_when_another_joins_or_goes_quiet(
+        store: AsyncStore, caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    a = LeaseKeeper(store, FOUR, holder="a", ttl=TTL, clock=clock)
+    b = LeaseKeeper(store, FOUR, holder="b", ttl=TTL, clock=clock)
+    caplog.set_level("INFO", logger="brandbot.leases")
+    await a.renew()  # alone from the start: nothing to say
+    await b.renew()
+    await _rounds(clock, [a, b], 3)  # b joined: a hands its excess over once
+    await _rounds(clock, [a], 4)  # b stopped renewing: after a lease period it is gone
+    changes = [(r.joined, r.quiet, r.share) for r in caplog.records  # type: ignore[attr-defined]
+               if getattr(r, "event", "") == "replicas_changed" and r.replica == "a"]
+    assert changes == [(["b"], [], 2), ([], ["b"], 4)]
+    assert a.held == set(FOUR)

@@ -409,4 +409,8 @@ async def test_replicas_started_apart_share_the_sources(
     assert sql(url, "SELECT mention_id FROM drafts WHERE kind = 'reply' GROUP BY mention_id "
                     "HAVING count(*) > 1") == []
     released = [e for e in replicas[0].events if e.get("event") == "lease_released"]
-    assert len(released) == 2, released  # its excess, once
+    # its excess, once each time it saw the second replica join: once, unless the second
+    # went quiet for a lease period on the way (a loaded machine), and came back
+    joins = [e for e in replicas[0].events if e.get("event") == "replicas_changed"
+             and any(name.startswith("machine-1:") for name in e["joined"])]
+    assert len(joins) >= 1 and len(released) == 2 * len(joins), (joins, released)
