@@ -191,6 +191,15 @@ _AT_RISK = Folded(
     r"robbed|(?:was|were|been|got) taken|taken from my|disput\w*\s+(?:\S+\s+){0,3}"
     r"(?:withdrawals?|transactions?|payments?|charges?|debits?)|"
     r"card number|account number|(?:wants|wanted|asking for|asked for|asked me for) my|"
+    # opening an account or proving who they are: the documents and details fraudsters want
+    # ("the form wants a utility bill", "upgrade from tier 1 to tier 3", "my BRP or eVisa")
+    r"open(?:ing)? (?:a|an|my|his|her|their|our) (?:\w+ )?account|passport|proof of (?:address|"
+    r"id|identity)|utility bill|tier [1-3]|brp|e-?visa|work permit|(?:my|his|her|the) "
+    r"(?:id )?documents?|signature|(?:the|my|his|her|your|an?) id\b|"
+    r"freigeschaltet|freischalt\w*|"
+    r"abrir (?:una |uma )?(?:cuenta|conta)|pasaporte|passaporte|permiso de trabajo|documentos?|"
+    r"ouvrir un compte|passeport|pièce d'identité|konto (?:zu )?eröffnen|reisepass|ausweis|"
+    r"(?:otworzyć|założyć) konto|paszport|dowód osobisty|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"

@@ -402,6 +402,13 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
      "closure"),
     ("@Brightwave you closed my gran's old savings account without telling her", "other"),
     ("@Brightwave can I reactivate a dormant account from abroad?", "question"),
+    # opening an account and proving who they are: the documents fraudsters want
+    ("@Brightwave trying to open a joint account online, it wants proof of address but all my "
+     "bills are in my partner's name", "question"),
+    ("@Brightwave does my passport need to be in date for the app's ID check?", "question"),
+    ("@Brightwave quiero abrir una cuenta pero no tengo pasaporte, solo el DNI", "question"),
+    ("@Brightwave my new residence permit came through, how do I update my documents?",
+     "other"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK

@@ -213,3 +213,41 @@ def test_praise_said_as_a_counterfactual_is_heard_as_praise() -> None:
 
     assert praise_said("@KestrelBankHelp worst bank in Yorkshire... is what I would say if "
                        "you hadn't just sorted my card in five minutes") is not None
+
+
+@pytest.mark.parametrize("text", [
+    # applause and approval in emoji: one 👏 after a story, "is 🔥", 💯
+    "The Kestrel Bank teller in Selby sorted my gran's lasting power of attorney in one go, "
+    "after two other banks turned us away 👏",
+    "@KestrelBank the new budgeting tab is 🔥🔥",
+    "Kestrel Bank moving my direct debits over for me in a day 💯",
+    # a telling, not a question: "can we talk about how ..."
+    "Can we talk about how the Skua Air cabin crew sang happy birthday to my grandad over the "
+    "tannoy. Whole plane joined in. The little things",
+    # a bad thing made the best of; a concession, not a wait
+    "Shoutout to the Skua Air lounge in Kirkwall, proper scones and a view of the harbour. best "
+    "place in Orkney to be delayed",
+    "Kestrel Bank posted my son a card when he passed his driving test. Generic, mind, but "
+    "still. Nice of them.",
+    # thanks for help through a hard time now past: no escalation for a crisis that is over
+    "Positive story: when I was out of work last winter Kestrel Bank froze the interest on my "
+    "loan and set up a plan I could afford. Cannot fault them.",
+])
+def test_praise_in_emoji_asides_and_stories_is_acknowledged(bank: Analyzer, airline: Analyzer,
+                                                            text: str) -> None:
+    a = (airline if "Skua" in text else bank).analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and not a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # the same marks beside a failure stay complaints
+    "3 hours on hold with @KestrelBankHelp today 👏",
+    "@KestrelBankHelp app down again 🔥🔥 can't pay for anything",
+    "Can we talk about how @KestrelBankHelp charged me £35 for a payment that bounced anyway?",
+    # a hard time going on now stays escalated, thanks or not
+    "@KestrelBankHelp I've just lost my job and can't make this month's loan payment. Thanks "
+    "for the help last time, I need it again",
+])
+def test_the_same_marks_beside_a_failure_are_no_praise(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.REPLY, a.reasons

@@ -87,7 +87,11 @@ STRONG_INTENT = 2.0
 QUESTION_START = re.compile(
     r"^(?:@\w+\s+)*(?:how|what|when|where|why|who|which|does|do|is|are|can|could|will|would|"
     r"should|any ?one|anybody|has|have|¿|qu[eé]|como|cómo|pourquoi|comment|est-ce|wie|warum|"
-    r"kann|czy|jak|dlaczego)\b(?!'t|’t|n't)", re.IGNORECASE)
+    r"kann|czy|jak|dlaczego)\b(?!'t|’t|n't)"
+    # (a way of telling, not asking: "Can we talk about how the pilot ...", "can we all just
+    # appreciate")
+    r"(?! we (?:all |just |please )*(?:talk about|appreciate|acknowledge|take a (?:moment|sec)))",
+    re.IGNORECASE)
 _REQUEST = Lexicon([
     "please", "pls", "plz", "can you", "could you", "would you", "help me", "need help",
     "check my dm", "check your dm", "check dm", "dm me", "call me", "ring me", "get back to me",
@@ -176,6 +180,10 @@ _EVENT_TOLD = re.compile(r"\b(?:got|received|lost|stole|stolen|took|taken|happen
 _SCAM_VERDICT = re.compile(r"\b100% (?:a )?scam\b|\bscam,? 100%|\b(?:that's|thats|this is|it's|"
                            r"its|definitely|def|sounds like|classic|textbook) (?:a )?scam\b",
                            re.IGNORECASE)
+# A hard time told as past: "when I was skint in December", "this time last year".
+_HARD_TIME_PAST = re.compile(r"\b(?:when|while) (?:i|we) (?:was|were)\b|\b(?:this time )?last "
+                             r"(?:year|winter|summer|christmas)\b|\byears? ago\b|\bback then\b",
+                             re.IGNORECASE)
 # A legal step under way, however lightly told: "filing a small claims case", "So I did. Case
 # number came through".
 _STEP_TAKEN = re.compile(r"\b(?:filing|filed|case number|reference number|so i did|claim form|"
@@ -575,6 +583,12 @@ class Analyzer:
             # "fraud team absolute legends, card blocked, new one on its way": praise for a
             # matter put right (a bereaved or ill customer who thanks us is still one)
             set_aside = "praise for something put right"
+        elif (praise and explicit and not question and _REQUEST.search(text) is None
+              and kinds == (Escalation.VULNERABLE,) and DONE_FOR_US.search(text) is not None
+              and _HARD_TIME_PAST.search(text) is not None):
+            # "gave me an overdraft when I was skint and never charged me": thanks for help
+            # through a hard time that is over (one going on stays escalated, thanks or not)
+            set_aside = "praise for help through a hard time now past"
         elif kinds == (Escalation.SECURITY,) and WAS_ME.search(text) is not None:
             set_aside = "the customer's own payment"
         elif kinds and NOT_NOW.search(text) is not None and all(

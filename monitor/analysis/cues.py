@@ -18,6 +18,9 @@ PRAISE_WORDS = Lexicon([
     "5 stars", "credit where", "props to", "spot on", "grateful", "appreciate*", "lovely",
     "helpful", "recommend", "gracias", "merci", "danke", "obrigad*", "dziękuj*", "grazie",
     "genial", "génial", "super", "świetn*", "ótimo",
+    # applause and approval in emoji and slang: "sorted it in one visit 👏", "chef's kiss"
+    # (sarcasm is told apart first: "3 hours on hold 👏" is none)
+    "👏", "💯", "chef's kiss", "no notes", "goated",
 ])
 # Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
 EXPLICIT_PRAISE = Lexicon([
@@ -102,6 +105,8 @@ _PRAISE_SAID = Folded(
     r"|\b(?:actually|genuinely|legit|surprisingly|properly) (?:useful|nice|decent|good|great|"
     r"helpful|lovely|brilliant|impressive|painless|excellent)\b(?! (?:if|when|but|until|for once))"
     r"|\b(?:big|such a|what a|huge|massive|real) relief\b|\breal ones\b"
+    # "the new app is 🔥🔥" (a 🔥 alone also sells odds and loans)
+    r"|\b(?:is|are|was|were) (?:so |absolutely |actually |literally )?🔥"
     r"|\bgive (?:that|this|the|these|those) (?:\w+ )?(?:man|woman|lady|guy|girl|person|team|crew|"
     r"agent|teller|chap|lad|lass|people|folks?) (?:a |an )?(?:raise|pay rise|promotion|medal|"
     r"bonus|award)\b"
@@ -121,7 +126,8 @@ _PRAISE_SAID = Folded(
     r"decent|good|sound|gracious) about it\b|\bis what i (?:would|'d) say if\b"
     r"|^\W*(?:a )?(?:positive|good news|happy) (?:story|experience|review)\b"
     r"|\bnever thought i'?d (?:say|be saying)\b|\bsmall (?:win|wins|things (?:like this )?"
-    r"matter)\b|\brare these days\b|\bwhat have you done with my\b|\byou (?:have|'ve got|got) "
+    r"matter)\b|\b(?:it's |its )?(?:the )?little things\W*$|\brare these days\b"
+    r"|\bwhat have you done with my\b|\byou (?:have|'ve got|got) "
     r"a gem\b"
     # in other languages: "finalmente uma companhia que cumpre", "lo que más me gustó",
     # "volveré a volar con ellos", "nos ayudó con todo"
@@ -287,7 +293,11 @@ _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|wh
 _FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to|"
                      r" (?:even )?ask for it| (?:know|expect|think|realise|realize)\b)|hasn't|"
                      r"has not|"
-                     r"haven't|have not|wasn't|weren't|won't|can't|cannot|couldn't|isn't|doesn't|"
+                     r"haven't|have not|wasn't|weren't|won't|isn't|doesn't|"
+                     # (praise in a negative's words: "cannot fault them", "can't thank them
+                     # enough", "couldn't have been kinder")
+                     r"(?:can't|cannot|couldn't)(?! (?:fault|complain|thank|praise|recommend|"
+                     r"speak (?:highly|more highly)|have (?:been|asked|done))\b)|"
                      r"failed|missing|never (?:arrived|came|went|turned up))\b", re.IGNORECASE)
 
 
@@ -302,7 +312,9 @@ DONE_FOR_US = re.compile(
     r"\b(?:rebooked|refunded|reimbursed|repaid|paid (?:me|us|my|our|out|back)|sorted|fixed|"
     r"replaced|waived|reversed|approved|helped|let (?:me|us)|got (?:me|us)|found (?:me|us|my|our)|"
     r"upgraded|stayed open|stayed late|stayed (?:\w+ ){0,3}(?:past|after) (?:closing|hours)|"
-    r"talked me through|walked me through|called (?:me|us) back|paid me)"
+    r"talked me through|walked me through|called (?:me|us) back|paid me|gave (?:me|us)|"
+    r"set (?:me|us) up|set up (?:a|an|my|our) (?:\w+ )?plan|froze (?:the|my|all) (?:interest|"
+    r"charges|fees))"
     r"\b", re.IGNORECASE)
 
 

@@ -29,7 +29,7 @@ _SARCASM_MARKS = re.compile(r"🙃|🙄|😒|🤡|👏\s*👏|/s\b|\bsmh\b|\blol
 _POSITIVE_OPENER = Lexicon([
     "thanks", "thank you", "thx", "cheers", "love", "loving", "great", "brilliant", "amazing",
     "fantastic", "wonderful", "perfect", "excellent", "awesome", "nice", "lovely", "superb",
-    "congrats", "congratulations", "impressive", "fab", "outstanding",
+    "congrats", "congratulations", "impressive", "fab", "outstanding", "👏", "💯",
 ])
 _BAD_EVENT = Lexicon([
     "fee", "fees", "charg*", "overdrawn", "delay*", "cancelled", "canceled", "cancelling",
@@ -61,7 +61,13 @@ _NOT_BAD = re.compile(
     r"|\bdown (?:the|a|an|to|into|onto|by|with|for|from|my|our|his|her|their)\b"
     # care taken, not a failure repeated: "explained the switcher thing twice"
     r"|\b(?:explained|showed|walked|went through|checked|double[- ]checked|read) (?:\w+ ){0,4}"
-    r"twice\b",
+    r"twice\b"
+    # a concession, not a wait: "Printed, mind, but still. Very nice of them."
+    r"|\bbut still\b(?=\s*(?:[.!,]|$))"
+    # a bad thing made the best of: "best place in Canada to be delayed", "if you have to be
+    # stuck somewhere"
+    r"|\b(?:best|nicest|only|better) (?:\w+ ){0,4}to be (?:delayed|stuck|stranded|late)\b"
+    r"|\bif (?:you|i|we) (?:have|'ve got|had|got) to be (?:delayed|stuck|stranded)\b",
     re.IGNORECASE)
 # Thanks for something, the next few words being what: "thanks to @Bank for charging me".
 _THANKS_FOR = re.compile(r"\b(?:thanks?|thank you|cheers|shout ?out)\b[^.!?,;\n]{0,30}?\bfor"
