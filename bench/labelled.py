@@ -22,7 +22,8 @@ UNSEEN_BY_MODELS = frozenset({"banking-dev-5", "banking-dev-6", "banking-dev-7",
                               "banking-dev-8", "banking-dev-9", "banking-dev-10",
                               "banking-dev-11", "banking-dev-12", "banking-dev-13",
                               "banking-dev-14", "banking-dev-15", "banking-dev-16",
-                              "banking-dev-17", "banking-dev-18", "airline-dev",
+                              "banking-dev-17", "banking-dev-18", "banking-dev-19",
+                              "banking-dev-20", "airline-dev",
                               "airline-dev-2", "airline-dev-3", "telecom-dev"})
 
 Pair = tuple[dict[str, Any], dict[str, Any]]
