@@ -530,6 +530,10 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         # a vulnerable customer among the incident's: the team hears of each one
         state.notify(case.id, f"vulnerable {author}",
                      escalation_text(case, mention, every_reason))
+    if replying and case.kind is CaseKind.CUSTOMER and case.author_id == author:
+        said = {k.value for k in analysis.escalation}  # the case's kinds, on a follow-up too
+        if carried := [k for k in escalation_kinds(case.escalation) if k not in said]:
+            plan.carried[mention.id] = carried
     if (wanted and (case.status in ACTIVE_CASE_STATUSES or case.kind is CaseKind.INCIDENT)
             and mention.platform not in rules.by_hand):  # no reply API: answered by hand
         if case.kind is CaseKind.INCIDENT:

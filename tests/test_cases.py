@@ -291,3 +291,41 @@ def test_sla_policy_reads_a_draft_rows_case_columns() -> None:
            "case_first_response_at": None, "sla_due_at": "2026-11-18T08:00:00.000000Z"}
     assert policy.of_row(row, T0 + timedelta(minutes=50), prefix="case_") == {
         "sla_state": "at_risk", "sla_due": "2026-11-18T08:00:00.000000Z"}
+
+
+def test_a_follow_up_on_an_escalated_case_carries_its_kind_and_a_new_problem_does_not(
+        tmp_path, bank) -> None:  # type: ignore[no-untyped-def]
+    """The customer's own follow-up on their fraud case ("called, claim opened, when do I get
+    it back?") is part of that security matter wherever it is listed, and says why; another
+    customer's post, and our own reply, carry nothing."""
+    import json
+
+    from monitor.models import AnalysedMention
+
+    rules = CaseRules.from_settings(Settings.model_validate(
+        {"brand": {"name": "Kestrel Bank", "handles": {"x": ["KestrelBankHelp"]}}}))
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    posts = [
+        mention("1", "@KestrelBankHelp someone used my card in Lisbon last night, £640 gone. I'm "
+                "in Leeds", author="ines"),
+        mention("2", "@ines sorry to hear this, please call the number on your card",
+                author="KestrelBankHelp", minutes=5, in_reply_to="1", conversation_id="1"),
+        mention("3", "@KestrelBankHelp called, claim opened. When will the money be back?",
+                author="ines", minutes=30),
+        mention("4", "@KestrelBankHelp when will the money from my refund be back?",
+                author="otto", minutes=31),
+    ]
+    try:
+        for m in posts:
+            store.ingest("s", None, [AnalysedMention(m, bank.analyze_mention(m))],
+                         lambda new, context: plan_page(
+                             new, context, rules=rules,
+                             drafter=lambda c, m, a: DraftSpec(text="Hi", template="default")),
+                         now=T0)
+        rows = {r[0].split(":", 1)[1]: (json.loads(r[1]), json.loads(r[2]))
+                for r in store.conn.execute("SELECT id, escalation, reasons FROM mentions")}
+    finally:
+        store.close()
+    assert rows["1"][0] == ["security"]
+    assert rows["3"][0] == ["security"] and "escalation:security(on the case)" in rows["3"][1]
+    assert rows["2"][0] == [] and rows["4"][0] == []

@@ -86,3 +86,24 @@ def test_thanks_for_a_fix_that_came_by_chat_or_phone_is_acknowledged(bank: Analy
                                                                       text: str) -> None:
     a = bank.analyze(text)
     assert a.action is Action.ACKNOWLEDGE, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "The adviser I spoke to on Tuesday said the refund was approved. Where is it?",
+    "Card was blocked at the petrol station, had to ring from the forecourt to get it back on",
+    "Two calls today, both dropped after half an hour on hold",
+    "Still waiting for the callback the fraud team promised on Friday",
+    "j'attends toujours le rappel du service des prêts depuis lundi",
+    "sigo esperando la llamada que me prometieron ayer",
+])
+def test_a_call_made_or_a_callback_awaited_is_a_contact(text: str) -> None:
+    assert already_dmed(text)
+
+
+@pytest.mark.parametrize("text", [
+    # a branch named with its street, not a visit on a day
+    "Shout out to Aisha at the Kestrel Bank branch on Briggate, patience of a saint",
+    "The man at the desk was calling for backup, not us",
+])
+def test_a_branch_by_its_street_or_someone_else_calling_is_no_contact(text: str) -> None:
+    assert not already_dmed(text)

@@ -130,3 +130,48 @@ def test_falling_for_a_scam_is_no_fall(bank: Analyzer) -> None:
                      "number. She nearly fell for it")
     assert Escalation.SECURITY in a.escalation and Escalation.SAFETY not in a.escalation, (
         a.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    # a purchase or withdrawal they did not make, a shop they do not know, told in French,
+    # Spanish, German, Portuguese and Polish; the card in their hand while it is used
+    "@KestrelBankHelp il y a un paiement de 230 € chez un marchand en Lettonie que j'ai jamais "
+    "fait",
+    "@KestrelBankHelp hay un cargo de 89 € en mi tarjeta que yo no hice, ¿qué hago?",
+    "@KestrelBankHelp drei Zahlungen an einen Händler, den ich nicht kenne. Bitte helfen",
+    "@KestrelBankHelp tem duas compras no meu cartão que não fiz, em Lisboa, eu moro no Porto",
+    "@KestrelBankHelp ktoś wypłacił 800 zł z mojego konta w nocy",
+    "@KestrelBankHelp four charges from a casino in Malta overnight. The card is in my hand "
+    "right now",
+    "@KestrelBankHelp reçu un texto louche avec un lien pour « débloquer » mon compte",
+])
+def test_fraud_told_in_the_customers_own_words_and_languages_escalates(bank: Analyzer,
+                                                                      text: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation.SECURITY in a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # a fraud check that was the customer, in other languages: no fraud
+    "@KestrelBankHelp vous avez bloqué ma carte pour « activité suspecte » à Rome. C'était moi, "
+    "en vacances!",
+    "@KestrelBankHelp me bloquearon la tarjeta por actividad sospechosa pero era yo comprando "
+    "billetes",
+])
+def test_a_check_that_was_the_customer_is_no_fraud_in_other_languages(bank: Analyzer,
+                                                                      text: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation.SECURITY not in a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "@KestrelBankHelp je suis en larmes au guichet, on refuse de me donner mon propre argent",
+    "@KestrelBankHelp uso silla de ruedas y el cajero de la sucursal está demasiado alto",
+    "@KestrelBankHelp my nan (88) was talked into moving £6,000 by a caller who said he was "
+    "from you",
+    "@KestrelBankHelp straciłam pracę i nie dam rady spłacić raty w tym miesiącu",
+])
+def test_distress_disability_and_old_age_in_more_words_are_vulnerable(bank: Analyzer,
+                                                                      text: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation.VULNERABLE in a.escalation, a.reasons

@@ -251,3 +251,37 @@ def test_praise_in_emoji_asides_and_stories_is_acknowledged(bank: Analyzer, airl
 def test_the_same_marks_beside_a_failure_are_no_praise(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
     assert a.action is Action.REPLY, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # a question in brackets is an aside, not a question to us
+    "Shout out to the man at the Kestrel Bank Leeds branch (Tom, I think?) who stayed with my "
+    "mum until the taxi came. She was so grateful",
+    # thanks for chasing, a kindness not expected, no questions asked, could get used to it
+    "@KestrelBankHelp money's in! thank you Ruth for actually chasing it 🙏",
+    "@KestrelBankHelp they paused the fees and gave me two months. didn't expect a bank to be "
+    "this kind about it. thank you",
+    "@KestrelBankHelp swapped my card abroad at midnight, no questions asked. legends",
+    "Kestrel Bank sorted my pension transfer in one call. Didn't have to repeat myself once. "
+    "Could get used to this.",
+    # praise closed by thanks, or said in another language's words for "the best", "top", "🔥"
+    "@KestrelBankHelp Le virement est arrivé en cinq minutes, carte débloquée. Merci beaucoup !",
+    "Ehrlich, Kestrel Bank ist die beste Bank, die ich je hatte. Karte in zwei Tagen da.",
+    "Sinceramente el servicio de Kestrel Bank es el mejor, me atendieron en cinco minutos",
+    "l'appli Kestrel Bank est rendue 🔥 depuis la mise à jour",
+])
+def test_more_praise_in_asides_closings_and_other_languages_is_acknowledged(
+        bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and not a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # the same words beside a failure, or thanks for nothing, stay replies
+    "@KestrelBankHelp le virement n'est toujours pas arrivé. Merci pour rien",
+    "@KestrelBankHelp the adviser (Tom?) said it would be sorted by Friday. It's Tuesday. "
+    "Still nothing",
+])
+def test_closings_and_asides_beside_a_failure_stay_replies(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.REPLY, a.reasons

@@ -197,6 +197,8 @@ _OUR_ANSWER = re.compile(r"\b(?:got|had|received|get)\s+(?:a\s+)?(?:dm|message|r
 _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
                          r"\s*\?+", re.IGNORECASE)
+# A question in brackets, an aside: "the lady at the hub (Priya I think?) sat with my dad".
+_ASIDE = re.compile(r"\([^()\n]{0,60}\?\)")
 # "... Help" at the end of a post: asking for help, in one word.
 _HELP_END = re.compile(r"(?<!seek )(?<!get some )(?<!professional )\b(?:help|help us|help me)"
                        r"\s*[!.?\U0001F64F\s]*$", re.IGNORECASE)
@@ -219,7 +221,7 @@ _ASIDE = re.compile(r"\([^()]{0,80}\)")
 # Request words that ask nothing: "thanks for chasing", "didn't call me 'hun'", "more of this
 # please".
 _NOT_A_REQUEST = re.compile(
-    r"\bfor\s+(?:the\s+)?chasing\b|\b(?:after|worth)\s+(?:the\s+)?(?:chasing|waiting)\b|"
+    r"\bfor\s+(?:the\s+|actually\s+)?chasing\b|\b(?:after|worth)\s+(?:the\s+)?(?:chasing|waiting)\b|"
     r"\b(?:of|without)\s+(?:any\s+)?chasing\b|"
     r"\b(?:didn't|did not|never|without)\s+(?:\w+\s+)?call(?:ing|ed)?\s+me\b|"
     r"\bmore of (?:this|that|these)\W*(?:please|pls|plz)\b|\b(?:keep it up|do more of)\b",
@@ -457,7 +459,7 @@ class Analyzer:
         voice = voice or any(kind is Escalation.LEGAL for kind, _ in found)
         kinds = tuple(kind for kind, _ in found)
         stripped = text.strip()
-        question = ("?" in _RHETORICAL.sub("", stripped)
+        question = ("?" in _RHETORICAL.sub("", _ASIDE.sub("", stripped))
                     or QUESTION_START.match(stripped) is not None)
         sarcasm = sarcastic(text, complaint_probability=score.probability)
         complaint = complaint or sarcasm is not None
@@ -524,8 +526,10 @@ class Analyzer:
                    or opens_with_praise or closes_with_praise)
                   and sarcasm is None
                   and (explicit or PRAISE_WORDS.search(thanked) is not None)
-                  # where VADER cannot read it, a "Super." after a failure is no praise
-                  and (english or FOREIGN_FAILING.search(thanked) is None))
+                  # where VADER cannot read it, a "Super." after a failure is no praise, nor
+                  # thanks for nothing ("n'est toujours pas arrivé. Merci pour rien")
+                  and (english or (FOREIGN_FAILING.search(thanked) is None
+                                   and FOREIGN_NOT_THANKS.search(thanked) is None)))
         thanks_only = (praise and sentiment.compound >= 0.5 and not complaint and not question
                        and _REQUEST.search(text) is None)
         leading = _LEADING_HANDLES.match(text)

@@ -20,12 +20,13 @@ PRAISE_WORDS = Lexicon([
     "genial", "génial", "super", "świetn*", "ótimo",
     # applause and approval in emoji and slang: "sorted it in one visit 👏", "chef's kiss"
     # (sarcasm is told apart first: "3 hours on hold 👏" is none)
-    "👏", "💯", "chef's kiss", "no notes", "goated",
+    "👏", "💯", "chef's kiss", "no notes", "goated", "mvp", "shiok", "terima kasih",
 ])
 # Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
 EXPLICIT_PRAISE = Lexicon([
     "shout out", "shoutout", "shout-out", "big up", "credit to", "credit where", "massive credit",
-    "huge credit", "thank you to", "thanks to", "massive thanks", "huge thanks", "big thanks",
+    "huge credit", "thank you to", "thanks to", "no questions asked", "massive thanks",
+    "huge thanks", "big thanks",
     "massive thank you", "huge thank you", "big thank you", "kudos", "props to", "hats off",
     "well done", "special mention", "can't fault", "cannot fault", "couldn't fault",
     "above and beyond", "went above", "10/10", "five stars", "5 stars", "worth every penny",
@@ -76,7 +77,9 @@ GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos
                         r"legends?|heroes|hero|well done|fair play|credit to|"
                         # thanks in Hindi and Urdu, Swahili, Yoruba, Hausa and Igbo, said in
                         # English posts
-                        r"shukriya|dhanyavaad|dhanyavad|asante|nagode|daalu|e se gan)\b",
+                        r"shukriya|dhanyavaad|dhanyavad|asante|nagode|daalu|e se gan|"
+                        # and in Malay and Indonesian, Tagalog
+                        r"terima kasih|makasih|salamat)\b",
                         re.IGNORECASE)
 # Thanks and praise said outright in another language ("Danke @Bank, die Abbuchung wurde
 # erstattet", "Adoro o app"), unless it is thanks for nothing.
@@ -85,7 +88,15 @@ FOREIGN_PRAISE = re.compile(
     r"obrigad[oa]|dziękuję|dzięki|grazie|tack|bedankt|dank je)\b|\b(?:adoro|j'adore|ich liebe|"
     r"uwielbiam|me encanta|una maravilla|é uma maravilha|maravilhos[oa]|wunderbar|genial|"
     r"génial|perfekt|perfecto|parfait|perfeito|świetn\w*|super(?:be)?|excelente|excellent|"
-    r"¡gracias|gracias a|merci à|danke an|grazie a)\b", re.IGNORECASE)
+    r"¡gracias|gracias a|merci à|danke an|grazie a|loben|großes lob|ein lob an|parabéns|"
+    r"felicitaciones|felicidades|brawo|terima kasih|mèsi|est top|c'est top|au top|die beste|"
+    r"der beste|das beste|el mejor|la mejor|le meilleur|la meilleure|o melhor|a melhor|"
+    r"najlepsz\w*)\b"
+    # thanks that close the post ("... nouvelle carte en 10 minutes. Merci !", "Muito obrigado
+    # pela ajuda 🙌"), and "est 🔥"
+    r"|\b(?:merci|gracias|danke|obrigad[oa]|dziękuj\w*|dzięki|grazie|mèsi)(?: beaucoup| mil| "
+    r"muito| schön| bardzo| mille fois)?(?: (?:pour|pela|pelo|por|für|za) [^.!?\n]{0,40})?"
+    r"[\s!.🙏🙌❤️👏]*$|\b(?:est|c'est|es|ist|é|jest)\b[^.!?\n]{0,20}🔥", re.IGNORECASE)
 # Praise in shapes a word list cannot hold: "made my son's whole day", "were lovely to my
 # nervous 6 year old", "proper decent of them to", "didn't even have to argue", "fine, you can
 # stay", "actually useful", "a real relief" (see `praise_said`: not when negated).
@@ -99,11 +110,13 @@ _PRAISE_SAID = Folded(
     r"|\b(?:proper |very |really |so |pretty |dead )?(?:decent|good|kind|nice|sound|classy|"
     r"generous|thoughtful) of (?:you|them|him|her|@\w+|\w+(?: \w+)?)(?: to\b|\s*[.!]|\s*$)"
     r"|\b(?:didn't|did not|never|don't|didnt) (?:even )?(?:have|need|had) to (?:argue|chase|fight|"
-    r"beg|push|ask twice|explain twice|wait)\b"
+    r"beg|push|ask twice|explain twice|wait|repeat (?:myself|ourselves))\b"
+    r"|\bcould get used to (?:this|that|it)\b|(?:^|[.!?]\s+)rare\s*[.!]*\s*$"
     r"|\byou can stay\b|\bconsider me (?:won back|a fan|impressed|converted)\b|"
     r"\b(?:won|win|wins|winning) me (?:back|over)\b|\bi'?ll stay\b|\bi'm staying\b"
-    r"|\b(?:actually|genuinely|legit|surprisingly|properly) (?:useful|nice|decent|good|great|"
-    r"helpful|lovely|brilliant|impressive|painless|excellent)\b(?! (?:if|when|but|until|for once))"
+    r"|\b(?:actually|genuinely|legit|surprisingly|properly) (?:damn |so |really |very |super )?"
+    r"(?:useful|nice|decent|good|great|helpful|lovely|brilliant|impressive|painless|excellent|"
+    r"fast|quick|speedy|efficient|smooth|easy|seamless)\b(?! (?:if|when|but|until|for once))"
     r"|\b(?:big|such a|what a|huge|massive|real) relief\b|\breal ones\b"
     # "the new app is 🔥🔥" (a 🔥 alone also sells odds and loans)
     r"|\b(?:is|are|was|were) (?:so |absolutely |actually |literally )?🔥"
@@ -116,6 +129,7 @@ _PRAISE_SAID = Folded(
     # that.", "never thought I'd say this", "small things matter", "rare these days"
     r"|\b(?:didn't|did not|never) (?:know|think|realise|realize) (?:\w+ ){0,2}still (?:did|do|"
     r"does) (?:that|this)\b|\b(?:didn't|did not|never) expect(?:ed)? (?:that|this|it)\s*(?:[.!]|$)"
+    r"|\b(?:didn't|did not|never) expect(?:ed)? (?:\w+ ){1,3}to be (?:this|so|that) \w+"
     # a kindness not asked for, an early arrival, a memory made: "without us even asking",
     # "landed 25 min early", "core memory unlocked", "we'll be back", "que experiência!"
     r"|\bwithout (?:us|me) even asking\b|\bdidn't even (?:have to )?ask\b"
@@ -203,8 +217,10 @@ NOT_NOW = re.compile(
     r"|[^.!?\n]{0,80}\balways said\b[^.!?\n]{0,80}",
     re.IGNORECASE)
 # A fraud check that was the customer all along: "it was me buying concert tickets".
-WAS_ME = re.compile(r"\b(?:it|that|this) was (?:just |actually |only |definitely )?me\b",
-                     re.IGNORECASE)
+WAS_ME = re.compile(r"\b(?:it|that|this) was (?:just |actually |only |definitely )?me\b"
+                    r"|(?<!pas )(?<!n')(?<!ne )\bc'(?:était|est) (?:bien )?moi\b"
+                    r"|(?<!no )(?<!não )(?<!nao )\b(?:era|fui) (?:yo|eu)\b"
+                    r"|\bdas war ich\b(?! nicht)|\bto (?:byłem|byłam) ja\b", re.IGNORECASE)
 
 
 def said_outside(words: list[str], text: str) -> bool:
@@ -312,7 +328,8 @@ DONE_FOR_US = re.compile(
     r"\b(?:rebooked|refunded|reimbursed|repaid|paid (?:me|us|my|our|out|back)|sorted|fixed|"
     r"replaced|waived|reversed|approved|helped|let (?:me|us)|got (?:me|us)|found (?:me|us|my|our)|"
     r"upgraded|stayed open|stayed late|stayed (?:\w+ ){0,3}(?:past|after) (?:closing|hours)|"
-    r"talked me through|walked me through|called (?:me|us) back|paid me|gave (?:me|us)|"
+    r"talked (?:me|us) through|walked (?:me|us) through|called (?:me|us) back|paid me|"
+    r"gave (?:me|us)|"
     r"set (?:me|us) up|set up (?:a|an|my|our) (?:\w+ )?plan|froze (?:the|my|all) (?:interest|"
     r"charges|fees))"
     r"\b", re.IGNORECASE)
@@ -502,7 +519,8 @@ _DMED = Folded(
     # "complaint lodged with the ombud"; and called or emailed already in French, Spanish,
     # German, Portuguese and Polish
     r"|\b(?:went|go|been|popped) (?:in)?to (?:the|a|your|my) (?:\w+ )?branch\b"
-    r"|\b(?:visited|at) (?:the|a|your|my) (?:\w+ )?branch (?:yesterday|today|on|last|this)\b"
+    r"|\b(?:visited|at) (?:the|a|your|my) (?:\w+ )?branch (?:yesterday|today|last|this|on "
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|on (?:the )?\d)"
     r"|\bopened (?:a|the) (?:\w+ )?(?:case|claim|dispute|ticket)\b"
     r"|\b(?:filled|signed|sent|submitted) (?:in |out )?(?:the|your|an?|my) (?:\w+ )?"
     r"(?:affidavit|declaration|claim form|dispute form)\b"
@@ -518,6 +536,13 @@ _DMED = Folded(
     # twice", "posted my signed loan docs back", "sent a form on your website", "been sent the
     # same form three times", "tentei pelo chat do app"
     r"|\bas i (?:said|told|explained|mentioned)\b"
+    # "the agent I spoke to at 5pm", "had to call from the table", "3 calls today", "still
+    # waiting for the callback from the fraud line", "j'attends toujours le rappel"
+    r"|\b(?:agent|advis[oe]r|rep|representative|person|lady|guy|man|woman|bloke) (?:i|we) "
+    r"(?:spoke|talked) (?:to|with)\b|\bhad to (?:call|ring|phone)\b"
+    r"|\b(?:\d+|two|three|four|five) calls (?:today|this week|so far|now|and)\b"
+    r"|\b(?:attends?|waiting (?:for|on)|wait for|warte auf|esperando|aguardando|czekam na)\b"
+    r"[^.!?\n]{0,30}\b(?:rappel|call ?back|callback|rückruf|llamada|retorno|ligação|telefon)\b"
     r"|\b(?:given|gave|handed|shown|showed|brought|taken|took) (?:\w+ ){0,4}(?:in|at|to|into) "
     r"(?:the|your) (?:\w+ )?branch\b"
     r"|\bposted (?:my|the|our|his|her) (?:\w+ ){0,3}(?:docs|documents|forms?|paperwork|letter|"
@@ -627,7 +652,7 @@ _DMED_HINTS = (
     "sent over", "asked", "colleague", "fixed it", "sorted it", "went", "been", "at the",
     "booked", "promised", "left", "waiting", "chasing", "update", "status", "they ", "the bank",
     "the manager", "you ", "resubmit", "unterlagen", "brought", "taken", "took", "shown",
-    "showed", "handed")
+    "showed", "handed", "attend", "warte", "aguard", "czekam")
 
 
 def already_dmed(text: str) -> bool:

@@ -37,6 +37,37 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "inversión en cripto", "investimento em bitcoin", "check washing", "washed check",
         "washed cheque", "check was stolen", "cheque was stolen", "robó un cheque",
         "robaron un cheque", "kill this card", "kill my card",
+        # the card in their hand while it is used elsewhere
+        "card is in my hand", "card's in my hand", "card in my hand", "card is still in my hand",
+        "i've never been to", "i have never been to", "never been to", "nowhere near",
+        # a purchase or withdrawal they did not make, a shop they do not know, a suspicious
+        # message or log-in, someone taken in: French, Spanish, German, Portuguese, Polish
+        "jamais fait", "pas fait cet achat", "j'ai pas fait", "je n'ai pas fait",
+        "pas autorisé", "carte verrouillée", "verrouillé ma carte", "verrouiller ma carte",
+        "activité suspecte", "connexion depuis", "lien louche", "courriel louche",
+        "texto louche", "message louche", "s'est fait avoir", "se sont fait avoir",
+        "fait arnaquer", "hameçonnage", "fraudeur*", "compte piraté", "usurpation",
+        "que no hice", "yo no hice", "no hice esa*", "no hice este*", "no autoricé",
+        "me estafaron", "enlace sospechoso",
+        "mensaje sospechoso", "actividad sospechosa", "suplantación", "me hackearon",
+        "den ich nicht kenne", "die ich nicht kenne", "das ich nicht kenne", "nicht von mir",
+        "nicht getätigt", "nicht autorisiert", "unbekannte abbuchung*", "betrüger*",
+        "verdächtige aktivität", "verdächtiger link", "wie sperre ich",
+        "que não fiz", "não fiz essa*", "não fiz esse*", "não autorizei", "clonaram",
+        "cartão clonado", "golpista*",
+        "caí num golpe", "caí no golpe", "link suspeito", "atividade suspeita",
+        "mensagem suspeita", "ktoś wypłacił", "ktoś zapłacił", "ktoś przelał", "nie robiłam",
+        "nie robiłem", "nieautoryzowan*", "podejrzany link", "podejrzany sms",
+        "podejrzane logowanie", "zhakowan*", "wyłudz*",
+    ),
+    # a customer in distress, disabled, old or out of work, in the other languages
+    Escalation.VULNERABLE: (
+        "en larmes", "en pleurs", "fauteuil roulant", "personne âgée", "malentendant*",
+        "malvoyant*", "handicapé*", "au chômage", "perdu mon emploi", "llorando",
+        "persona mayor", "tercera edad", "discapacidad", "perdí mi trabajo", "in tränen",
+        "unter tränen", "schwerbehindert*", "meinen job verloren", "chorando", "idosa", "idoso",
+        "deficiência", "perdi o emprego", "perdi meu emprego", "płaczę", "we łzach",
+        "niepełnosprawn*", "straciłem pracę", "straciłam pracę",
     ),
 }
 
@@ -47,5 +78,10 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
 TOLD_CONTEXT: dict[Escalation, tuple[tuple[tuple[str, ...], str], ...]] = {
     Escalation.SECURITY: (
         (("*",), r"(?-i:\b[A-Z]{2,10}\s?\*\s?[A-Z][A-Z0-9.'&-]{2,})"),
+    ),
+    # a parent or grandparent of 75 or more, their age in brackets: "my dad (81) just sent"
+    Escalation.VULNERABLE: (
+        (("(",), r"\b(?:mum|mom|mother|mam|dad|father|gran\w*|grand\w*|nan|nana|aunt\w*|uncle|"
+                 r"neighbou?r)\s*\((?:7[5-9]|8\d|9\d|10\d)\)"),
     ),
 }

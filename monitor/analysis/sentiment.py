@@ -52,7 +52,8 @@ _NOT_BAD = re.compile(
     r"|\b(?:stay(?:ed|ing|s)?|open|opening|kept (?:it |the \w+ )?open|work(?:ed|ing)?)\s+"
     r"(?:\w+\s+){0,3}late\b"
     r"|\b(?:for not|without|instead of|rather than|didn't|did not|never|no longer|waiv\w+|"
-    r"revers\w+|refund\w*|cancel(?:l)?ed (?:the|my|a)|dropp\w+)\s+(?:\w+\s+){0,3}?"
+    r"revers\w+|refund\w*|cancel(?:l)?ed (?:the|my|a)|dropp\w+|paus\w+|froze|frozen|freez\w+|"
+    r"stopp\w+|remov\w+|scrapp\w+)\s+(?:\w+\s+){0,3}?"
     r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)\b"
     # "no fees at all", "zero charges", "fee-free": a bad thing absent
     r"|\b(?:no|zero|without any) (?:\w+ )?(?:fees?|charges?|interest|penalt\w+|delays?)\b|"

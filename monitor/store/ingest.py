@@ -73,6 +73,9 @@ class Plan:
     # written again by `redraft(case, post, stored analysis columns)`
     redraft_incidents: list[Case] = field(default_factory=list)
     redraft: Callable[[Case, Mention, Mapping[str, Any]], DraftSpec] | None = None
+    # a customer's follow-up on their escalated case ("called, claim opened, will I get the
+    # $2,900 back?"): the case's kinds it does not name itself, stored on the post too
+    carried: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +293,8 @@ class IngestStore(MentionsStore, NotificationsStore):
         rows = []
         for item in new:
             m, a = item.mention, item.analysis
+            carried = plan.carried.get(m.id, [])
+            reasons = [*a.reasons, *(f"escalation:{k}(on the case)" for k in carried)]
             rows.append((
                 m.id, m.platform, m.native_id, source, m.url, m.author.id, m.text,
                 m.lang or a.lang,
@@ -297,8 +302,9 @@ class IngestStore(MentionsStore, NotificationsStore):
                 m.conversation_id, dumps(m.metrics), a.sentiment.compound, a.sentiment.pos,
                 a.sentiment.neu, a.sentiment.neg, a.label, int(a.complaint),
                 a.complaint_probability, a.intent, a.priority.value,
-                dumps(list(a.reasons)), plan.case_of.get(m.id), dumps(m.raw),
-                a.action.value, dumps([k.value for k in a.escalation]), int(a.impersonation),
+                dumps(reasons), plan.case_of.get(m.id), dumps(m.raw),
+                a.action.value, dumps([*(k.value for k in a.escalation), *carried]),
+                int(a.impersonation),
                 a.vader_label, a.outage,
             ))
         self.conn.executemany(
