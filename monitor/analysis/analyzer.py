@@ -12,18 +12,13 @@ from monitor.analysis.cues import (
     EXPLICIT_PRAISE,
     FOREIGN_NOT_THANKS,
     FOREIGN_PRAISE,
-    GLOAT,
     GRATITUDE,
     HANDLE_LIKE,
     IMITATOR_TOLD,
-    JOKE,
     LEGAL_NEWS,
-    NOT_A_CUSTOMER,
     NOT_NOW,
-    NOT_THE_OUTAGE,
     OPINION,
     OWN_STEP,
-    PAST_OUTAGE,
     PRAISE_WORDS,
     PUT_RIGHT,
     RELIEF,
@@ -32,7 +27,6 @@ from monitor.analysis.cues import (
     STAFF,
     STAKE,
     TAKE,
-    TO_CUSTOMERS,
     WAS_ME,
     already_dmed,
     failed_beside,
@@ -58,6 +52,14 @@ from monitor.analysis.failing import (
 )
 from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
+from monitor.analysis.onlookers import (
+    GLOAT,
+    JOKE,
+    NOT_A_CUSTOMER,
+    NOT_THE_OUTAGE,
+    PAST_OUTAGE,
+    TO_CUSTOMERS,
+)
 from monitor.analysis.sentiment import brand_label, sarcastic, vader
 from monitor.analysis.spam import injected, spam_signals
 from monitor.analysis.spam_model import SpamModel
