@@ -63,6 +63,10 @@ _STATUS = re.compile(
     r"\b(?:aware|investigating|working on|looking into|some customers|issue|problem|disruption|"
     r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
 # A customer saying the outage is not over after all ("still declined", "your tweet is lying").
+# The service back for them, whatever else is still wrong: "works now, but my payment shows
+# twice", "app's back and the $1,200 STILL isn't there" (not the outage going on for them).
+_BACK_FOR_THEM = re.compile(r"\b(?:(?:works|working) now|(?:app|site|card|it|everything)(?:'s| is) "
+                            r"back)\b", re.IGNORECASE)
 _NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"
                        r"todav[ií]a|sigue|immer noch|noch immer|ainda|nadal|wciąż|znowu)\b",
                        re.IGNORECASE)
@@ -450,7 +454,8 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if incident is None and symptom and not reasons:
         # "still declined for me": the outage we said was fixed is not over for them
         fixed = state.fixed_incident(mention.created_at)
-        if fixed is not None and _NOT_OVER.search(mention.text[:4_000]) is not None:
+        if (fixed is not None and _NOT_OVER.search(mention.text[:4_000]) is not None
+                and _BACK_FOR_THEM.search(mention.text[:4_000]) is None):
             incident = fixed
     # while an incident is open, a customer whose service is failing is almost surely one of
     # its customers, whatever symptom they name

@@ -289,3 +289,42 @@ def test_a_customer_still_failing_an_hour_after_the_fix_and_a_vulnerable_one_joi
         assert any("dora" in t and "vulnerable" in t for t in texts), texts
     finally:
         store.close()
+
+
+def test_memes_commentary_and_a_rivals_customer_stay_out_of_an_outage(tmp_path: Path) -> None:
+    brand = {"name": "Kestrel Bank", "industry": "banking", "keywords": ["kestrel bank"],
+             "hashtags": ["kestreldown"], "handles": {"x": ["KestrelBank"]}}
+    down = ["@KestrelBank is it just me or is the app down?",
+            "@KestrelBank card declined everywhere, not just me",
+            "@KestrelBank app won't load, error 503",
+            "@KestrelBank is Kestrel Bank down? can't pay for anything",
+            "#kestreldown card declined at the till @KestrelBank"]
+    others = [
+        # a meme, others described, commentary, a skull for laughing, a rival's card working
+        "POV: you're on the Kestrel Bank server team at 9:01 on payday #kestreldown",
+        "kestrel bank customers at the petrol station rn [gif of a man running away] "
+        "#kestreldown",
+        "Kestrel Bank going down is a timely reminder that every bank needs a plan B for cards",
+        "the kestrel bank outage at lunchtime 💀 #kestreldown",
+        "meanwhile my credit union card just worked fine at Tesco #kestreldown",
+    ]
+    members, _ = _one_incident(tmp_path, brand, [*down, *others], every=1)
+    assert members == {str(i) for i in range(len(down))}
+
+
+def test_a_customer_whose_service_is_back_but_has_another_problem_is_not_the_outage(
+        tmp_path: Path, bank: Analyzer) -> None:
+    fixed = mention("s2", "All fixed: the app, online banking and card payments are working "
+                    "again.", author="KestrelBank", minutes=20)
+    twice = mention("6", "@KestrelBank works now, but the shop says my payment went through "
+                    "twice. £48.10 still showing two times", author="eli", minutes=40)
+    still = mention("7", "@KestrelBank the app still won't open for me", author="fay",
+                    minutes=45)
+    store = _run(tmp_path, BANK, bank, [*_five_down(), fixed, twice, still])
+    try:
+        case_of = _case_of(store)
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert case_of["7"][0] == incident["id"]
+        assert case_of["6"][0] not in (None, incident["id"])
+    finally:
+        store.close()

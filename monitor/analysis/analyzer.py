@@ -53,6 +53,7 @@ from monitor.analysis.failing import (
 from monitor.analysis.intents import IntentScore, IntentScorer
 from monitor.analysis.language import detect_language
 from monitor.analysis.onlookers import (
+    COMMENTARY,
     GLOAT,
     JOKE,
     NOT_A_CUSTOMER,
@@ -543,8 +544,10 @@ class Analyzer:
         to_customer = first_not_ours and not first_person
         # an onlooker's joke, a rival's customer, someone not with us: "X's down so half the
         # city is about to find out they have families. Godspeed"
-        onlooker = not addressed and (NOT_A_CUSTOMER.search(text) is not None or (
-            not stake and (JOKE.search(text) is not None or GLOAT.search(text) is not None)))
+        onlooker = not addressed and (
+            NOT_A_CUSTOMER.search(text) is not None or GLOAT.search(text) is not None
+            or (not stake and (JOKE.search(text) is not None
+                               or COMMENTARY.search(text) is not None)))
         if down is not None and (to_customer or (
                 not addressed and not first_person and PAST_OUTAGE.search(text) is not None)
                 or onlooker or not_the_outage):
@@ -708,7 +711,8 @@ class Analyzer:
             # a joke to the timeline ("me: i'll save this month / the app at 11pm: you've spent
             # $212"), with nothing failing and nothing said to us
             to_customers=TO_CUSTOMERS.search(text) is not None,
-            take=TAKE.search(text) is not None,
+            take=TAKE.search(text) is not None or (onlooker and not addressed
+                                                    and COMMENTARY.search(text) is not None),
             joke=onlooker or (not addressed and down is None and JOKE.search(text) is not None
                   and FAILING.search(text) is None and WHEN_BACK.search(text) is None
                   and MALFUNCTION.search(text) is None),

@@ -29,7 +29,7 @@ from monitor.analysis.escalation_terms import (
     TRIGGERS,
     Triggers,
 )
-from monitor.analysis.escalation_told import TOLD, TOLD_CONTEXT
+from monitor.analysis.escalation_told import TOLD, TOLD_CONTEXT, TOLD_EXCLUDE
 from monitor.analysis.terms import Lexicon, token_set
 from monitor.models import Escalation
 
@@ -79,7 +79,8 @@ class EscalationRules:
             if kind is Escalation.LEGAL:  # bodies need the customer's voice (see LEGAL_BODIES)
                 terms += [(t, _BODY) for t in (*LEGAL_BODIES, *regulators)]
             excludes += [(t, kind.value) for t in
-                         (*DEFAULT_EXCLUDE[kind], *extra_exclude.get(kind.value, ()))]
+                         (*DEFAULT_EXCLUDE[kind], *TOLD_EXCLUDE.get(kind, ()),
+                          *extra_exclude.get(kind.value, ()))]
         self.terms = Lexicon([t for t, _ in terms], labels=[k for _, k in terms])
         # each kind's false friends, kept apart so one kind's does not hide another's words
         self.excludes = {kind.value: Lexicon([t for t, k in excludes if k == kind.value])

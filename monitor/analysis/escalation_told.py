@@ -85,3 +85,14 @@ TOLD_CONTEXT: dict[Escalation, tuple[tuple[tuple[str, ...], str], ...]] = {
                  r"neighbou?r)\s*\((?:7[5-9]|8\d|9\d|10\d)\)"),
     ),
 }
+
+
+# False friends kept apart from `escalation_terms.DEFAULT_EXCLUDE`, read with it: redundancy
+# that is a system's, not a job lost ("card rails need real redundancy").
+TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
+    Escalation.VULNERABLE: (
+        "real redundancy", "need redundancy", "needs redundancy", "no redundancy",
+        "lack of redundancy", "network redundancy", "redundancy in the", "built-in redundancy",
+        "more redundancy", "proper redundancy",
+    ),
+}

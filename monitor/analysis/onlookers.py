@@ -20,16 +20,31 @@ JOKE = Folded(
     r"|\b(?:can't|cannot|couldn't) stop laughing\b|\bi'?ll see myself out\b|\bdad joke\b|🥁"
     # "(this is a me problem)", "X customers this morning discovering cash exists"
     r"|\b(?:this is|it's|that's) a me problem\b|\b(?:this morning|today|rn|right now) "
-    r"discovering\b")
+    r"discovering\b"
+    # a meme ("POV: you're the IT guy at 8:59", "[gif of homer backing into a hedge]"); others
+    # described ("customers refreshing the app every 4 seconds", "the
+    # whole timeline is people stranded at tills", "a core memory for every office worker")
+    r"|^\W*pov\b|\[\s*gif\b|\(gif\)|\blike it owes them\b|\bthe (?:whole )?timeline is\b"
+    r"|\b(?:customers|users|people|everyone|half (?:of )?(?:the )?\w+|every \w+ (?:worker|"
+    r"customer|user)) (?:are |is |rn |right now |at the \w+ )?(?:refreshing|stranded|panicking|"
+    r"queuing|queueing|discovering|finding out|learning|realising|realizing)\b"
+    r"|\bcore memory for (?:every|all|half)\b")
+# Commentary on the outage as a thing in the world, by someone it did not strike: "a nice
+# reminder that cashless Singapore has single points of failure", "the third big debit outage
+# at a Canadian bank this year", a skull for laughing.
+COMMENTARY = Folded(
+    r"💀|\b(?:a |another |timely |nice |good )?reminder that\b|\bsingle points? of failure\b"
+    r"|\b(?:second|third|fourth|fifth|another) (?:big |major |massive )?(?:\w+ )?outage (?:at|for|"
+    r"this|in)\b")
 # Gloating from a rival's customer: "over here at @Rival tapping my card like nothing's wrong",
 # "glad I switched", "this is why I left".
 GLOAT = Folded(
     r"\b(?:over here (?:at|with|on)|meanwhile (?:at|over at|with|on)|glad i(?:'m| am) (?:with|at|"
     r"on)|so glad i (?:switched|left|moved)|this is why i (?:left|switched|moved)|laughs in|"
     r"cries in|smug(?:ly)? (?:at|with|on)|thoughts and prayers|godspeed)\b"
-    r"|\bwhile my [\w&' ]{2,25}? (?:card|app|bank|account) (?:just |still )?(?:works?|worked|"
-    r"paid|pays|went through)\b|\bno bother\b|\b(?:works?|working) (?:just )?fine (?:here|for "
-    r"me)\b")
+    r"|\b(?:mean)?while my [\w&' ]{2,25}? (?:card|app|bank|account) (?:just |still )?"
+    r"(?:works?|worked|paid|pays|went through)\b|\bno bother\b"
+    r"|\b(?:works?|working) (?:just )?fine (?:here|for me)\b")
 # Someone saying they are not our customer: "Not with Corrib myself but ...", "not a Dunlin
 # customer".
 NOT_A_CUSTOMER = Folded(
