@@ -73,6 +73,9 @@ def test_an_edit_survives_moving_away_and_an_approval_can_be_undone(
     page.keyboard.press("Escape")
     page.keyboard.press("j")
     expect(page).not_to_have_url(here)
+    # (the next page's shortcuts listen once its script has run: on a loaded machine a key
+    # pressed while it is still loading is lost)
+    page.wait_for_load_state("load")
     expect(page.locator("#reply")).not_to_have_value(edited)
     page.keyboard.press("k")
     expect(page).to_have_url(here)

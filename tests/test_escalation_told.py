@@ -175,3 +175,26 @@ def test_distress_disability_and_old_age_in_more_words_are_vulnerable(bank: Anal
                                                                       text: str) -> None:
     a = bank.analyze(text)
     assert Escalation.VULNERABLE in a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Got a text from 'KESTREL-BANK' saying my account is suspended, verify at "
+    "kestrel-secure[.]com. Scam right? Haven't clicked anything",
+    "@KestrelBankHelp 'new device login' from Lagos at 2.15am. I was asleep in Hull",
+    "@KestrelBankHelp now the fake account is asking for my mum's PIN in the replies",
+])
+def test_a_customer_asking_about_a_scam_message_is_a_report_not_spam(bank: Analyzer,
+                                                                     text: str) -> None:
+    from monitor.models import Action
+
+    a = bank.analyze(text)
+    assert a.action is Action.REPLY and Escalation.SECURITY in a.escalation, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "@KestrelBankHelp the payment terminal in the café declines contactless but works with PIN",
+    "Does the Kestrel Bank business account come with a card terminal or do I buy one?",
+    "Kestrel Bank's outage shows card rails need real redundancy",
+])
+def test_terminals_and_a_systems_redundancy_are_no_hardship(bank: Analyzer, text: str) -> None:
+    assert Escalation.VULNERABLE not in bank.analyze(text).escalation

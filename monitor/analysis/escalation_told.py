@@ -59,6 +59,9 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "mensagem suspeita", "ktoś wypłacił", "ktoś zapłacił", "ktoś przelał", "nie robiłam",
         "nie robiłem", "nieautoryzowan*", "podejrzany link", "podejrzany sms",
         "podejrzane logowanie", "zhakowan*", "wyłudz*",
+        # asking whether what they got is a scam; a log-in from a device not theirs
+        "scam right", "scam, right", "new device login", "login from a new device",
+        "new device signed in", "new device added",
     ),
     # a customer in distress, disabled, old or out of work, in the other languages
     Escalation.VULNERABLE: (
@@ -67,7 +70,8 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "persona mayor", "tercera edad", "discapacidad", "perdí mi trabajo", "in tränen",
         "unter tränen", "schwerbehindert*", "meinen job verloren", "chorando", "idosa", "idoso",
         "deficiência", "perdi o emprego", "perdi meu emprego", "płaczę", "we łzach",
-        "niepełnosprawn*", "straciłem pracę", "straciłam pracę",
+        "niepełnosprawn*", "straciłem pracę", "straciłam pracę", "hasn't eaten",
+        "has not eaten",
     ),
 }
 
@@ -94,5 +98,8 @@ TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "real redundancy", "need redundancy", "needs redundancy", "no redundancy",
         "lack of redundancy", "network redundancy", "redundancy in the", "built-in redundancy",
         "more redundancy", "proper redundancy",
+        # a payment terminal, an airport's: no illness
+        "payment terminal", "card terminal", "the terminal", "a terminal", "terminal w",
+        "terminal de", "terminal at", "terminal in", "terminals",
     ),
 }

@@ -166,7 +166,11 @@ _REPORTING = re.compile(
     r"(?:\w+ )?(?:text|email|e-mail|call|message|dm|letter|sms|link|voicemail)|is (?:this|it|that) "
     r"(?:actually |really )?(?:legit|real|you|them|genuine|from you|one of yours)|is this a scam|"
     r"looks like (?:a )?(?:scam|phishing)|don't click|do not click|pretending to be|"
-    r"claiming to be|report(?:ed|ing)? (?:it|this|them|the account)|fake account)\b",
+    r"claiming to be|report(?:ed|ing)? (?:it|this|them|the account)|fake account|"
+    # "Got an SMS from 'BANK' saying ... Scam right? Haven't clicked anything."
+    r"scam,? right|(?:haven't|have not|didn't|did not|not) click(?:ed|ing)?)\b"
+    r"|(?:^|[.!?]\s+|@\w+\s+)(?:just )?(?:got|received|been sent) (?:a|an|this|the same|that|"
+    r"these) (?:\w+ )?(?:text|email|e-mail|call|message|dm|letter|sms|voicemail)\b",
     re.IGNORECASE)
 _WARNING = re.compile(r"\b(?:beware|warning|heads up)\b", re.IGNORECASE)
 # Someone warning others about scams: not a scam.
