@@ -285,3 +285,13 @@ def test_more_praise_in_asides_closings_and_other_languages_is_acknowledged(
 def test_closings_and_asides_beside_a_failure_stay_replies(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
     assert a.action is Action.REPLY, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "@KestrelBankHelp fair play, the broken cash machine on Briggate was fixed by lunchtime",
+    "@KestrelBankHelp honestly fair play, you owned the outage and had it fixed in 30 mins",
+    "Kestrel Bank's app team really out here shipping budgeting pots that actually work. Respect",
+])
+def test_fair_play_and_out_here_are_praise_not_an_outage(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and a.outage != "down", a.reasons

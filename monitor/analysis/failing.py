@@ -51,8 +51,9 @@ SAME_IN_PLACE = re.compile(r"^\W*(?i:same) in [A-Z][a-z]+\b")
 # outage" (looked for apart, only where one of `GONE_HINTS` is in the post).
 SERVICE_GONE = Folded(
     r"\b(?:internet|wifi|wi-fi|broadband|signal|data|app|service|network|banking)(?:'s| has| "
-    r"have| is| are)? (?:\w+ ){0,3}(?:gone|dead|out|off)\b(?!:| (?:to|for|of|with|from|on|the|"
-    r"now|today))"
+    r"have| is| are)? (?:\w+ ){0,3}(?:(?:gone|dead|off)\b(?!:| (?:to|for|of|with|from|on|the|"
+    r"now|today))|out\b(?!:| (?:to|for|of|with|from|on|the|now|today|here|there)))"
+    # ("the app dev team really out here shipping dark mode": slang, not a service out)
     r"|\b(?:went|gone) off (?:\d+|an|a few|about|just|this)\b|\baware of (?:a|an|the) "
     r"(?:problem|issue|fault|outage) in (?:your|my|the|our) area\b|\bthe big outage\b|"
     r"\bis (?:this|it) the outage\b|\bnie ma internetu\b|\bno hay (?:internet|señal|red)\b|"
