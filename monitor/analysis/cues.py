@@ -74,17 +74,16 @@ EXPLICIT_PRAISE = Lexicon([
     "seriously impressed",
 ])
 # Gratitude in so many words (not "someone is having a lovely time on my card").
-GRATITUDE = re.compile(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
+GRATITUDE = Folded(r"\b(?:thank\w*|thx|ty|cheers|grateful|appreciat\w*|kudos|shout[- ]?out|"
                         r"legends?|heroes|hero|well done|fair play|credit to|"
                         # thanks in Hindi and Urdu, Swahili, Yoruba, Hausa and Igbo, said in
                         # English posts
                         r"shukriya|dhanyavaad|dhanyavad|asante|nagode|daalu|e se gan|"
                         # and in Malay and Indonesian, Tagalog
-                        r"terima kasih|makasih|salamat)\b",
-                        re.IGNORECASE)
+                        r"terima kasih|makasih|salamat)\b")
 # Thanks and praise said outright in another language ("Danke @Bank, die Abbuchung wurde
 # erstattet", "Adoro o app"), unless it is thanks for nothing.
-FOREIGN_PRAISE = re.compile(
+FOREIGN_PRAISE = Folded(
     r"^\W*(?:@\w+\s+)*(?:danke|vielen dank|gracias|muchas gracias|merci|obrigad[oa]|muito "
     r"obrigad[oa]|dziękuję|dzięki|grazie|tack|bedankt|dank je)\b|\b(?:adoro|j'adore|ich liebe|"
     r"uwielbiam|me encanta|una maravilla|é uma maravilha|maravilhos[oa]|wunderbar|genial|"
@@ -97,7 +96,7 @@ FOREIGN_PRAISE = re.compile(
     # pela ajuda 🙌"), and "est 🔥"
     r"|\b(?:merci|gracias|danke|obrigad[oa]|dziękuj\w*|dzięki|grazie|mèsi)(?: beaucoup| mil| "
     r"muito| schön| bardzo| mille fois)?(?: (?:pour|pela|pelo|por|für|za) [^.!?\n]{0,40})?"
-    r"[\s!.🙏🙌❤️👏]*$|\b(?:est|c'est|es|ist|é|jest)\b[^.!?\n]{0,20}🔥", re.IGNORECASE)
+    r"[\s!.🙏🙌❤️👏]*$|\b(?:est|c'est|es|ist|é|jest)\b[^.!?\n]{0,20}🔥")
 # Praise in shapes a word list cannot hold: "made my son's whole day", "were lovely to my
 # nervous 6 year old", "proper decent of them to", "didn't even have to argue", "fine, you can
 # stay", "actually useful", "a real relief" (see `praise_said`: not when negated).
@@ -112,7 +111,7 @@ _PRAISE_SAID = Folded(
     r"generous|thoughtful) of (?:you|them|him|her|@\w+|\w+(?: \w+)?)(?: to\b|\s*[.!]|\s*$)"
     r"|\b(?:didn't|did not|never|don't|didnt) (?:even )?(?:have|need|had) to (?:argue|chase|fight|"
     r"beg|push|ask twice|explain twice|wait|repeat (?:myself|ourselves))\b"
-    r"|\bcould get used to (?:this|that|it)\b|(?:^|[.!?]\s+)rare\s*[.!]*\s*$"
+    r"|\bcould get used to (?:this|that|it)\b|\b(?<![a-z] )rare\s*[.!]*\s*$"
     r"|\byou can stay\b|\bconsider me (?:won back|a fan|impressed|converted)\b|"
     r"\b(?:won|win|wins|winning) me (?:back|over)\b|\bi'?ll stay\b|\bi'm staying\b"
     r"|\b(?:actually|genuinely|legit|surprisingly|properly) (?:damn |so |really |very |super )?"
@@ -218,10 +217,10 @@ NOT_NOW = re.compile(
     r"|[^.!?\n]{0,80}\balways said\b[^.!?\n]{0,80}",
     re.IGNORECASE)
 # A fraud check that was the customer all along: "it was me buying concert tickets".
-WAS_ME = re.compile(r"\b(?:it|that|this) was (?:just |actually |only |definitely )?me\b"
-                    r"|(?<!pas )(?<!n')(?<!ne )\bc'(?:était|est) (?:bien )?moi\b"
-                    r"|(?<!no )(?<!não )(?<!nao )\b(?:era|fui) (?:yo|eu)\b"
-                    r"|\bdas war ich\b(?! nicht)|\bto (?:byłem|byłam) ja\b", re.IGNORECASE)
+WAS_ME = Folded(r"\b(?:it|that|this) was (?:just |actually |only |definitely )?me\b"
+                r"|\b(?<!pas )(?<!n')(?<!ne )c'(?:était|est) (?:bien )?moi\b"
+                r"|\b(?<!no )(?<!não )(?<!nao )(?:era|fui) (?:yo|eu)\b"
+                r"|\bdas war ich\b(?! nicht)|\bto (?:byłem|byłam) ja\b")
 
 
 def said_outside(words: list[str], text: str) -> bool:
@@ -271,7 +270,7 @@ PUT_RIGHT = re.compile(r"\b(?:fixed|sorted|resolved|matched|refunded|finally got
 # It went well, said plainly or wryly: "nothing's broken", "works every single time", "got
 # through in 2 minutes", "problem fixed" (see `went_well`: not when a "but" or a negation turns
 # it, or a malfunction is named too).
-WENT_WELL = re.compile(
+WENT_WELL = Folded(
     r"\bnothing(?:'s|’s| is| was| has| went| got)? (?:been |is |was )?(?:broken|broke|wrong|"
     r"crashed|failed|lost)\b"
     r"|\b(?:no|zero|not a single|not one) (?:issues|problems|glitch(?:es)?|hiccups?|hitch(?:es)?"
@@ -297,8 +296,7 @@ WENT_WELL = re.compile(
     # put right before it hurt: "waived my late fee before I'd even asked", "blocked it before I
     # even saw the SMS"
     r"|\bwaived (?:my|the|a|our) (?:\w+ )?(?:fee|charge|interest|penalty)\b"
-    r"|\b(?:stopped|blocked|caught|flagged|declined) (?:it|the \w+) before\b",
-    re.IGNORECASE)
+    r"|\b(?:stopped|blocked|caught|flagged|declined) (?:it|the \w+) before\b")
 _TURNED = re.compile(r"\b(?:but|except|apart from|other than|until|till|unless|however|though|"
                      r"used to|before the|anymore|any more)\b|\?", re.IGNORECASE)
 _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|when|would|"
@@ -325,7 +323,7 @@ def failed_beside(text: str) -> bool:
 
 # Something the brand did for the customer: "rebooked our whole family", "refunded all 4
 # charges", "let me change my flight for free".
-DONE_FOR_US = re.compile(
+DONE_FOR_US = Folded(
     r"\b(?:rebooked|refunded|reimbursed|repaid|paid (?:me|us|my|our|out|back)|sorted|fixed|"
     r"replaced|waived|reversed|approved|helped|let (?:me|us)|got (?:me|us)|found (?:me|us|my|our)|"
     r"upgraded|stayed open|stayed late|stayed (?:\w+ ){0,3}(?:past|after) (?:closing|hours)|"
@@ -333,7 +331,7 @@ DONE_FOR_US = re.compile(
     r"gave (?:me|us)|"
     r"set (?:me|us) up|set up (?:a|an|my|our) (?:\w+ )?plan|froze (?:the|my|all) (?:interest|"
     r"charges|fees))"
-    r"\b", re.IGNORECASE)
+    r"\b")
 
 
 def went_well(text: str) -> str | None:

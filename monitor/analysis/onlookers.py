@@ -7,14 +7,16 @@ phrasings."""
 
 from __future__ import annotations
 
-from monitor.analysis.terms import Folded
+from monitor.analysis.terms import AnyOf, Folded
 
 # A joke told to the timeline, not to us: a dialogue meme ("me: i'll save money this month /
 # the app at 11pm: you've spent $212"), "me opening the app on a monday like", "I feel attacked"
 # (see the analyzer: not when something is failing or it is said to us).
-JOKE = Folded(
+JOKE = AnyOf(Folded(
+    # (the dialogue, looked for only in a post with a "me:" in it)
     r"(?:^|[\n.!?]\s*|\s)me:\s[^\n]{0,200}?\b[\w' ]{2,30}:\s|(?:^|[\n.!?]\s*|\s)[\w' ]{2,30}:\s"
-    r"[^\n]{0,200}?\bme:\s|^\W*me (?:opening|checking|looking at|when|after|trying|every time)\b"
+    r"[^\n]{0,200}?\bme:\s", hints=("me:",)), Folded(
+    r"^\W*me (?:opening|checking|looking at|when|after|trying|every time)\b"
     r"|\bi feel (?:personally )?(?:attacked|seen|called out|judged)\b|\bstop judging me\b"
     # a joke that says so: "I can't stop laughing", "I'll see myself out"
     r"|\b(?:can't|cannot|couldn't) stop laughing\b|\bi'?ll see myself out\b|\bdad joke\b|🥁"
@@ -28,7 +30,7 @@ JOKE = Folded(
     r"|\b(?:customers|users|people|everyone|half (?:of )?(?:the )?\w+|every \w+ (?:worker|"
     r"customer|user)) (?:are |is |rn |right now |at the \w+ )?(?:refreshing|stranded|panicking|"
     r"queuing|queueing|discovering|finding out|learning|realising|realizing)\b"
-    r"|\bcore memory for (?:every|all|half)\b")
+    r"|\bcore memory for (?:every|all|half)\b"))
 # Commentary on the outage as a thing in the world, by someone it did not strike: "a nice
 # reminder that cashless Singapore has single points of failure", "the third big debit outage
 # at a Canadian bank this year", a skull for laughing.

@@ -223,7 +223,10 @@ class Folded:
     the lower-cased text's.
     """
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, *, hints: tuple[str, ...] = ()) -> None:
+        """`hints`: substrings one of which every match contains; without any of them in the
+        text the pattern is not run (for a costly pattern that rarely applies)."""
+        self.hints = hints
         letters = re.sub(r"\\[A-Za-z]", "", pattern)
         if "(?-i" in pattern or any(ch.isupper() for ch in letters):
             raise ValueError("a Folded pattern is written in lower case, with no (?-i:...)")
@@ -235,11 +238,31 @@ class Folded:
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         """The first match in the lower-cased text, as `re.Pattern.search`."""
-        return self._re.search(text.lower(), pos)
+        lower = text.lower()
+        if self.hints and not any(hint in lower for hint in self.hints):
+            return None
+        return self._re.search(lower, pos)
 
     def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
         """Every match in the lower-cased text, as `re.Pattern.finditer`."""
-        return self._re.finditer(text.lower(), pos)
+        lower = text.lower()
+        if self.hints and not any(hint in lower for hint in self.hints):
+            return iter(())
+        return self._re.finditer(lower, pos)
+
+
+class AnyOf:
+    """Several patterns read as one: the first to match (each may have its own hints)."""
+
+    def __init__(self, *patterns: Folded) -> None:
+        self.patterns = patterns
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """A match of the first pattern that matches, or None."""
+        for pattern in self.patterns:
+            if (found := pattern.search(text)) is not None:
+                return found
+        return None
 
 
 @dataclass(frozen=True, slots=True)
