@@ -182,5 +182,16 @@ def test_folded_patterns_find_what_the_case_insensitive_ones_find() -> None:
         found = [folded.search(t) is not None for t in texts]
         assert found == [plain.search(t) is not None for t in texts]
         assert 20 < sum(found) < len(texts) - 20  # (a test that could tell them apart)
+    # the alternations folded since, and one run only where its hint is: the same posts found
+    from monitor.analysis.cues import DONE_FOR_US, FOREIGN_PRAISE, GRATITUDE, WAS_ME, WENT_WELL
+    from monitor.analysis.onlookers import JOKE
+
+    texts += ["ME: i'll save this month / the app at 11pm: you've spent £212", "C'était moi!",
+              "Merci beaucoup !", "GAVE ME a refund", "Works PERFECTLY", "TERIMA KASIH"]
+    for folded in (DONE_FOR_US, FOREIGN_PRAISE, GRATITUDE, WAS_ME, WENT_WELL, *JOKE.patterns):
+        plain = re.compile(folded.pattern, re.IGNORECASE)
+        assert [folded.search(t) is not None for t in texts] == [
+            plain.search(t) is not None for t in texts], folded.pattern[:60]
+    assert JOKE.search(texts[-6]) is not None
     with pytest.raises(ValueError, match="lower case"):
         Folded(r"\bsame in (?-i:[A-Z][a-z]+)")
