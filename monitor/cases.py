@@ -62,11 +62,11 @@ _FIX = re.compile(
 _STATUS = re.compile(
     r"\b(?:aware|investigating|working on|looking into|some customers|issue|problem|disruption|"
     r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
-# A customer saying the outage is not over after all ("still declined", "your tweet is lying").
 # The service back for them, whatever else is still wrong: "works now, but my payment shows
 # twice", "app's back and the $1,200 STILL isn't there" (not the outage going on for them).
 _BACK_FOR_THEM = re.compile(r"\b(?:(?:works|working) now|(?:app|site|card|it|everything)(?:'s| is) "
                             r"back)\b", re.IGNORECASE)
+# A customer saying the outage is not over after all ("still declined", "your tweet is lying").
 _NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"
                        r"todav[ií]a|sigue|immer noch|noch immer|ainda|nadal|wciąż|znowu)\b",
                        re.IGNORECASE)
@@ -562,7 +562,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if symptom and case.kind is CaseKind.CUSTOMER:
         state.outage.append(_OutagePost(mention.id, author, mention.created_at, case.id,
                                         stored=False, counts=down))
-        if down and state.open_incident(mention.created_at) is None:
+        if state.open_incident(mention.created_at) is None:
             _maybe_incident(state, mention)
 
 
@@ -673,12 +673,19 @@ def _maybe_incident(state: _Planning, mention: Mention) -> None:
                      and (case := state.current(p.case_id)) is not None
                      and case.kind is CaseKind.CUSTOMER), key=lambda p: p.at)
     last_by_author: dict[str, datetime] = {}
+    failing: dict[str, datetime] = {}  # every symptom ("paynow failing", "can't transfer")
     for post in window:
+        failing[post.author_id] = post.at
         if post.counts:
             last_by_author[post.author_id] = post.at
+    # enough saying it is down, or as many failing (most name what fails) and two saying it
     if not outage_cluster(list(last_by_author.values()), now=now,
                           window=rules.outage_cluster_window, size=rules.outage_cluster_size):
-        return
+        if len(last_by_author) < 2 or not outage_cluster(
+                list(failing.values()), now=now, window=rules.outage_cluster_window,
+                size=rules.outage_cluster_size):
+            return
+        last_by_author = failing
     first = window[0]
     # the pack's outage intent; in a pack with none, what most of its customers named
     named = Counter(state.cases[p.case_id].intent for p in window

@@ -328,3 +328,28 @@ def test_a_customer_whose_service_is_back_but_has_another_problem_is_not_the_out
         assert case_of["6"][0] not in (None, incident["id"])
     finally:
         store.close()
+
+
+def test_customers_naming_what_fails_make_an_outage_once_two_say_it_is_down(
+        tmp_path: Path, bank: Analyzer) -> None:
+    """Most customers in an outage say what fails for them, not that the bank is down: five
+    of them in half an hour, two saying it is down, are an incident; five failing with only
+    one saying so are five cases."""
+    failing = ["@KestrelBank my transfer to my sister keeps failing, tried four times",
+               "@KestrelBank can't pay my window cleaner, transfer failed three times",
+               "@KestrelBank payment to my landlord failed, rent is due today"]
+    said_down = ["@KestrelBank is Kestrel Bank down?? transfers failing for me",
+                 "@KestrelBank app down for anyone else? can't send money"]
+
+    def incidents(texts: list[str], folder: str) -> int:
+        (tmp_path / folder).mkdir()
+        posts = [mention(str(i), t, author=f"c{i}", minutes=i * 4) for i, t in enumerate(texts)]
+        store = _run(tmp_path / folder, BANK, bank, posts)
+        try:
+            return sum(c["kind"] == "incident" for c in store.list_cases())
+        finally:
+            store.close()
+
+    assert incidents([*failing, *said_down], "two") == 1
+    assert incidents([*failing, said_down[0], "@KestrelBank my card payment failed at Tesco"],
+                     "one") == 0
