@@ -295,3 +295,25 @@ def test_closings_and_asides_beside_a_failure_stay_replies(bank: Analyzer, text:
 def test_fair_play_and_out_here_are_praise_not_an_outage(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
     assert a.action is Action.ACKNOWLEDGE and a.outage != "down", a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # expectations beaten, told by the speed; a rhetorical "who are you"; slang and idiom
+    "Took my dad into Kestrel Bank Ripon to add me to his account, expected a battle. Done in "
+    "15 minutes and they made him laugh. Twice.",
+    "@KestrelBankHelp reset my online banking in under 5 minutes on a Sunday. Who are you, "
+    "a tech company?",
+    "kestrel bank's savings pots lowkey elite ngl, the round-ups actually work",
+    "Kestrel Bank said no fees on the student account and actually meant it. W bank",
+    "Gotta give it to Kestrel Bank, last year the app was a mess, lately it's been smooth",
+    "@KestrelBank switched my fixed rate in the app in three taps. Sound as a pound",
+])
+def test_praise_told_by_speed_slang_and_idiom_is_acknowledged(bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE and not a.escalation, a.reasons
+
+
+def test_praise_of_us_given_as_advice_to_someone_else_is_left_alone(bank: Analyzer) -> None:
+    a = bank.analyze("@meg_r don't bother with the Kestrel Bank app for this, the branch sorted "
+                     "mine in 5 mins")
+    assert a.action is Action.MONITOR, a.reasons

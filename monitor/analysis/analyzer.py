@@ -141,7 +141,7 @@ _ADVICE = Folded(
     r"just (?:take|send|escalate|report) it|take it to|escalate (?:it )?to|go to the|"
     r"don't give up|mate|hun|op|psa|for anyone(?! else)|if (?:you|your)|write to your|hang up|"
     r"don't suffer|do not suffer|ask for (?:the|a|it)|raise a (?:formal )?complaint|"
-    r"stop blaming)\b"
+    r"stop blaming|don't bother with)\b"
     # a sentence that tells someone what to do: "Block the buyer.", "Never ring the number in
     # the text.", "Ask the broker in writing"
     r"|(?:^|[.!?]\s+)(?:block|ask|call|ring|phone|report|contact|tell|avoid|ignore|delete|"
@@ -198,8 +198,9 @@ _OUR_ANSWER = re.compile(r"\b(?:got|had|received|get)\s+(?:a\s+)?(?:dm|message|r
                          r"response)\s+back\s+from\b", re.IGNORECASE)
 # A one-word question that asks nothing: "and honestly? Fair.", "who knew?", "right?"
 _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|seriously|right|"
-                         r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise)"
-                         r"\s*\?+", re.IGNORECASE)
+                         r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise|"
+                         # "Who are you, Amazon?": amazement, not a question
+                         r"who are you(?:,? [\w&' ]{2,20})?)\s*\?+", re.IGNORECASE)
 # A question in brackets, an aside: "the lady at the hub (Priya I think?) sat with my dad".
 _ASIDE = re.compile(r"\([^()\n]{0,60}\?\)")
 # "... Help" at the end of a post: asking for help, in one word.

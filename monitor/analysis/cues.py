@@ -20,7 +20,7 @@ PRAISE_WORDS = Lexicon([
     "genial", "génial", "super", "świetn*", "ótimo",
     # applause and approval in emoji and slang: "sorted it in one visit 👏", "chef's kiss"
     # (sarcasm is told apart first: "3 hours on hold 👏" is none)
-    "👏", "💯", "chef's kiss", "no notes", "goated", "mvp", "shiok", "terima kasih",
+    "👏", "💯", "chef's kiss", "no notes", "goated", "mvp", "shiok", "terima kasih", "elite",
 ])
 # Praise said in so many words: a shout-out, credit, thanks to someone, a recommendation.
 EXPLICIT_PRAISE = Lexicon([
@@ -36,6 +36,8 @@ EXPLICIT_PRAISE = Lexicon([
     "so kind", "so patient", "no complaints", "genuinely good", "genuinely great",
     "actually so good", "so good now", "obsessed", "love my", "loving my", "bless you",
     "bless whoever", "fair play to", "fair play,", "honestly fair play", "fair's fair",
+    "sound as a pound", "gotta give it to", "got to give it to", "have to give it to",
+    "gotta hand it to", "got to hand it to", "have to hand it to", "w bank", "w app",
     "not bad for a", "not bad at all", "weird flex",
     "doesn't make me want to", "don't make me want to", "never made me want to",
     "never makes me want to", "couldn't have done it without", "could not have done it without",
@@ -112,6 +114,12 @@ _PRAISE_SAID = Folded(
     r"|\b(?:didn't|did not|never|don't|didnt) (?:even )?(?:have|need|had) to (?:argue|chase|fight|"
     r"beg|push|ask twice|explain twice|wait|repeat (?:myself|ourselves))\b"
     r"|\bcould get used to (?:this|that|it)\b|\b(?<![a-z] )rare\s*[.!]*\s*$"
+    # expectations beaten, fast: "expected a battle", "actually meant it", "unlocked my account
+    # in 4 minutes", "on the mat by Tuesday"
+    r"|\bexpect(?:ed|ing) (?:a |an )?(?:battle|fight|nightmare|faff|hassle|war|ordeal|runaround)\b"
+    r"|\bactually meant it\b|\b(?:sorted|fixed|unlocked|replaced|refunded|approved|done|"
+    r"delivered|arrived|resolved|reissued|reset) (?:\w+ ){0,4}(?:in|within) (?:about |just |under |"
+    r"less than )?(?:\d+|two|three|four|five|ten|twenty) (?:minutes|mins|seconds|secs)\b"
     r"|\byou can stay\b|\bconsider me (?:won back|a fan|impressed|converted)\b|"
     r"\b(?:won|win|wins|winning) me (?:back|over)\b|\bi'?ll stay\b|\bi'm staying\b"
     r"|\b(?:actually|genuinely|legit|surprisingly|properly) (?:damn |so |really |very |super )?"
@@ -276,7 +284,7 @@ WENT_WELL = Folded(
     r"|\b(?:no|zero|not a single|not one) (?:issues|problems|glitch(?:es)?|hiccups?|hitch(?:es)?"
     r"|bugs|dramas?|faff|fuss)(?=\s*(?:[.!,;:)]|$|(?:at all|whatsoever|so far|this time)\b))"
     r"|\bworks? (?:every (?:single )?time|perfectly|flawlessly|like a (?:charm|dream)|a treat|"
-    r"beautifully|without (?:a hitch|fail))\b|\b(?:it |that |which )?just works\b"
+    r"beautifully|without (?:a hitch|fail))\b|\b(?:it |that |which )?(?:just|actually) works\b"
     r"|\bnever (?:fails|let me down|lets me down|once let me down)\b"
     r"|\bwithout (?:a|any) (?:hitch|hiccup|glitch|problem|issue)s?\b"
     r"|\bnever had (?:a|one|any|a single) (?:problem|issue|fault|hiccup|outage)s?\b"

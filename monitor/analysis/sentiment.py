@@ -76,6 +76,8 @@ _THANKS_FOR = re.compile(r"\b(?:thanks?|thank you|cheers|shout ?out)\b[^.!?,;\n]
 _RESOLVED = Lexicon([
     # (expectations beaten: "fully expected to be on hold until Easter, took eleven minutes")
     "sorting my", "sorting it", "sorting that", "sorting this", "fully expected",
+    # done fast: "had it done in 25 minutes", "unlocked it within minutes"
+    "done in", "had it done", "sorted in", "fixed in", "within minutes", "in minutes",
     "who even are you",
     "fixed", "sorted", "resolved", "quick", "quickly", "back up", "working again",
     "works again", "appreciate", "helpful", "great service", "so fast", "straight away",
