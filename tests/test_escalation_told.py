@@ -198,3 +198,33 @@ def test_a_customer_asking_about_a_scam_message_is_a_report_not_spam(bank: Analy
 ])
 def test_terminals_and_a_systems_redundancy_are_no_hardship(bank: Analyzer, text: str) -> None:
     assert Escalation.VULNERABLE not in bank.analyze(text).escalation
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("@KestrelBankHelp is kestrel-secure-help one of yours? the link looks off", "security"),
+    ("got a 'Kestrel Bank' voicemail saying my SSN was suspended and to press 1", "security"),
+    ("@KestrelBankHelp took a work-from-home job, they mailed me checks to deposit and I sent "
+     "the money on by transfer. Now the checks bounced", "security"),
+    ("@KestrelBankHelp sold my sofa online, the buyer says I need a business account to "
+     "receive his payment and sent me a link", "security"),
+    ("@KestrelBankHelp a mi abuelo le llamó alguien haciéndose pasar por mi tío y le mandó "
+     "800 libras", "security"),
+    ("@KestrelBankHelp me llegó un correo: mi cuenta será bloqueada si no confirmo mis datos",
+     "security"),
+    ("@KestrelBankHelp card declined at the chemist picking up my insulin, I need it tonight",
+     "vulnerable"),
+])
+def test_scams_by_their_script_and_medicine_out_of_reach_escalate(bank: Analyzer, text: str,
+                                                                 kind: str) -> None:
+    assert Escalation(kind) in bank.analyze(text).escalation
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("the Kestrel Bank app roasting my spending 💀 £90 on coffee. I'm deceased", "vulnerable"),
+    ("@KestrelBankHelp back up, got my insulin. thanks for fixing it fast", "vulnerable"),
+    ("@KestrelBankHelp the selfie check fails, my face is swollen from the steroids", "safety"),
+    ("Is Kestrel Bank FDIC insured? My gran wants to move her savings", "legal"),
+])
+def test_slang_treatment_and_deposit_insurance_are_no_escalation(bank: Analyzer, text: str,
+                                                                 kind: str) -> None:
+    assert Escalation(kind) not in bank.analyze(text).escalation

@@ -62,6 +62,16 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         # asking whether what they got is a scam; a log-in from a device not theirs
         "scam right", "scam, right", "new device login", "login from a new device",
         "new device signed in", "new device added",
+        # a link that looks wrong, a scam call's script, the fake-check and business-account
+        # payment scams, someone posing as family in Spanish and Portuguese
+        "link looks off", "link looks dodgy", "link looks weird", "link looks fake",
+        "link looks sus", "link looks suspicious", "ssn was suspended", "ssn is suspended",
+        "press 1", "mailed me checks", "mailed me a check", "sent me a check to deposit",
+        "sent the money on", "send the money on", "fake check", "fake cheque",
+        "need a business account", "upgrade to a business account", "haciéndose pasar",
+        "se hizo pasar", "fazendo-se passar", "se fez passar", "gab sich als",
+        "será cerrada", "será bloqueada", "será suspendida", "confirmar mis datos",
+        "confirme mis datos", "confirmo mis datos", "será encerrada", "será bloqueada",
     ),
     # a customer in distress, disabled, old or out of work, in the other languages
     Escalation.VULNERABLE: (
@@ -72,6 +82,11 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "deficiência", "perdi o emprego", "perdi meu emprego", "płaczę", "we łzach",
         "niepełnosprawn*", "straciłem pracę", "straciłam pracę", "hasn't eaten",
         "has not eaten",
+        # medicine they cannot get: "card declined at the pharmacy picking up my insulin"
+        "picking up my insulin", "need my insulin", "need insulin", "can't get my insulin",
+        "pay for my insulin", "pay for insulin", "without my insulin", "without insulin",
+        "pay for my prescription", "can't get my prescription", "pay for my medication",
+        "can't get my medication", "heart medication",
     ),
 }
 
@@ -101,5 +116,17 @@ TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         # a payment terminal, an airport's: no illness
         "payment terminal", "card terminal", "the terminal", "a terminal", "terminal w",
         "terminal de", "terminal at", "terminal in", "terminals",
+        # laughing, not dead: "I'm deceased 💀"
+        "i'm deceased", "im deceased", "i am deceased", "i'm dead", "im dead", "i'm dying",
+        "im dying", "i'm crying", "im crying",
+    ),
+    # a face swollen from treatment is no swollen battery; deposit insurance is no legal step
+    Escalation.SAFETY: (
+        "face swollen", "swollen from", "swollen face", "swollen feet", "swollen ankles",
+        "swollen legs", "swollen glands",
+    ),
+    Escalation.LEGAL: (
+        "fdic insured", "fdic-insured", "fdic insurance", "insured by the fdic",
+        "fscs protected", "fscs-protected", "fscs protection", "covered by the fscs",
     ),
 }

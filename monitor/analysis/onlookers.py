@@ -42,11 +42,13 @@ COMMENTARY = Folded(
 # "glad I switched", "this is why I left".
 GLOAT = Folded(
     r"\b(?:over here (?:at|with|on)|meanwhile (?:at|over at|with|on)|glad i(?:'m| am) (?:with|at|"
-    r"on)|so glad i (?:switched|left|moved)|this is why i (?:left|switched|moved)|laughs in|"
+    r"on)|so glad i (?:switched|left|moved)|this is why i(?:'m| am)? (?:left|switched|moved|"
+    r"with|bank with)|laughs in|"
     r"cries in|smug(?:ly)? (?:at|with|on)|thoughts and prayers|godspeed)\b"
     r"|\b(?:mean)?while my [\w&' ]{2,25}? (?:card|app|bank|account) (?:just |still )?"
     r"(?:works?|worked|paid|pays|went through)\b|\bno bother\b"
-    r"|\b(?:works?|working) (?:just )?fine (?:here|for me)\b")
+    r"|\b(?:works?|working) (?:just )?fine (?:here|for me)\b"
+    r"|\b(?:my|mine)(?: \w+)? (?:card |app )?works (?:just )?fine\b")
 # Someone saying they are not our customer: "Not with Corrib myself but ...", "not a Dunlin
 # customer".
 NOT_A_CUSTOMER = Folded(
