@@ -228,3 +228,11 @@ def test_scams_by_their_script_and_medicine_out_of_reach_escalate(bank: Analyzer
 def test_slang_treatment_and_deposit_insurance_are_no_escalation(bank: Analyzer, text: str,
                                                                  kind: str) -> None:
     assert Escalation(kind) not in bank.analyze(text).escalation
+
+
+def test_steps_to_report_a_scam_told_to_someone_else_are_advice(bank: Analyzer) -> None:
+    from monitor.models import Action
+
+    a = bank.analyze("Call the fraud line with her today and file a police report. Kestrel Bank "
+                     "has a scam refund policy, ask for it by name.")
+    assert a.action is Action.MONITOR and not a.escalation, a.reasons

@@ -353,3 +353,11 @@ def test_customers_naming_what_fails_make_an_outage_once_two_say_it_is_down(
     assert incidents([*failing, *said_down], "two") == 1
     assert incidents([*failing, said_down[0], "@KestrelBank my card payment failed at Tesco"],
                      "one") == 0
+
+
+@pytest.mark.parametrize("text", [
+    "my Norvale card hasn't gone down once in 6 years. just saying. #kestreldown",
+    "How Kestrel Bank rebuilt its card platform in a year",
+])
+def test_a_rivals_boast_and_a_headline_are_not_ours_to_answer(bank: Analyzer, text: str) -> None:
+    assert bank.analyze(text).action is Action.MONITOR

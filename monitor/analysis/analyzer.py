@@ -9,20 +9,24 @@ from dataclasses import dataclass
 from monitor.analysis.cues import (
     CASHTAG,
     DONE_FOR_US,
+    EVENT_TOLD,
     EXPLICIT_PRAISE,
     FOREIGN_NOT_THANKS,
     FOREIGN_PRAISE,
     GRATITUDE,
     HANDLE_LIKE,
+    HARD_TIME_PAST,
     IMITATOR_TOLD,
     LEGAL_NEWS,
     NOT_NOW,
     OPINION,
     OWN_STEP,
     PRAISE_WORDS,
+    PSA_OPENING,
     PUT_RIGHT,
     RELIEF,
     SARCASM_MARK,
+    SCAM_VERDICT,
     SPEAKS_AS_I,
     STAFF,
     STAKE,
@@ -171,22 +175,6 @@ _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F624\U0001F620\U0001F44E\U
 # Talk about what people post, not about the service: "the #xdown replies are pure poetry".
 _ABOUT_THE_TAG = re.compile(r"\b(?:replies|tweets|posts|memes|trending|timeline|jokes|hashtag|"
                             r"comments|downdetector)\b", re.IGNORECASE)
-# A warning to everyone: "PSA: if your bank's 'fraud team' calls asking for a code, hang up".
-_PSA_OPENING = re.compile(r"^\W*(?:psa|heads up|reminder|public service announcement|friendly "
-                          r"reminder|warning|(?:⚠️\s*)?(?:[\w&'-]+ ){1,3}(?:members|customers|"
-                          r"users|cardholders|account holders)\s*[:,])", re.IGNORECASE)
-# Something that happened, told in a warning: "Got an SMS saying ...", "a friend lost their
-# number this way this week" (a report to answer, not only advice).
-_EVENT_TOLD = re.compile(r"\b(?:got|received|lost|stole|stolen|took|taken|happened|this week|"
-                         r"today|yesterday|last night|just now|this morning)\b", re.IGNORECASE)
-# Someone else's situation judged a scam: "Scam, 100%.", "that's a scam", "classic scam".
-_SCAM_VERDICT = re.compile(r"\b100% (?:a )?scam\b|\bscam,? 100%|\b(?:that's|thats|this is|it's|"
-                           r"its|definitely|def|sounds like|classic|textbook) (?:a )?scam\b",
-                           re.IGNORECASE)
-# A hard time told as past: "when I was skint in December", "this time last year".
-_HARD_TIME_PAST = re.compile(r"\b(?:when|while) (?:i|we) (?:was|were)\b|\b(?:this time )?last "
-                             r"(?:year|winter|summer|christmas)\b|\byears? ago\b|\bback then\b",
-                             re.IGNORECASE)
 # A legal step under way, however lightly told: "filing a small claims case", "So I did. Case
 # number came through".
 _STEP_TAKEN = re.compile(r"\b(?:filing|filed|case number|reference number|so i did|claim form|"
@@ -201,6 +189,9 @@ _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|se
                          r"really|tbh|ngl|who knew|guess what|why not|you know what|surprise|"
                          # "Who are you, Amazon?": amazement, not a question
                          r"who are you(?:,? [\w&' ]{2,20})?)\s*\?+", re.IGNORECASE)
+# A headline, not a question: "How Grackle Bank cut card authorization latency to 40ms".
+_HEADLINE = re.compile(r"^(?i:how|why|what|when) (?:[A-Z][\w&'.-]*\s)+(?!is\b|are\b|do\b|does\b)"
+                       r"[a-z]+[^?]*$")
 # A question in brackets, an aside: "the lady at the hub (Priya I think?) sat with my dad".
 _ASIDE = re.compile(r"\([^()\n]{0,60}\?\)")
 # "... Help" at the end of a post: asking for help, in one word.
@@ -464,7 +455,8 @@ class Analyzer:
         kinds = tuple(kind for kind, _ in found)
         stripped = text.strip()
         question = ("?" in _RHETORICAL.sub("", _ASIDE.sub("", stripped))
-                    or QUESTION_START.match(stripped) is not None)
+                    or (QUESTION_START.match(stripped) is not None
+                        and _HEADLINE.match(stripped) is None))
         sarcasm = sarcastic(text, complaint_probability=score.probability)
         complaint = complaint or sarcasm is not None
         # "I know there's an outage, but mine's been going on since the 1st": not the outage
@@ -595,7 +587,7 @@ class Analyzer:
             set_aside = "praise for something put right"
         elif (praise and explicit and not question and _REQUEST.search(text) is None
               and kinds == (Escalation.VULNERABLE,) and DONE_FOR_US.search(text) is not None
-              and _HARD_TIME_PAST.search(text) is not None):
+              and HARD_TIME_PAST.search(text) is not None):
             # "gave me an overdraft when I was skint and never charged me": thanks for help
             # through a hard time that is over (one going on stays escalated, thanks or not)
             set_aside = "praise for help through a hard time now past"
@@ -609,8 +601,8 @@ class Analyzer:
             # fraud check that was the customer, or a memory, not something happening now
             set_aside = "not happening now"
         elif (kinds == (Escalation.SECURITY,) and not stake and not addressed
-              and ((advice and _SCAM_VERDICT.search(text) is not None) or (
-                  _PSA_OPENING.match(text) and _EVENT_TOLD.search(text) is None))):
+              and ((advice and SCAM_VERDICT.search(text) is not None) or (
+                  PSA_OPENING.match(text) and EVENT_TOLD.search(text) is None))):
             # "Scam, 100%. Never ring the number in the text": someone else's scam judged
             # and advised on, in a reply to them (a warning of a scam going round, or one
             # that happened to the author, stays a report)

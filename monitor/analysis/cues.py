@@ -224,6 +224,26 @@ NOT_NOW = re.compile(
     r"killed my weekend|died halfway|died mid)\b[^.!?\n]{0,80}"
     r"|[^.!?\n]{0,80}\balways said\b[^.!?\n]{0,80}",
     re.IGNORECASE)
+# A warning to everyone: "PSA: if your bank's 'fraud team' calls asking for a code, hang up".
+PSA_OPENING = re.compile(r"^\W*(?:psa|heads up|reminder|public service announcement|friendly "
+                         r"reminder|warning|(?:⚠️\s*)?(?:[\w&'-]+ ){1,3}(?:members|customers|"
+                         r"users|cardholders|account holders)\s*[:,])", re.IGNORECASE)
+# Something that happened, told in a warning: "Got an SMS saying ...", "a friend lost their
+# number this way this week" (a report to answer, not only advice).
+EVENT_TOLD = re.compile(r"\b(?:got|received|lost|stole|stolen|took|taken|happened|this week|"
+                        r"today|yesterday|last night|just now|this morning)\b", re.IGNORECASE)
+# Someone else's situation judged a scam: "Scam, 100%.", "that's a scam", "classic scam".
+SCAM_VERDICT = re.compile(r"\b100% (?:a )?scam\b|\bscam,? 100%|\b(?:that's|thats|this is|it's|"
+                          r"its|definitely|def|sounds like|classic|textbook) (?:a )?scam\b"
+                          # or the steps to report it: "call the fraud line with her today and
+                          # file a police report"
+                          r"|\b(?:file|make) a (?:police )?report\b|\bask for it by name\b"
+                          r"|\bcall (?:the|your) (?:bank'?s )?fraud (?:line|team)\b",
+                          re.IGNORECASE)
+# A hard time told as past: "when I was skint in December", "this time last year".
+HARD_TIME_PAST = re.compile(r"\b(?:when|while) (?:i|we) (?:was|were)\b|\b(?:this time )?last "
+                            r"(?:year|winter|summer|christmas)\b|\byears? ago\b|\bback then\b",
+                            re.IGNORECASE)
 # A fraud check that was the customer all along: "it was me buying concert tickets".
 WAS_ME = Folded(r"\b(?:it|that|this) was (?:just |actually |only |definitely )?me\b"
                 r"|\b(?<!pas )(?<!n')(?<!ne )c'(?:était|est) (?:bien )?moi\b"

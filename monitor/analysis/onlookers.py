@@ -48,7 +48,8 @@ GLOAT = Folded(
     r"|\b(?:mean)?while my [\w&' ]{2,25}? (?:card|app|bank|account) (?:just |still )?"
     r"(?:works?|worked|paid|pays|went through)\b|\bno bother\b"
     r"|\b(?:works?|working) (?:just )?fine (?:here|for me)\b"
-    r"|\b(?:my|mine)(?: \w+)? (?:card |app )?works (?:just )?fine\b")
+    r"|\b(?:my|mine)(?: \w+)? (?:card |app )?works (?:just )?fine\b|\bjust saying\b"
+    r"|\b(?:hasn't|has not|never) (?:once )?gone down\b")
 # Someone saying they are not our customer: "Not with Corrib myself but ...", "not a Dunlin
 # customer".
 NOT_A_CUSTOMER = Folded(
