@@ -200,6 +200,8 @@ _AT_RISK = Folded(
     r"abrir (?:una |uma )?(?:cuenta|conta)|pasaporte|passaporte|permiso de trabajo|documentos?|"
     r"ouvrir un compte|passeport|pièce d'identité|konto (?:zu )?eröffnen|reisepass|ausweis|"
     r"(?:otworzyć|założyć) konto|paszport|dowód osobisty|"
+    # their details shown to someone else: a data leak
+    r"shown to (?:someone|somebody|another|other)|sent to (?:someone|somebody) else|"
     # the same in Spanish, French, German, Portuguese and Polish
     r"fraude|estafa\w*|contraseña|cuenta bloqueada|robad\w*|arnaque\w*|escroquer\w*|"
     r"mot de passe|compte bloqué|vol[ée]e?|betrug\w*|passwort|konto gesperrt|gestohlen|"

@@ -543,3 +543,13 @@ def test_an_account_locked_or_held_brings_the_protect_step(text: str) -> None:
     situation = situation_of(case, mention("1", text, author="dan"),
                              analysis(intent="customer_service"))
     assert situation.at_risk, text
+
+
+def test_details_shown_to_someone_else_bring_the_protect_step() -> None:
+    from responders.drafts import _AT_RISK
+
+    text = ("Had a letter: I'm one of the members whose details were shown to someone else. "
+            "Complaint filed with the ICO")
+    assert _AT_RISK.search(text) is not None
+    reply = _one(Situation("data_privacy", escalation=("legal", "security"), at_risk=True), text)
+    assert re.search(r"never share|never ask|keep your password", reply, re.I), reply

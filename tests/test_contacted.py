@@ -107,3 +107,12 @@ def test_a_call_made_or_a_callback_awaited_is_a_contact(text: str) -> None:
 ])
 def test_a_branch_by_its_street_or_someone_else_calling_is_no_contact(text: str) -> None:
     assert not already_dmed(text)
+
+
+@pytest.mark.parametrize("text", [
+    "@KestrelBankHelp card frozen and I'm on the phone to the fraud team now",
+    "@KestrelBankHelp on the phone from my husband's mobile now, they've blocked it",
+    "Had a call from Kestrel Bank this morning about the breach, still not good enough",
+])
+def test_on_the_phone_with_us_or_called_by_us_is_a_contact(text: str) -> None:
+    assert already_dmed(text)

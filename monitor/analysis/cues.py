@@ -565,6 +565,7 @@ _DMED = Folded(
     r"|\bas i (?:said|told|explained|mentioned)\b"
     # "the agent I spoke to at 5pm", "had to call from the table", "3 calls today", "still
     # waiting for the callback from the fraud line", "j'attends toujours le rappel"
+    r"|\bon the phone (?:to|with|from|now)\b|\bhad a call from\b"
     r"|\b(?:agent|advis[oe]r|rep|representative|person|lady|guy|man|woman|bloke) (?:i|we) "
     r"(?:spoke|talked) (?:to|with)\b|\bhad to (?:call|ring|phone)\b"
     r"|\b(?:\d+|two|three|four|five) calls (?:today|this week|so far|now|and)\b"
