@@ -213,6 +213,10 @@ def test_terminals_and_a_systems_redundancy_are_no_hardship(bank: Analyzer, text
      "security"),
     ("@KestrelBankHelp card declined at the chemist picking up my insulin, I need it tonight",
      "vulnerable"),
+    ("@KestrelBankHelp my grandad got a call saying my brother was in jail and needed bail, "
+     "he sent £3,000", "security"),
+    ("@KestrelBankHelp my aunt got a money request from 'HMRC Refunds' in the app and nearly "
+     "accepted it", "security"),
 ])
 def test_scams_by_their_script_and_medicine_out_of_reach_escalate(bank: Analyzer, text: str,
                                                                  kind: str) -> None:

@@ -72,6 +72,9 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "se hizo pasar", "fazendo-se passar", "se fez passar", "gab sich als",
         "será cerrada", "será bloqueada", "será suspendida", "confirmar mis datos",
         "confirme mis datos", "confirmo mis datos", "será encerrada", "será bloqueada",
+        # the grandparent scam; a payment request that is no refund
+        "was in jail", "in jail and needed", "needed bail", "bail money", "grandparent scam",
+        "almost accepted", "nearly accepted", "money request from",
     ),
     # a customer in distress, disabled, old or out of work, in the other languages
     Escalation.VULNERABLE: (
