@@ -358,6 +358,8 @@ def test_customers_naming_what_fails_make_an_outage_once_two_say_it_is_down(
 @pytest.mark.parametrize("text", [
     "my Norvale card hasn't gone down once in 6 years. just saying. #kestreldown",
     "How Kestrel Bank rebuilt its card platform in a year",
+    "Kestrel Bank members report app and card payments down across Yorkshire. The bank says "
+    "it is investigating.",
 ])
 def test_a_rivals_boast_and_a_headline_are_not_ours_to_answer(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text).action is Action.MONITOR

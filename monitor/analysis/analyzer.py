@@ -130,6 +130,7 @@ _NEWS = Lexicon([
     "not investment advice", "not financial advice", "x book", "bank cites", "cites",
     # a report of what others say, a statement, a job ad
     "passengers report", "customers report", "users report", "customers reported",
+    "members report", "members reported", "the society says", "says it is investigating",
     "passengers reported", "says it is working", "says it's working", "said it was working",
     "airline says", "bank says", "the company says", "the firm says", "statement:",
     "recruitment", "open day", "open days", "apply at", "apply via", "now recruiting",
