@@ -237,6 +237,10 @@ def test_slang_treatment_and_deposit_insurance_are_no_escalation(bank: Analyzer,
 def test_steps_to_report_a_scam_told_to_someone_else_are_advice(bank: Analyzer) -> None:
     from monitor.models import Action
 
-    a = bank.analyze("Call the fraud line with her today and file a police report. Kestrel Bank "
-                     "has a scam refund policy, ask for it by name.")
-    assert a.action is Action.MONITOR and not a.escalation, a.reasons
+    for text in ["Call the fraud line with her today and file a police report. Kestrel Bank "
+                 "has a scam refund policy, ask for it by name.",
+                 # an opinion's "I think" is no stake of the author's
+                 "Call the fraud line with him today and file a police report. I think Kestrel "
+                 "Bank refunds scam victims now, ask for it by name."]:
+        a = bank.analyze(text)
+        assert a.action is Action.MONITOR and not a.escalation, a.reasons

@@ -193,6 +193,8 @@ _RHETORICAL = re.compile(r"(?:^|(?<=[\s,.!?:;]))(?:and |but |so )?(?:honestly|se
 # A headline, not a question: "How Grackle Bank cut card authorization latency to 40ms".
 _HEADLINE = re.compile(r"^(?i:how|why|what|when) (?:[A-Z][\w&'.-]*\s)+(?!is\b|are\b|do\b|does\b)"
                        r"[a-z]+[^?]*$")
+# "I think", "I reckon": an opinion's hedge, no stake of the author's.
+_HEDGE = re.compile(r"\bi (?:think|believe|reckon|guess|suppose)\b|\bimh?o\b", re.IGNORECASE)
 # A question in brackets, an aside: "the lady at the hub (Priya I think?) sat with my dad".
 _ASIDE = re.compile(r"\([^()\n]{0,60}\?\)")
 # "... Help" at the end of a post: asking for help, in one word.
@@ -484,7 +486,7 @@ class Analyzer:
         lang = post.lang or detect_language(text)
         first_person = _FIRST_PERSON_PROBLEM.search(text) is not None
         # (every first person of `first_person` is a stake too)
-        stake = first_person or STAKE.search(text) is not None
+        stake = first_person or STAKE.search(_HEDGE.sub(" ", text)) is not None
         english = lang in (None, "en")
         if not english:
             # the complaint model and VADER read English (German "die" is "the"): in another
