@@ -195,8 +195,6 @@ _HEADLINE = re.compile(r"^(?i:how|why|what|when) (?:[A-Z][\w&'.-]*\s)+(?!is\b|ar
                        r"[a-z]+[^?]*$")
 # "I think", "I reckon": an opinion's hedge, no stake of the author's.
 _HEDGE = re.compile(r"\bi (?:think|believe|reckon|guess|suppose)\b|\bimh?o\b", re.IGNORECASE)
-# A question in brackets, an aside: "the lady at the hub (Priya I think?) sat with my dad".
-_ASIDE = re.compile(r"\([^()\n]{0,60}\?\)")
 # "... Help" at the end of a post: asking for help, in one word.
 _HELP_END = re.compile(r"(?<!seek )(?<!get some )(?<!professional )\b(?:help|help us|help me)"
                        r"\s*[!.?\U0001F64F\s]*$", re.IGNORECASE)

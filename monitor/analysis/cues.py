@@ -367,10 +367,10 @@ def went_well(text: str) -> str | None:
     ...", "never works perfectly") — the matched words, or None."""
     if _FAILED.search(text) is not None:
         return None
-    for m in WENT_WELL.finditer(text):
-        if _NEGATED_BEFORE.search(text[max(0, m.start() - 30):m.start()]) is not None:
+    for m in WENT_WELL.finditer(text):  # (positions are the lower-cased text's: m.string)
+        if _NEGATED_BEFORE.search(m.string[max(0, m.start() - 30):m.start()]) is not None:
             continue
-        if _TURNED.search(text, m.end()) is not None:
+        if _TURNED.search(m.string, m.end()) is not None:
             continue
         return m.group(0)
     return None
