@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,15 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from monitor.analysis.cues import already_dmed, put_right
+from monitor.case_rules import BY_HAND, CaseRules, route
+from monitor.incidents import (
+    BACK_FOR_THEM,
+    NOT_OVER,
+    STATUS,
+    OutagePost,
+    announces_fix,
+    outage_cluster,
+)
 from monitor.models import (
     ACTIVE_CASE_STATUSES,
     OTHER,
@@ -33,9 +41,7 @@ from monitor.models import (
     Priority,
     Sentiment,
 )
-from monitor.packs import load_pack
 from monitor.ratings import parse_rating
-from monitor.settings import Settings
 from monitor.store import CaseContext, Plan
 
 log = logging.getLogger("brandbot.cases")
@@ -50,146 +56,6 @@ class OffersSavedReplies(Protocol):
 
     def offer_saved(self, saved: Sequence[Mapping[str, Any]]) -> None:
         """Use these saved replies for the drafts that follow."""
-
-
-_FIX = re.compile(
-    r"\b(?:fixed|resolved|restored|back up|back online|working again|working normally|"
-    r"up and running|back to normal|service is back|services are back|has been fixed|"
-    r"now working|all clear)\b", re.IGNORECASE)
-
-
-# One of our posts about an outage going on ("we're aware some customers can't log in").
-_STATUS = re.compile(
-    r"\b(?:aware|investigating|working on|looking into|some customers|issue|problem|disruption|"
-    r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
-# The service back for them, whatever else is still wrong: "works now, but my payment shows
-# twice", "app's back and the $1,200 STILL isn't there" (not the outage going on for them).
-_BACK_FOR_THEM = re.compile(r"\b(?:(?:works|working) now|(?:app|site|card|it|everything)(?:'s| is) "
-                            r"back)\b", re.IGNORECASE)
-# A customer saying the outage is not over after all ("still declined", "your tweet is lying").
-_NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"
-                       r"todav[ií]a|sigue|immer noch|noch immer|ainda|nadal|wciąż|znowu)\b",
-                       re.IGNORECASE)
-
-
-def announces_fix(text: str) -> bool:
-    """Whether one of our posts says an outage is over ("all services restored")."""
-    return _FIX.search(text) is not None
-
-
-# Platforms with no reply API: their cases are answered by hand, from the post's link.
-BY_HAND = frozenset({"hackernews"})
-# an @handle in a post's text (X handles: letters, digits and underscores)
-_AT_HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
-
-
-@dataclass(frozen=True, slots=True)
-class TeamRule:
-    """Send a case to `team` when its intent is one of `intents` or a term matches."""
-
-    team: str
-    intents: frozenset[str]
-    terms: re.Pattern[str] | None
-
-
-@dataclass(frozen=True, slots=True)
-class CaseRules:
-    """Everything the planner needs from the configuration."""
-
-    reopen_window: timedelta
-    default_team: str
-    teams: tuple[TeamRule, ...]
-    first_response: dict[Priority, timedelta]
-    brand_handles: frozenset[str]
-    escalate_followers: int = 50_000
-    outage_cluster_size: int = 5
-    outage_cluster_window: timedelta = timedelta(minutes=30)
-    # an incident that has had no outage post for this long takes no more
-    incident_quiet: timedelta = timedelta(hours=2)
-    # the pack's intent whose complaints form incidents (None: the industry has none)
-    outage_intent: str | None = "outage"
-    # the pack's intents that are never an outage's symptom (a fee, a lost bag)
-    never_outage: frozenset[str] = frozenset()
-    # the team each intent's cases go to by default (the pack's and [intents.NAME] teams)
-    intent_teams: Mapping[str, str] = field(default_factory=dict)
-    # the team for each escalation kind ([escalation.KIND] team)
-    escalation_teams: Mapping[str, str] = field(default_factory=dict)
-    # platforms with no reply API: their cases are answered by hand, never drafted
-    by_hand: frozenset[str] = BY_HAND
-    # platforms whose API lets us reply only to a post that mentions or quotes one of our
-    # handles there (X below Enterprise, `reply_rule = "mentions_only"`): platform -> handles
-    mentions_only: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    # `[triage] acknowledge = "draft"`: praise and thanks get a thank-you draft
-    acknowledge_drafts: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> CaseRules:
-        """Compile the `[cases]`, `[routing]`, `[sla]`, `[intents]` and `[escalation]`
-        sections and the industry pack."""
-        pack = load_pack(settings.brand.industry)
-        teams = []
-        for name, team in settings.routing.teams.items():
-            terms = (
-                re.compile("|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in team.terms),
-                           re.IGNORECASE)
-                if team.terms else None
-            )
-            teams.append(TeamRule(name, frozenset(team.intents), terms))
-        return cls(
-            reopen_window=settings.cases.reopen_window,
-            default_team=settings.routing.default_team,
-            teams=tuple(teams),
-            first_response=dict(settings.sla.first_response),
-            brand_handles=frozenset(h.lower() for h in settings.brand.all_handles()),
-            escalate_followers=settings.cases.escalate_followers,
-            outage_cluster_size=settings.cases.outage_cluster_size,
-            outage_cluster_window=settings.cases.outage_cluster_window,
-            outage_intent=pack.outage_intent,
-            never_outage=frozenset(pack.never_outage),
-            incident_quiet=settings.cases.incident_quiet,
-            intent_teams=intent_teams(settings),
-            escalation_teams=escalation_teams(settings),
-            acknowledge_drafts=settings.triage.acknowledge == "draft",
-            mentions_only={"x": frozenset(h.lstrip("@").lower()
-                                          for h in settings.brand.handles.get("x", []))}
-            if any(s.platform == "x" and getattr(s, "reply_rule", "any") == "mentions_only"
-                   for s in settings.sources) else {},
-        )
-
-    def reply_by_hand(self, mention: Mention) -> bool:
-        """Whether a reply to this post must be written by hand on the platform: X answers
-        an app below Enterprise only on posts that mention or quote our account."""
-        handles = self.mentions_only.get(mention.platform)
-        if handles is None:
-            return False
-        said = {h.lower() for h in _AT_HANDLE.findall(mention.text)}
-        quoted = str(mention.raw.get("quoted_author") or "").lower()
-        return not (said & handles or quoted in handles)
-
-
-def intent_teams(settings: Settings) -> dict[str, str]:
-    """The team of each intent that names one, in the industry pack or [intents.NAME]."""
-    pack = load_pack(settings.brand.industry)
-    return {**{n: s.team for n, s in pack.intents.items() if s.team},
-            **{n: c.team for n, c in settings.intents.items() if c.team}}
-
-
-def escalation_teams(settings: Settings) -> dict[str, str]:
-    """The team of each escalation kind that names one ([escalation.KIND] team)."""
-    return {k.value: v.team for k, v in settings.escalation.items() if v.team}
-
-
-def route(intent: str, text: str, rules: CaseRules) -> str:
-    """The team for a case: a matching term, then the intent's team in [routing], then the
-    pack's team for the intent, else the default. (An escalated case then goes to its kind's
-    team: see `_escalate`.)"""
-    for rule in rules.teams:
-        if rule.terms is not None and rule.terms.search(text):
-            return rule.team
-    for rule in rules.teams:
-        if intent in rule.intents:
-            return rule.team
-    return rules.intent_teams.get(intent, rules.default_team)
 
 
 def _higher(a: Priority, b: Priority) -> Priority:
@@ -251,18 +117,6 @@ def incident_text(incident: Case, customers: int, window: timedelta, mention: Me
 
 
 @dataclass(slots=True)
-class _OutagePost:
-    mention_id: str
-    author_id: str
-    at: datetime
-    case_id: int
-    stored: bool
-    # it says the service is down (it counts towards an incident); else a symptom ("card
-    # declined") that an incident opening takes in with the rest
-    counts: bool = True
-
-
-@dataclass(slots=True)
 class _Planning:
     """The planner's working state for one page."""
 
@@ -276,7 +130,7 @@ class _Planning:
     pending: set[int]
     incident_id: int | None
     incident_pending: set[str]
-    outage: list[_OutagePost]
+    outage: list[OutagePost]
     next_id: int
     touched: set[int] = field(default_factory=set)
     created: set[int] = field(default_factory=set)
@@ -369,7 +223,7 @@ def plan_page(
         case_of_conversation=dict(context.case_of_conversation),
         pending=set(context.pending_draft), incident_id=context.incident_id,
         incident_pending=set(context.incident_pending_authors),
-        outage=[_OutagePost(m, a, t, c, True, counts)
+        outage=[OutagePost(m, a, t, c, True, counts)
                 for m, a, t, c, counts in context.recent_outage],
         next_id=context.next_case_id,
     )
@@ -402,7 +256,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         plan.case_of[mention.id] = thread_case.id if thread_case else None
         incident = state.open_incident(mention.created_at)
         if (thread_case is None and incident is not None
-                and (announces_fix(mention.text) or _STATUS.search(mention.text[:2_000]))):
+                and (announces_fix(mention.text) or STATUS.search(mention.text[:2_000]))):
             # what we post about the outage going on, or its fix, is part of the incident
             plan.case_of[mention.id] = incident.id
             state.case_of_mention[mention.id] = incident.id
@@ -454,8 +308,8 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if incident is None and symptom and not reasons:
         # "still declined for me": the outage we said was fixed is not over for them
         fixed = state.fixed_incident(mention.created_at)
-        if (fixed is not None and _NOT_OVER.search(mention.text[:4_000]) is not None
-                and _BACK_FOR_THEM.search(mention.text[:4_000]) is None):
+        if (fixed is not None and NOT_OVER.search(mention.text[:4_000]) is not None
+                and BACK_FOR_THEM.search(mention.text[:4_000]) is None):
             incident = fixed
     # while an incident is open, a customer whose service is failing is almost surely one of
     # its customers, whatever symptom they name
@@ -560,7 +414,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         # `[triage] acknowledge` says: the draft is already in the queue)
         _redraft_pending(state, case, mention, analysis)
     if symptom and case.kind is CaseKind.CUSTOMER:
-        state.outage.append(_OutagePost(mention.id, author, mention.created_at, case.id,
+        state.outage.append(OutagePost(mention.id, author, mention.created_at, case.id,
                                         stored=False, counts=down))
         if state.open_incident(mention.created_at) is None:
             _maybe_incident(state, mention)
@@ -735,7 +589,7 @@ def _maybe_incident(state: _Planning, mention: Mention) -> None:
                                mention))
 
 
-def _move(state: _Planning, post: _OutagePost, source: Case, incident: Case) -> None:
+def _move(state: _Planning, post: OutagePost, source: Case, incident: Case) -> None:
     """Move one post (and its draft) from a customer's case into the incident."""
     plan = state.plan
     if post.stored:
@@ -775,17 +629,6 @@ def escalation_reasons(
     if analysis.needs_case and followers is not None and followers >= high_reach:
         reasons.append(f"high-reach author ({followers} followers)")
     return reasons
-
-
-def outage_cluster(
-    times: Sequence[datetime],
-    *,
-    now: datetime,
-    window: timedelta,
-    size: int,
-) -> bool:
-    """Whether at least `size` outage complaints (by distinct authors) fall in the window."""
-    return sum(1 for t in times if now - window <= t <= now) >= size
 
 
 def case_facts(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,13 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.cases import (
-    CaseRules,
-    escalation_reasons,
-    outage_cluster,
-    plan_page,
-    route,
-)
+from monitor.case_rules import CaseRules, route
+from monitor.cases import escalation_reasons, plan_page
+from monitor.incidents import outage_cluster
 from monitor.models import Case, CaseStatus, DraftSpec, Priority
 from monitor.ratings import parse_rating
 from monitor.settings import Settings

@@ -7,7 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from monitor.cases import BY_HAND, case_facts
+from monitor.case_rules import BY_HAND
+from monitor.cases import case_facts
 from monitor.commands.common import EXIT_OK, UsageError, open_store, print_table
 from monitor.models import Draft, DraftStatus, iso, utcnow
 from monitor.settings import Settings

@@ -92,7 +92,7 @@ def now(request: web.Request) -> datetime:
 
 def teams(settings: Settings) -> list[str]:
     """Every team a case can be routed or handed to."""
-    from monitor.cases import escalation_teams, intent_teams
+    from monitor.case_rules import escalation_teams, intent_teams
 
     return sorted({settings.routing.default_team, *settings.routing.teams,
                    *intent_teams(settings).values(), *escalation_teams(settings).values()})

@@ -1,0 +1,59 @@
+"""Outages told by customers and by us: the words that say an incident is going on, over, or
+not over for someone, and the cluster of reports that opens one. The planner (`cases.py`)
+decides with these which posts an incident gathers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+_FIX = re.compile(
+    r"\b(?:fixed|resolved|restored|back up|back online|working again|working normally|"
+    r"up and running|back to normal|service is back|services are back|has been fixed|"
+    r"now working|all clear)\b", re.IGNORECASE)
+
+
+# One of our posts about an outage going on ("we're aware some customers can't log in").
+STATUS = re.compile(
+    r"\b(?:aware|investigating|working on|looking into|some customers|issue|problem|disruption|"
+    r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
+# The service back for them, whatever else is still wrong: "works now, but my payment shows
+# twice", "app's back and the $1,200 STILL isn't there" (not the outage going on for them).
+BACK_FOR_THEM = re.compile(r"\b(?:(?:works|working) now|(?:app|site|card|it|everything)(?:'s| is) "
+                            r"back)\b", re.IGNORECASE)
+# A customer saying the outage is not over after all ("still declined", "your tweet is lying").
+NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"
+                       r"todav[ií]a|sigue|immer noch|noch immer|ainda|nadal|wciąż|znowu)\b",
+                       re.IGNORECASE)
+
+
+def announces_fix(text: str) -> bool:
+    """Whether one of our posts says an outage is over ("all services restored")."""
+    return _FIX.search(text) is not None
+
+
+@dataclass(slots=True)
+class OutagePost:
+    """A customer's post about an outage, remembered while incidents are decided."""
+
+    mention_id: str
+    author_id: str
+    at: datetime
+    case_id: int
+    stored: bool
+    # it says the service is down (it counts towards an incident); else a symptom ("card
+    # declined") that an incident opening takes in with the rest
+    counts: bool = True
+
+
+def outage_cluster(
+    times: Sequence[datetime],
+    *,
+    now: datetime,
+    window: timedelta,
+    size: int,
+) -> bool:
+    """Whether at least `size` outage complaints (by distinct authors) fall in the window."""
+    return sum(1 for t in times if now - window <= t <= now) >= size
