@@ -6,7 +6,8 @@ import re
 
 _RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _RATING = re.compile(
-    r"(?<![\d.,£$€])\b([1-5])\s*(?:/\s*5|out of (?:5|five)|stars?|\*)?(?![\d.,:%])"
+    # (not an ordinal: "went through on the 3rd try")
+    r"(?<![\d.,£$€])\b([1-5])\s*(?:/\s*5|out of (?:5|five)|stars?|\*)?(?![\d.,:%])(?![^\W\d_])"
     r"(?!\s*(?:min|minute|hour|hr|day|week|month|year|time|x|gb|mb|mbps|am|pm)s?\b)",
     re.IGNORECASE,
 )

@@ -160,6 +160,7 @@ def test_after_the_first_response_the_resolution_target_applies() -> None:
     ("I'd give you a 2 out of 5 honestly", 2), ("five stars!", 5), ("1", 1),
     ("still down after 3 days", None), ("paid £5 for nothing", None), ("2 hours later...", None),
     ("between 3 and 4", None), ("yes all working now", None), ("100 Mbps now, 5", 5),
+    ("went through on the 3rd try, thx", None), ("the 2nd card they sent works", None),
 ])
 def test_ratings_are_read_from_replies(text: str, rating: int | None) -> None:
     assert parse_rating(text) == rating
