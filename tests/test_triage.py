@@ -352,6 +352,10 @@ def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     "Kestrel Bank's app: ugly as sin, works every single time. I'll take it.",
     "Rang Kestrel Bank. Got through in 2 minutes. Problem fixed. Suspicious of everything now",
     "Two years with @KestrelBank. Zero drama. That's the review.",
+    # the outage over for them, in their own words
+    "@KestrelBankHelp contactless working now, tram fare sorted 👍",
+    "Kestrel Bank back up. The chippy owner and I are on first-name terms now",
+    "@KestrelBankHelp transfer went through on the fourth attempt. Rent paid, crisis over",
 ])
 def test_a_wry_it_went_well_is_thanked_not_apologised_for(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)
@@ -366,6 +370,8 @@ def test_a_wry_it_went_well_is_thanked_not_apologised_for(bank: Analyzer, text: 
     "without a hitch. She's short on rent",
     "@KestrelBank the app never works perfectly on my phone, please fix",
     "@KestrelBank problem fixed? Still can't see my balance",
+    "@KestrelBankHelp card works now but the failed payment still shows as taken",
+    "@KestrelBankHelp your 'working again' post is wrong, still declined at Aldi",
 ])
 def test_what_went_well_before_a_problem_is_still_a_problem(bank: Analyzer, text: str) -> None:
     assert bank.analyze(text).action is Action.REPLY, bank.analyze(text).reasons

@@ -315,6 +315,13 @@ WENT_WELL = Folded(
     r"|\b(?:has|have|had|it's|it has) dropped off\b|\b(?:that|this) (?:worked|did the trick)\b"
     r"|\b(?:it's|its|it is|all|everything(?:'s| is)?) (?:working|back to normal) again\b"
     r"|\b(?:working|works|back up|back) again for (?:me|us)\b"
+    # "card works again", "working now, paid", "back up for me too", "back up." and "went
+    # through on the second go": the outage over for them
+    r"|\b(?:working|works) (?:now|again)\b|\bback up (?:now|for (?:me|us))\b"
+    r"|(?:^|[.!\n]\s*)(?:@\w+\s+)*(?:(?!(?:to|i|we|you|please|pls|can|will|should|must|need)"
+    r"\b)[\w.']+\s+){0,3}back up(?=\s*(?:[.!,]|$))"
+    r"|\b(?:went|gone) through (?:now|on the|at \d|in the end|finally|first time)\b"
+    r"|\bcrisis over\b"
     r"|\ball good now\b|\bignore my (?:rant|last (?:post|tweet|message)|complaint)\b"
     # "ok it's working.", "transfers going through now", "crisis averted"
     r"|\b(?:it's|its|it is|everything's|everything is|app's|app is) working(?: now| fine)?"
@@ -370,6 +377,8 @@ def went_well(text: str) -> str | None:
     for m in WENT_WELL.finditer(text):  # (positions are the lower-cased text's: m.string)
         if _NEGATED_BEFORE.search(m.string[max(0, m.start() - 30):m.start()]) is not None:
             continue
+        if m.start() and m.string[m.start() - 1] in "'\"‘“":
+            continue  # our words quoted back: "your 'working again' tweet is lying"
         if _TURNED.search(m.string, m.end()) is not None:
             continue
         return m.group(0)
