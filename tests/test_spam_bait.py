@@ -28,6 +28,8 @@ from monitor.models import Action
     "lonely and generous 💕 I'll cover your rent, just send me your Kestrel online banking "
     "login so I can deposit",
     "Kestrel Bank savings rates 2027 compare click here click here click here",
+    # riding an outage's hashtag to sell attention
+    "#kestreldown trending again lol. 10k real UK followers today for £20, message me",
     # an offer made good in minutes, with a way to take it up
     "Kestrel turned your overdraft down? 😂 We approve in 10 minutes, no payslips. Inbox now",
     "Get a Kestrel-compatible prepaid card in 3 mins, no ID needed. DM me 📩",

@@ -59,6 +59,7 @@ _STRONG_SPAM = Lexicon([
     "doesn't want you to know", "don't want you to know", "this one trick", "free webinar",
     # selling attention, links and accounts
     "real followers", "active followers", "followers in", "grow your followers", "guest post*",
+    "real * followers", "buy followers", "cheap followers", "followers today", "followers cheap",
     "quality backlinks", "backlinks for", "backlink service*", "sell backlinks", "do-follow",
     "dofollow", "first page of google", "google first page",
     "seo expert", "seo services", "seo issues", "seo errors", "verified reviews", "5-star reviews",
