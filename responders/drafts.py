@@ -190,6 +190,9 @@ _AT_RISK = Folded(
     # these ATM withdrawals", "some account wants my card number"
     r"robbed|(?:was|were|been|got) taken|taken from my|disput\w*\s+(?:\S+\s+){0,3}"
     r"(?:withdrawals?|transactions?|payments?|charges?|debits?)|"
+    # "just had $600 taken out in Perth", "€240 withdrawn from my account"
+    r"(?:had|has|have|got) (?:[£$€₹₦]\s?)?[\d.,]+k? (?:\w+ )?(?:taken|withdrawn|stolen)|"
+    r"taken out (?:in|at|of)\b|\d[\d.,]*k? (?:was |were )?(?:taken|withdrawn) (?:from|out of) my|"
     r"card number|account number|(?:wants|wanted|asking for|asked for|asked me for) my|"
     # opening an account or proving who they are: the documents and details fraudsters want
     # ("the form wants a utility bill", "upgrade from tier 1 to tier 3", "my BRP or eVisa")

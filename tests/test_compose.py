@@ -409,6 +409,9 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave quiero abrir una cuenta pero no tengo pasaporte, solo el DNI", "question"),
     ("@Brightwave my new residence permit came through, how do I update my documents?",
      "other"),
+    # money taken by someone else
+    ("@Brightwave just had $420 taken out at a casino in Vegas. I'm in Ohio", "card"),
+    ("@Brightwave €75 was withdrawn from my account overnight, what is this", "payments"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK

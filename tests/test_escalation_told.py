@@ -72,6 +72,12 @@ from monitor.models import Escalation
     # a seller who took the money and vanished
     "@KestrelBankHelp I paid a seller £260 by bank transfer for concert tickets and she blocked "
     "me straight after. Can you get it back?",
+    "@KestrelBankHelp paid £400 deposit on a flat in Leeds, the 'agent' stopped answering and "
+    "the listing vanished",
+    "@KestrelBankHelp sent £90 for a pram on a selling app, the seller deleted their profile. "
+    "What now?",
+    "@KestrelBankHelp transferred £180 for festival tickets, the guy stopped replying after I "
+    "paid",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -33,6 +33,13 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "nowe urządzenie", "how they got in", "how did they get in", "how someone got in",
         # money sent to a seller or an "investment" that was a scam; a cheque washed
         "instagram seller", "facebook seller", "marketplace seller", "ghosted me after",
+        # the seller, landlord or ticket "reseller" gone with the money: the listing vanished,
+        # the profile deleted, silence once paid
+        # (not "the listing is gone" alone: a shop's product taken down)
+        "deleted the listing", "deleted the ad", "deleted their profile", "deleted his profile",
+        "deleted her profile", "stopped answering after i paid", "stopped replying after i paid",
+        "stopped responding after i paid", "went quiet after i paid", "never sent the tickets",
+        "tickets never came", "tickets never arrived", "stopped answering and the listing",
         "bitcoin investment", "crypto investment", "inversión en bitcoin",
         "inversión en cripto", "investimento em bitcoin", "check washing", "washed check",
         "washed cheque", "check was stolen", "cheque was stolen", "robó un cheque",
