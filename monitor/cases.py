@@ -18,12 +18,11 @@ from typing import Any, Protocol, runtime_checkable
 from monitor.analysis.cues import already_dmed, put_right
 from monitor.case_rules import BY_HAND, CaseRules, route
 from monitor.incidents import (
-    BACK_FOR_THEM,
-    NOT_OVER,
     STATUS,
     OutagePost,
     announces_fix,
     outage_cluster,
+    still_out,
 )
 from monitor.models import (
     ACTIVE_CASE_STATUSES,
@@ -308,8 +307,7 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
     if incident is None and symptom and not reasons:
         # "still declined for me": the outage we said was fixed is not over for them
         fixed = state.fixed_incident(mention.created_at)
-        if (fixed is not None and NOT_OVER.search(mention.text[:4_000]) is not None
-                and BACK_FOR_THEM.search(mention.text[:4_000]) is None):
+        if fixed is not None and still_out(mention.text):
             incident = fixed
     # while an incident is open, a customer whose service is failing is almost surely one of
     # its customers, whatever symptom they name
@@ -325,9 +323,15 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         # threat that needs its own case; a customer case is joined by its own customer only,
         # and not with the outage when that case is about another problem of theirs
         if thread_case.kind is CaseKind.INCIDENT:
-            # (a reply there naming another problem of theirs is a case of its own)
+            # (a reply there naming another problem of theirs is a case of its own; after our
+            # fix, so is anything but the outage not over for them: "works now, but the
+            # declined payment shows twice", "and now the supplier wants a €15 fee")
+            after_fix = (thread_case.status is CaseStatus.RESOLVED
+                         and thread_case.resolved_at is not None
+                         and mention.created_at >= thread_case.resolved_at)
             if not reasons and replying and (
-                    symptom or analysis.intent in (thread_case.intent, OTHER, QUESTION)):
+                    symptom or analysis.intent in (thread_case.intent, OTHER, QUESTION)) and (
+                    not after_fix or still_out(mention.text)):
                 case = thread_case
         elif thread_case.author_id == author and not _another_problem(thread_case, mention,
                                                                       analysis, apart, rules):

@@ -21,12 +21,20 @@ STATUS = re.compile(
     r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
 # The service back for them, whatever else is still wrong: "works now, but my payment shows
 # twice", "app's back and the $1,200 STILL isn't there" (not the outage going on for them).
-BACK_FOR_THEM = re.compile(r"\b(?:(?:works|working) now|(?:app|site|card|it|everything)(?:'s| is) "
-                            r"back)\b", re.IGNORECASE)
+# (our words quoted back are not theirs: "your 'working again' tweet is lying")
+BACK_FOR_THEM = re.compile(r"(?<!['‘\"“])\b(?:(?:works|working) (?:now|again)|(?:app|site|card|it|"
+                           r"everything)(?:'s| is) back|back (?:up|online))\b", re.IGNORECASE)
 # A customer saying the outage is not over after all ("still declined", "your tweet is lying").
 NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"
                        r"todav[ií]a|sigue|immer noch|noch immer|ainda|nadal|wciąż|znowu)\b",
                        re.IGNORECASE)
+
+
+def still_out(text: str) -> bool:
+    """Whether a customer says the outage is not over for them, after our fix ("still
+    declined", "your tweet is lying"), and not that it is back with something else wrong."""
+    head = text[:4_000]
+    return NOT_OVER.search(head) is not None and BACK_FOR_THEM.search(head) is None
 
 
 def announces_fix(text: str) -> bool:

@@ -330,6 +330,31 @@ def test_a_customer_whose_service_is_back_but_has_another_problem_is_not_the_out
         store.close()
 
 
+def test_after_the_fix_a_reply_in_a_customers_outage_thread_joins_only_if_still_out(
+        tmp_path: Path, bank: Analyzer) -> None:
+    down = _five_down()
+    fixed = mention("s2", "All fixed: the app, online banking and card payments are working "
+                    "again.", author="KestrelBank", minutes=20)
+    # each customer answers under their own outage post, after our fix
+    def under(i: int, text: str, minutes: int) -> Mention:
+        return mention(f"r{i}", text, author=f"c{i}", minutes=minutes, in_reply_to=str(i),
+                       conversation_id=str(i))
+    store = _run(tmp_path, BANK, bank, [*down, fixed,
+                 under(0, "@KestrelBank back up but my failed payment to the gas company "
+                       "shows as taken?", 30),
+                 under(1, "@KestrelBank and now the gym wants a £15 fee for the debit that "
+                       "bounced. Who pays that?", 50),
+                 under(2, "@KestrelBank still won't load for me, same error", 35)])
+    try:
+        case_of = _case_of(store)
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert case_of["r2"][0] == incident["id"]
+        assert case_of["r0"][0] not in (None, incident["id"])
+        assert case_of["r1"][0] not in (None, incident["id"])
+    finally:
+        store.close()
+
+
 def test_customers_naming_what_fails_make_an_outage_once_two_say_it_is_down(
         tmp_path: Path, bank: Analyzer) -> None:
     """Most customers in an outage say what fails for them, not that the bank is down: five

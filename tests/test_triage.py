@@ -396,6 +396,15 @@ def test_thanks_for_kindness_is_not_sarcasm(bank: Analyzer, text: str, sarcastic
     assert any(r.startswith("sarcasm(") for r in a.reasons) is sarcastic, a.reasons
 
 
+@pytest.mark.parametrize("text", [
+    "@KestrelBankHelp £12 returned item fee because my gym payment bounced by 30p. Really?",
+    "@KestrelBank $35 NSF fee because a $9 payment bounced. I get paid tomorrow",
+    "@KestrelBankHelp unpaid item charge again, the direct debit failed by 4p",
+])
+def test_a_fee_for_a_bounced_payment_is_about_the_fee(bank: Analyzer, text: str) -> None:
+    assert bank.analyze(text).intent == "fees", bank.analyze(text).reasons
+
+
 def test_leaving_and_a_cancelled_flight_never_share_an_intent() -> None:
     from monitor.packs import load_pack
 
