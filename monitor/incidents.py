@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 _FIX = re.compile(
-    r"\b(?:fixed|resolved|restored|back up|back online|working again|working normally|"
+    # (not a "Fixed Rate ISA", a "fixed-to-variable" roll-off)
+    r"\b(?:fixed(?![- ](?:rate|term|income|price|fee|deposit|to\b))|resolved|restored|back up|"
+    r"back online|working again|working normally|"
     r"up and running|back to normal|service is back|services are back|has been fixed|"
     r"now working|all clear)\b", re.IGNORECASE)
 
@@ -37,9 +39,21 @@ def still_out(text: str) -> bool:
     return NOT_OVER.search(head) is not None and BACK_FOR_THEM.search(head) is None
 
 
+# One of our posts saying the outage is going on: its "cards are working normally" speaks of
+# what is unaffected, not a fix.
+_ONGOING = re.compile(
+    r"\b(?:we know|we're aware|we are aware|investigating|working on (?:it|this|a fix)|"
+    r"we're on it|we are on it|looking into (?:it|this)|next update|we'll update|"
+    r"we will update|update (?:you )?(?:here|soon|shortly)|"
+    # a fix on its way is not one made: "cards should start working again in a few minutes"
+    r"should (?:start |be )?(?:working|back)|will (?:start |be )?(?:working|back)|"
+    r"rolling out|in the next few minutes)\b", re.IGNORECASE)
+
+
 def announces_fix(text: str) -> bool:
-    """Whether one of our posts says an outage is over ("all services restored")."""
-    return _FIX.search(text) is not None
+    """Whether one of our posts says an outage is over ("all services restored"), and not that
+    it goes on ("we know you can't log in; cards are working normally")."""
+    return _FIX.search(text) is not None and _ONGOING.search(text) is None
 
 
 @dataclass(slots=True)

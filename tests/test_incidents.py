@@ -355,6 +355,22 @@ def test_after_the_fix_a_reply_in_a_customers_outage_thread_joins_only_if_still_
         store.close()
 
 
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("We know some of you can't log in right now. We're on it. Cards and cash machines are "
+     "working normally.", False),
+    ("Cards should start working again in the next few minutes, thanks for bearing with us",
+     False),
+    ("Our 2-Year Fixed Rate ISA opens today at 4.15% AER", False),
+    ("Fixed ✅ The app and online banking are back. If you still can't log in, restart the app",
+     True),
+    ("Resolved: card payments are working normally again. Sorry for the disruption", True),
+])
+def test_a_status_post_naming_what_still_works_is_not_the_fix(text: str, fixed: bool) -> None:
+    from monitor.incidents import announces_fix
+
+    assert announces_fix(text) is fixed
+
+
 def test_customers_naming_what_fails_make_an_outage_once_two_say_it_is_down(
         tmp_path: Path, bank: Analyzer) -> None:
     """Most customers in an outage say what fails for them, not that the bank is down: five
