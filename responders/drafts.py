@@ -102,6 +102,9 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
                 and not failed_beside(head))
             or (GRATITUDE.search(_closing(head)) is not None
                 and not asked)
+            # thanks opening a reply, with no "but" or "still" after it: "thanks Tom, Post
+            # Office and a Tuesday visit it is then"
+            or _OPENS_WITH_THANKS.match(head) is not None
             # thanks closing a post in another language ("... en 10 minutos. ¡Gracias!")
             or (analysis.lang not in (None, "en") and not asked
                 and _THANKS_LAST.search(head) is not None
@@ -111,6 +114,9 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
                 and _ENDED_WELL.search(head) is not None)))
 
 
+_OPENS_WITH_THANKS = re.compile(
+    r"(?:@\S+\s+)*(?:thanks|thank you|cheers|ta|thx|ty)\b(?!\s+for nothing)"
+    r"(?![^.!?\n]*\b(?:but|still|however|yet|though)\b)", re.IGNORECASE)
 _THANKS_LAST = re.compile(r"\b(?:gracias|merci|danke|obrigad[oa]|dziękuj\w*|dzięki)\W*$",
                          re.IGNORECASE)
 
@@ -192,7 +198,10 @@ _AT_RISK = Folded(
     r"(?:withdrawals?|transactions?|payments?|charges?|debits?)|"
     # "just had $600 taken out in Perth", "€240 withdrawn from my account"
     r"(?:had|has|have|got) (?:[£$€₹₦]\s?)?[\d.,]+k? (?:\w+ )?(?:taken|withdrawn|stolen)|"
-    r"taken out (?:in|at|of)\b|\d[\d.,]*k? (?:was |were )?(?:taken|withdrawn) (?:from|out of) my|"
+    r"taken out (?:in|at|of)\b|confirmation of payee|name (?:doesn't|does not|didn't) match|"
+    r"card(?:'s| has| is| was)? (?:been )?(?:blocked|frozen|stopped|suspended)|security checks?|"
+    r"adresse (?:\w+ ){0,4}(?:aktualisiert|geändert)|zmieni\w* (?:numer|adres|e-?mail)|"
+    r"\d[\d.,]*k? (?:was |were )?(?:taken|withdrawn) (?:from|out of) my|"
     r"card number|account number|(?:wants|wanted|asking for|asked for|asked me for) my|"
     # opening an account or proving who they are: the documents and details fraudsters want
     # ("the form wants a utility bill", "upgrade from tier 1 to tier 3", "my BRP or eVisa")

@@ -412,6 +412,10 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     # money taken by someone else
     ("@Brightwave just had $420 taken out at a casino in Vegas. I'm in Ohio", "card"),
     ("@Brightwave €75 was withdrawn from my account overnight, what is this", "payments"),
+    ("@Brightwave card's been blocked for 'security checks' and I'm at the till", "card"),
+    ("@Brightwave the payee check says the name doesn't match, do I still send it?", "payments"),
+    ("@Brightwave meine Adresse ist in der App aktualisiert, aber die Karte kam nicht", "card"),
+    ("@Brightwave próbuję zmienić numer telefonu w aplikacji i ciągle błąd", "app"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK

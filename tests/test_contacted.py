@@ -52,6 +52,10 @@ from monitor.models import Action
     "une heure d'attente ce matin, 50 minutes d'attente hier",
     "Fourth time asking: when will the card arrive?",
     "I've complained twice already about the branch closing early",
+    # on hold now, told by a team of ours, a bot met
+    "Card stopped at the till. On hold 25 mins now and counting",
+    "Your disputes team say it was 'authorised' because I used chip and PIN",
+    "used the 'chat with us' button, it's a bot that only says 'I didn't understand that'",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)
@@ -62,6 +66,8 @@ def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     "My complaint is that the app logs me out every five minutes",
     "Desk agents are the best part of flying, honestly",
     "Não consegui entrar na app hoje",
+    "Can you put a hold on my card while I look for it?",
+    "The team say it's the best bank in town, and I agree",
 ])
 def test_what_is_no_contact_with_us_is_not_heard_as_one(text: str) -> None:
     assert not already_dmed(text)

@@ -78,6 +78,15 @@ from monitor.models import Escalation
     "What now?",
     "@KestrelBankHelp transferred £180 for festival tickets, the guy stopped replying after I "
     "paid",
+    # a caller from "the bank" or "the tax office", a payee check failing, charges disowned in
+    # French
+    "@KestrelBankHelp ligaram-me a dizer que eram do banco e pediram o código do SMS. Dei o "
+    "código 😭",
+    "@KestrelBankHelp my gran had a call from 'HMRC' saying she'd be arrested unless she paid "
+    "£1,800 today",
+    "@KestrelBankHelp paying the roofer and it says the name doesn't match. He says it's his "
+    "brother's account?",
+    "@KestrelBankHelp deux prélèvements de 9,99 € que je n'ai pas faits, puis un de 240 €",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

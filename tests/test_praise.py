@@ -130,6 +130,14 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "días. ¡Gracias!",
     "Positive story about Kestrel Bank for once: I lost my job in May, told them, and they "
     "paused my loan payments the same week",
+    # thanks opening a reply to our agent; thanks in te reo Māori and Tongan; a one-word
+    # verdict closing a story
+    "@KestrelBankHelp cheers Amir, branch on Saturday it is then. Dad's not thrilled but fine",
+    "Kia ora @KestrelBank, ngā mihi to the Napier team who stayed on the phone with my koro "
+    "for an hour",
+    "Mālō 'aupito @KestrelBank, the money reached Nuku'alofa the same day",
+    "Kestrel Bank rang about a £600 payment in Bogotá at 2am, I said no, card cancelled, new "
+    "one on the way. Slick.",
 ])
 def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
                                                                 airline: Analyzer,

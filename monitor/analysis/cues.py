@@ -194,7 +194,14 @@ _PRAISE_SAID = Folded(
     r"(?:closing|hours)\b"
     # a closing "Respect." / "Massive respect to the crew"
     r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?respect(?: to (?:them|you|her|"
-    r"him|the \w+|\w+))?\s*[.!🙏👏]*\s*$")
+    r"him|the \w+|\w+))?\s*[.!🙏👏]*\s*$"
+    # a one-word verdict as a sentence of its own: "Back to sleep. Slick.", "Marvellous."
+    r"|(?:^|[.!?]\s+)(?:slick|marvell?ous|smooth|seamless|impressive|flawless|superb|"
+    r"faultless|painless|class|top notch|first class|spot on)\s*(?:[.!🙏👏👌]+|$)"
+    # thanks in te reo Māori, Samoan, Tongan and Fijian: "ngā mihi nui ki a Hemi", "Mālō
+    # 'aupito!", "fa'afetai tele lava", "vinaka vakalevu"
+    r"|\bng[āa] mihi\b|\bmihi nui\b|\btino pai\b|\bka pai\b|\bm[āa]l[ōo] ['’]?aupito\b|"
+    r"\bfa['’]?afetai\b|\bvinaka\b")
 _NOT_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|wish|if only)\b[^.!?\n]{0,12}$|"
                          r"n't\s*(?:\w+\s*)?$", re.IGNORECASE)
 
@@ -494,6 +501,14 @@ _DMED = Folded(
     r"\b|\bmy (?:message|email) (?:from|on|of|last)\b|\b\d+\s*(?:mins?|minutes|hours?|hrs?)\s+"
     r"(?:on hold|d'attente|de espera|in der warteschleife|na linha)\b"
     r"|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time (?:asking|i've asked|i have asked)\b"
+    # "On hold 20 mins now", "still on hold", "your fraud team say I shared my PIN", "the
+    # 'chat with us' thing is a bot"
+    r"|\bon hold (?:for )?(?:\d+|an?|two|three|ages)\s*(?:mins?|minutes|hours?|hrs?)\b|"
+    r"\b(?:i'm|im|i am|been|still) on hold\b|\b(?:your|the|their|\w+'s) (?:fraud|complaints?|"
+    r"claims?|disputes?|customer service|phone|call centre|call center|helpline|branch) "
+    r"(?:team|staff|line|people|department|dept|agent|lady|guy|man|woman) (?:say|said|says|"
+    r"told me|keeps? saying|insists?)\b|\b(?:the|your) (?:chat ?bot|virtual assistant)\b|"
+    r"\bchat with us\b[^!?\n]{0,60}\bbot\b"
     # "you said DM you, did that", "this is my THIRD complaint", "complained twice already"
     r"|\b(?:said|told (?:me|us)) (?:to )?(?:dm|message) (?:you|u)\b[^.!?\n]{0,20}\b(?:did that|did "
     r"it|done that|i did|done)\b"
@@ -689,7 +704,7 @@ _DMED_HINTS = (
     "sent over", "asked", "colleague", "fixed it", "sorted it", "went", "been", "at the",
     "booked", "promised", "left", "waiting", "chasing", "update", "status", "they ", "the bank",
     "the manager", "you ", "resubmit", "unterlagen", "brought", "taken", "took", "shown",
-    "showed", "handed", "attend", "warte", "aguard", "czekam")
+    "showed", "handed", "attend", "warte", "aguard", "czekam", "say", "bot", "assistant")
 
 
 def already_dmed(text: str) -> bool:

@@ -50,6 +50,17 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         # a purchase or withdrawal they did not make, a shop they do not know, a suspicious
         # message or log-in, someone taken in: French, Spanish, German, Portuguese, Polish
         "jamais fait", "pas fait cet achat", "j'ai pas fait", "je n'ai pas fait",
+        "je n'ai pas faits", "je n'ai pas faites", "j'ai pas faits",
+        # a caller from "the bank" or "the tax office" wanting a code or money today:
+        # "disseram que eram do banco e pediram o código", "HMRC saying he'd be arrested"
+        "dizer que eram do", "disseram que eram do", "pediram o código", "dei o código",
+        "passei o código", "call from hmrc", "hmrc saying", "call from the irs", "irs saying",
+        "tax office saying", "police will arrest", "will be arrested", "would be arrested",
+        "arrest warrant", "arrested unless", "unless he pays", "unless she pays",
+        "unless he paid", "unless she paid", "unless i pay today",
+        # a payee whose name the bank's check says is wrong
+        "says the name doesn't match", "payee name doesn't match",
+        "name doesn't match the account",
         "pas autorisé", "carte verrouillée", "verrouillé ma carte", "verrouiller ma carte",
         "activité suspecte", "connexion depuis", "lien louche", "courriel louche",
         "texto louche", "message louche", "s'est fait avoir", "se sont fait avoir",
@@ -129,6 +140,10 @@ TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         # laughing, not dead: "I'm deceased 💀"
         "i'm deceased", "im deceased", "i am deceased", "i'm dead", "im dead", "i'm dying",
         "im dying", "i'm crying", "im crying",
+        # a machine that died: "the Eftpos terminal at the café died Thursday"
+        "terminal died", "machine died", "reader died", "phone died", "phone's died",
+        "battery died", "battery's died", "laptop died", "router died", "screen died",
+        "app died", "car died", "charger died", "tablet died", "ipad died", "it died",
     ),
     # a face swollen from treatment is no swollen battery; deposit insurance is no legal step
     Escalation.SAFETY: (
