@@ -355,6 +355,25 @@ def test_after_the_fix_a_reply_in_a_customers_outage_thread_joins_only_if_still_
         store.close()
 
 
+def test_a_hacker_news_headline_about_the_outage_is_news_and_a_comment_is_a_customer(
+        tmp_path: Path, bank: Analyzer) -> None:
+    story = mention("hn1", "Kestrel Bank cards and app down across the UK", author="pg_fan",
+                    platform="hackernews", minutes=6)
+    comment = mention("hn2", "Mine too, card declined at Tesco twenty minutes ago and the app "
+                      "won't load", author="ops_dan", platform="hackernews", minutes=7,
+                      in_reply_to="hn1", conversation_id="hn1")
+    assert bank.analyze_mention(story).action is Action.MONITOR
+    assert bank.analyze_mention(comment).action is Action.REPLY
+    store = _run(tmp_path, BANK, bank, [*_five_down(), story, comment])
+    try:
+        case_of = _case_of(store)
+        (incident,) = [c for c in store.list_cases() if c["kind"] == "incident"]
+        assert case_of["hn1"][0] is None
+        assert case_of["hn2"][0] == incident["id"]
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize(("text", "fixed"), [
     ("We know some of you can't log in right now. We're on it. Cards and cash machines are "
      "working normally.", False),

@@ -306,12 +306,16 @@ class Post:
     handle: str | None = None
     display_name: str | None = None
     lang: str | None = None
+    # a link shared on Hacker News, its title and nothing more: a headline, whoever posts it
+    headline: bool = False
 
     @classmethod
     def of(cls, mention: Mention, *, repeat_contacts: int = 0) -> Post:
         """The facts of a mention that analysis reads."""
         return cls(mention.text, mention.author.followers, repeat_contacts,
-                   mention.author.handle, mention.author.display_name, mention.lang)
+                   mention.author.handle, mention.author.display_name, mention.lang,
+                   headline=(mention.platform == "hackernews" and mention.in_reply_to is None
+                             and "\n" not in mention.text.strip()))
 
 
 class Analyzer:
@@ -659,7 +663,7 @@ class Analyzer:
                 competitor and not addressed and GLOAT.search(text) is not None),
             advice_to_others=advice,
             # ("Ask HN: is it down?" asks about the outage, whatever the news words)
-            news=(down is None or "?" not in text) and (
+            news=(post.headline and not question) or (down is None or "?" not in text) and (
                 _is_news(text, voice=voice, addressed=addressed)
                 or (not addressed and (
                     _COMMENTARY.search(text) is not None
