@@ -397,6 +397,17 @@ def test_thanks_for_kindness_is_not_sarcasm(bank: Analyzer, text: str, sarcastic
 
 
 @pytest.mark.parametrize("text", [
+    "@KestrelBankHelp 40 mins now. bus home it is I guess",
+    "Ça fait une heure que ma carte Kestrel ne passe nulle part. Un samedi en plus. Génial.",
+    "Kua mate te taupānga a @KestrelBank? Kāore e taea te utu 😩",
+])
+def test_something_failing_said_to_us_briefly_or_in_another_language_is_answered(
+        bank: Analyzer, text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.REPLY and a.outage is not None, a.reasons
+
+
+@pytest.mark.parametrize("text", [
     "@KestrelBankHelp £12 returned item fee because my gym payment bounced by 30p. Really?",
     "@KestrelBank $35 NSF fee because a $9 payment bounced. I get paid tomorrow",
     "@KestrelBankHelp unpaid item charge again, the direct debit failed by 4p",

@@ -696,7 +696,9 @@ class Analyzer:
             foreign=lang not in (None, "en"),
             first_person=first_person,
             tagged=any(t.startswith("#") for t in matched), voice=voice,
-            problem=scored.intent is not None or malfunction,
+            # (to us, something failing is a problem whatever it names: "30 mins now")
+            problem=scored.intent is not None or malfunction or (
+                addressed and FAILING.search(text) is not None),
             # (not a tip to another customer, not a story that ends well, not a cheerful
             # "engineer coming today, wish me luck")
             own_problem=(stake and not (to_others or to_customer or advice)

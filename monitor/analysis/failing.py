@@ -133,8 +133,8 @@ FOREIGN_VOICE = Folded(
 FOREIGN_FAILING = Folded(
     r"\b(?:funktioniert (?:\w+ ){0,4}(?:nicht|nirgends)|l[äa]dt nicht|geht nicht|kaputt|"
     r"abgelehnt|no funciona|no carga|no pasa|rechazad\w*|ne (?:fonctionne|marche|charge|passe) "
-    r"(?:toujours |encore )?(?:pas|plus)|refus[ée]e?s?|n[aã]o (?:funciona|carrega|passa)|"
-    r"recusad\w*|nie dzia[lł]a|"
+    r"(?:toujours |encore )?(?:pas|plus|nulle part)|refus[ée]e?s?|"
+    r"n[aã]o (?:funciona|carrega|passa)|recusad\w*|nie dzia[lł]a|"
     r"nie [lł]aduje|nie przechodzi|odrzucon\w*"
     # "zeigt ... nicht an", "geht gar nichts", "o sistema caiu", "não abre", "fuori uso",
     # "no puedo entrar", "en panne", "está caído"
@@ -143,4 +143,6 @@ FOREIGN_FAILING = Folded(
     r"fuori uso|non funziona|non va|non si apre|non carica|"
     r"no (?:puedo|me deja) (?:entrar|pagar|acceder|iniciar)|no (?:abre|entra)|"
     r"est(?:á|a) ca[ií]d[oa]|en panne|ne s'ouvre pas|impossible de (?:me connecter|payer|"
-    r"retirer)|werkt niet|doet het niet|ligt eruit|storing)\b")
+    r"retirer)|werkt niet|doet het niet|ligt eruit|storing"
+    # te reo Māori: "kua mate te taupānga" (the app is dead), "kāore e taea te utu" (can't pay)
+    r"|kua mate|k[āa]ore e taea)\b")
