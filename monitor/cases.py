@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from monitor.analysis.cues import already_dmed, put_right
 from monitor.case_rules import BY_HAND, CaseRules, route
 from monitor.incidents import (
+    AFTER_EFFECT,
     STATUS,
     OutagePost,
     announces_fix,
@@ -324,14 +325,15 @@ def _plan_one(state: _Planning, mention: Mention, analysis: Analysis) -> None:
         # and not with the outage when that case is about another problem of theirs
         if thread_case.kind is CaseKind.INCIDENT:
             # (a reply there naming another problem of theirs is a case of its own; after our
-            # fix, so is anything but the outage not over for them: "works now, but the
-            # declined payment shows twice", "and now the supplier wants a €15 fee")
+            # fix, so is what the outage left behind: "works now, but the declined payment
+            # shows twice", "and now the supplier wants a €15 fee" — unless it is not over)
             after_fix = (thread_case.status is CaseStatus.RESOLVED
                          and thread_case.resolved_at is not None
                          and mention.created_at >= thread_case.resolved_at)
-            if not reasons and replying and (
-                    symptom or analysis.intent in (thread_case.intent, OTHER, QUESTION)) and (
-                    not after_fix or still_out(mention.text)):
+            ours = analysis.intent in (thread_case.intent, OTHER, QUESTION)
+            if not reasons and replying and (symptom or ours) and (
+                    not after_fix or still_out(mention.text) or (
+                        ours and AFTER_EFFECT.search(mention.text[:4_000]) is None)):
                 case = thread_case
         elif thread_case.author_id == author and not _another_problem(thread_case, mention,
                                                                       analysis, apart, rules):

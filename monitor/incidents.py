@@ -23,9 +23,16 @@ STATUS = re.compile(
     r"outage|can't|cannot|unable|down|not working)\b", re.IGNORECASE)
 # The service back for them, whatever else is still wrong: "works now, but my payment shows
 # twice", "app's back and the $1,200 STILL isn't there" (not the outage going on for them).
-# (our words quoted back are not theirs: "your 'working again' tweet is lying")
-BACK_FOR_THEM = re.compile(r"(?<!['‘\"“])\b(?:(?:works|working) (?:now|again)|(?:app|site|card|it|"
-                           r"everything)(?:'s| is) back|back (?:up|online))\b", re.IGNORECASE)
+# (our words quoted back are not theirs: "your 'working again' tweet is lying"; nor is what
+# works for everyone else: "still declining my card, everything else works again")
+BACK_FOR_THEM = re.compile(r"(?<!['‘\"“])(?<!else )\b(?:(?:works|working) (?:now|again)|"
+                           r"(?:app|site|card|it|everything)(?:'s| is) back|back (?:up|online))\b",
+                           re.IGNORECASE)
+# What an outage left behind, once it is over: money taken, charged twice, a fee, a payment
+# pending ("back up but my failed payment shows as taken?", "me cobraron dos veces").
+AFTER_EFFECT = re.compile(
+    r"\b(?:charg\w*|fees?|pending|twice|double|taken|debited|came out|refund\w*|compensat\w*|"
+    r"cobr\w*|factur\w*|abgebucht|gebühr\w*|cobran\w*|pobra\w*|opłat\w*)\b", re.IGNORECASE)
 # A customer saying the outage is not over after all ("still declined", "your tweet is lying").
 NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"
                        r"todav[ií]a|sigue|immer noch|noch immer|ainda|nadal|wciąż|znowu)\b",
