@@ -31,7 +31,8 @@ BACK_FOR_THEM = re.compile(r"(?<!['‘\"“])(?<!else )\b(?:(?:works|working) (?
 # What an outage left behind, once it is over: money taken, charged twice, a fee, a payment
 # pending ("back up but my failed payment shows as taken?", "me cobraron dos veces").
 AFTER_EFFECT = re.compile(
-    r"\b(?:charg\w*|fees?|pending|twice|double|taken|debited|came out|refund\w*|compensat\w*|"
+    # (compensation for the outage itself is the outage's: "no compensation?")
+    r"\b(?:charg\w*|fees?|pending|twice|double|taken|debited|came out|refund\w*|"
     r"cobr\w*|factur\w*|abgebucht|gebühr\w*|cobran\w*|pobra\w*|opłat\w*)\b", re.IGNORECASE)
 # A customer saying the outage is not over after all ("still declined", "your tweet is lying").
 NOT_OVER = re.compile(r"\b(?:still|again|lying|not fixed|isn't fixed|not working|toujours|"

@@ -25,6 +25,10 @@ def parse_rating(text: str) -> int | None:
     if 1 <= stars <= 5:
         return stars
     body = re.sub(r"@\S+", " ", text)
-    found = {int(m[1]) for m in _RATING.finditer(body)}
+    # a bare number is a rating only in a short answer ("5", "100 Mbps now, 5"); in a longer
+    # post it is a count ("5 working days and still no refund")
+    short = len(body.strip()) <= 60
+    found = {int(m[1]) for m in _RATING.finditer(body)
+             if short or re.search(r"/|out of|star|\*", m[0], re.IGNORECASE)}
     found |= {_RATING_WORDS[m[1].lower()] for m in _RATING_WORD.finditer(body)}
     return found.pop() if len(found) == 1 else None

@@ -161,6 +161,9 @@ def test_after_the_first_response_the_resolution_target_applies() -> None:
     ("still down after 3 days", None), ("paid £5 for nothing", None), ("2 hours later...", None),
     ("between 3 and 4", None), ("yes all working now", None), ("100 Mbps now, 5", 5),
     ("went through on the 3rd try, thx", None), ("the 2nd card they sent works", None),
+    ("5 working days and still no refund of the duplicate payment. I've DMed twice, rung once",
+     None),
+    ("Honestly the whole thing took ages but the agent was lovely, I'd give it a 4 out of 5", 4),
 ])
 def test_ratings_are_read_from_replies(text: str, rating: int | None) -> None:
     assert parse_rating(text) == rating
