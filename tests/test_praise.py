@@ -138,6 +138,9 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "Mālō 'aupito @KestrelBank, the money reached Nuku'alofa the same day",
     "Kestrel Bank rang about a £600 payment in Bogotá at 2am, I said no, card cancelled, new "
     "one on the way. Slick.",
+    # a bad thing denied, warmly
+    "Not a sponsored post (as if Kestrel could afford one 😂) but Kestrel's easy access rate "
+    "beats the big lot and the app doesn't hate me",
 ])
 def test_a_draft_to_thanks_that_close_a_post_does_not_apologise(bank: Analyzer,
                                                                 airline: Analyzer,

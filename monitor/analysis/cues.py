@@ -347,10 +347,14 @@ _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|wh
 
 # Something that failed, told beside it: "didn't go out on the 15th. It's been running for 2
 # years without a hitch."
+# (a bad thing denied is praise: "the app doesn't hate me", "a dark mode that doesn't blind
+# me", "didn't crash once")
+_DENIED_BAD = (r"(?! (?:even |once |ever )?(?:hate|blind|suck|crash|freeze|lag|judge|hurt|break|"
+               r"bite|disappoint|make me (?:want to )?(?:cry|scream))\w*)")
 _FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to|"
-                     r" (?:even )?ask for it| (?:know|expect|think|realise|realize)\b)|hasn't|"
-                     r"has not|"
-                     r"haven't|have not|wasn't|weren't|won't|isn't|doesn't|"
+                     r" (?:even )?ask for it| (?:know|expect|think|realise|realize)\b)"
+                     + _DENIED_BAD + r"|hasn't|has not|"
+                     r"haven't|have not|wasn't|weren't|won't|isn't|doesn't" + _DENIED_BAD + r"|"
                      # (praise in a negative's words: "cannot fault them", "can't thank them
                      # enough", "couldn't have been kinder")
                      r"(?:can't|cannot|couldn't)(?! (?:fault|complain|thank|praise|recommend|"
