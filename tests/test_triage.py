@@ -390,6 +390,10 @@ def test_sarcasm_is_negative_about_the_brand(bank: Analyzer) -> None:
      "rushed me. Thank you.", False),
     ("thank you @KestrelBank for the gift card as an apology for the late payment, wasn't "
      "expected and very much appreciated x", False),
+    # a past failure told as past, credit given now
+    ("Have to hand it to @KestrelBank. Two years ago their app lost my salary for a week. "
+     "These days it's been smooth, instant transfers. Growth 👏", False),
+    ("Great job @KestrelBank 👏 app down again on payday, third time this month", True),
 ])
 def test_thanks_for_kindness_is_not_sarcasm(bank: Analyzer, text: str, sarcastic: bool) -> None:
     a = bank.analyze(text)

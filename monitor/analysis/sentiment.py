@@ -90,6 +90,10 @@ _RESOLVED = Lexicon([
     "real ones", "made my day", "finally behaves", "finally works", "finally working",
     "finally fixed", "finally sorted", "saved me", "no rush", "approved", "approval",
     "talked me down", "calmed me down", "what a man", "what a woman",
+    # a past failure told as past, credit given now: "Gotta give it to them. Last spring the
+    # app lost my deposit ... lately it's been smooth, no drama. Growth 👏"
+    "no drama", "been smooth", "so smooth", "come a long way", "came a long way",
+    "give it to", "hand it to", "credit where", "credit to",
     # expectations beaten, told as such: "never thought I'd say this but", "didn't expect
     # that", "rare these days", "without me having to chase"
     "never thought i'd say", "never thought i would say", "didn't expect that",
