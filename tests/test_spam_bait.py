@@ -59,6 +59,14 @@ def test_bait_the_lists_had_not_met_is_spam(bank: Analyzer, text: str) -> None:
     "@KestrelBankHelp I couldn't get through in 45 minutes on the phone, call me now please",
     # a customer telling of their card used at a casino
     "@KestrelBankHelp my card's been cloned, three payments to some online casino overnight",
+    # a phishing text quoted whole, link, shape and alarm, to ask if it is real
+    "Just got a text 'KESTREL BANK: your account has been suspended due to unusual activity. "
+    "Verify now at kestrel-secure-login.co' — is this legit?? @KestrelBankHelp",
+    # a customer's own failed payment; a giveaway asked about
+    "Kestrel transfer to my builder 'failed' but the money's gone? App says the payment failed "
+    "and my balance is £900 lower",
+    "Those 'Kestrel Bank giving away £500' posts are obviously fake, right? My dad keeps "
+    "entering them",
 ])
 def test_what_only_looks_like_bait_is_not_spam(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text, handle="ordinary_person")

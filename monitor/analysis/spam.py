@@ -40,7 +40,7 @@ _STRONG_SPAM = Lexicon([
     "followforfollow", "followback", "#followback", "real followers", "get followers",
     "seed phrase", "24 words", "verify wallet", "verify your wallet", "buy backlinks",
     "free shipping worldwide", "90% off", "you've been selected", "selected to win",
-    "held at our depot", "confirm delivery details", "payment failed", "update billing details",
+    "held at our depot", "confirm delivery details", "update billing details",
     "confirm payment details", "will be cancelled unless", "re-activate now", "reactivate now",
     "avoid disconnection", "learn how", "dm me to learn", "robot de trading", "gagnez", "zarabiaj",
     "link w bio", "lien en bio", "enlace en bio", "you may be owed", "no-obligation",
@@ -169,7 +169,9 @@ _REPORTING = re.compile(
     r"looks like (?:a )?(?:scam|phishing)|don't click|do not click|pretending to be|"
     r"claiming to be|report(?:ed|ing)? (?:it|this|them|the account)|fake account|"
     # "Got an SMS from 'BANK' saying ... Scam right? Haven't clicked anything."
-    r"scam,? right|(?:haven't|have not|didn't|did not|not) click(?:ed|ing)?)\b"
+    r"scam,? right|(?:haven't|have not|didn't|did not|not) click(?:ed|ing)?|"
+    # "those giveaway posts are obviously fake, right?"
+    r"(?:obviously|clearly|surely|definitely) (?:fake|a scam|scams)|fake,? right)\b"
     r"|(?:^|[.!?]\s+|@\w+\s+)(?:just )?(?:got|received|been sent) (?:a|an|this|the same|that|"
     r"these) (?:\w+ )?(?:text|email|e-mail|call|message|dm|letter|sms|voicemail)\b",
     re.IGNORECASE)
@@ -293,6 +295,8 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
     given, adds 2 when it is sure (see `spam_model`)."""
     reasons: list[str] = []
     score = 0.0
+    # what a phishing message quoted by a customer has too: its link, its shape, its alarm
+    quoted = 0.0
     words = tuple(w for w in brand_words if len(w) >= 5)
     if "[" in text or "(" in text:
         # a defanged link is still a link: "btc-escape[.]io", "bet-lockz(.)co"
@@ -307,12 +311,15 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
             "-" in host and any(w in _fold(host) for w in words)
             for host in _HOST.findall(text)))):
         score += 1.5
+        quoted += 1.5
         reasons.append("look-alike link")
     if linked and _LINK_ACTION.search(text):
         score += 0.8
+        quoted += 0.8
         reasons.append("asks to act on a link")
     if linked and _SMS_SHAPE.match(text):
         score += 1.0
+        quoted += 1.0
         reasons.append("a text message's shape")
     if "$" in text and _TICKER_HYPE.search(text):
         score += 2.0
@@ -323,9 +330,11 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
         reasons += [f"'{t}'" for t in soft[:2]]
     if linked and (strong or soft):
         score += 0.8
+        quoted += 0.8
         reasons.append("link")
         if _SHORT_LINK.search(text):
             score += 0.6
+            quoted += 0.6
             reasons.append("short link")
     if "@" in text and _PROMOTED.search(text):
         score += 2.0
@@ -335,10 +344,12 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
             and _CONTACT_US.search(text)
             and _OWN_MATTER.search(text) is None):
         score += 1.5
+        quoted += 1.5
         reasons.append("alarm about your account, and a way to contact them")
     elif (linked and "your" in lower and _ALARM.search(text)
           and _OWN_MATTER.search(text) is None):
         score += 1.0
+        quoted += 1.0
         reasons.append("alarm about your account, and a link")
     leading = _LEADING_HANDLES.match(text) if text.lstrip().startswith("@") else None
     if (leading is not None and _SUPPORT_VOICE.search(text)
@@ -376,8 +387,9 @@ def spam_signals(text: str, brand_words: Iterable[str] = (),
         score += 2.0
         reasons.append(f"model {sure[0]:.2f}: {', '.join(sure[1])}")
     if score and (_REPORTING.search(text) or _PSA.search(text)):
-        # a customer telling us about a scam, or warning others
-        score -= 3.0
+        # a customer telling us about a scam, or warning others: what the message they quote
+        # looks like is the scam's, not theirs
+        score -= 3.0 + quoted
         reasons.append("but reports it")
     elif score and _WARNING.search(text):
         score -= 1.5
