@@ -87,6 +87,13 @@ from monitor.models import Escalation
     "@KestrelBankHelp paying the roofer and it says the name doesn't match. He says it's his "
     "brother's account?",
     "@KestrelBankHelp deux prélèvements de 9,99 € que je n'ai pas faits, puis un de 240 €",
+    # a phone with the app lost, a PIN watched, a payee added by someone else, a code sent to a
+    # phone they do not have, a message wearing our logo
+    "Left my phone on the train and the Kestrel app is on it. What do I do @KestrelBankHelp",
+    "@KestrelBankHelp a man watched me put my PIN in at the Tesco machine and now my card is "
+    "gone",
+    "@KestrelBankHelp the app says a code went to my new phone. I do not have a new phone",
+    "@KestrelBankHelp got a WhatsApp with your logo saying my account is on hold, is it real?",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -58,6 +58,15 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "tax office saying", "police will arrest", "will be arrested", "would be arrested",
         "arrest warrant", "arrested unless", "unless he pays", "unless she pays",
         "unless he paid", "unless she paid", "unless i pay today",
+        # a phone with the banking app lost; a PIN watched; a payee or phone added by someone
+        # else; a link pressed in Portuguese; a message wearing our logo
+        "left my phone on", "lost my phone", "phone was stolen", "phone got stolen",
+        "phone's been stolen", "phone has been stolen", "watched me put my pin",
+        "watched me enter my pin", "saw my pin", "saw me put my pin", "tried to add a new payee",
+        "added a new payee", "new payee i didn't", "new payee i did not",
+        "don't have a new phone", "do not have a new phone", "haven't got a new phone",
+        "cliquei", "pus os dados", "coloquei os dados", "really from you", "with your logo",
+        "using your logo", "on whatsapp saying", "on whatsapp asking",
         # a payee whose name the bank's check says is wrong
         "says the name doesn't match", "payee name doesn't match",
         "name doesn't match the account",
