@@ -342,6 +342,13 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "click the link. Nearly got me this morning", Action.REPLY),
     ("Kestrel Bank hold music appreciation thread: has anyone else been on hold long enough to "
      "hum the saxophone loop? My partner has asked me to seek help.", Action.MONITOR),
+    # a ticker moving, an onlooker enjoying the outage, staff on the phones
+    ("Kestrel Bank (KSTL) -1.8% after a rival's trading update spooked the sector",
+     Action.MONITOR),
+    ("Not even with Kestrel Bank but watching the replies melt down over their outage is "
+     "peak Friday telly 🍿", Action.MONITOR),
+    ("Working the Kestrel Bank phones on payday with the app down. 300 in the queue. Please be "
+     "nice to us", Action.MONITOR),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

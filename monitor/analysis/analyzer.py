@@ -127,6 +127,7 @@ _NEWS = Lexicon([
     "explainer", "what it means", "everything you need to know", "plc", "h1", "h2", "fy",
     "lfl", "like-for-like", "consensus", "guidance", "yield", "cet1", "premarket",
     "pre-market", "tells me", "price target", "analyst*", "ask hn", "show hn",
+    "trading update", "net interest margin", "nim compression", "the sector",
     "not investment advice", "not financial advice", "x book", "bank cites", "cites",
     # a report of what others say, a statement, a job ad
     "passengers report", "customers report", "users report", "customers reported",

@@ -766,6 +766,9 @@ STAFF = Folded(
     r"open|opening|available) at\b|\bwe(?:'re| are) hiring\b"
     r"|\btraining (?:the |our |some )?new (?:hires|starters|joiners|staff|recruits|colleagues)\b"
     r"|\bday \d+ (?:of|at) my (?:internship|new job|placement|grad scheme|apprenticeship)\b"
+    # "working the Merlin phones on payday ... please be nice to us"
+    r"|\bworking the (?:\w+ )?(?:phones|phone lines|tills|counter|front desk)\b"
+    r"|\bplease be nice to (?:us|our staff|the staff)\b"
     r"|\bmy (?:internship|placement|apprenticeship) (?:at|on|with)\b"
     # "Gannet Air pilot here", "teller at X here (not speaking for the bank)", "crew chat:",
     # "been a cabin crew for 6 years and today was my last flight", "working a call center on a
@@ -783,4 +786,6 @@ STAFF = Folded(
     r"|\bje travaille (?:au|à la|à l'|chez|dans|pour)\b|\btrabajo (?:en|para) (?:el|la|un|una)?\b|"
     r"\btrabalho (?:no|na|em|para)\b|\bich arbeite (?:bei|im|in der|für)\b|\bpracuję (?:w|dla)\b")
 # Investors' talk: a cashtag ("$HRBR down 1.8%").
-CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b")
+# "$HRBR", or a ticker in brackets moving: "Merlin Bank (MRLN) -2.1%", "(LON:TDW) +3%"
+CASHTAG = re.compile(r"(?<![\w$])\$[A-Z]{2,5}\b|\((?:(?:LON|LSE|NYSE|NASDAQ|ASX|TSX|NZX|JSE):)?"
+                     r"[A-Z]{2,5}\)\s*[+\-−–]\s?\d")

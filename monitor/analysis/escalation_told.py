@@ -156,6 +156,8 @@ TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
     ),
     # a face swollen from treatment is no swollen battery; deposit insurance is no legal step
     Escalation.SAFETY: (
+        # a timeline or a person melting down is no melting kit
+        "melt down", "melting down", "meltdown", "meltdowns", "having a melt",
         "face swollen", "swollen from", "swollen face", "swollen feet", "swollen ankles",
         "swollen legs", "swollen glands",
     ),
