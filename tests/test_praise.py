@@ -138,6 +138,11 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "Mālō 'aupito @KestrelBank, the money reached Nuku'alofa the same day",
     "Kestrel Bank rang about a £600 payment in Bogotá at 2am, I said no, card cancelled, new "
     "one on the way. Slick.",
+    # a kindness in its shape: not made to feel small, a call before they noticed
+    "Kestrel's hardship team let me pause two payments while I was on sick leave. Nobody made "
+    "me feel like a scrounger. Back at work Monday 💪",
+    "Kestrel Bank rang me about a weird charge before I'd even noticed it. Card cancelled, new "
+    "one by Friday",
     # a bad thing denied, warmly
     "Not a sponsored post (as if Kestrel could afford one 😂) but Kestrel's easy access rate "
     "beats the big lot and the app doesn't hate me",

@@ -195,9 +195,15 @@ _PRAISE_SAID = Folded(
     # a closing "Respect." / "Massive respect to the crew"
     r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?respect(?: to (?:them|you|her|"
     r"him|the \w+|\w+))?\s*[.!🙏👏]*\s*$"
+    # "nobody made me feel like a deadbeat", "called before I'd even noticed", "we love a
+    # queen"
+    r"|\b(?:nobody|no one|never|didn't|did not) (?:once )?(?:made|make) (?:me|us) feel (?:like )?"
+    r"(?:a|an|stupid|small|silly|judged|rushed|bad)\b|\bbefore (?:i|i'd|i had|we|we'd) (?:even )?"
+    r"(?:noticed|realised|realized|asked|known|knew)\b"
+    r"|\bwe love (?:a|an) (?:queen|king|legend|icon)\b"
     # a one-word verdict as a sentence of its own: "Back to sleep. Slick.", "Marvellous."
     r"|(?:^|[.!?]\s+)(?:slick|marvell?ous|smooth|seamless|impressive|flawless|superb|"
-    r"faultless|painless|class|top notch|first class|spot on)\s*(?:[.!🙏👏👌]+|$)"
+    r"faultless|painless|class|top notch|first class|spot on|not mad)\s*(?:[.!🙏👏👌]+|$)"
     # thanks in te reo Māori, Samoan, Tongan and Fijian: "ngā mihi nui ki a Hemi", "Mālō
     # 'aupito!", "fa'afetai tele lava", "vinaka vakalevu"
     r"|\bng[āa] mihi\b|\bmihi nui\b|\btino pai\b|\bka pai\b|\bm[āa]l[ōo] ['’]?aupito\b|"
@@ -340,7 +346,8 @@ WENT_WELL = Folded(
     r"|\bwaived (?:my|the|a|our) (?:\w+ )?(?:fee|charge|interest|penalty)\b"
     r"|\b(?:stopped|blocked|caught|flagged|declined) (?:it|the \w+) before\b")
 _TURNED = re.compile(r"\b(?:but|except|apart from|other than|until|till|unless|however|though|"
-                     r"used to|before the|anymore|any more)\b|\?", re.IGNORECASE)
+                     r"used to|before the|anymore|any more|not letting)\b|\?",
+                     re.IGNORECASE)
 _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|when|would|"
                              r"should)\b[^.!?\n]{0,12}$|n't\s*$", re.IGNORECASE)
 
@@ -472,6 +479,10 @@ _DMED = Folded(
     r"|\bdm'?ing (?:you|u)\b|\b(?:i(?:'ve| have)? )?(?:called|rang|rung|phoned|emailed|e-mailed|"
     r"messaged|wrote to) (?:your|you|the|them|complaints|customer)\b"
     r"|\bi (?:even |also |already |just )?(?:called|rang|phoned|emailed)\b"
+    # "we called this morning", "she's rung", "six weeks and 4 phone calls"
+    # ("they called" is us calling them)
+    r"|\b(?:we|she|he|mum|mom|dad)(?:'ve|'s| have| has)? (?:even |also |already |just )?"
+    r"(?:called|rang|rung|phoned|emailed)\b(?! (?:me|us|her|him)\b)"
     r"|(?:^|[.!?]\s+|@\w+\s+)(?:called|rang|phoned|emailed|messaged|dm'?e?d|"
     r"wrote to|chatted|pinged|contacted (?:you|your|the|them))\b"
     r"|\bfilled (?:in|out) (?:your|the|their|an?) (?:\w+ ){0,2}form\b"

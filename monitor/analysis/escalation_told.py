@@ -67,6 +67,11 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "don't have a new phone", "do not have a new phone", "haven't got a new phone",
         "cliquei", "pus os dados", "coloquei os dados", "really from you", "with your logo",
         "using your logo", "on whatsapp saying", "on whatsapp asking",
+        # a card given to a scam; the overpaid buyer's "send back the extra"
+        # (not "sparked when I put my card in"; not a mortgage overpayment)
+        "card in on it", "her card details in", "his card details in", "entered her card",
+        "entered his card", "sent him back", "sent her back", "overpaid me",
+        "send back the difference", "sent back the difference",
         # a payee whose name the bank's check says is wrong
         "says the name doesn't match", "payee name doesn't match",
         "name doesn't match the account",

@@ -120,7 +120,7 @@ FAILING = Folded(
 # Asking for news: an outage's symptom only from a customer with no other problem named ("any
 # news?" about a lost bag is not the outage).
 WHEN_BACK = re.compile(
-    r"\bany (?:update|news|eta)\b", re.IGNORECASE)
+    r"\bany (?:update|news|eta)\b|\beta\s*\?", re.IGNORECASE)
 # The author speaking of their own matter in Spanish, French, German, Portuguese or Polish.
 FOREIGN_VOICE = Folded(
     r"\b(?:mi|mis|yo|tengo|no puedo|me han|je|j'|mon|ma|mes|moi|ich|mein\w*|mir|mich|eu|meu|"

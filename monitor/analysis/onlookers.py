@@ -54,6 +54,8 @@ GLOAT = Folded(
 # customer".
 NOT_A_CUSTOMER = Folded(
     r"\bnot (?:with|a customer of|banking with|on|a member of) [\w&' ]{2,30}? myself\b|"
+    # "watching Prairie Lark customers in my feed report declines": others described
+    r"\bwatching (?:\w+ ){1,4}(?:customers|users|members) (?:in|on|report|melt|lose|go)\w*\b|"
     # "Not even with Merlin Bank but watching my timeline melt down"
     r"^\W*not (?:even )?(?:with|banking with|a customer of) [\w&' ]{2,30}? but\b|"
     r"\bnot (?:a|an) [\w&'-]+ (?:customer|member|user)\b|\bnot even (?:a|an) [\w&'-]+ "
