@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from monitor.analysis.cues import already_dmed, put_right
+from monitor.analysis.contacted import already_dmed
+from monitor.analysis.cues import put_right
 from monitor.case_rules import BY_HAND, CaseRules, route
 from monitor.incidents import (
     AFTER_EFFECT,

@@ -172,7 +172,7 @@ def _repository_posts() -> list[str]:
 def test_folded_patterns_find_what_the_case_insensitive_ones_find() -> None:
     import re
 
-    from monitor.analysis.cues import _DMED
+    from monitor.analysis.contacted import _DMED
     from monitor.analysis.terms import Folded
     from responders.drafts import _AT_RISK
 

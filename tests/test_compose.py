@@ -457,7 +457,7 @@ def test_thanks_with_a_question_still_gets_the_next_step() -> None:
     "@Brightwave this is my third complaint about the same engineer no-show",
 ])
 def test_a_service_request_number_or_a_third_complaint_is_not_sent_to_dms(text: str) -> None:
-    from monitor.analysis.cues import already_dmed
+    from monitor.analysis.contacted import already_dmed
     from responders.compose.facts import find_reference
 
     dmed = already_dmed(text)

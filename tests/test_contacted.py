@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.analysis import Analyzer
-from monitor.analysis.cues import already_dmed
+from monitor.analysis.contacted import already_dmed
 from monitor.models import Action
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from monitor.analysis.contacted import already_dmed
 from monitor.analysis.cues import (
     CASHTAG,
     DONE_FOR_US,
@@ -32,7 +33,6 @@ from monitor.analysis.cues import (
     STAKE,
     TAKE,
     WAS_ME,
-    already_dmed,
     failed_beside,
     praise_said,
     put_right,

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from monitor.analysis.cues import already_dmed
+from monitor.analysis.contacted import already_dmed
 from monitor.analysis.terms import Lexicon
 
 _AMOUNT = re.compile(r"(?<![\w.])([£$€])\s?(\d{1,3}(?:,\d{3})+|\d{1,7})(?:\.(\d{2}))?(?![\d,])"
