@@ -57,6 +57,10 @@ from monitor.models import Action
     "Your disputes team say it was 'authorised' because I used chip and PIN",
     "used the 'chat with us' button, it's a bot that only says 'I didn't understand that'",
     "@KestrelBankHelp we called this morning and they put a note on Mum's account",
+    # Tagalog and Taglish
+    "@KestrelBankHelp nag-DM na po ako kahapon, wala pang sagot",
+    "@KestrelBankHelp tumawag na rin ako sa hotline, naka-hold lang",
+    "3 araw na walang sagot sa DM ko @KestrelBankHelp. Hello??",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)
@@ -70,6 +74,7 @@ def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     "Can you put a hold on my card while I look for it?",
     "The team say it's the best bank in town, and I agree",
     "they called my wife and booked her an appointment, that's how you fix things. thanks",
+    "pag-open ko ng app, iba na ang registered email ko",
 ])
 def test_what_is_no_contact_with_us_is_not_heard_as_one(text: str) -> None:
     assert not already_dmed(text)

@@ -94,6 +94,10 @@ from monitor.models import Escalation
     "gone",
     "@KestrelBankHelp the app says a code went to my new phone. I do not have a new phone",
     "@KestrelBankHelp got a WhatsApp with your logo saying my account is on hold, is it real?",
+    # told in Tagalog and Taglish
+    "@KestrelBankHelp may ₱8,000 transfer out daw sa account ko. HINDI AKO 'YUN",
+    "Biglang nawalan ng signal ang SIM ko, tapos wala nang laman ang Kestrel account ko",
+    "Tatay ko binigay daw niya ang code sa tumawag na taga-Kestrel daw 😭",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

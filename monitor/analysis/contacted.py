@@ -10,6 +10,11 @@ from monitor.analysis.terms import Folded
 # ("I've DMed you", "check your DMs", "sent you everything you asked for", "os escribí por
 # privado"); the planner keeps it on the case and drafts never ask for a DM again.
 _DMED = Folded(
+    # Tagalog and Taglish: "nag-DM na po ako", "na-DM ko na", "nakailang DM na ako", "tumawag
+    # na ako sa hotline", "walang sagot sa DM ko", "4 na email ko", "nag-file ng dispute"
+    r"\b(?:nag-?(?:dm|message|email|chat|file)|na-?dm|nakailang (?:dm|email|tawag)|"
+    r"tumawag (?:na |din |rin |po )*(?:ako|kami)|sa (?:dm|email|message) ko\b|"
+    r"(?:\d+|dalawang|tatlong) (?:na )?(?:dm|email|message) ko\b)|"
     r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?|just|already)\s+(?:already\s+|just\s+)?"
     r"(?:dm'?e?d|dm'?d|messaged(?!\s+me\b)|sent (?:you|u|a|the|my)(?:\s+\w+){0,3}\s+(?:dm|message|"
     r"details)|"
@@ -284,7 +289,8 @@ _DMED_HINTS = (
     "no reply", "no answer", "no response", "put a", "put my", "got a", "given me", "gave me",
     "enviei", "envié", "mandé", "envoyé",
     "wiadomo", "mand", "envi", "envoy", "escrib", "écrit", "appel", "llam", "ligu", "chame",
-    "dzwoni", "ring", "asking", "attente", "espera", "warteschleife", "on hold", "follow",
+    "dzwoni", "ring", "tumawag", "tawag", "nag-file", "asking", "attente", "espera",
+    "warteschleife", "on hold", "follow",
     "written", "calling",
     "wysła", "napisa", "priv", "geschickt", "geschrieben", "angerufen", "gemailt", "scritto",
     "chiamato", "telefon", "inviato", "rispond", "parlé", "dossier", "hablado", "falei",

@@ -72,6 +72,16 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "card in on it", "her card details in", "his card details in", "entered her card",
         "entered his card", "sent him back", "sent her back", "overpaid me",
         "send back the difference", "sent back the difference",
+        # Tagalog and Taglish: "hindi ako 'yun", "wala nang laman ang account ko", "na-scam",
+        # "binigay ko 'yung code", a SIM that lost signal; the code given, in English and Polish
+        "hindi ako yun", "hindi ako 'yun", "di ako yun", "hindi ko ginawa", "hindi ko kilala",
+        "wala nang laman", "na-transfer out", "nabiktima", "na-scam", "nascam", "naloko",
+        "ninakaw", "nanakaw", "na-hack", "nahack", "binigay ko na", "binigay ko ang",
+        "binigay ko 'yung", "binigay ko yung", "nabigay ko na", "binigay daw niya ang",
+        "nawalan ng signal", "iba na ang registered", "hindi na ma-withdraw",
+        "i gave the code", "gave the code", "gave them the otp", "gave the otp",
+        "sent them the code", "lower than it should be", "kliknęła", "wpisała dane",
+        "wpisał dane", "la conocí en una app", "lo conocí en una app",
         # a payee whose name the bank's check says is wrong
         "says the name doesn't match", "payee name doesn't match",
         "name doesn't match the account",
@@ -116,12 +126,21 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "unter tränen", "schwerbehindert*", "meinen job verloren", "chorando", "idosa", "idoso",
         "deficiência", "perdi o emprego", "perdi meu emprego", "płaczę", "we łzach",
         "niepełnosprawn*", "straciłem pracę", "straciłam pracę", "hasn't eaten",
+        # Tagalog: out of work, can't pay any more, savings gone on a hospital stay
+        "natanggal ako sa trabaho", "natanggal po ako sa trabaho", "nawalan ng trabaho",
+        "nawalan ako ng trabaho", "hindi ko na kaya", "hindi ko na po kaya", "naubos ang ipon",
+        "hospital bill", "hospital bills",
         "has not eaten",
         # medicine they cannot get: "card declined at the pharmacy picking up my insulin"
         "picking up my insulin", "need my insulin", "need insulin", "can't get my insulin",
         "pay for my insulin", "pay for insulin", "without my insulin", "without insulin",
         "pay for my prescription", "can't get my prescription", "pay for my medication",
         "can't get my medication", "heart medication",
+    ),
+    # a hazard told in Tagalog: "may spark at amoy sunog", "nakalaylay na kable", "umuusok"
+    Escalation.SAFETY: (
+        "amoy sunog", "may spark", "nag-spark", "nagspark", "nakalaylay na kable",
+        "nakuryente", "umuusok", "nasusunog",
     ),
 }
 
