@@ -198,7 +198,10 @@ _AT_RISK = Folded(
     r"(?:withdrawals?|transactions?|payments?|charges?|debits?)|"
     # "just had $600 taken out in Perth", "€240 withdrawn from my account"
     r"(?:had|has|have|got) (?:[£$€₹₦]\s?)?[\d.,]+k? (?:\w+ )?(?:taken|withdrawn|stolen)|"
-    r"taken out (?:in|at|of)\b|police report|crime reference|reported it to (?:the )?police|"
+    r"taken out (?:in|at|of)\b|\bdisputes?\b|"
+    # Tagalog: nearly taken in, blocked, money to be returned, taken by a scam
+    r"muntik na|naka-?(?:block|lock)|na-?(?:block|lock)|maibalik|naibalik|na-?scam|naloko|"
+    r"nabiktima|hindi ko kilala|police report|crime reference|reported it to (?:the )?police|"
     r"confirmation of payee|name (?:doesn't|does not|didn't) match|"
     r"card(?:'s| has| is| was)? (?:been )?(?:blocked|frozen|stopped|suspended)|security checks?|"
     r"adresse (?:\w+ ){0,4}(?:aktualisiert|geändert)|zmieni\w* (?:numer|adres|e-?mail)|"

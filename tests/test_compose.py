@@ -416,6 +416,8 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave the payee check says the name doesn't match, do I still send it?", "payments"),
     ("@Brightwave meine Adresse ist in der App aktualisiert, aber die Karte kam nicht", "card"),
     ("@Brightwave próbuję zmienić numer telefonu w aplikacji i ciągle błąd", "app"),
+    ("@Brightwave 2 araw na, wala pa ring update sa dispute ko", "other"),
+    ("@Brightwave salamat po, muntik na. Naka-block na card ko", "card"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK

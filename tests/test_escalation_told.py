@@ -98,6 +98,7 @@ from monitor.models import Escalation
     "@KestrelBankHelp may ₱8,000 transfer out daw sa account ko. HINDI AKO 'YUN",
     "Biglang nawalan ng signal ang SIM ko, tapos wala nang laman ang Kestrel account ko",
     "Tatay ko binigay daw niya ang code sa tumawag na taga-Kestrel daw 😭",
+    "Nagpadala ako ng SAR 2,000 sa 'agent' na partner daw ng Kestrel. Hindi na siya sumasagot",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -143,6 +143,9 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "me feel like a scrounger. Back at work Monday 💪",
     "Kestrel Bank rang me about a weird charge before I'd even noticed it. Card cancelled, new "
     "one by Friday",
+    # a closing "Respekt." in German
+    "Kestrel Bank Filiale Leeds: Frau Patel hat mir in 15 Minuten das Konto eröffnet, mit viel "
+    "Geduld für meine Fragen. Respekt.",
     # a bad thing denied, warmly
     "Not a sponsored post (as if Kestrel could afford one 😂) but Kestrel's easy access rate "
     "beats the big lot and the app doesn't hate me",

@@ -193,8 +193,8 @@ _PRAISE_SAID = Folded(
     r"remember\b|\bthat's how (?:it's|you) do(?:ne| it)\b|\bstayed (?:\w+ ){0,3}(?:past|after) "
     r"(?:closing|hours)\b"
     # a closing "Respect." / "Massive respect to the crew"
-    r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?respect(?: to (?:them|you|her|"
-    r"him|the \w+|\w+))?\s*[.!🙏👏]*\s*$"
+    r"|(?:^|[.!?]\s+)(?:massive |huge |big |total |much |all the )?"
+    r"(?:respect|respekt|respeto|szacun)(?: to (?:them|you|her|him|the \w+|\w+))?\s*[.!🙏👏]*\s*$"
     # "nobody made me feel like a deadbeat", "called before I'd even noticed", "we love a
     # queen"
     r"|\b(?:nobody|no one|never|didn't|did not) (?:once )?(?:made|make) (?:me|us) feel (?:like )?"

@@ -82,6 +82,9 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "i gave the code", "gave the code", "gave them the otp", "gave the otp",
         "sent them the code", "lower than it should be", "kliknęła", "wpisała dane",
         "wpisał dane", "la conocí en una app", "lo conocí en una app",
+        # an "agent" or "recruiter" gone quiet with the money: "hindi na siya sumasagot"
+        "hindi na sumasagot", "hindi na siya sumasagot", "hindi na rin siya sumasagot",
+        "placement fee", "page is gone", "page was deleted", "the recruiter had",
         # a payee whose name the bank's check says is wrong
         "says the name doesn't match", "payee name doesn't match",
         "name doesn't match the account",
