@@ -1,8 +1,11 @@
 """Case lifecycle: which case a post belongs to, routing, escalation, incidents and CSAT.
 
 The rules are pure functions: the planner runs inside the store's ingest transaction with what
-the store read. SLAs are in `sla.py`; the part that depends on the clock rather than on new
-posts (SLA warnings, follow-up drafts, the webhook outbox) is `case_clock.py`.
+the store read. What it reads from the configuration (teams, routing, SLAs per priority) is
+`case_rules.py`; the words of an outage going on, over or not over, and the cluster that opens
+an incident, are `incidents.py`. SLAs are in `sla.py`; the part that depends on the clock
+rather than on new posts (SLA warnings, follow-up drafts, the webhook outbox) is
+`case_clock.py`.
 """
 
 from __future__ import annotations
