@@ -61,6 +61,10 @@ from monitor.models import Action
     "@KestrelBankHelp nag-DM na po ako kahapon, wala pang sagot",
     "@KestrelBankHelp tumawag na rin ako sa hotline, naka-hold lang",
     "3 araw na walang sagot sa DM ko @KestrelBankHelp. Hello??",
+    # told on the phone, been calling, emailed someone twice
+    "@KestrelBankHelp is there a fee for the new card? Nobody mentioned one on the phone",
+    "Been calling Kestrel Bank's mortgage line for two days. Either engaged or it rings out",
+    "@KestrelBankHelp emailed the business team twice and called, still no payout",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)

@@ -28,6 +28,13 @@ from monitor.models import Action
     "lonely and generous 💕 I'll cover your rent, just send me your Kestrel online banking "
     "login so I can deposit",
     "Kestrel Bank savings rates 2027 compare click here click here click here",
+    # points sold, a passport with no appointment, a dating lure, a loan with no bureau check,
+    # any transaction reversed, a mule offer in Polish, a signal group
+    "Selling Kestrel Rewards points 0.9p each 💰 bulk discount, fast transfer. DM me",
+    "@KestrelBank Nice post! Check my profile for hot singles near you 🔥",
+    "Masz konto w Kestrel? Zarób 300 funtów tygodniowo, przyjmując przelewy. Pisz DM 💷",
+    "Sent money to the wrong account? We reverse ANY transaction in 30 mins. Call 07## ### 411",
+    "Still parking cash at Kestrel for 4%? 🤡 My signal group did 180% this month. DM for invite",
     # riding an outage's hashtag to sell attention
     "#kestreldown trending again lol. 10k real UK followers today for £20, message me",
     # an offer made good in minutes, with a way to take it up

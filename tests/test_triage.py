@@ -349,6 +349,9 @@ def test_spam(bank: Analyzer, text: str) -> None:
      "peak Friday telly 🍿", Action.MONITOR),
     ("Working the Kestrel Bank phones on payday with the app down. 300 in the queue. Please be "
      "nice to us", Action.MONITOR),
+    # "before I noticed" is how a complaint tells its harm ("before I'd even noticed" praises)
+    ("@KestrelBankHelp the app paid my rent twice, I sent the landlord 3 wrong amounts before I "
+     "noticed", Action.REPLY),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

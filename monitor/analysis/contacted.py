@@ -110,7 +110,12 @@ _DMED = Folded(
     r"|\b(?:my|the)\s+(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+th)\s+(?:complaint|"
     r"email|e-mail|message|call|letter)\b|\bcomplained\s+(?:twice|three times|\d+ times|"
     r"several times|already)\b"
-    r"|\b(?:emailed|e-mailed|rang|called|phoned)\s+(?:you\s+|your\s+\w+\s+)?(?:twice|three times|"
+    # "gave the fella on the phone everything", "nobody mentioned one on the phone", "been
+    # calling for two days"
+    r"|\b(?:gave|told|said|mentioned|explained)\b[^.!?\n]{0,40}\bon the phone\b"
+    r"|\bbeen (?:calling|ringing|phoning|emailing|messaging)\b"
+    r"|\b(?:emailed|e-mailed|rang|called|phoned)\s+(?:you\s+|your\s+\w+\s+|(?:\w+\s+){1,2})?"
+    r"(?:twice|three times|"
     r"\d+ times|several times|multiple times|already|again)\b"
     r"|\b(?:gave|given|sent)\s+(?:you\s+)?(?:all\s+)?(?:my|the)\s+details\b"
     # "dropped you a DM", "shot you guys a message", "pinged you", "slid into your DMs",

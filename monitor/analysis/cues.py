@@ -198,7 +198,7 @@ _PRAISE_SAID = Folded(
     # "nobody made me feel like a deadbeat", "called before I'd even noticed", "we love a
     # queen"
     r"|\b(?:nobody|no one|never|didn't|did not) (?:once )?(?:made|make) (?:me|us) feel (?:like )?"
-    r"(?:a|an|stupid|small|silly|judged|rushed|bad)\b|\bbefore (?:i|i'd|i had|we|we'd) (?:even )?"
+    r"(?:a|an|stupid|small|silly|judged|rushed|bad)\b|\bbefore (?:i|i'd|i had|we|we'd) even "
     r"(?:noticed|realised|realized|asked|known|knew)\b"
     r"|\bwe love (?:a|an) (?:queen|king|legend|icon)\b"
     # a one-word verdict as a sentence of its own: "Back to sleep. Slick.", "Marvellous."

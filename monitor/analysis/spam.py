@@ -106,6 +106,10 @@ _STRONG_SPAM = Lexicon([
     "zarabiaj", "récupère vos fonds", "recupera tu dinero", "recupere seu dinheiro", "traced my",
     "reverse my payment", "got my money back", "got it all back", "got all my money",
     "recovered my", "she got my", "he got my", "they got my", "alpha group", "signals group",
+    # points sold, a passport without an appointment, a dating lure, a loan with no bureau
+    # check, any transaction "reversed", a money mule in Polish
+    "signal group", "dm for invite", "bulk discount", "no appointment", "hot singles",
+    "no crb check", "reverse any transaction", "zarób",
     "join our free discord", "insiders", "next leg", "calls printing", "not financial advice",
     "nfa", "copy my trades", "my mentor", "mentor @*", "wellness biz", "not mlm", "travel club",
     "holiday club", "free upgrades", "free premium", "unlimited data trick", "free broadband",
