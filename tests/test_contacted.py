@@ -65,6 +65,12 @@ from monitor.models import Action
     "@KestrelBankHelp is there a fee for the new card? Nobody mentioned one on the phone",
     "Been calling Kestrel Bank's mortgage line for two days. Either engaged or it rings out",
     "@KestrelBankHelp emailed the business team twice and called, still no payout",
+    # the in-app chat, in English, French, Polish and Dutch
+    "@KestrelBankHelp froze it now, in the chat with ye",
+    "@KestrelBankHelp been sat in the in-app chat for 2 hours. 'we usually reply in 5 minutes'",
+    "@KestrelBankHelp j'ai déjà écrit dans le chat de l'appli mais pas de réponse",
+    "@KestrelBankHelp piszę na czacie od 40 minut i nikt nie odpowiada",
+    "Rekening bevroren. Al drie keer gechat, niemand reageert @KestrelBankHelp",
 ])
 def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     assert already_dmed(text)
@@ -79,6 +85,7 @@ def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     "The team say it's the best bank in town, and I agree",
     "they called my wife and booked her an appointment, that's how you fix things. thanks",
     "pag-open ko ng app, iba na ang registered email ko",
+    "Ask in the app chat with the times and what it cost you, they refunded mine",
 ])
 def test_what_is_no_contact_with_us_is_not_heard_as_one(text: str) -> None:
     assert not already_dmed(text)

@@ -99,6 +99,12 @@ from monitor.models import Escalation
     "Biglang nawalan ng signal ang SIM ko, tapos wala nang laman ang Kestrel account ko",
     "Tatay ko binigay daw niya ang code sa tumawag na taga-Kestrel daw 😭",
     "Nagpadala ako ng SAR 2,000 sa 'agent' na partner daw ng Kestrel. Hindi na siya sumasagot",
+    # a wallet never set up, a phone nicked; a caller, a payee and a SIM in other languages
+    "@KestrelBankHelp just had a £40 apple pay payment in Leeds?? I don't even have apple pay",
+    "Phone got nicked on the bus 20 min ago, the Kestrel app is on it @KestrelBankHelp",
+    "A minha mãe recebeu uma chamada de alguém que disse ser do Kestrel e fez duas transferências",
+    "@KestrelBankHelp w nocy poszedł przelew na 900 €. Nie dodawałem takiego odbiorcy",
+    "@KestrelBankHelp Orange confirme qu'une nouvelle SIM a été activée à mon nom à Lyon",
 ])
 def test_security_told_by_what_the_customer_saw_escalates(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

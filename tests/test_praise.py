@@ -146,6 +146,11 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     # a closing "Respekt." in German
     "Kestrel Bank Filiale Leeds: Frau Patel hat mir in 15 Minuten das Konto eröffnet, mit viel "
     "Geduld für meine Fragen. Respekt.",
+    # wonder and mock complaints
+    "Sent €2k from Kestrel to my landlord and it was there before I'd put my phone down. "
+    "Instant transfers still feel like magic",
+    "I was ready to fight. I had a speech prepared. Kestrel refunded the £25 fee in 3 minutes. "
+    "where am I supposed to put this energy now",
     # a bad thing denied, warmly
     "Not a sponsored post (as if Kestrel could afford one 😂) but Kestrel's easy access rate "
     "beats the big lot and the app doesn't hate me",

@@ -110,6 +110,15 @@ _DMED = Folded(
     r"|\b(?:my|the)\s+(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+th)\s+(?:complaint|"
     r"email|e-mail|message|call|letter)\b|\bcomplained\s+(?:twice|three times|\d+ times|"
     r"several times|already)\b"
+    # the in-app chat, the only channel at some banks: "in the chat now", "told the chat",
+    # "nobody in the chat answers", "chat queue 2h", "écrit dans le chat", "piszę na czacie",
+    # "al drie keer gechat", "subí la carta al chat"
+    # (not advice or ours: "ask in the app chat", "message us in the chat")
+    r"|(?<!ask )(?<!us )\b(?:in|via|through|to|into|told|messaged|wrote to|dans le|al|na|no|im|"
+    r"en el) (?:the |your "
+    r"|de l'|del )?(?:in-app |app |live |web )?(?:chat|czacie)\b(?! (?:to|with) (?:us|you)\b)"
+    r"|\bchat (?:queue|says|said|keeps|kept|closed|already|told|opened)\b"
+    r"|\b(?:ge)?chat (?:\w+ )?keer\b|\bgechat\b|\bna czacie\b"
     # "gave the fella on the phone everything", "nobody mentioned one on the phone", "been
     # calling for two days"
     r"|\b(?:gave|told|said|mentioned|explained)\b[^.!?\n]{0,40}\bon the phone\b"
@@ -294,7 +303,7 @@ _DMED_HINTS = (
     "no reply", "no answer", "no response", "put a", "put my", "got a", "given me", "gave me",
     "enviei", "envié", "mandé", "envoyé",
     "wiadomo", "mand", "envi", "envoy", "escrib", "écrit", "appel", "llam", "ligu", "chame",
-    "dzwoni", "ring", "tumawag", "tawag", "nag-file", "asking", "attente", "espera",
+    "dzwoni", "ring", "tumawag", "tawag", "nag-file", "czac", "asking", "attente", "espera",
     "warteschleife", "on hold", "follow",
     "written", "calling",
     "wysła", "napisa", "priv", "geschickt", "geschrieben", "angerufen", "gemailt", "scritto",

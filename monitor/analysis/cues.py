@@ -68,6 +68,11 @@ EXPLICIT_PRAISE = Lexicon([
     "annoyed at how nice", "annoyed at how easy", "annoyed at how little", "annoyed at how good",
     "annoyed at how quick", "who even are you", "actually fixed it", "paid off my",
     "killed it today", "absolutely killed it",
+    # "who asked you to be nice", "came here to complain and can't find anything", "where am
+    # I supposed to put this energy", "feels like magic", "I'll take it"
+    "who asked you to be nice", "came here to complain", "came here specifically to complain",
+    "put this energy", "feels like magic", "like magic", "i'll take it", "handled way better",
+    "handled much better", "handled better than", "ready to fight", "had a speech prepared",
     # angry yesterday, won over today: "you've redeemed yourselves", "I take back some of it",
     # "Fine. Forgiven."
     "redeemed yourselves", "redeemed yourself", "i take back", "who are you people",

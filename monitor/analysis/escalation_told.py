@@ -85,6 +85,14 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         # an "agent" or "recruiter" gone quiet with the money: "hindi na siya sumasagot"
         "hindi na sumasagot", "hindi na siya sumasagot", "hindi na rin siya sumasagot",
         "placement fee", "page is gone", "page was deleted", "the recruiter had",
+        # a wallet they never set up; a phone "nicked"; the caller, payee, SIM and listing in
+        # Portuguese, Polish, French, German and Spanish
+        "don't even have apple pay", "don't have apple pay", "don't even have google pay",
+        "don't have google pay", "phone got nicked", "phone was nicked", "nicked my phone",
+        "disse ser do", "disseram ser do", "nunca lá estive", "nunca estive lá",
+        "nie dodawałem", "nie dodawałam", "nie zleciłem", "nie zleciłam", "nie znam gościa",
+        "nouvelle sim a été activée", "nouvelle carte sim", "ist die person weg",
+        "anuncio ha desaparecido", "no contesta y el anuncio", "verification payment",
         # a payee whose name the bank's check says is wrong
         "says the name doesn't match", "payee name doesn't match",
         "name doesn't match the account",
@@ -183,7 +191,8 @@ TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
     ),
     # a face swollen from treatment is no swollen battery; deposit insurance is no legal step
     Escalation.SAFETY: (
-        # a timeline or a person melting down is no melting kit
+        # a timeline or a person melting down is no melting kit; nor is patience on fire
+        "patience is on fire", "patience is literally on fire", "my patience",
         "melt down", "melting down", "meltdown", "meltdowns", "having a melt",
         "face swollen", "swollen from", "swollen face", "swollen feet", "swollen ankles",
         "swollen legs", "swollen glands",
