@@ -199,6 +199,13 @@ _AT_RISK = Folded(
     # "just had $600 taken out in Perth", "€240 withdrawn from my account"
     r"(?:had|has|have|got) (?:[£$€₹₦]\s?)?[\d.,]+k? (?:\w+ )?(?:taken|withdrawn|stolen)|"
     r"taken out (?:in|at|of)\b|\bdisputes?\b|"
+    # card details typed in; an account closed, locked or limited in other words and languages;
+    # "is this real?"
+    r"the long number|(?:3|three) digits on the back|(?:you're|youre|you are) (?:\w+ )?(?:closing|"
+    r"freezing|blocking) (?:my|our)|account(?:'s| is| was| has been| got) (?:been )?(?:locked|"
+    r"frozen|blocked|closed)|compliance|cuenta (?:está )?(?:limitada|bloqueada|congelada)|"
+    r"rekening (?:\w+ ){0,2}bevroren|konto (?:\w+ ){0,3}gekündigt|conto (?:\w+ )?(?:s?bloccato)|"
+    r"is this real|ist das echt|casi me pillan|casi caigo|"
     # Tagalog: nearly taken in, blocked, money to be returned, taken by a scam
     r"muntik na|naka-?(?:block|lock)|na-?(?:block|lock)|maibalik|naibalik|na-?scam|naloko|"
     r"nabiktima|hindi ko kilala|police report|crime reference|reported it to (?:the )?police|"

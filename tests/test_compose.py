@@ -418,6 +418,10 @@ def test_money_at_risk_keeps_its_protect_step_in_a_short_reply_and_any_language(
     ("@Brightwave próbuję zmienić numer telefonu w aplikacji i ciągle błąd", "app"),
     ("@Brightwave 2 araw na, wala pa ring update sa dispute ko", "other"),
     ("@Brightwave salamat po, muntik na. Naka-block na card ko", "card"),
+    ("@Brightwave I may have typed in the long number and the 3 digits on the back 😬", "card"),
+    ("@Brightwave you're closing my account in 60 days and won't say why", "closure"),
+    ("@Brightwave la cuenta está limitada y no puedo hacer transferencias", "other"),
+    ("@Brightwave ist das echt mit den 50 € Entschädigung? brightwave-refunds.eu", "question"),
 ])
 def test_ways_into_an_account_and_at_it_bring_the_protect_step(text: str, intent: str) -> None:
     from responders.drafts import _AT_RISK

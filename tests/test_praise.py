@@ -146,6 +146,8 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     # a closing "Respekt." in German
     "Kestrel Bank Filiale Leeds: Frau Patel hat mir in 15 Minuten das Konto eröffnet, mit viel "
     "Geduld für meine Fragen. Respekt.",
+    # thanks for help in the chat, the card working again, in Polish
+    "@KestrelBankHelp Dziękuję za szybką pomoc na czacie, karta znowu działa 👍",
     # wonder and mock complaints
     "Sent €2k from Kestrel to my landlord and it was there before I'd put my phone down. "
     "Instant transfers still feel like magic",

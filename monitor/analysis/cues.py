@@ -418,7 +418,8 @@ _WORKS_NOW = Folded(
     r"\bno longer (?:need|an issue|a problem)\b|"
     r"\bya (?:funciona|está)|\bresuelto\b|\bça (?:marche|fonctionne)|\bréglé\b|"
     r"\bfunktioniert (?:wieder|jetzt)|\bgeklappt\b|\berledigt\b|\bjá (?:funciona|está)|"
-    r"\bresolvid[oa]\b|\bjuż działa|\bdziała już|\bzałatwion\w*"
+    r"\bresolvid[oa]\b|\bjuż działa|\bdziała już|\bzałatwion\w*|\bznowu działa|\bdziała znowu|"
+    r"\bfunciona de nuevo|\bfonctionne à nouveau|\bfunciona de novo|\bvoltou a funcionar"
     # "resolveram o problema", "lo resolvieron", "ils ont résolu", "haben es gelöst", "war
     # heute schon da", "finalmente consegui", "rozwiązali"
     r"|\bresolv(?:eram|ieron|ió|eu)\b(?<!no resolveram)(?<!não resolveram)(?<!no resolvieron)"

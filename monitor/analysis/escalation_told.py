@@ -93,6 +93,8 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "nie dodawałem", "nie dodawałam", "nie zleciłem", "nie zleciłam", "nie znam gościa",
         "nouvelle sim a été activée", "nouvelle carte sim", "ist die person weg",
         "anuncio ha desaparecido", "no contesta y el anuncio", "verification payment",
+        "ist das echt", "casi me pillan", "casi caigo", "the long number",
+        "three digits on the back", "3 digits on the back",
         # a payee whose name the bank's check says is wrong
         "says the name doesn't match", "payee name doesn't match",
         "name doesn't match the account",
