@@ -86,6 +86,7 @@ def test_every_way_of_saying_we_already_have_it_is_heard(text: str) -> None:
     "they called my wife and booked her an appointment, that's how you fix things. thanks",
     "pag-open ko ng app, iba na ang registered email ko",
     "Ask in the app chat with the times and what it cost you, they refunded mine",
+    "@KestrelBankHelp I'd like to chat with someone about a mortgage, who do I ask?",
 ])
 def test_what_is_no_contact_with_us_is_not_heard_as_one(text: str) -> None:
     assert not already_dmed(text)

@@ -352,6 +352,9 @@ def test_spam(bank: Analyzer, text: str) -> None:
     # "before I noticed" is how a complaint tells its harm ("before I'd even noticed" praises)
     ("@KestrelBankHelp the app paid my rent twice, I sent the landlord 3 wrong amounts before I "
      "noticed", Action.REPLY),
+    # "I'll take it" further is a step, not wry praise
+    ("@KestrelBankHelp you've ignored me for a month, I'll take it to the ombudsman then",
+     Action.REPLY),
 ])
 def test_actions(bank: Analyzer, text: str, action: Action) -> None:
     assert bank.analyze(text).action is action

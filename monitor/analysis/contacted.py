@@ -114,9 +114,8 @@ _DMED = Folded(
     # "nobody in the chat answers", "chat queue 2h", "écrit dans le chat", "piszę na czacie",
     # "al drie keer gechat", "subí la carta al chat"
     # (not advice or ours: "ask in the app chat", "message us in the chat")
-    r"|(?<!ask )(?<!us )\b(?:in|via|through|to|into|told|messaged|wrote to|dans le|al|na|no|im|"
-    r"en el) (?:the |your "
-    r"|de l'|del )?(?:in-app |app |live |web )?(?:chat|czacie)\b(?! (?:to|with) (?:us|you)\b)"
+    r"|(?<!ask )(?<!us )\b(?:(?:in|via|through|to|into|told|messaged|wrote to) (?:the|your|ur)|"
+    r"dans le|dans le chat de|al|na|im|en el) (?:in-app |app |live |web )?(?:chat|czacie)\b"
     r"|\bchat (?:queue|says|said|keeps|kept|closed|already|told|opened)\b"
     r"|\b(?:ge)?chat (?:\w+ )?keer\b|\bgechat\b|\bna czacie\b"
     # "gave the fella on the phone everything", "nobody mentioned one on the phone", "been

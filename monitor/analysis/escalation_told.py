@@ -194,7 +194,7 @@ TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
     # a face swollen from treatment is no swollen battery; deposit insurance is no legal step
     Escalation.SAFETY: (
         # a timeline or a person melting down is no melting kit; nor is patience on fire
-        "patience is on fire", "patience is literally on fire", "my patience",
+        "patience is on fire", "patience is literally on fire",
         "melt down", "melting down", "meltdown", "meltdowns", "having a melt",
         "face swollen", "swollen from", "swollen face", "swollen feet", "swollen ankles",
         "swollen legs", "swollen glands",

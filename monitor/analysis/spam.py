@@ -108,7 +108,8 @@ _STRONG_SPAM = Lexicon([
     "recovered my", "she got my", "he got my", "they got my", "alpha group", "signals group",
     # points sold, a passport without an appointment, a dating lure, a loan with no bureau
     # check, any transaction "reversed", a money mule in Polish
-    "signal group", "dm for invite", "bulk discount", "no appointment", "hot singles",
+    "signal group", "dm for invite", "bulk discount", "passport in 24h", "passport in 24 hours",
+    "hot singles",
     "no crb check", "reverse any transaction", "zarób",
     "join our free discord", "insiders", "next leg", "calls printing", "not financial advice",
     "nfa", "copy my trades", "my mentor", "mentor @*", "wellness biz", "not mlm", "travel club",
