@@ -71,7 +71,7 @@ EXPLICIT_PRAISE = Lexicon([
     # "who asked you to be nice", "came here to complain and can't find anything", "where am
     # I supposed to put this energy", "feels like magic", "I'll take it"
     "who asked you to be nice", "came here to complain", "came here specifically to complain",
-    "put this energy", "feels like magic", "still feels like magic", "handled way better",
+    "put this energy", "feels like magic", "feel like magic", "handled way better",
     "handled much better", "handled better than", "ready to fight", "had a speech prepared",
     # angry yesterday, won over today: "you've redeemed yourselves", "I take back some of it",
     # "Fine. Forgiven."
