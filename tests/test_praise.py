@@ -153,6 +153,16 @@ def test_praise_of_crew_is_not_a_safety_report(airline: Analyzer, text: str) -> 
     "Instant transfers still feel like magic",
     "I was ready to fight. I had a speech prepared. Kestrel refunded the £25 fee in 3 minutes. "
     "where am I supposed to put this energy now",
+    # praise in the young's words: "actually fire", "stays winning", "así sí", a pint owed, a
+    # bereavement team that "didn't make me say it twice"
+    "the new Kestrel app update is actually fire 🔥 Face ID finally works on my old phone",
+    "@KestrelBankHelp chat refunded both takeaways already and a new card's on the way. "
+    "kestrel stays winning 🏆",
+    "@KestrelBank me devolvieron los 40€ que me cobraron dos veces, en menos de un día. Así sí 👏",
+    "the Kestrel 'this looks like a scam' pop-up stopped my nan sending £600. I owe whoever "
+    "designed that screen a pint",
+    "@KestrelBankHelp the bereavement team were so kind this morning. they didn't make me say "
+    "it twice. thank you",
     # a bad thing denied, warmly
     "Not a sponsored post (as if Kestrel could afford one 😂) but Kestrel's easy access rate "
     "beats the big lot and the app doesn't hate me",

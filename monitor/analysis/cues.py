@@ -72,6 +72,7 @@ EXPLICIT_PRAISE = Lexicon([
     # I supposed to put this energy", "feels like magic", "I'll take it"
     "who asked you to be nice", "came here to complain", "came here specifically to complain",
     "put this energy", "feels like magic", "feel like magic", "handled way better",
+    "is actually fire", "actually fire.", "stays winning", "así sí",
     "handled much better", "handled better than", "ready to fight", "had a speech prepared",
     # angry yesterday, won over today: "you've redeemed yourselves", "I take back some of it",
     # "Fine. Forgiven."
@@ -206,6 +207,9 @@ _PRAISE_SAID = Folded(
     r"(?:a|an|stupid|small|silly|judged|rushed|bad)\b|\bbefore (?:i|i'd|i had|we|we'd) even "
     r"(?:noticed|realised|realized|asked|known|knew)\b"
     r"|\bwe love (?:a|an) (?:queen|king|legend|icon)\b"
+    # "I owe whoever designed that screen a pint", "why is your app so good"
+    r"|\bi owe (?:whoever|you|them|the \w+|\w+) (?:\w+ ){0,3}(?:a|an) (?:pint|drink|beer|coffee|"
+    r"cake|hug)\b|\bwhy is (?:your|the|this) (?:\w+ )?so good\b"
     # a one-word verdict as a sentence of its own: "Back to sleep. Slick.", "Marvellous."
     r"|(?:^|[.!?]\s+)(?:slick|marvell?ous|smooth|seamless|impressive|flawless|superb|"
     r"faultless|painless|class|top notch|first class|spot on|not mad)\s*(?:[.!🙏👏👌]+|$)"
@@ -362,7 +366,8 @@ _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no longer|hardly|rarely|wish|if|wh
 # (a bad thing denied is praise: "the app doesn't hate me", "a dark mode that doesn't blind
 # me", "didn't crash once")
 _DENIED_BAD = (r"(?! (?:even |once |ever )?(?:hate|blind|suck|crash|freeze|lag|judge|hurt|break|"
-               r"bite|disappoint|make me (?:want to )?(?:cry|scream))\w*)")
+               r"bite|disappoint|make me (?:want to )?(?:cry|scream)|make me (?:say|repeat|grovel|"
+               r"explain|chase|beg|jump))\w*)")
 _FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to|"
                      r" (?:even )?ask for it| (?:know|expect|think|realise|realize)\b)"
                      + _DENIED_BAD + r"|hasn't|has not|"
@@ -370,6 +375,7 @@ _FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to|"
                      # (praise in a negative's words: "cannot fault them", "can't thank them
                      # enough", "couldn't have been kinder")
                      r"(?:can't|cannot|couldn't)(?! (?:fault|complain|thank|praise|recommend|"
+                     r"find anything|find a (?:single )?(?:thing|fault|problem)|"
                      r"speak (?:highly|more highly)|have (?:been|asked|done))\b)|"
                      r"failed|missing|never (?:arrived|came|went|turned up))\b", re.IGNORECASE)
 
