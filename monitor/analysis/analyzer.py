@@ -547,6 +547,12 @@ class Analyzer:
             NOT_A_CUSTOMER.search(text) is not None or GLOAT.search(text) is not None
             or (not stake and (JOKE.search(text) is not None
                                or COMMENTARY.search(text) is not None)))
+        # something not working, in English or (where the English cues cannot read it) in
+        # another language: "zeigt meine Bordkarte nicht an", "fuori uso", "o sistema caiu"
+        malfunctioning = MALFUNCTION.search(text) is not None
+        malfunction = malfunctioning or (not english and FOREIGN_FAILING.search(text) is not None)
+        # failing in so many words ("declined", "30 mins now"), read by triage and the outage
+        failing_said = FAILING.search(text) is not None
         if down is not None and (to_customer or (
                 not addressed and not first_person and PAST_OUTAGE.search(text) is not None)
                 or onlooker or not_the_outage):
@@ -555,8 +561,8 @@ class Analyzer:
             down = None
         elif (down is not None and down.startswith("#") and english and not addressed
               and not stake and _ABOUT_THE_TAG.search(text) is not None
-              and FAILING.search(text) is None and WHEN_BACK.search(text) is None
-              and MALFUNCTION.search(text) is None):
+              and not failing_said and WHEN_BACK.search(text) is None
+              and not malfunctioning):
             # "the #ploverbankdown replies are pure poetry": an onlooker talking about what
             # is said under the outage's hashtag, with nothing failing for them (a customer's
             # "#ploverbankdown trying to buy lunch" is a report)
@@ -640,10 +646,6 @@ class Analyzer:
         well = went_well(text)
         contacted = (addressed and not own and (not complaint or praise)
                      and already_dmed(_OUR_ANSWER.sub(" ", text)))
-        # something not working, in English or (where the English cues cannot read it) in
-        # another language: "zeigt meine Bordkarte nicht an", "fuori uso", "o sistema caiu"
-        malfunction = MALFUNCTION.search(text) is not None or (
-            not english and FOREIGN_FAILING.search(text) is not None)
         competitor = any(t.startswith("competitor:") for t in matched)
         brand_named = any(not t.startswith("competitor:") for t in matched)
         signals = Signals(
@@ -698,8 +700,7 @@ class Analyzer:
             first_person=first_person,
             tagged=any(t.startswith("#") for t in matched), voice=voice,
             # (to us, something failing is a problem whatever it names: "30 mins now")
-            problem=scored.intent is not None or malfunction or (
-                addressed and FAILING.search(text) is not None),
+            problem=scored.intent is not None or malfunction or (addressed and failing_said),
             # (not a tip to another customer, not a story that ends well, not a cheerful
             # "engineer coming today, wish me luck")
             own_problem=(stake and not (to_others or to_customer or advice)
@@ -715,10 +716,9 @@ class Analyzer:
             take=TAKE.search(text) is not None or (onlooker and not addressed
                                                     and COMMENTARY.search(text) is not None),
             joke=onlooker or (not addressed and down is None and JOKE.search(text) is not None
-                  and FAILING.search(text) is None and WHEN_BACK.search(text) is None
-                  and MALFUNCTION.search(text) is None),
-            went_well=(well if well is not None and down is None
-                       and MALFUNCTION.search(text) is None else ""),
+                  and not failing_said and WHEN_BACK.search(text) is None
+                  and not malfunctioning),
+            went_well=(well if well is not None and down is None and not malfunctioning else ""),
             angry=english and sentiment.compound <= -0.3, down=down is not None,
             # (not "got a DM back from you": that is our message, not theirs to read; only
             # looked for where it can change the verdict: a complaint to us is answered anyway)
@@ -777,7 +777,7 @@ class Analyzer:
             if down is not None:
                 outage_words = "down"
                 reasons.append(f"outage(down: '{down[:30]}')")
-            elif (malfunction or FAILING.search(text) is not None or (
+            elif (malfunction or failing_said or (
                     intent in (self.pack.outage_intent, OTHER, QUESTION)
                     and WHEN_BACK.search(text) is not None)):
                 outage_words = "failing"
