@@ -9,6 +9,9 @@ what analysis measures today, so a change that makes judgment worse fails here.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,6 +172,22 @@ def test_the_brand_and_ordinary_customers_are_not_impersonators() -> None:
     assert check.check("dana_k", "Dana Kestrel") is None
     assert check.check("kestrelbank_sucks", None) is None
     assert skeleton("KestreIBankHeIp_") == skeleton("KestrelBank")
+
+
+def test_an_impersonators_reason_names_the_same_account_on_every_run() -> None:
+    # "HarfangC" looks like two of the brand's handles; the reason a person reads in the
+    # queue must not name one on Monday and the other after a restart (set order follows
+    # PYTHONHASHSEED, which changes per process)
+    script = ("from monitor.analysis.triage import Impersonation\n"
+              "check = Impersonation(['HarfangCU', 'HarfangAide', 'harfangcu.bsky.social', "
+              "'HarfangCUSupport', 'harfangcu@mstdn.ca'], brand='Harfang Credit Union')\n"
+              "print(check.check('HarfangC', None))\n")
+    reasons = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                              cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+               for seed in range(6)}
+    assert len(reasons) == 1, reasons
+    assert reasons.pop().startswith("handle 'HarfangC' looks like")
 
 
 def test_our_own_posts_are_monitored_not_answered(bank: Analyzer) -> None:

@@ -94,7 +94,8 @@ class Impersonation:
     def __init__(self, handles: Iterable[str], *, brand: str = "") -> None:
         self.own = frozenset(h.lower().lstrip("@") for h in handles)
         names = [*self.own, brand] if brand else list(self.own)
-        self.skeletons = frozenset(s for s in (skeleton(n) for n in names) if len(s) >= 4)
+        # in sorted order, so the reason names the same look-alike target on every run
+        self.skeletons = tuple(sorted({s for s in (skeleton(n) for n in names) if len(s) >= 4}))
         # the brand's first name word ("gannet" of Gannet Air), for "GannetBagsTeam": the
         # name, a word of our trade, and an official-sounding ending
         first = skeleton(brand.split()[0]) if brand.split() else ""
