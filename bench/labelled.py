@@ -27,6 +27,7 @@ UNSEEN_BY_MODELS = frozenset({"banking-dev-5", "banking-dev-6", "banking-dev-7",
                               "banking-dev-23", "banking-dev-24",
                               "banking-dev-25", "banking-dev-26",
                               "banking-dev-27", "banking-dev-28",
+                              "banking-dev-29", "banking-dev-30",
                               "airline-dev",
                               "airline-dev-2", "airline-dev-3", "telecom-dev"})
 

@@ -317,6 +317,10 @@ class Voice(Strict):
     banned_phrases: Terms = Field(default_factory=list)
     # keys: an intent, an escalation kind, "default", "follow_up" or "acknowledge"
     templates: dict[str, ReplyTemplate] = Field(default_factory=dict)
+    # a reply that invites the customer to DM ends with "we'll never ask for your PIN or
+    # codes" (fake help accounts answer customers who post in public); unset: the industry
+    # pack decides (on for banking)
+    code_reminder: bool | None = None
 
 
 class Team(Strict):

@@ -34,6 +34,7 @@ from monitor.models import (
     DraftSpec,
     Mention,
 )
+from monitor.packs import load_pack
 from monitor.settings import Settings
 from responders.compose.composer import Composer, Situation
 from responders.compose.facts import waited
@@ -49,6 +50,8 @@ def voice_from_settings(settings: Settings) -> Voice:
         sign_off=settings.voice.sign_off,
         banned_phrases=tuple(settings.voice.banned_phrases),
         templates={str(k): v for k, v in settings.voice.templates.items()},
+        code_reminder=(settings.voice.code_reminder if settings.voice.code_reminder is not None
+                       else load_pack(settings.brand.industry).code_reminder),
     )
 
 
@@ -243,7 +246,7 @@ class Drafter:
     def __init__(self, voice: Voice, *, teams: dict[str, str] | None = None) -> None:
         self.voice = voice
         self.composer = Composer(brand=voice.brand, tone=voice.tone, sign_off=voice.sign_off,
-                                 teams=teams)
+                                 teams=teams, code_reminder=voice.code_reminder)
         self.saved: Sequence[Mapping[str, Any]] = ()
 
     def offer_saved(self, saved: Sequence[Mapping[str, Any]]) -> None:

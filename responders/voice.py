@@ -90,8 +90,11 @@ class Voice:
         sign_off: str = "",
         banned_phrases: tuple[str, ...] = (),
         templates: Mapping[str, str] | None = None,
+        code_reminder: bool = False,
     ) -> None:
         self.brand = brand
+        # replies inviting a DM end with "we'll never ask for your PIN or codes"
+        self.code_reminder = code_reminder
         self.tone = tone
         self.sign_off = sign_off.strip()
         # the keys the brand wrote itself ([voice.templates]): they win over the composer

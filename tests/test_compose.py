@@ -566,3 +566,75 @@ def test_details_shown_to_someone_else_bring_the_protect_step() -> None:
     assert _AT_RISK.search(text) is not None
     reply = _one(Situation("data_privacy", escalation=("legal", "security"), at_risk=True), text)
     assert re.search(r"never share|never ask|keep your password", reply, re.I), reply
+
+
+# --- the code reminder: a bank's reply that asks for a DM says we never ask for codes ---------
+
+_REMINDER = re.compile(r"never ask for (?:your )?PINs?|never share your PIN|nunca te los pediremos|"
+                       r"nous ne les demandons jamais|wir fragen nie|nunca os pedimos|"
+                       r"nigdy o nie nie prosimy", re.IGNORECASE)
+
+
+def _bank(**voice: Any) -> Any:
+    from monitor.settings import Settings
+    from responders.drafts import voice_from_settings
+
+    return voice_from_settings(Settings.model_validate({
+        "brand": {"name": "Brightwave", "keywords": ["brightwave"], "industry": "banking"},
+        "voice": {"sign_off": "^Sam", **voice}}))
+
+
+def test_a_banks_reply_asking_for_a_dm_says_we_never_ask_for_codes() -> None:
+    assert _bank().code_reminder and not Composer(brand="B").code_reminder
+    bank = Composer(brand="Brightwave", sign_off="^Sam", code_reminder=True)
+    for intent, text, lang in [
+            ("payments", "my transfer to mum still hasn't arrived after 3 days", "en"),
+            ("fees", "why was I charged a £25 fee on Tuesday??", "en"),
+            ("app", "the app crashes every time I open statements", "en"),
+            ("card", "mi tarjeta no funciona en ningún cajero", "es"),
+            ("payments", "mon virement n'est toujours pas arrivé", "fr")]:
+        for platform in ("x", "mastodon", "reddit"):
+            out = bank.compose(Situation(intent), text=text, name="Ana", handle="ana",
+                               platform=platform, language=lang, team=None, case_id=1,
+                               seed=text).candidates
+            assert out and all(_REMINDER.search(t) for t in out), (intent, platform, out)
+            # it closes the reply, after the request to DM, and still fits on X
+            assert all(_REMINDER.search(t).start() > t.find("DM") for t in out if "DM" in t)
+            assert all(len(t) <= 280 for t in out) or platform != "x"
+        # a telecom's or a shop's reply stays as it was
+        plain = _compose(Situation(intent), text, lang=lang)
+        assert not any(_REMINDER.search(t) for t in plain), plain
+
+
+def test_the_reminder_is_not_said_twice_nor_where_no_dm_is_asked() -> None:
+    bank = Composer(brand="Brightwave", sign_off="^Sam", code_reminder=True)
+
+    def out(situation: Situation, text: str = "my card was used in Lisbon, not by me") -> list[str]:
+        return list(bank.compose(situation, text=text, name="Ana", handle="ana",
+                                 platform="mastodon", language="en", team="fraud",
+                                 case_id=1, seed="7").candidates)
+
+    never = re.compile(r"\bnever\b", re.IGNORECASE)
+    # the security step already says it, so does an account-access reply's own request
+    for situation in (Situation("fraud", escalation=("security",)), Situation("account_access"),
+                      Situation("payments", at_risk=True)):
+        for text in out(situation):
+            assert len(never.findall(text)) <= 2 and not (
+                _REMINDER.search(text) and re.search(r"never share (?:a|your) password", text,
+                                                     re.I)), text
+    # praise, a holding reply from the legal team, a bereaved customer: no request to DM, no
+    # reminder
+    for situation in (Situation("praise", acknowledge=True), Situation("other", escalation=(
+            "legal",)), Situation("closure", escalation=("vulnerable",))):
+        assert not any(_REMINDER.search(t) for t in out(situation, "thank you Jo!")), situation
+
+
+def test_a_brand_can_turn_the_code_reminder_on_or_off() -> None:
+    assert not _bank(code_reminder=False).code_reminder
+    from monitor.settings import Settings
+    from responders.drafts import voice_from_settings
+
+    shop = voice_from_settings(Settings.model_validate({
+        "brand": {"name": "Marlow", "keywords": ["marlow"], "industry": "retail"},
+        "voice": {"code_reminder": True}}))
+    assert shop.code_reminder

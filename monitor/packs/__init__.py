@@ -54,6 +54,9 @@ class Pack:
     # intents that are a customer's own problem, never a symptom of an outage ("an unpaid item
     # fee because a direct debit bounced" during an app outage is a fee complaint)
     never_outage: tuple[str, ...] = ()
+    # replies that invite a DM remind the customer we never ask for a PIN or codes: where
+    # money is at stake, fake help accounts answer the customers who post in public
+    code_reminder: bool = False
     description: str = ""
 
     @property
@@ -97,4 +100,5 @@ def load_pack(name: str) -> Pack:
         regulators=tuple(doc.get("regulators", ())),
         customer_terms=tuple(doc.get("customer_terms", ())),
         never_outage=tuple(doc.get("never_outage", ())),
+        code_reminder=bool(doc.get("code_reminder", False)),
     )

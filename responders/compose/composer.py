@@ -24,6 +24,7 @@ and a `needs_translation` flag. Templates are sandboxed Jinja2 and see only fact
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,20 @@ SECURITY_INTENTS = frozenset({"fraud", "account_access", "account", "data_privac
 # intents whose own sentences already give the protect-yourself step ("freeze or block your
 # card in the app", "never share a code"): the step is not said twice
 PROTECTS_ITSELF = frozenset({"fraud", "account_access"})
+
+
+# replies that never carry the reminder: thanks, a holding reply, a gentle one, and the safety
+# and security replies, whose own first step says it
+_NO_REMINDER = frozenset({"acknowledge", "legal", "vulnerable", "safety", "security"})
+# a reply that asks the customer to write to us privately, and one that already tells them
+# never to share a code ("DM us your name and postcode (never your password or any codes)")
+_ASKS_FOR_DM = re.compile(
+    r"\b(?:dm|direct message|message us|md|mensaje directo|mensagem|mp|message privé|"
+    r"direktnachricht|wiadomoś\w*|prywatn\w*)\b", re.IGNORECASE)
+_GUARDED = re.compile(
+    r"\b(?:never|don't|do not) (?:share|ask|give)|we (?:don't|never|will never) ask|"
+    r"nunca compart\w*|ne partagez|teile niemals|nigdy nie udostępniaj|nunca (?:os|te los) ped",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +203,11 @@ class Composer:
     docstring)."""
 
     def __init__(self, *, brand: str, tone: str = "friendly", sign_off: str = "",
-                 teams: Mapping[str, str] | None = None) -> None:
+                 teams: Mapping[str, str] | None = None, code_reminder: bool = False) -> None:
         self.brand = brand
+        # a reply that invites a DM ends with the `reminder` part ("we'll never ask for your PIN
+        # or codes"), where it fits
+        self.code_reminder = code_reminder
         self.tone = tone
         self.sign_off = sign_off.strip()
         # how a team is named in a reply ("our fraud team"), by team key
@@ -238,12 +256,21 @@ class Composer:
         start = _variant_start(seed)
         candidates: list[str] = []
         key = ""
-        for compact in (False, True):
+        # the fullest reply that fits: with the reminder, without it, then the compact one
+        levels = ((False, True), (False, False), (True, False)) if self.code_reminder else (
+            (False, False), (True, False))
+        for compact, remind in levels:
             plan, key = self._plan(found, situation, given, compact=compact)
+            reminder = (found.part(self.tone, "reminder") if remind and key not in _NO_REMINDER
+                        else [])
             for k in range(MAX_CANDIDATES * 3):
                 try:
                     sentences = [_render(variants[(start + k) % len(variants)], values).strip()
                                  for variants in plan]
+                    said = " ".join(sentences)
+                    if reminder and _ASKS_FOR_DM.search(said) and not _GUARDED.search(said):
+                        # we asked them to DM us: we never ask for a PIN or codes there
+                        sentences.append(reminder[(start + k) % len(reminder)])
                 except TemplateError as exc:
                     flags.append(f"template_error: {exc}")
                     break
