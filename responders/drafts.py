@@ -20,6 +20,7 @@ from monitor.analysis.cues import (
     failed_beside,
     praise_said,
     put_right,
+    still_wrong,
 )
 from monitor.analysis.sentiment import thanks_for_a_fix
 from monitor.analysis.terms import Folded
@@ -83,8 +84,10 @@ def situation_of(case: Case, mention: Mention, analysis: Analysis) -> Situation:
         put_right=analysis.action is Action.ACKNOWLEDGE and put_right(head),
         asked=asked,
         at_risk=_AT_RISK.search(head) is not None,
+        # (thanks, and the problem goes on: "thanks for the quick reply! ...but it's still
+        # stuck at 99%" is answered, not thanked)
         thanked=analysis.action is Action.REPLY and not any(
-            r.startswith("sarcasm(") for r in analysis.reasons) and (
+            r.startswith("sarcasm(") for r in analysis.reasons) and not still_wrong(head) and (
             analysis.label == "positive" or praises(head, explicit=True)
             or thanks_for_a_fix(head)
             or (analysis.sentiment.compound >= 0.3 and praises(head))

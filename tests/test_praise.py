@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.analysis import Analyzer
-from monitor.models import Action
+from monitor.models import Action, Escalation
 
 
 @pytest.mark.parametrize("text", [
@@ -353,3 +353,36 @@ def test_praise_of_us_given_as_advice_to_someone_else_is_left_alone(bank: Analyz
     a = bank.analyze("@meg_r don't bother with the Kestrel Bank app for this, the branch sorted "
                      "mine in 5 mins")
     assert a.action is Action.MONITOR, a.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # something put right, told as done, with the trouble in it: no sarcasm, no complaint
+    "Shout out to Kestrel Bank: card got blocked at a petrol station in Porto, rang the number "
+    "on the back and a woman called Inês had it unblocked in like 3 minutes. Road trip saved",
+    "Priya from @KestrelBank rang: they've recovered £1,900 of the £2,400 I lost. Never thought "
+    "I'd see a penny of it. Thank you, truly.",
+    "@KestrelBankHelp your web chat reinstated my direct debits in ten minutes after the "
+    "switch lost them all. Thanks Dev",
+])
+def test_a_trouble_put_right_told_with_thanks_is_acknowledged(bank: Analyzer,
+                                                               text: str) -> None:
+    a = bank.analyze(text)
+    assert a.action is Action.ACKNOWLEDGE, a.reasons
+    assert not any(r.startswith("sarcasm(") for r in a.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    # put right in part: the rest still needs us
+    "@KestrelBankHelp 2 of the 3 card payments have been reversed. The £18.40 one is still "
+    "outstanding. Sent the DM again 🙄",
+    "@KestrelBankHelp thanks, you froze what was left in his account. The rest is gone and my "
+    "dad won't stop crying",
+])
+def test_a_trouble_put_right_in_part_is_still_answered(bank: Analyzer, text: str) -> None:
+    assert bank.analyze(text).action is Action.REPLY, bank.analyze(text).reasons
+
+
+def test_not_wanting_to_live_said_in_tagalog_is_vulnerable(bank: Analyzer) -> None:
+    a = bank.analyze("@KestrelBankHelp naubos lahat ng pera ni nanay sa scam. Sabi niya "
+                     "ayoko nang mabuhay. Ano pong gagawin namin?")
+    assert Escalation.VULNERABLE in a.escalation, a.reasons

@@ -37,6 +37,8 @@ from monitor.analysis.cues import (
     praise_said,
     put_right,
     said_outside,
+    still_wrong,
+    thanks_to_close,
     went_well,
 )
 from monitor.analysis.escalation import EscalationRules, customer_voice
@@ -517,16 +519,15 @@ class Analyzer:
         # a story that ends in praise: "Jo rebooked all five of us after Saturday's mess.
         # Legend." (something done for them, nothing failing, or a warm enough tone)
         closing = re.split(r"(?<=[.!?\n])\s*", thanked.rstrip(" .!\n"))[-1]
-        closes_with_praise = (english and explicit and not question
-                              and not failed_beside(text)
-                              and (praise_said(closing) is not None
-                                   or (EXPLICIT_PRAISE.search(closing) is not None
-                                       and (DONE_FOR_US.search(text) is not None
-                                            or (sentiment.compound >= 0
-                                                and score.probability < 0.6)))))
+        closes_with_praise = (english and not question and not failed_beside(text) and (
+            (explicit and (praise_said(closing) is not None
+                           or (EXPLICIT_PRAISE.search(closing) is not None
+                               and (DONE_FOR_US.search(text) is not None
+                                    or (sentiment.compound >= 0 and score.probability < 0.6)))))
+            or thanks_to_close(closing, text)))
         praise = ((sentiment.compound > -0.05 or not english or score.probability < 0.2
                    or opens_with_praise or closes_with_praise)
-                  and sarcasm is None
+                  and sarcasm is None and not still_wrong(thanked)
                   and (explicit or PRAISE_WORDS.search(thanked) is not None)
                   # where VADER cannot read it, a "Super." after a failure is no praise, nor
                   # thanks for nothing ("n'est toujours pas arrivé. Merci pour rien")

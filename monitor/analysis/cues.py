@@ -380,6 +380,20 @@ _FAILED = re.compile(r"\b(?:(?:didn't|did not)(?! (?:even )?(?:have|need) to|"
                      r"failed|missing|never (?:arrived|came|went|turned up))\b", re.IGNORECASE)
 
 
+# thanks for our reply, and the problem goes on: "thanks for the quick reply! ...but updated and
+# it's still stuck at 99%"
+_STILL_WRONG = re.compile(
+    r"\bbut\b[^.!?]*\bstill\b(?!\s*(?:[.!,]|$))|\bstill (?:stuck|not|no|broken|waiting|"
+    r"nothing|(?:can't|cannot)(?! (?:quite |really )?believe)|won't|doesn't|isn't|hasn't|haven't|"
+    r"failing|down|declin\w*|pending|missing|showing|the same)"
+    r"\b|\b(?:happened|doing it|same thing|declined|failed) again\b", re.IGNORECASE)
+
+
+def still_wrong(text: str) -> bool:
+    """Whether the post says the problem goes on, whatever thanks are in it."""
+    return _STILL_WRONG.search(text) is not None
+
+
 def failed_beside(text: str) -> bool:
     """Whether the post tells of something that failed ("didn't arrive", "still missing")."""
     return _FAILED.search(text) is not None
@@ -396,6 +410,34 @@ DONE_FOR_US = Folded(
     r"set (?:me|us) up|set up (?:a|an|my|our) (?:\w+ )?plan|froze (?:the|my|all) (?:interest|"
     r"charges|fees))"
     r"\b")
+
+
+# Something put right for them, told as done: "had it unblocked in like 2 minutes", "they've
+# clawed back another $6,200", "rang this afternoon to check it worked"
+REMEDIED = re.compile(
+    r"\b(?:un(?:blocked|locked|froze|frozen|suspended)|reinstated|restored|reimbursed|"
+    r"reversed|recovered|clawed (?:it |some |most |all )?back|credited|put (?:it|that|this|"
+    r"things|everything) right|(?:rang|called|phoned|texted) (?:me |us |her |him )?(?:back|"
+    r"(?:\w+ ){0,3}to check)|followed (?:it )?up|checked (?:in|up) on)\b"
+    r"|\b(?:in|within|under) (?:like |about |just |only |barely |literally )?(?:\d+|two|three|"
+    r"five|ten|a few|a couple of) (?:min|mins|minutes|seconds|secs)\b", re.IGNORECASE)
+
+
+def remedied(text: str) -> bool:
+    """Whether the post tells of something put right for them (`REMEDIED`), and nothing still
+    wrong ("2 of the 3 debits have been reversed. One still outstanding")."""
+    return REMEDIED.search(text) is not None and _STILL.search(text) is None
+
+
+_STILL = re.compile(r"\b(?:still|the rest|todavía|toujours|immer noch|ainda|nadal|wciąż)\b",
+                    re.IGNORECASE)
+
+
+def thanks_to_close(closing: str, text: str) -> bool:
+    """Whether the post ends in thanks after telling what we did for them ("Sam rang: they've
+    clawed back another $6,200 ... Thank you, seriously.")."""
+    return GRATITUDE.search(closing) is not None and (
+        DONE_FOR_US.search(text) is not None or remedied(text))
 
 
 def went_well(text: str) -> str | None:
@@ -440,7 +482,7 @@ _WORKS_NOW = Folded(
 def put_right(text: str) -> bool:
     """Whether the post says the problem is put right now ("all sorted, thanks")."""
     return (PUT_RIGHT.search(text) is not None or _WORKS_NOW.search(text) is not None
-            or went_well(text) is not None)
+            or went_well(text) is not None or remedied(text))
 
 
 SARCASM_MARK = re.compile(r"🙃|🙄|😒|🤡|\bcool cool\b|\blovely\.|\bfascinating\b", re.IGNORECASE)

@@ -144,6 +144,11 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "nawalan ako ng trabaho", "hindi ko na kaya", "hindi ko na po kaya", "naubos ang ipon",
         "hospital bill", "hospital bills",
         "has not eaten",
+        # Tagalog words of not wanting to live: "sana hindi na lang ako nagising" (I wish I
+        # had not woken up), "ayoko nang mabuhay", "gusto ko nang mamatay"
+        "hindi na lang ako nagising", "hindi na ako magising", "ayoko nang mabuhay",
+        "ayoko na mabuhay", "ayaw ko nang mabuhay", "gusto ko nang mamatay",
+        "gusto ko na mamatay", "sana mamatay na lang ako",
         # medicine they cannot get: "card declined at the pharmacy picking up my insulin"
         "picking up my insulin", "need my insulin", "need insulin", "can't get my insulin",
         "pay for my insulin", "pay for insulin", "without my insulin", "without insulin",

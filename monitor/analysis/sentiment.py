@@ -11,6 +11,7 @@ import re
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from monitor.analysis.cues import remedied
 from monitor.analysis.terms import Lexicon
 from monitor.models import Action
 
@@ -54,7 +55,9 @@ _NOT_BAD = re.compile(
     r"|\b(?:for not|without|instead of|rather than|didn't|did not|never|no longer|waiv\w+|"
     r"revers\w+|refund\w*|cancel(?:l)?ed (?:the|my|a)|dropp\w+|paus\w+|froze|frozen|freez\w+|"
     r"stopp\w+|remov\w+|scrapp\w+)\s+(?:\w+\s+){0,3}?"
-    r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)\b"
+    r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)(?:\s+(?:charg\w*|fees?|penalty))*\b"
+    # "wrote the steps down in big letters": down on paper
+    r"|\b(?:wrote|written|write|writing|jotted|noted|put) (?:\w+ ){0,3}down\b"
     # "no fees at all", "zero charges", "fee-free": a bad thing absent
     r"|\b(?:no|zero|without any) (?:\w+ )?(?:fees?|charges?|interest|penalt\w+|delays?)\b|"
     r"\bfee-free\b"
@@ -148,6 +151,11 @@ def thanks_for_a_fix(text: str) -> bool:
     return _THANKS.search(text) is not None and _FIXED.search(text) is not None
 
 
+def _resolved(text: str) -> bool:
+    """Whether the post tells of the trouble as put right (so praise beside it is meant)."""
+    return _RESOLVED.search(text) is not None or remedied(text)
+
+
 def sarcastic(text: str, *, complaint_probability: float) -> str | None:
     """The cue that makes the post sarcastic praise, or None."""
     phrase = _SARCASM_PHRASES.search(text)
@@ -159,18 +167,18 @@ def sarcastic(text: str, *, complaint_probability: float) -> str | None:
                               "said no one ever", "said nobody ever", "10/10 would not",
                               "love paying", "love being charged", "love getting charged",
                               "love having to")
-                   or (_BAD_EVENT.search(told) and not _RESOLVED.search(text)
+                   or (_BAD_EVENT.search(told) and not _resolved(text)
                        and not sincere)):
         return phrase
     opener = _POSITIVE_OPENER.search(text)
     if opener is None or sincere:
         return None  # (a warm emoji beside the praise: meant, "twice 😄")
-    for m in _THANKS_FOR.finditer(told) if _RESOLVED.search(text) is None else ():
+    for m in _THANKS_FOR.finditer(told) if not _resolved(text) else ():
         # thanks for the bad thing itself: "Big thanks to @Bank for charging me interest"
         if _BAD_EVENT.search(m.group(1)):
             return f"{m.group(0).split()[0].lower()} for + {_BAD_EVENT.search(m.group(1))}"
     bad = _BAD_EVENT.search(told)
-    if bad is None or _RESOLVED.search(text):
+    if bad is None or _resolved(text):
         return None
     if _SARCASM_MARKS.search(text) or complaint_probability >= 0.35:
         return f"{opener} + {bad}"

@@ -160,6 +160,13 @@ def choose_issue(text: str, rules: tuple[IssueRule, ...],
     return default, ()
 
 
+# they thank us for our DM: the conversation is in DMs already, so a reply never asks for one
+# ("thanks for the DM yesterday but the card's still declining"); triage does not count it as
+# their contact (it is ours)
+_IN_OUR_DMS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ta)\s+for\s+(?:the|your|ur)\s+"
+                         r"(?:dms?|direct message)\b", re.IGNORECASE)
+
+
 def post_facts(text: str, *, rules: tuple[IssueRule, ...] = (), default_issue: str = "",
                analysed_chars: int = 4_000) -> PostFacts:
     """Everything a reply may repeat from one post (read from its first `analysed_chars`)."""
@@ -167,7 +174,8 @@ def post_facts(text: str, *, rules: tuple[IssueRule, ...] = (), default_issue: s
     issue, terms = choose_issue(head, rules, default_issue)
     return PostFacts(amount=find_amount(head), date=find_date(head),
                      reference=find_reference(head), place=find_place(head),
-                     product=find_product(head), already_dmed=already_dmed(head),
+                     product=find_product(head),
+                     already_dmed=already_dmed(head) or _IN_OUR_DMS.search(head) is not None,
                      issue=issue, issue_terms=terms)
 
 
