@@ -277,3 +277,44 @@ def test_steps_to_report_a_scam_told_to_someone_else_are_advice(bank: Analyzer) 
                  "Bank refunds scam victims now, ask for it by name."]:
         a = bank.analyze(text)
         assert a.action is Action.MONITOR and not a.escalation, a.reasons
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # stolen in Australian and British words; details changed by someone else; an invoice
+    # whose bank details changed; gift cards bought for a caller
+    ("@KestrelBankHelp my wallet got nicked on the tram, Kestrel card in it, and there's a "
+     "£60 contactless at a chippy I definitely didn't make", "security"),
+    ("@KestrelBankHelp phone got pinched at the festival and your app is on it. what do i do",
+     "security"),
+    ("@KestrelBankHelp I can't log in and whoever changed my email is still in there",
+     "security"),
+    ("@KestrelBankHelp we paid the builder's invoice to their new bank details and the builder "
+     "says they never changed banks. £8,000 gone", "security"),
+    ("@KestrelBankHelp Dad (80) has been buying gift cards over the phone for a man who says "
+     "he's from his broadband company", "security"),
+    ("@KestrelBankAide quelqu'un a copié ma carte au guichet, trois retraits à Lyon, c'est pas "
+     "moi!", "security"),
+    ("@KestrelBankHelp minha avó pagou a 'fiança' do meu primo por telefone, ele nunca foi "
+     "preso", "security"),
+    # shaking still, a pension too small, an illness come back, a death in French
+    ("@KestrelBankHelp I gave the caller my code an hour ago and I'm still shaking",
+     "vulnerable"),
+    ("@KestrelBankHelp £12 fee on my account. I'm on the pension, that's my heating money",
+     "vulnerable"),
+    ("@KestrelBankHelp the cancer's back and I can't work. Can my loan payments pause?",
+     "vulnerable"),
+    ("@KestrelBankAide ma sœur est décédée en mai et vous lui envoyez encore des relevés",
+     "vulnerable"),
+    ("@KestrelBankHelp my neighbour Joan (88) was told to move her savings to a 'safe account'",
+     "vulnerable"),
+])
+def test_more_ways_of_telling_a_fraud_or_hardship_escalate(bank: Analyzer, text: str,
+                                                            kind: str) -> None:
+    a = bank.analyze(text)
+    assert Escalation(kind) in a.escalation, a.reasons
+
+
+def test_an_attorney_for_a_parent_is_no_lawyer(bank: Analyzer) -> None:
+    a = bank.analyze("@KestrelBankHelp I'm her attorney since Mum's stroke. Can I get a card "
+                     "on her account for the shopping?")
+    assert Escalation.LEGAL not in a.escalation, a.reasons

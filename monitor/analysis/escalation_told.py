@@ -130,6 +130,24 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         # the grandparent scam; a payment request that is no refund
         "was in jail", "in jail and needed", "needed bail", "bail money", "grandparent scam",
         "almost accepted", "nearly accepted", "money request from",
+        # a wallet or phone stolen in the words of Australia and Britain; a tap they did not
+        # make; a fraud alert asking them to confirm a purchase
+        "wallet got nicked", "wallet was nicked", "card got nicked", "bag got nicked",
+        "phone got pinched", "wallet got pinched", "bag got pinched", "card got pinched",
+        "definitely didn't do", "definitely didn't make", "asking me to confirm a",
+        # an invoice whose bank details changed (the supplier never did); details changed by
+        # someone else; gift cards bought for a caller
+        "new bank details", "changed their bank details", "bank details had changed",
+        "bank details have changed", "never changed banks", "updated bank details",
+        "whoever changed my", "someone changed my", "somebody changed my", "buying gift cards",
+        "gift cards over the phone", "pay in gift cards", "paid in gift cards",
+        "microsoft support",
+        # in French (Québec's too), Portuguese and Spanish: a card copied at the pump, "it wasn't
+        # me", never authorised, a fake adviser, details changed; bail for a relative
+        "copié ma carte", "carte copiée", "carte clonée", "c'est pas moi", "ce n'est pas moi",
+        "jamais autorisé", "jamais autorisés", "jamais autorisée", "faux conseiller",
+        "fausse conseillère", "téléphone a été modifié", "courriel a été modifié",
+        "adresse a été modifiée", "fiança", "fianza",
     ),
     # a customer in distress, disabled, old or out of work, in the other languages
     Escalation.VULNERABLE: (
@@ -146,6 +164,11 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "has not eaten",
         # Tagalog words of not wanting to live: "sana hindi na lang ako nagising" (I wish I
         # had not woken up), "ayoko nang mabuhay", "gusto ko nang mamatay"
+        # shaking still; living on a pension; an illness come back; a death in the feminine
+        "still shaking", "can't stop shaking", "hands are shaking",
+        "on the age pension", "on the pension", "on a pension", "cancer's back", "cancer is back",
+        "cancer came back", "cancer has come back", "décédée", "décédés", "fallecida",
+        "falecida", "zmarła", "zmarł",
         "hindi na lang ako nagising", "hindi na ako magising", "ayoko nang mabuhay",
         "ayoko na mabuhay", "ayaw ko nang mabuhay", "gusto ko nang mamatay",
         "gusto ko na mamatay", "sana mamatay na lang ako",
@@ -173,7 +196,7 @@ TOLD_CONTEXT: dict[Escalation, tuple[tuple[tuple[str, ...], str], ...]] = {
     # a parent or grandparent of 75 or more, their age in brackets: "my dad (81) just sent"
     Escalation.VULNERABLE: (
         (("(",), r"\b(?:mum|mom|mother|mam|dad|father|gran\w*|grand\w*|nan|nana|aunt\w*|uncle|"
-                 r"neighbou?r)\s*\((?:7[5-9]|8\d|9\d|10\d)\)"),
+                 r"neighbou?r)(?:\s+[A-Z][a-z]+)?\s*\((?:7[5-9]|8\d|9\d|10\d)\)"),
     ),
 }
 
@@ -205,6 +228,9 @@ TOLD_EXCLUDE: dict[Escalation, tuple[str, ...]] = {
         "swollen legs", "swollen glands",
     ),
     Escalation.LEGAL: (
+        # an attorney under a power of attorney, for a parent: no lawyer
+        "i'm his attorney", "i'm her attorney", "i am his attorney", "i am her attorney",
+        "as his attorney", "as her attorney", "attorney access", "enduring attorney",
         "fdic insured", "fdic-insured", "fdic insurance", "insured by the fdic",
         "fscs protected", "fscs-protected", "fscs protection", "covered by the fscs",
     ),
