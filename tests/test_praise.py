@@ -78,6 +78,8 @@ def test_a_story_that_ends_in_praise_is_acknowledged(airline: Analyzer, text: st
     "late. Small thing, real relief",
     "Huge thanks to the Kestrel Bank Selby branch for staying open late so I could pay in the "
     "takings",
+    "shout out to kestrel bank for not charging me a single cash withdrawal fee the whole "
+    "trip. didn't even know that",
 ])
 def test_thanks_for_a_bad_thing_spared_is_not_sarcasm(bank: Analyzer, text: str) -> None:
     a = bank.analyze(text)

@@ -55,7 +55,9 @@ _NOT_BAD = re.compile(
     r"|\b(?:for not|without|instead of|rather than|didn't|did not|never|no longer|waiv\w+|"
     r"revers\w+|refund\w*|cancel(?:l)?ed (?:the|my|a)|dropp\w+|paus\w+|froze|frozen|freez\w+|"
     r"stopp\w+|remov\w+|scrapp\w+)\s+(?:\w+\s+){0,3}?"
-    r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)(?:\s+(?:charg\w*|fees?|penalty))*\b"
+    r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)"
+    # (and the thing spared, named after: "for not charging me a foreign transaction fee")
+    r"(?:\s+(?:\w+\s+){0,5}?(?:charges?|fees?|penalty|interest))?\b"
     # "wrote the steps down in big letters": down on paper
     r"|\b(?:wrote|written|write|writing|jotted|noted|put) (?:\w+ ){0,3}down\b"
     # "no fees at all", "zero charges", "fee-free": a bad thing absent
