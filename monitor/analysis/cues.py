@@ -423,14 +423,14 @@ REMEDIED = re.compile(
     r"five|ten|a few|a couple of) (?:min|mins|minutes|seconds|secs)\b", re.IGNORECASE)
 
 
+_STILL = re.compile(r"\b(?:still|the rest|todavía|toujours|immer noch|ainda|nadal|wciąż)\b",
+                    re.IGNORECASE)
+
+
 def remedied(text: str) -> bool:
     """Whether the post tells of something put right for them (`REMEDIED`), and nothing still
     wrong ("2 of the 3 debits have been reversed. One still outstanding")."""
     return REMEDIED.search(text) is not None and _STILL.search(text) is None
-
-
-_STILL = re.compile(r"\b(?:still|the rest|todavía|toujours|immer noch|ainda|nadal|wciąż)\b",
-                    re.IGNORECASE)
 
 
 def thanks_to_close(closing: str, text: str) -> bool:

@@ -162,13 +162,13 @@ TOLD: dict[Escalation, tuple[str, ...]] = {
         "nawalan ako ng trabaho", "hindi ko na kaya", "hindi ko na po kaya", "naubos ang ipon",
         "hospital bill", "hospital bills",
         "has not eaten",
-        # Tagalog words of not wanting to live: "sana hindi na lang ako nagising" (I wish I
-        # had not woken up), "ayoko nang mabuhay", "gusto ko nang mamatay"
         # shaking still; living on a pension; an illness come back; a death in the feminine
         "still shaking", "can't stop shaking", "hands are shaking",
         "on the age pension", "on the pension", "on a pension", "cancer's back", "cancer is back",
         "cancer came back", "cancer has come back", "décédée", "décédés", "fallecida",
         "falecida", "zmarła", "zmarł",
+        # Tagalog words of not wanting to live: "sana hindi na lang ako nagising" (I wish I
+        # had not woken up), "ayoko nang mabuhay", "gusto ko nang mamatay"
         "hindi na lang ako nagising", "hindi na ako magising", "ayoko nang mabuhay",
         "ayoko na mabuhay", "ayaw ko nang mabuhay", "gusto ko nang mamatay",
         "gusto ko na mamatay", "sana mamatay na lang ako",

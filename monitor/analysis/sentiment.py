@@ -58,8 +58,8 @@ _NOT_BAD = re.compile(
     r"(?:charg\w*|fees?|penalty|interest|delay\w*|late)"
     # (and the thing spared, named after: "for not charging me a foreign transaction fee")
     r"(?:\s+(?:\w+\s+){0,5}?(?:charges?|fees?|penalty|interest))?\b"
-    # "wrote the steps down in big letters": down on paper
-    r"|\b(?:wrote|written|write|writing|jotted|noted|put) (?:\w+ ){0,3}down\b"
+    # "wrote the steps down in big letters": down on paper (not "put the phone down on me")
+    r"|\b(?:wrote|written|write|writing|jotted|noted) (?:\w+ ){0,3}down\b"
     # "no fees at all", "zero charges", "fee-free": a bad thing absent
     r"|\b(?:no|zero|without any) (?:\w+ )?(?:fees?|charges?|interest|penalt\w+|delays?)\b|"
     r"\bfee-free\b"
