@@ -640,26 +640,22 @@ def test_a_brand_can_turn_the_code_reminder_on_or_off() -> None:
     assert shop.code_reminder
 
 
-def test_thanks_for_our_reply_with_the_problem_still_there_is_answered(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("text", "asks_dm"), [
+    # thanks, and the problem goes on: not a thank-you and nothing else, the next step
+    ("@BrightwaveHelp thanks for the quick reply! ...but restarted the hub like you said and "
+     "it's still stuck on the orange light", True),
+    # thanks for our DM: the conversation is in DMs already, so no request for one
+    ("@BrightwaveHelp thanks for the DM yesterday but the router's still dropping every hour. "
+     "Working from home on 4G", False),
+])
+def test_thanks_with_the_problem_still_there_gets_the_next_step(tmp_path: Path, text: str,
+                                                                asks_dm: bool) -> None:
     store, ingest = _pipeline(tmp_path)
     try:
-        ingest(mention("1", "@BrightwaveHelp thanks for the quick reply! ...but restarted the "
-                       "hub like you said and it's still stuck on the orange light"))
+        ingest(mention("1", text))
         (draft,) = store.list_drafts(status="pending")
-        # not a thank-you and nothing else: the next step
-        assert re.search(r"\bDM\b", draft["text"]), draft["text"]
-    finally:
-        store.close()
-
-
-def test_a_customer_thanking_us_for_our_dm_is_not_asked_to_dm(tmp_path: Path) -> None:
-    store, ingest = _pipeline(tmp_path)
-    try:
-        ingest(mention("1", "@BrightwaveHelp thanks for the DM yesterday but the router's still "
-                       "dropping every hour. Working from home on 4G"))
-        (draft,) = store.list_drafts(status="pending")
-        assert not re.search(r"\bDM us\b|send us a DM|drop us a DM", draft["text"], re.I), (
-            draft["text"])
-        assert not re.search(r"thank you, that's really kind", draft["text"])
+        assert not re.search(r"thank you, that's really kind", draft["text"]), draft["text"]
+        asked = re.search(r"\bDM us\b|send us a DM|drop us a DM", draft["text"], re.I)
+        assert bool(asked) is asks_dm, draft["text"]
     finally:
         store.close()
