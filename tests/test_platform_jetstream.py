@@ -247,11 +247,14 @@ async def test_a_burst_of_100000_unrelated_posts_is_scanned_without_lookups(
         r.jet.add_burst(60_000)
         late = r.jet.add_post(None, "late.bsky.social", "acme down in york")
         end = json.loads(r.jet.events[-1].raw)["time_us"]
-        for _ in range(20):
+        # polls until the cursor is at the burst's end: how fast is measured in bench/
+        # (jetstream_bench), not here, where the suite's other workers share the cores
+        for _ in range(600):
             await r.poll()
             cursor = r.cursor()
             if cursor is not None and cursor.time_us == end:
                 break
+            await asyncio.sleep(0.05)
         stored = r.stored()
     assert {k: v[0] for k, v in stored.items()} == {
         mention_id(r.jet, early): "early.bsky.social", mention_id(r.jet, late): "late.bsky.social"}
